@@ -1,0 +1,305 @@
+//! Shared classification helpers used by every reader, so that a HAR entry,
+//! a k6 point and an access-log line for the same URL land in the same
+//! group: endpoint templates, registrable domains, error classes, resource
+//! types and timestamp parsing.
+
+use crate::model::{ErrorClass, ResourceType};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+
+/// Fold ids out of a URL path so that `/api/v1/projects/1234/tasks` and
+/// `/api/v1/projects/98/tasks` are one endpoint: numbers, UUIDs, long hex
+/// strings and base64-ish tokens become `{id}`. Query and fragment dropped.
+pub fn endpoint_template(path_and_query: &str) -> String {
+    let path = path_and_query
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("");
+    if path.is_empty() {
+        return "/".to_string();
+    }
+    let mut out = String::with_capacity(path.len());
+    for (i, seg) in path.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        if is_id_segment(seg) {
+            out.push_str("{id}");
+        } else {
+            out.push_str(seg);
+        }
+    }
+    if !out.starts_with('/') {
+        out.insert(0, '/');
+    }
+    out
+}
+
+fn is_id_segment(seg: &str) -> bool {
+    if seg.is_empty() {
+        return false;
+    }
+    let b = seg.as_bytes();
+    // pure number (also with a trailing file extension such as 123.json)
+    let stem = seg.split('.').next().unwrap_or(seg);
+    if !stem.is_empty() && stem.bytes().all(|c| c.is_ascii_digit()) {
+        return true;
+    }
+    // UUID
+    if b.len() == 36
+        && b.iter().enumerate().all(|(i, &c)| {
+            if matches!(i, 8 | 13 | 18 | 23) { c == b'-' } else { c.is_ascii_hexdigit() }
+        })
+    {
+        return true;
+    }
+    // long hex (hashes, object ids)
+    if b.len() >= 12 && b.iter().all(|c| c.is_ascii_hexdigit()) && b.iter().any(|c| c.is_ascii_digit()) {
+        return true;
+    }
+    // base64-ish / opaque tokens: long, mixes digits and letters, no dots
+    if b.len() >= 16
+        && !seg.contains('.')
+        && b.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'=')
+        && b.iter().any(|c| c.is_ascii_digit())
+        && b.iter().any(|c| c.is_ascii_alphabetic())
+    {
+        return true;
+    }
+    // digits mixed with separators only, e.g. 2024-01-05 or 12_34
+    if b.len() >= 4
+        && b.iter().filter(|c| c.is_ascii_digit()).count() * 2 > b.len()
+        && b.iter().all(|&c| c.is_ascii_digit() || c == b'-' || c == b'_' || c == b':')
+    {
+        return true;
+    }
+    false
+}
+
+/// Split a URL into (scheme, host, path-and-query). Tolerates relative or
+/// odd URLs by returning empty parts rather than failing.
+pub fn split_url(url: &str) -> (&str, &str, &str) {
+    let (scheme, rest) = match url.find("://") {
+        Some(i) => (&url[..i], &url[i + 3..]),
+        None => ("", url),
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let path = &rest[end..];
+    let host_port = authority.rsplit('@').next().unwrap_or(authority);
+    let host = if host_port.starts_with('[') {
+        host_port.split(']').next().map(|h| h.trim_start_matches('[')).unwrap_or(host_port)
+    } else {
+        host_port.split(':').next().unwrap_or(host_port)
+    };
+    (scheme, host, path)
+}
+
+/// Registrable domain (eTLD+1) from the Public Suffix List; IP addresses and
+/// single-label hosts are returned as they are.
+pub fn registrable_domain(host: &str) -> String {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if host.is_empty() || host.parse::<std::net::IpAddr>().is_ok() || !host.contains('.') {
+        return host;
+    }
+    match psl::domain_str(&host) {
+        Some(d) => d.to_string(),
+        None => host,
+    }
+}
+
+/// Classify an error text from any source: Chrome `net::ERR_*`, Firefox
+/// `NS_ERROR_*`, curl / k6 messages, probe error words, DNS rcodes.
+pub fn classify_error(text: &str) -> Option<ErrorClass> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    let u = t.to_ascii_uppercase();
+    let has = |s: &str| u.contains(s);
+    Some(if has("NAME_NOT_RESOLVED") || has("UNKNOWN_HOST") || has("COULD NOT RESOLVE") || has("NO SUCH HOST") || has("NAME_RESOLUTION_FAILED") || has("EAI_") {
+        ErrorClass::NameNotResolved
+    } else if has("SERVFAIL") {
+        ErrorClass::DnsServfail
+    } else if has("NXDOMAIN") {
+        ErrorClass::DnsNxdomain
+    } else if has("DNS") && (has("TIMEOUT") || has("TIMED_OUT") || has("TIMED OUT")) {
+        ErrorClass::DnsTimeout
+    } else if has("INTERNET_DISCONNECTED") || has("NETWORK_IS_UNREACHABLE") && has("LOCAL") || has("OFFLINE") {
+        ErrorClass::InternetDisconnected
+    } else if has("NETWORK_CHANGED") || has("NETWORK_ACCESS_DENIED") || has("ADDRESS_UNREACHABLE") && has("LOCAL") {
+        ErrorClass::NetworkChanged
+    } else if has("PROXY") || has("TUNNEL_CONNECTION_FAILED") {
+        ErrorClass::Proxy
+    } else if has("CERT") || has("CERTIFICATE") {
+        ErrorClass::CertError
+    } else if has("SSL") || has("TLS") || has("HANDSHAKE") {
+        ErrorClass::TlsError
+    } else if has("BLOCKED_BY_CLIENT") || has("BLOCKED_BY_RESPONSE") || has("BLOCKED_BY_ORB") {
+        ErrorClass::BlockedByClient
+    } else if has("ABORTED") || has("CANCELED") || has("CANCELLED") || has("NS_BINDING_ABORTED") {
+        ErrorClass::Aborted
+    } else if has("REFUSED") {
+        ErrorClass::ConnectionRefused
+    } else if has("RESET") || has("ECONNRESET") || has("EMPTY_RESPONSE") {
+        ErrorClass::ConnectionReset
+    } else if has("CONNECTION_CLOSED") || has("CONNECTION CLOSED") || has("EOF") {
+        ErrorClass::ConnectionClosed
+    } else if has("CONNECTION_TIMED_OUT") || has("CONNECT TIMEOUT") || has("CONNECTION TIMED OUT") || has("CONNECT_TIMEOUT") {
+        ErrorClass::ConnectionTimedOut
+    } else if has("TIMED_OUT") || has("TIMEOUT") || has("TIMED OUT") {
+        ErrorClass::Timeout
+    } else if has("UNREACHABLE") || has("NO ROUTE") || has("ADDRESS_UNREACHABLE") {
+        ErrorClass::ConnectionTimedOut
+    } else {
+        ErrorClass::Other
+    })
+}
+
+/// Resource type from a HAR `_resourceType` value.
+pub fn resource_type_from_hint(hint: &str) -> Option<ResourceType> {
+    Some(match hint.to_ascii_lowercase().as_str() {
+        "document" | "main_frame" | "sub_frame" | "iframe" => ResourceType::Document,
+        "script" => ResourceType::Script,
+        "stylesheet" => ResourceType::Stylesheet,
+        "image" | "imageset" => ResourceType::Image,
+        "font" => ResourceType::Font,
+        "media" => ResourceType::Media,
+        "xhr" | "fetch" | "xmlhttprequest" | "eventsource" => ResourceType::Xhr,
+        "websocket" => ResourceType::Websocket,
+        "ping" | "beacon" | "csp_violation_report" => ResourceType::Ping,
+        "" => return None,
+        _ => ResourceType::Other,
+    })
+}
+
+/// Resource type from a MIME type (fallback when no hint exists).
+pub fn resource_type_from_mime(mime: &str) -> ResourceType {
+    let m = mime.to_ascii_lowercase();
+    let m = m.split(';').next().unwrap_or("").trim();
+    if m == "text/html" || m == "application/xhtml+xml" {
+        ResourceType::Document
+    } else if m.contains("javascript") || m.contains("ecmascript") {
+        ResourceType::Script
+    } else if m == "text/css" {
+        ResourceType::Stylesheet
+    } else if m.starts_with("image/") {
+        ResourceType::Image
+    } else if m.starts_with("font/") || m.contains("font") {
+        ResourceType::Font
+    } else if m.starts_with("video/") || m.starts_with("audio/") {
+        ResourceType::Media
+    } else if m.contains("json") || m.contains("xml") || m.contains("protobuf") || m.contains("grpc") || m == "text/plain" {
+        ResourceType::Xhr
+    } else {
+        ResourceType::Other
+    }
+}
+
+/// Parse a timestamp as the contract allows: RFC 3339 with any offset (any
+/// number of fractional digits, also 7 as .NET writes), a space instead of
+/// `T`, naive times taken as UTC, or unix seconds (with fraction).
+pub fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim().trim_matches('"');
+    if s.is_empty() {
+        return None;
+    }
+    if let Ok(v) = s.parse::<f64>() {
+        return unix_to_utc(v);
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    let t = s.replacen(' ', "T", 1);
+    if let Ok(t) = DateTime::parse_from_rfc3339(&t) {
+        return Some(t.with_timezone(&Utc));
+    }
+    // offset without colon, e.g. +0100
+    if let Ok(t) = DateTime::parse_from_str(&t, "%Y-%m-%dT%H:%M:%S%.f%z") {
+        return Some(t.with_timezone(&Utc));
+    }
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
+        if let Ok(n) = NaiveDateTime::parse_from_str(&t, fmt) {
+            return Some(Utc.from_utc_datetime(&n));
+        }
+    }
+    None
+}
+
+/// Unix seconds (fractional) to UTC, refusing absurd values.
+pub fn unix_to_utc(secs: f64) -> Option<DateTime<Utc>> {
+    if !secs.is_finite() || !(0.0..=32_503_680_000.0).contains(&secs) {
+        return None;
+    }
+    let whole = secs.floor();
+    let nanos = ((secs - whole) * 1e9).round().min(999_999_999.0) as u32;
+    DateTime::from_timestamp(whole as i64, nanos)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_fold_ids() {
+        assert_eq!(endpoint_template("/api/v1/projects/1234/tasks?x=1"), "/api/v1/projects/{id}/tasks");
+        assert_eq!(endpoint_template("/u/550e8400-e29b-41d4-a716-446655440000"), "/u/{id}");
+        assert_eq!(endpoint_template("/o/5f2b9c0e8d1a4b3c"), "/o/{id}");
+        assert_eq!(endpoint_template("/static/app.js"), "/static/app.js");
+        assert_eq!(endpoint_template("/t/eyJhbGciOiJIUzI1NiJ9abc123"), "/t/{id}");
+        assert_eq!(endpoint_template(""), "/");
+        assert_eq!(endpoint_template("/channels/42/messages"), "/channels/{id}/messages");
+    }
+
+    #[test]
+    fn urls_split() {
+        assert_eq!(split_url("https://a.b.com:8443/x?y"), ("https", "a.b.com", "/x?y"));
+        assert_eq!(split_url("http://u:p@h.com"), ("http", "h.com", ""));
+        assert_eq!(split_url("https://[::1]:80/p"), ("https", "::1", "/p"));
+    }
+
+    #[test]
+    fn registrable() {
+        assert_eq!(registrable_domain("www.bbc.co.uk"), "bbc.co.uk");
+        assert_eq!(registrable_domain("api.app.asana.com"), "asana.com");
+        assert_eq!(registrable_domain("10.0.0.1"), "10.0.0.1");
+        assert_eq!(registrable_domain("localhost"), "localhost");
+    }
+
+    #[test]
+    fn errors_classified() {
+        use ErrorClass::*;
+        let cases = [
+            ("net::ERR_NAME_NOT_RESOLVED", NameNotResolved),
+            ("net::ERR_CONNECTION_REFUSED", ConnectionRefused),
+            ("net::ERR_CONNECTION_RESET", ConnectionReset),
+            ("net::ERR_CONNECTION_TIMED_OUT", ConnectionTimedOut),
+            ("net::ERR_INTERNET_DISCONNECTED", InternetDisconnected),
+            ("net::ERR_NETWORK_CHANGED", NetworkChanged),
+            ("net::ERR_CERT_DATE_INVALID", CertError),
+            ("net::ERR_SSL_PROTOCOL_ERROR", TlsError),
+            ("net::ERR_BLOCKED_BY_CLIENT", BlockedByClient),
+            ("net::ERR_ABORTED", Aborted),
+            ("net::ERR_PROXY_CONNECTION_FAILED", Proxy),
+            ("SERVFAIL", DnsServfail),
+            ("NXDOMAIN", DnsNxdomain),
+            ("timeout", Timeout),
+            ("connection refused", ConnectionRefused),
+            ("something odd", Other),
+        ];
+        for (t, c) in cases {
+            assert_eq!(classify_error(t), Some(c), "{t}");
+        }
+        assert_eq!(classify_error(""), None);
+    }
+
+    #[test]
+    fn timestamps() {
+        let a = parse_ts("2025-02-06T10:00:00.1234567+01:00").unwrap();
+        assert_eq!(a.to_rfc3339(), "2025-02-06T09:00:00.123456700+00:00");
+        assert_eq!(parse_ts("1738836000").unwrap().to_rfc3339(), "2025-02-06T10:00:00+00:00");
+        assert_eq!(parse_ts("1738836000.5").unwrap().timestamp_millis(), 1738836000500);
+        assert!(parse_ts("2025-02-06 10:00:00Z").is_some());
+        assert!(parse_ts("nonsense").is_none());
+        assert!(parse_ts("-5").is_none());
+    }
+}

@@ -1,0 +1,4 @@
+//! HAR reader (stub: owned by the HAR ingest work).
+use super::{FormatSpec, IngestOptions, InputFile, Parsed};
+pub static FORMAT: FormatSpec = FormatSpec { name: "har", sniff: |_| false, parse, samples: &[] };
+fn parse(_f: &InputFile, _o: &IngestOptions) -> Parsed { Parsed::default() }

@@ -1,0 +1,4 @@
+//! k6 reader (stub: owned by the log ingest work).
+use super::{FormatSpec, IngestOptions, InputFile, Parsed};
+pub static FORMAT: FormatSpec = FormatSpec { name: "k6", sniff: |_| false, parse, samples: &[] };
+fn parse(_f: &InputFile, _o: &IngestOptions) -> Parsed { Parsed::default() }

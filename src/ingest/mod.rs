@@ -1,0 +1,205 @@
+//! Ingest: bytes of one input file in, normalized [`Records`] and an
+//! [`InputReport`] out. A registry of formats, each one module that declares
+//! how it recognises a file from its content (never its name) and carries
+//! real sample lines; the registry test checks every sample is claimed by
+//! exactly one format. Files are parsed in parallel (rayon) and merged in
+//! input order, so output never depends on thread count.
+
+pub mod access;
+pub mod atlas;
+pub mod changes;
+pub mod curl;
+pub mod har;
+pub mod k6;
+pub mod lines;
+pub mod mtr;
+pub mod ping;
+pub mod probe;
+
+use crate::model::{Dataset, FileId, InputReport, Records};
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+/// One input, fully read (and gunzipped) by discovery.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    pub id: FileId,
+    /// Path as the user gave it (or `-` for stdin), for reports.
+    pub path: String,
+    /// Vantage label from `label=PATH` or a `region=NAME/` folder.
+    pub vantage: Option<String>,
+    pub bytes: Vec<u8>,
+    /// A problem found while reading (gzip error, unreadable): the file is
+    /// reported as skipped with this reason.
+    pub read_error: Option<String>,
+}
+
+/// Options readers need from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct IngestOptions {
+    /// RIPE Atlas probe id -> region (from `--vantage-map`).
+    pub vantage_map: HashMap<String, String>,
+    /// Reject a single line / JSON value larger than this many bytes.
+    pub max_record_bytes: usize,
+}
+
+impl IngestOptions {
+    pub fn max_record_bytes(&self) -> usize {
+        if self.max_record_bytes == 0 { DEFAULT_MAX_RECORD_BYTES } else { self.max_record_bytes }
+    }
+}
+
+/// Default limit on one line / one JSON record (64 MiB: a HAR entry with a
+/// large base64 body still fits).
+pub const DEFAULT_MAX_RECORD_BYTES: usize = 64 << 20;
+
+/// What a reader returns.
+#[derive(Debug, Clone, Default)]
+pub struct Parsed {
+    pub records: Records,
+    pub report: InputReport,
+}
+
+/// A reader: recognise, then parse.
+pub struct FormatSpec {
+    /// Stable format name shown in reports and JSON (`har`, `probe-jsonl`, ...).
+    pub name: &'static str,
+    /// Does this content look like this format? Gets the first bytes of the
+    /// file (at most [`SNIFF_BYTES`]), BOM and leading whitespace included.
+    pub sniff: fn(&[u8]) -> bool,
+    pub parse: fn(&InputFile, &IngestOptions) -> Parsed,
+    /// Real sample content of this format (whole small files or lines).
+    pub samples: &'static [&'static str],
+}
+
+pub const SNIFF_BYTES: usize = 64 * 1024;
+
+/// Every format, most specific first: the first whose sniff says yes wins.
+pub fn registry() -> Vec<&'static FormatSpec> {
+    vec![
+        &har::FORMAT,
+        &k6::FORMAT,
+        &curl::FORMAT,
+        &atlas::FORMAT,
+        &mtr::FORMAT,
+        &changes::FORMAT_JSONL,
+        &changes::FORMAT_CSV,
+        &probe::FORMAT_JSONL,
+        &probe::FORMAT_CSV,
+        &ping::FORMAT,
+        &access::FORMAT_W3C,
+        &access::FORMAT_CLF,
+    ]
+}
+
+/// The format that claims this content, if any.
+pub fn detect(bytes: &[u8]) -> Option<&'static FormatSpec> {
+    let head = &bytes[..bytes.len().min(SNIFF_BYTES)];
+    registry().into_iter().find(|f| (f.sniff)(head))
+}
+
+/// Parse one file: detect, then read; unrecognised files are reported as
+/// skipped, never fatal.
+pub fn parse_file(file: &InputFile, opts: &IngestOptions) -> Parsed {
+    let mut parsed = if let Some(err) = &file.read_error {
+        Parsed {
+            records: Records::default(),
+            report: InputReport { format: "unreadable".into(), skipped: Some(err.clone()), ..Default::default() },
+        }
+    } else {
+        match detect(&file.bytes) {
+            Some(f) => {
+                let mut p = (f.parse)(file, opts);
+                p.report.format = f.name.to_string();
+                p
+            }
+            None => Parsed {
+                records: Records::default(),
+                report: InputReport {
+                    format: "unrecognised".into(),
+                    skipped: Some(unrecognised_reason(&file.bytes)),
+                    ..Default::default()
+                },
+            },
+        }
+    };
+    parsed.report.path = file.path.clone();
+    parsed.report.vantage = file.vantage.clone();
+    parsed
+}
+
+fn unrecognised_reason(bytes: &[u8]) -> String {
+    if bytes.is_empty() {
+        return "empty file".into();
+    }
+    let head = &bytes[..bytes.len().min(4096)];
+    if head.contains(&0) {
+        return "binary content (NUL bytes): not a supported format".into();
+    }
+    if std::str::from_utf8(head).is_err() && std::str::from_utf8(&head[..head.len().saturating_sub(4)]).is_err() {
+        return "not UTF-8 text: not a supported format".into();
+    }
+    "content matches no supported format (HAR, probe/change log, k6, curl, RIPE Atlas, ping, mtr, access log)".into()
+}
+
+/// Parse every file in parallel and merge in input order.
+pub fn ingest(files: &[InputFile], opts: &IngestOptions) -> Dataset {
+    let parsed: Vec<Parsed> = files.par_iter().map(|f| parse_file(f, opts)).collect();
+    let mut ds = Dataset::default();
+    for p in parsed {
+        ds.inputs.push(p.report);
+        let r = p.records;
+        ds.requests.extend(r.requests);
+        ds.pages.extend(r.pages);
+        ds.probes.extend(r.probes);
+        ds.server.extend(r.server);
+        ds.changes.extend(r.changes);
+    }
+    ds
+}
+
+/// Strip a UTF-8 BOM.
+pub fn strip_bom(b: &[u8]) -> &[u8] {
+    b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b)
+}
+
+/// First non-whitespace bytes after a BOM.
+pub fn trimmed_head(b: &[u8]) -> &[u8] {
+    let b = strip_bom(b);
+    let start = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
+    &b[start..]
+}
+
+/// First non-empty line of the content (BOM stripped), lossily decoded.
+pub fn first_line(b: &[u8]) -> String {
+    let b = trimmed_head(b);
+    let end = b.iter().position(|&c| c == b'\n').unwrap_or(b.len());
+    String::from_utf8_lossy(&b[..end]).trim_end_matches('\r').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every sample is claimed by its own format and by no other.
+    #[test]
+    fn registry_samples_claimed_exactly_once() {
+        let reg = registry();
+        for f in &reg {
+            assert!(!f.samples.is_empty(), "{} has no samples", f.name);
+            for s in f.samples {
+                let claimers: Vec<&str> = reg.iter().filter(|g| (g.sniff)(s.as_bytes())).map(|g| g.name).collect();
+                assert_eq!(claimers, vec![f.name], "sample of {} claimed by {:?}:\n{}", f.name, claimers, s);
+            }
+        }
+    }
+
+    #[test]
+    fn format_names_unique() {
+        let mut names: Vec<&str> = registry().iter().map(|f| f.name).collect();
+        names.sort();
+        let n = names.len();
+        names.dedup();
+        assert_eq!(n, names.len());
+    }
+}

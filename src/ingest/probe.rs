@@ -1,0 +1,5 @@
+//! probe log reader (stub: owned by the log ingest work).
+use super::{FormatSpec, IngestOptions, InputFile, Parsed};
+pub static FORMAT_JSONL: FormatSpec = FormatSpec { name: "probe-jsonl", sniff: |_| false, parse, samples: &[] };
+pub static FORMAT_CSV: FormatSpec = FormatSpec { name: "probe-csv", sniff: |_| false, parse, samples: &[] };
+fn parse(_f: &InputFile, _o: &IngestOptions) -> Parsed { Parsed::default() }

@@ -1,0 +1,490 @@
+//! The normalized records every later stage reads.
+//!
+//! Every input format (HAR, probe logs, access logs, change logs, ...) is
+//! reduced to these few plain types so that windows, detectors and the
+//! verdict never need to know where a number came from, except through
+//! [`SourceRef`], which lets every finding point back to a file and a line
+//! or HAR entry. Units are carried in field names; times are UTC.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// Index into [`Dataset::inputs`].
+pub type FileId = u32;
+
+/// Where a record came from: the file and the 1-based line (line-oriented
+/// formats) or 0-based entry index (HAR, JSON arrays).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct SourceRef {
+    pub file: FileId,
+    pub kind: LocKind,
+    pub n: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LocKind {
+    Line,
+    Entry,
+    Byte,
+}
+
+impl SourceRef {
+    pub fn line(file: FileId, line: u64) -> Self {
+        Self { file, kind: LocKind::Line, n: line }
+    }
+    pub fn entry(file: FileId, entry: u64) -> Self {
+        Self { file, kind: LocKind::Entry, n: entry }
+    }
+}
+
+/// Whether a host belongs to the site under investigation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Party {
+    First,
+    Third,
+    #[default]
+    Unknown,
+}
+
+/// Why a request got no (usable) response. Classified from browser
+/// `_error` strings (`net::ERR_*`), probe error texts, curl/k6 error codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorClass {
+    NameNotResolved,
+    DnsServfail,
+    DnsNxdomain,
+    DnsTimeout,
+    ConnectionRefused,
+    ConnectionReset,
+    ConnectionClosed,
+    ConnectionTimedOut,
+    Timeout,
+    InternetDisconnected,
+    NetworkChanged,
+    Proxy,
+    CertError,
+    TlsError,
+    BlockedByClient,
+    Aborted,
+    Other,
+}
+
+impl ErrorClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorClass::NameNotResolved => "name_not_resolved",
+            ErrorClass::DnsServfail => "dns_servfail",
+            ErrorClass::DnsNxdomain => "dns_nxdomain",
+            ErrorClass::DnsTimeout => "dns_timeout",
+            ErrorClass::ConnectionRefused => "connection_refused",
+            ErrorClass::ConnectionReset => "connection_reset",
+            ErrorClass::ConnectionClosed => "connection_closed",
+            ErrorClass::ConnectionTimedOut => "connection_timed_out",
+            ErrorClass::Timeout => "timeout",
+            ErrorClass::InternetDisconnected => "internet_disconnected",
+            ErrorClass::NetworkChanged => "network_changed",
+            ErrorClass::Proxy => "proxy",
+            ErrorClass::CertError => "cert_error",
+            ErrorClass::TlsError => "tls_error",
+            ErrorClass::BlockedByClient => "blocked_by_client",
+            ErrorClass::Aborted => "aborted",
+            ErrorClass::Other => "other",
+        }
+    }
+    /// Errors that originate on the capturing machine itself.
+    pub fn is_client_side(self) -> bool {
+        matches!(
+            self,
+            ErrorClass::InternetDisconnected | ErrorClass::NetworkChanged | ErrorClass::Proxy
+        )
+    }
+    pub fn is_dns(self) -> bool {
+        matches!(
+            self,
+            ErrorClass::NameNotResolved
+                | ErrorClass::DnsServfail
+                | ErrorClass::DnsNxdomain
+                | ErrorClass::DnsTimeout
+        )
+    }
+    pub fn is_tls(self) -> bool {
+        matches!(self, ErrorClass::CertError | ErrorClass::TlsError)
+    }
+    pub fn is_transport(self) -> bool {
+        matches!(
+            self,
+            ErrorClass::ConnectionRefused
+                | ErrorClass::ConnectionReset
+                | ErrorClass::ConnectionClosed
+                | ErrorClass::ConnectionTimedOut
+                | ErrorClass::Timeout
+        )
+    }
+}
+
+/// Coarse resource type, from HAR `_resourceType` or the response MIME type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceType {
+    Document,
+    Script,
+    Stylesheet,
+    Image,
+    Font,
+    Media,
+    /// XHR / fetch / API calls.
+    Xhr,
+    Websocket,
+    Ping,
+    #[default]
+    Other,
+}
+
+impl ResourceType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceType::Document => "document",
+            ResourceType::Script => "script",
+            ResourceType::Stylesheet => "stylesheet",
+            ResourceType::Image => "image",
+            ResourceType::Font => "font",
+            ResourceType::Media => "media",
+            ResourceType::Xhr => "xhr",
+            ResourceType::Websocket => "websocket",
+            ResourceType::Ping => "ping",
+            ResourceType::Other => "other",
+        }
+    }
+    /// Static content that a CDN usually serves.
+    pub fn is_static(self) -> bool {
+        matches!(
+            self,
+            ResourceType::Script
+                | ResourceType::Stylesheet
+                | ResourceType::Image
+                | ResourceType::Font
+                | ResourceType::Media
+        )
+    }
+}
+
+/// HTTP timing phases in milliseconds, never double counted: `tls_ms` is a
+/// separate phase, *not* included in `connect_ms` (HAR 1.2 puts ssl inside
+/// connect; readers subtract it). `None` = not applicable / not measured.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct Phases {
+    pub blocked_ms: Option<f64>,
+    pub dns_ms: Option<f64>,
+    pub connect_ms: Option<f64>,
+    pub tls_ms: Option<f64>,
+    pub send_ms: Option<f64>,
+    pub wait_ms: Option<f64>,
+    pub receive_ms: Option<f64>,
+    pub total_ms: Option<f64>,
+}
+
+/// CDN / edge hints seen on a response.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct EdgeHints {
+    /// Provider name when recognisable: cloudflare, cloudfront, akamai, fastly, ...
+    pub provider: Option<String>,
+    /// Cache status (`x-cache`, `cf-cache-status`, ...), lower-cased.
+    pub cache: Option<String>,
+}
+
+/// One HTTP request as seen by a browser or an HTTP client (HAR, k6, curl).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Request {
+    pub source: SourceRef,
+    pub start: DateTime<Utc>,
+    /// Vantage label (from `label=PATH`, `region=NAME/` or the probe's region).
+    pub vantage: Option<String>,
+    /// Page id, unique across the dataset (file id prefixed by the reader).
+    pub page_id: Option<String>,
+    pub method: String,
+    pub scheme: String,
+    pub host: String,
+    pub registrable_domain: String,
+    /// Set by [`crate::model::finalize`] once every input is known.
+    pub party: Party,
+    /// Path with ids folded (`/api/v1/projects/{id}/tasks`), no query.
+    pub endpoint: String,
+    /// 0 = no response.
+    pub status: i32,
+    pub error_class: Option<ErrorClass>,
+    /// Raw error text, e.g. `net::ERR_NAME_NOT_RESOLVED`.
+    pub error: Option<String>,
+    pub resource_type: ResourceType,
+    pub phases: Phases,
+    pub transfer_bytes: Option<u64>,
+    pub body_bytes: Option<u64>,
+    pub from_cache: bool,
+    pub server_ip: Option<String>,
+    pub edge: EdgeHints,
+}
+
+impl Request {
+    /// A failed request: no response, a network error, or a 5xx.
+    pub fn is_error(&self) -> bool {
+        self.status <= 0 || self.status >= 500 || self.error_class.is_some_and(|c| c != ErrorClass::Aborted && c != ErrorClass::BlockedByClient)
+    }
+}
+
+/// One page load (HAR page).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Page {
+    pub source: SourceRef,
+    pub id: String,
+    pub vantage: Option<String>,
+    pub start: DateTime<Utc>,
+    pub title: Option<String>,
+    pub on_content_load_ms: Option<f64>,
+    pub on_load_ms: Option<f64>,
+    /// Entries that belong to the page.
+    pub components: u32,
+    /// Of those, failed (status <= 0 or >= 400, or `_error`).
+    pub failed_components: u32,
+    pub bytes: u64,
+    /// Registrable domain of the main document (first entry of the page).
+    pub main_domain: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProbeKind {
+    Http,
+    Network,
+    Page,
+    Dns,
+}
+
+impl ProbeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProbeKind::Http => "http",
+            ProbeKind::Network => "network",
+            ProbeKind::Page => "page",
+            ProbeKind::Dns => "dns",
+        }
+    }
+}
+
+/// One synthetic measurement (own probe log, k6, curl, RIPE Atlas, ping, mtr).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProbeRecord {
+    pub source: SourceRef,
+    pub ts: DateTime<Utc>,
+    pub agent: String,
+    pub region: String,
+    pub test: String,
+    pub kind: ProbeKind,
+    /// URL (http, page) or host (network, dns).
+    pub target: String,
+    /// Registrable domain of the target host (filled by the reader).
+    pub registrable_domain: String,
+    /// HTTP status; 0 = no response.
+    pub status: Option<i32>,
+    pub error: Option<String>,
+    pub error_class: Option<ErrorClass>,
+    pub phases: Phases,
+    pub loss_pct: Option<f64>,
+    pub latency_ms: Option<f64>,
+    pub jitter_ms: Option<f64>,
+    pub page_load_ms: Option<f64>,
+    pub components: Option<f64>,
+    pub component_errors: Option<f64>,
+    pub resolve_ms: Option<f64>,
+}
+
+impl ProbeRecord {
+    /// A failed measurement: an error, no response, a 5xx, or total loss.
+    pub fn is_error(&self) -> bool {
+        self.error.as_deref().is_some_and(|e| !e.is_empty())
+            || self.status.is_some_and(|s| s <= 0 || s >= 500)
+            || self.loss_pct.is_some_and(|l| l >= 100.0)
+    }
+}
+
+/// One request in a server access log.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServerRequest {
+    pub source: SourceRef,
+    pub ts: DateTime<Utc>,
+    pub vhost: Option<String>,
+    pub method: String,
+    pub endpoint: String,
+    pub status: i32,
+    pub bytes: Option<u64>,
+    /// Total time the server spent (`$request_time`, `%D`, IIS `time-taken`).
+    pub request_ms: Option<f64>,
+    /// Time spent waiting on the upstream / backend (`$upstream_response_time`).
+    pub upstream_ms: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    Deploy,
+    Config,
+    Rollback,
+    Maintenance,
+    Other,
+}
+
+impl ChangeKind {
+    pub fn parse(s: &str) -> ChangeKind {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "deploy" | "deployment" | "release" => ChangeKind::Deploy,
+            "config" | "configuration" => ChangeKind::Config,
+            "rollback" | "revert" => ChangeKind::Rollback,
+            "maintenance" => ChangeKind::Maintenance,
+            _ => ChangeKind::Other,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Deploy => "deploy",
+            ChangeKind::Config => "config",
+            ChangeKind::Rollback => "rollback",
+            ChangeKind::Maintenance => "maintenance",
+            ChangeKind::Other => "other",
+        }
+    }
+}
+
+/// One deploy, config change, rollback or maintenance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    pub source: SourceRef,
+    pub ts: DateTime<Utc>,
+    pub service: String,
+    pub kind: ChangeKind,
+    pub summary: String,
+}
+
+/// A record a reader could not use, with where and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rejection {
+    pub at: SourceRef,
+    pub reason: String,
+}
+
+/// Per-file ingest account: nothing read disappears silently.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct InputReport {
+    pub path: String,
+    /// Format name (`har`, `probe-jsonl`, `access-combined`, ...), or
+    /// `unrecognised` for skipped files.
+    pub format: String,
+    pub vantage: Option<String>,
+    pub records: u64,
+    pub bad_records: u64,
+    /// The first few rejections (at most [`MAX_REJECTIONS_KEPT`]).
+    pub rejections: Vec<Rejection>,
+    pub warnings: Vec<String>,
+    /// Set when the whole file was skipped or unreadable.
+    pub skipped: Option<String>,
+    pub first_ts: Option<DateTime<Utc>>,
+    pub last_ts: Option<DateTime<Utc>>,
+}
+
+pub const MAX_REJECTIONS_KEPT: usize = 20;
+
+impl InputReport {
+    pub fn reject(&mut self, at: SourceRef, reason: impl Into<String>) {
+        self.bad_records += 1;
+        if self.rejections.len() < MAX_REJECTIONS_KEPT {
+            self.rejections.push(Rejection { at, reason: reason.into() });
+        }
+    }
+    pub fn see_ts(&mut self, ts: DateTime<Utc>) {
+        self.first_ts = Some(self.first_ts.map_or(ts, |f| f.min(ts)));
+        self.last_ts = Some(self.last_ts.map_or(ts, |l| l.max(ts)));
+    }
+}
+
+/// Every record of every input, merged in deterministic order.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Dataset {
+    pub inputs: Vec<InputReport>,
+    pub requests: Vec<Request>,
+    pub pages: Vec<Page>,
+    pub probes: Vec<ProbeRecord>,
+    pub server: Vec<ServerRequest>,
+    pub changes: Vec<Change>,
+}
+
+/// Records of one file (or one chunk of one file).
+#[derive(Debug, Clone, Default)]
+pub struct Records {
+    pub requests: Vec<Request>,
+    pub pages: Vec<Page>,
+    pub probes: Vec<ProbeRecord>,
+    pub server: Vec<ServerRequest>,
+    pub changes: Vec<Change>,
+}
+
+impl Records {
+    pub fn len(&self) -> usize {
+        self.requests.len() + self.pages.len() + self.probes.len() + self.server.len() + self.changes.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    pub fn append(&mut self, mut other: Records) {
+        self.requests.append(&mut other.requests);
+        self.pages.append(&mut other.pages);
+        self.probes.append(&mut other.probes);
+        self.server.append(&mut other.server);
+        self.changes.append(&mut other.changes);
+    }
+}
+
+/// Options that shape the model after ingest.
+#[derive(Debug, Clone, Default)]
+pub struct ModelOptions {
+    /// `--first-party DOMAIN` overrides (registrable domains).
+    pub first_party: Vec<String>,
+}
+
+/// Cross-file normalisation once every input is read: party assignment and
+/// a deterministic order. First party = registrable domains of the pages'
+/// main documents (or `--first-party`), plus probe targets, which are by
+/// definition what the SRE monitors.
+pub fn finalize(ds: &mut Dataset, opts: &ModelOptions) {
+    use std::collections::BTreeSet;
+    let mut first: BTreeSet<String> = opts.first_party.iter().map(|d| d.to_ascii_lowercase()).collect();
+    if first.is_empty() {
+        first.extend(ds.pages.iter().filter_map(|p| p.main_domain.clone()));
+        first.extend(
+            ds.probes
+                .iter()
+                .filter(|p| matches!(p.kind, ProbeKind::Http | ProbeKind::Page))
+                .map(|p| p.registrable_domain.clone())
+                .filter(|d| !d.is_empty()),
+        );
+        if first.is_empty() {
+            // No page and no probe: the most requested document host wins.
+            if let Some(r) = ds.requests.iter().find(|r| r.resource_type == ResourceType::Document) {
+                first.insert(r.registrable_domain.clone());
+            }
+        }
+    }
+    for r in &mut ds.requests {
+        r.party = if first.is_empty() {
+            Party::Unknown
+        } else if first.contains(&r.registrable_domain) {
+            Party::First
+        } else {
+            Party::Third
+        };
+    }
+    ds.requests.sort_by(|a, b| a.start.cmp(&b.start).then(a.source.cmp(&b.source)));
+    ds.pages.sort_by(|a, b| a.start.cmp(&b.start).then(a.source.cmp(&b.source)));
+    ds.probes.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.source.cmp(&b.source)));
+    ds.server.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.source.cmp(&b.source)));
+    ds.changes.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.source.cmp(&b.source)));
+}
