@@ -128,6 +128,27 @@ pub fn parse_file(file: &InputFile, opts: &IngestOptions) -> Parsed {
     parsed
 }
 
+/// Parse one file as a named format (`--changes FILE`), whatever it looks
+/// like. `changes` picks the JSONL or CSV change-log reader by content.
+pub fn parse_file_as(file: &InputFile, opts: &IngestOptions, name: &str) -> Parsed {
+    let reg = registry();
+    let spec = if name == "changes" {
+        if trimmed_head(&file.bytes).starts_with(b"{") { Some(&changes::FORMAT_JSONL) } else { Some(&changes::FORMAT_CSV) }
+    } else {
+        reg.iter().copied().find(|f| f.name == name)
+    };
+    match (spec, &file.read_error) {
+        (Some(f), None) => {
+            let mut p = (f.parse)(file, opts);
+            p.report.format = f.name.to_string();
+            p.report.path = file.path.clone();
+            p.report.vantage = file.vantage.clone();
+            p
+        }
+        _ => parse_file(file, opts),
+    }
+}
+
 fn unrecognised_reason(bytes: &[u8]) -> String {
     if bytes.is_empty() {
         return "empty file".into();

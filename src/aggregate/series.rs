@@ -1,0 +1,290 @@
+//! Binned time series of the signals an SRE watches during an outage. They
+//! feed the change-point detector (automatic incident window) and the
+//! report's charts. Bins are one minute, or narrower for short captures so
+//! that a 10-minute HAR still has enough points.
+
+use super::obs::{HttpObs, NetObs, Origin, PageObs, ServerObs};
+use crate::changepoint::{self, CpOptions, Direction, Signal};
+use crate::model::Party;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SeriesSignal {
+    pub name: String,
+    pub unit: String,
+    pub values: Vec<Option<f64>>,
+    #[serde(skip)]
+    pub direction: Direction,
+    /// Weight in incident detection (0 = chart only).
+    #[serde(skip)]
+    pub weight: f64,
+    #[serde(skip)]
+    pub min_scale: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct SeriesSet {
+    pub start: Option<DateTime<Utc>>,
+    pub bin_ms: i64,
+    pub bins: usize,
+    pub signals: Vec<SeriesSignal>,
+}
+
+impl SeriesSet {
+    pub fn bin_start(&self, i: usize) -> DateTime<Utc> {
+        let s = self.start.map(|s| s.timestamp_millis()).unwrap_or(0);
+        super::ms_to_dt(s + i as i64 * self.bin_ms)
+    }
+    pub fn get(&self, name: &str) -> Option<&SeriesSignal> {
+        self.signals.iter().find(|s| s.name == name)
+    }
+    /// Find the incident window over the weighted signals.
+    pub fn detect(&self) -> changepoint::Detection {
+        let signals: Vec<Signal> = self
+            .signals
+            .iter()
+            .filter(|s| s.weight > 0.0)
+            .map(|s| Signal {
+                name: s.name.clone(),
+                values: s.values.clone(),
+                direction: s.direction,
+                weight: s.weight,
+                min_scale: s.min_scale,
+            })
+            .collect();
+        let minute_bins = |m: i64| ((m * 60_000) as f64 / self.bin_ms.max(1) as f64).round().max(1.0) as usize;
+        let opts = CpOptions { min_bins: minute_bins(2).max(2), merge_gap_bins: minute_bins(10), ..CpOptions::default() };
+        changepoint::detect(&signals, &opts)
+    }
+}
+
+/// One minute, or about 1/40 of a short capture (at least 5 s).
+pub fn auto_bin_ms(start: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>) -> i64 {
+    let (Some(s), Some(e)) = (start, end) else { return 60_000 };
+    let span = (e - s).num_milliseconds();
+    if span >= 60 * 60_000 {
+        return 60_000;
+    }
+    let raw = span / 40;
+    ((raw + 4_999) / 5_000 * 5_000).clamp(5_000, 60_000)
+}
+
+#[derive(Default)]
+struct Bin {
+    n: u64,
+    err: u64,
+    vals: Vec<f64>,
+}
+
+struct Acc {
+    bins: usize,
+    data: BTreeMap<&'static str, Vec<Bin>>,
+}
+
+impl Acc {
+    fn bin(&mut self, name: &'static str, i: usize) -> &mut Bin {
+        let bins = self.bins;
+        let v = self.data.entry(name).or_insert_with(|| (0..bins).map(|_| Bin::default()).collect());
+        &mut v[i]
+    }
+    fn rate(&self, name: &str, min_n: u64) -> Vec<Option<f64>> {
+        self.data
+            .get(name)
+            .map(|v| v.iter().map(|b| (b.n >= min_n).then(|| b.err as f64 / b.n as f64)).collect())
+            .unwrap_or_else(|| vec![None; self.bins])
+    }
+    fn quant(&mut self, name: &str, q: f64) -> Vec<Option<f64>> {
+        match self.data.get_mut(name) {
+            Some(v) => v
+                .iter_mut()
+                .map(|b| {
+                    b.vals.sort_by(|a, b| a.total_cmp(b));
+                    crate::stats::quantile(&b.vals, q)
+                })
+                .collect(),
+            None => vec![None; self.bins],
+        }
+    }
+    fn mean(&self, name: &str) -> Vec<Option<f64>> {
+        self.data
+            .get(name)
+            .map(|v| v.iter().map(|b| (!b.vals.is_empty()).then(|| b.vals.iter().sum::<f64>() / b.vals.len() as f64)).collect())
+            .unwrap_or_else(|| vec![None; self.bins])
+    }
+}
+
+fn median_of(v: &[Option<f64>]) -> f64 {
+    let mut x: Vec<f64> = v.iter().flatten().copied().collect();
+    x.sort_by(|a, b| a.total_cmp(b));
+    crate::stats::quantile(&x, 0.5).unwrap_or(0.0)
+}
+
+/// Max over groups of a per-group per-bin rate: a regional problem is not
+/// diluted by healthy regions.
+fn max_group_rate(groups: &BTreeMap<String, Vec<(u64, u64)>>, bins: usize, min_n: u64) -> Vec<Option<f64>> {
+    (0..bins)
+        .map(|i| {
+            groups
+                .values()
+                .filter(|g| g[i].0 >= min_n)
+                .map(|g| g[i].1 as f64 / g[i].0 as f64)
+                .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
+        })
+        .collect()
+}
+
+pub fn build(
+    http: &[HttpObs],
+    pages: &[PageObs],
+    net: &[NetObs],
+    server: &[ServerObs],
+    start: Option<DateTime<Utc>>,
+    bin_ms: i64,
+) -> SeriesSet {
+    let Some(start) = start else { return SeriesSet { bin_ms, ..Default::default() } };
+    let bin_ms = bin_ms.max(1000);
+    let s0 = start.timestamp_millis().div_euclid(bin_ms) * bin_ms;
+    let last = http
+        .iter()
+        .map(|o| o.ts_ms)
+        .chain(pages.iter().map(|o| o.ts_ms))
+        .chain(net.iter().map(|o| o.ts_ms))
+        .chain(server.iter().map(|o| o.ts_ms))
+        .max()
+        .unwrap_or(s0);
+    let bins = ((last - s0) / bin_ms + 1).max(1) as usize;
+    let idx = |t: i64| (((t - s0) / bin_ms).max(0) as usize).min(bins - 1);
+    let mut acc = Acc { bins, data: BTreeMap::new() };
+    let mut fp_by_vantage: BTreeMap<String, Vec<(u64, u64)>> = BTreeMap::new();
+    let mut loss_by_region: BTreeMap<String, Vec<(f64, u64)>> = BTreeMap::new();
+
+    for o in http {
+        let i = idx(o.ts_ms);
+        let client_side = o.error_class.is_some_and(|c| c.is_client_side());
+        if o.origin == Origin::Browser {
+            let b = acc.bin("client_error_rate", i);
+            b.n += 1;
+            b.err += client_side as u64;
+        }
+        let dns_fail = o.error_class.is_some_and(|c| c.is_dns());
+        let b = acc.bin("dns_failure_rate", i);
+        b.n += 1;
+        b.err += dns_fail as u64;
+        let tls_fail = o.error_class.is_some_and(|c| c.is_tls());
+        let b = acc.bin("tls_failure_rate", i);
+        b.n += 1;
+        b.err += tls_fail as u64;
+        match o.party {
+            Party::Third => {
+                let b = acc.bin("tp_error_rate", i);
+                b.n += 1;
+                b.err += o.is_error as u64;
+            }
+            _ => {
+                if client_side {
+                    continue; // counted as client errors, not service errors
+                }
+                let b = acc.bin("fp_error_rate", i);
+                b.n += 1;
+                b.err += o.is_error as u64;
+                let g = fp_by_vantage.entry(o.vantage.clone()).or_insert_with(|| vec![(0, 0); bins]);
+                g[i].0 += 1;
+                g[i].1 += o.is_error as u64;
+                if o.status > 0 {
+                    if let Some(w) = o.phase("wait_ms") {
+                        acc.bin("fp_wait_ms", i).vals.push(w);
+                    }
+                    if let Some(c) = o.phase("connect_ms") {
+                        acc.bin("fp_connect_ms", i).vals.push(c);
+                    }
+                }
+            }
+        }
+    }
+    for p in pages {
+        let i = idx(p.ts_ms);
+        if let Some(c) = p.components {
+            acc.bin("page_components", i).vals.push(c);
+        }
+        if let Some(l) = p.load_ms {
+            acc.bin("page_load_ms", i).vals.push(l);
+        }
+    }
+    for o in net {
+        let i = idx(o.ts_ms);
+        if o.is_dns {
+            let b = acc.bin("dns_failure_rate", i);
+            b.n += 1;
+            b.err += o.failed as u64;
+            continue;
+        }
+        if let Some(l) = o.loss_pct {
+            acc.bin("net_loss_pct", i).vals.push(l);
+            let g = loss_by_region.entry(o.region.clone()).or_insert_with(|| vec![(0.0, 0); bins]);
+            g[i].0 += l;
+            g[i].1 += 1;
+        }
+        if let Some(l) = o.latency_ms {
+            acc.bin("net_latency_ms", i).vals.push(l);
+        }
+    }
+    for s in server {
+        let i = idx(s.ts_ms);
+        let b = acc.bin("server_5xx_rate", i);
+        b.n += 1;
+        b.err += (s.status >= 500) as u64;
+        if let Some(u) = s.upstream_ms.or(s.request_ms) {
+            acc.bin("server_time_ms", i).vals.push(u);
+        }
+    }
+
+    let mut signals = Vec::new();
+    let mut push = |name: &str, unit: &str, values: Vec<Option<f64>>, direction: Direction, weight: f64, min_scale: f64| {
+        if values.iter().any(|v| v.is_some()) {
+            signals.push(SeriesSignal { name: name.into(), unit: unit.into(), values, direction, weight, min_scale });
+        }
+    };
+    push("fp_error_rate", "ratio", acc.rate("fp_error_rate", 1), Direction::HigherIsWorse, 0.0, 0.03);
+    push("fp_error_rate_max_vantage", "ratio", max_group_rate(&fp_by_vantage, bins, 2), Direction::HigherIsWorse, 1.0, 0.04);
+    push("tp_error_rate", "ratio", acc.rate("tp_error_rate", 1), Direction::HigherIsWorse, 0.6, 0.05);
+    push("client_error_rate", "ratio", acc.rate("client_error_rate", 1), Direction::HigherIsWorse, 1.0, 0.05);
+    push("dns_failure_rate", "ratio", acc.rate("dns_failure_rate", 1), Direction::HigherIsWorse, 1.0, 0.05);
+    push("tls_failure_rate", "ratio", acc.rate("tls_failure_rate", 1), Direction::HigherIsWorse, 1.0, 0.05);
+    let wait50 = acc.quant("fp_wait_ms", 0.5);
+    let m = median_of(&wait50);
+    push("fp_wait_p50_ms", "ms", wait50, Direction::HigherIsWorse, 1.0, (0.25 * m).max(5.0));
+    let wait95 = acc.quant("fp_wait_ms", 0.95);
+    let m = median_of(&wait95);
+    push("fp_wait_p95_ms", "ms", wait95, Direction::HigherIsWorse, 0.0, (0.3 * m).max(5.0));
+    let conn = acc.quant("fp_connect_ms", 0.5);
+    let m = median_of(&conn);
+    push("fp_connect_p50_ms", "ms", conn, Direction::HigherIsWorse, 0.5, (0.5 * m).max(10.0));
+    let comp = acc.quant("page_components", 0.5);
+    let m = median_of(&comp);
+    push("page_components", "count", comp, Direction::LowerIsWorse, 1.0, (0.1 * m).max(1.0));
+    let load = acc.quant("page_load_ms", 0.5);
+    let m = median_of(&load);
+    push("page_load_ms", "ms", load, Direction::Both, 0.3, (0.3 * m).max(50.0));
+    push("net_loss_pct", "pct", acc.mean("net_loss_pct"), Direction::HigherIsWorse, 0.0, 2.0);
+    let loss_max: Vec<Option<f64>> = (0..bins)
+        .map(|i| {
+            loss_by_region
+                .values()
+                .filter(|g| g[i].1 > 0)
+                .map(|g| g[i].0 / g[i].1 as f64)
+                .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
+        })
+        .collect();
+    push("net_loss_pct_max_region", "pct", loss_max, Direction::HigherIsWorse, 1.0, 2.0);
+    let lat = acc.quant("net_latency_ms", 0.5);
+    let m = median_of(&lat);
+    push("net_latency_ms", "ms", lat, Direction::HigherIsWorse, 0.7, (0.3 * m).max(5.0));
+    push("server_5xx_rate", "ratio", acc.rate("server_5xx_rate", 1), Direction::HigherIsWorse, 1.0, 0.02);
+    let st = acc.quant("server_time_ms", 0.5);
+    let m = median_of(&st);
+    push("server_time_p50_ms", "ms", st, Direction::HigherIsWorse, 0.7, (0.25 * m).max(5.0));
+
+    SeriesSet { start: Some(super::ms_to_dt(s0)), bin_ms, bins, signals }
+}

@@ -1,0 +1,81 @@
+//! FL901 changes near onset and recovery: see [`DOC`].
+
+use super::{Ctx, Detector, FaultDomain, Finding};
+use crate::model::ChangeKind;
+
+pub const DOC: &str = "\
+Looks at: the change log (deploys, config changes, rollbacks, maintenance) against the incident window: changes that took effect in the 30 minutes before onset, and rollbacks within 15 minutes of recovery.
+
+Points to: no domain by itself: a change names a likely trigger, not a place. It adds weight to the domain its service name suggests (a `dns`, `cdn`/`edge`, `tls`/`cert` or network service points there; anything else to backend, since most changes are to the service's own systems), and a rollback followed by recovery strengthens that link. The report's next steps are built from it (\"a config change preceded onset by 3 min: roll back, stage the rollout, add a validation step\").
+
+Known false positives: coincidental changes (busy teams deploy often: the closer to onset and the better the service name matches the failing component, the stronger); changes logged with local time and no offset (give offsets).";
+
+pub static DETECTOR: Detector = Detector { code: "FL901", name: "changes", doc: DOC, run };
+
+/// Minutes before onset that count.
+pub const LOOKBACK_MIN: f64 = 30.0;
+/// Minutes around recovery in which a rollback counts.
+pub const ROLLBACK_MIN: f64 = 15.0;
+
+pub fn domain_hint(service: &str, summary: &str) -> FaultDomain {
+    let s = format!("{service} {summary}").to_ascii_lowercase();
+    if s.contains("dns") || s.contains("resolver") || s.contains("route53") || s.contains("nameserver") {
+        FaultDomain::Dns
+    } else if s.contains("cdn") || s.contains("edge") || s.contains("cloudflare") || s.contains("fastly") || s.contains("akamai") {
+        FaultDomain::Cdn
+    } else if s.contains("tls") || s.contains("cert") || s.contains("ssl") {
+        FaultDomain::Tls
+    } else if s.contains("bgp") || s.contains("network") || s.contains("router") || s.contains("peering") {
+        FaultDomain::Network
+    } else {
+        FaultDomain::Backend
+    }
+}
+
+fn run(ctx: &Ctx) -> Vec<Finding> {
+    let Some(d) = ctx.an.windows.during else { return vec![] };
+    if ctx.ds.changes.is_empty() {
+        return vec![];
+    }
+    let mut f = Finding::new(DETECTOR.code, DETECTOR.name);
+    let onset = d.start;
+    let before: Vec<_> = ctx
+        .ds
+        .changes
+        .iter()
+        .filter(|c| c.kind != ChangeKind::Rollback)
+        .filter(|c| {
+            let m = (onset - c.ts).num_milliseconds() as f64 / 60_000.0;
+            (-1.0..=LOOKBACK_MIN).contains(&m)
+        })
+        .collect();
+    let rollbacks: Vec<_> = ctx
+        .ds
+        .changes
+        .iter()
+        .filter(|c| c.kind == ChangeKind::Rollback)
+        .filter(|c| ((c.ts - d.end).num_milliseconds() as f64 / 60_000.0).abs() <= ROLLBACK_MIN || d.contains(c.ts))
+        .collect();
+    if before.is_empty() && rollbacks.is_empty() {
+        f.summary = format!("no change in the {LOOKBACK_MIN:.0} minutes before onset ({} changes in the log)", ctx.ds.changes.len());
+        return vec![f];
+    }
+    f.fired = true;
+    let mut parts = Vec::new();
+    // closest change before onset names the trigger
+    if let Some(c) = before.iter().max_by_key(|c| c.ts) {
+        let m = (onset - c.ts).num_milliseconds() as f64 / 60_000.0;
+        parts.push(format!("a {} change to {} preceded onset by {m:.0} min", c.kind.as_str(), c.service));
+        let w = if m <= 10.0 { 0.2 } else { 0.1 };
+        f.support(domain_hint(&c.service, &c.summary), w, format!("{} {} {m:.0} min before onset", c.kind.as_str(), c.service));
+        f.evidence.push(super::evidence_levels(&format!("{} {}: minutes before onset", c.kind.as_str(), c.service), "min", [None, Some(m), None], [0, 0], vec![c.source]));
+    }
+    if let Some(r) = rollbacks.first() {
+        let m = (r.ts - d.end).num_milliseconds() as f64 / 60_000.0;
+        parts.push(format!("a rollback of {} came {:.0} min {} recovery", r.service, m.abs(), if m <= 0.0 { "before" } else { "after" }));
+        f.support(domain_hint(&r.service, &r.summary), 0.1, "recovery followed a rollback");
+        f.evidence.push(super::evidence_levels(&format!("rollback {}: minutes from recovery", r.service), "min", [None, Some(m), None], [0, 0], vec![r.source]));
+    }
+    f.summary = parts.join("; ");
+    vec![f]
+}

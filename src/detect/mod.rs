@@ -1,0 +1,259 @@
+//! Detectors: one file per signal. Each reads the aggregate stage's
+//! [`Analysis`] (and, for evidence locations, the [`Dataset`]) and emits
+//! [`Finding`]s: what it saw, with before / during / after numbers, which
+//! fault domains that supports or argues against, and where in the inputs
+//! to look. A detector that sees nothing wrong still reports what it
+//! checked, because "what it is not" needs numbers too.
+
+pub mod api_5xx;
+pub mod cdn_edge;
+pub mod changes;
+pub mod client;
+pub mod dns;
+pub mod endpoint_family;
+pub mod network;
+pub mod partial_load;
+pub mod recurrence;
+pub mod server_log;
+pub mod server_wait;
+pub mod third_party;
+pub mod tls;
+
+use crate::aggregate::{Analysis, Comparison, Dim, GroupStat, WindowName};
+use crate::model::{Dataset, SourceRef};
+use serde::Serialize;
+
+/// The contract's fault-domain words (§4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultDomain {
+    None,
+    Client,
+    Dns,
+    Network,
+    Tls,
+    Cdn,
+    Backend,
+    ThirdParty,
+}
+
+impl FaultDomain {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FaultDomain::None => "none",
+            FaultDomain::Client => "client",
+            FaultDomain::Dns => "dns",
+            FaultDomain::Network => "network",
+            FaultDomain::Tls => "tls",
+            FaultDomain::Cdn => "cdn",
+            FaultDomain::Backend => "backend",
+            FaultDomain::ThirdParty => "third_party",
+        }
+    }
+    pub const REAL: [FaultDomain; 7] = [
+        FaultDomain::Client,
+        FaultDomain::Dns,
+        FaultDomain::Network,
+        FaultDomain::Tls,
+        FaultDomain::Cdn,
+        FaultDomain::Backend,
+        FaultDomain::ThirdParty,
+    ];
+}
+
+/// One measured signal, before / during / after.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evidence {
+    pub signal: String,
+    /// `pct`, `ms`, `count`, `ratio`.
+    pub unit: String,
+    pub before: Option<f64>,
+    pub during: Option<f64>,
+    pub after: Option<f64>,
+    pub n_before: u64,
+    pub n_during: u64,
+    /// Cliff's delta or difference of proportions, during vs before.
+    pub effect: Option<f64>,
+    pub p_value: Option<f64>,
+    /// A few records that show it.
+    pub locations: Vec<SourceRef>,
+}
+
+/// Support (positive) or opposition (negative) for a domain.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Support {
+    pub domain: FaultDomain,
+    /// -1..1.
+    pub weight: f64,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub code: &'static str,
+    pub name: &'static str,
+    /// Did the detector see its signal?
+    pub fired: bool,
+    /// One sentence with numbers.
+    pub summary: String,
+    pub supports: Vec<Support>,
+    pub evidence: Vec<Evidence>,
+    /// Regions / vantages where the signal was seen.
+    pub regions: Vec<String>,
+}
+
+impl Finding {
+    pub fn new(code: &'static str, name: &'static str) -> Self {
+        Finding { code, name, fired: false, summary: String::new(), supports: vec![], evidence: vec![], regions: vec![] }
+    }
+    pub fn support(&mut self, domain: FaultDomain, weight: f64, reason: impl Into<String>) {
+        self.supports.push(Support { domain, weight: weight.clamp(-1.0, 1.0), reason: reason.into() });
+    }
+}
+
+/// What a detector gets.
+pub struct Ctx<'a> {
+    pub ds: &'a Dataset,
+    pub an: &'a Analysis,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn has_incident(&self) -> bool {
+        self.an.windows.during.is_some()
+    }
+    pub fn http(&self, dim: Dim, key: &str, w: WindowName) -> Option<&'a GroupStat> {
+        self.an.http_stat(dim, key, w)
+    }
+    pub fn cmp(&self, family: &str, dim: &str, key: &str, signal: &str) -> Option<&'a Comparison> {
+        self.an.comparison(family, dim, key, signal, WindowName::During)
+    }
+    /// Is `during` clearly worse than `before` for a rate? With no
+    /// baseline (whole-capture mode) the level alone decides.
+    pub fn rate_rose(&self, c: Option<&Comparison>, level: f64, min_level: f64) -> bool {
+        if level < min_level {
+            return false;
+        }
+        match c {
+            Some(c) if c.n_before > 0 => {
+                let before = c.before.unwrap_or(0.0);
+                c.p_value.is_some_and(|p| p < 0.01) && level >= before * 2.0 + 0.01
+            }
+            _ => self.an.windows.before.is_none(),
+        }
+    }
+    /// First records of the dataset (in `during`) matching a predicate.
+    pub fn example_requests(&self, pred: impl Fn(&crate::model::Request) -> bool) -> Vec<SourceRef> {
+        let w = self.an.windows.during;
+        self.ds
+            .requests
+            .iter()
+            .filter(|r| w.is_none_or(|w| w.contains(r.start)) || !self.an.windows.by_file.is_empty())
+            .filter(|r| pred(r))
+            .take(3)
+            .map(|r| r.source)
+            .collect()
+    }
+    /// Every vantage key (`first@us-east`) known for a party.
+    pub fn vantages(&self, party: &str) -> Vec<String> {
+        let prefix = format!("{party}@");
+        self.an
+            .http
+            .keys()
+            .filter(|(d, k)| *d == Dim::Vantage && k.starts_with(&prefix))
+            .map(|(_, k)| k[prefix.len()..].to_string())
+            .collect()
+    }
+}
+
+/// A detector: stable code, name, documentation, and the check itself.
+pub struct Detector {
+    pub code: &'static str,
+    pub name: &'static str,
+    /// What it looks at, why it points where it points, known false positives.
+    pub doc: &'static str,
+    pub run: fn(&Ctx) -> Vec<Finding>,
+}
+
+/// Every detector, in code order.
+pub fn registry() -> Vec<&'static Detector> {
+    vec![
+        &api_5xx::DETECTOR,
+        &server_wait::DETECTOR,
+        &partial_load::DETECTOR,
+        &endpoint_family::DETECTOR,
+        &dns::DETECTOR,
+        &network::DETECTOR,
+        &tls::DETECTOR,
+        &cdn_edge::DETECTOR,
+        &third_party::DETECTOR,
+        &client::DETECTOR,
+        &server_log::DETECTOR,
+        &changes::DETECTOR,
+        &recurrence::DETECTOR,
+    ]
+}
+
+pub fn find(code_or_name: &str) -> Option<&'static Detector> {
+    let q = code_or_name.to_ascii_lowercase();
+    registry().into_iter().find(|d| d.code.to_ascii_lowercase() == q || d.name == q)
+}
+
+/// Run every detector (they are cheap; order is fixed for determinism).
+pub fn run_all(ds: &Dataset, an: &Analysis) -> Vec<Finding> {
+    let ctx = Ctx { ds, an };
+    registry().iter().flat_map(|d| (d.run)(&ctx)).collect()
+}
+
+/// Markdown documentation of every detector (docs/detectors.md).
+pub fn docs_markdown() -> String {
+    let mut s = String::from("# Detectors\n\nGenerated by `faultlens explain --all --markdown` from the detectors' own text; a test keeps this file in sync.\n\n");
+    for d in registry() {
+        s.push_str(&format!("## {} `{}`\n\n{}\n\n", d.code, d.name, d.doc.trim()));
+    }
+    s
+}
+
+/// Evidence from a comparison plus the group's after value.
+pub fn evidence_from(c: Option<&Comparison>, after: Option<&Comparison>, signal: &str, unit: &str, locations: Vec<SourceRef>) -> Evidence {
+    Evidence {
+        signal: signal.to_string(),
+        unit: unit.to_string(),
+        before: c.and_then(|c| c.before),
+        during: c.and_then(|c| c.value),
+        after: after.and_then(|a| a.value),
+        n_before: c.map_or(0, |c| c.n_before),
+        n_during: c.map_or(0, |c| c.n_value),
+        effect: c.and_then(|c| c.effect),
+        p_value: c.and_then(|c| c.p_value),
+        locations,
+    }
+}
+
+/// Evidence from three group stats.
+pub fn evidence_levels(signal: &str, unit: &str, vals: [Option<f64>; 3], ns: [u64; 2], locations: Vec<SourceRef>) -> Evidence {
+    Evidence {
+        signal: signal.into(),
+        unit: unit.into(),
+        before: vals[0],
+        during: vals[1],
+        after: vals[2],
+        n_before: ns[0],
+        n_during: ns[1],
+        effect: match (vals[0], vals[1]) {
+            (Some(a), Some(b)) => Some(b - a),
+            _ => None,
+        },
+        p_value: None,
+        locations,
+    }
+}
+
+/// `12.3 %` style.
+pub fn pct(x: f64) -> String {
+    let v = x * 100.0;
+    if v != 0.0 && v.abs() < 0.1 { format!("{v:.2} %") } else { format!("{v:.1} %") }
+}
+
+pub fn ms(x: f64) -> String {
+    if x >= 100.0 { format!("{x:.0} ms") } else { format!("{x:.1} ms") }
+}

@@ -1,0 +1,117 @@
+//! FL301 network path: see [`DOC`].
+
+use super::{Ctx, Detector, FaultDomain, Finding, evidence_from, evidence_levels, ms};
+use crate::aggregate::{Dim, WindowName};
+
+pub const DOC: &str = "\
+Looks at: network probe tests per region and agent (packet loss, latency, jitter, availability), the connect phase of HTTP requests and transport errors (connection timed out / refused / reset) across hosts, during vs before.
+
+Points to: network, when loss rises (mean >= 2 % and up from before) or latency / connect time jumps (median ratio >= 1.5, significant) with transport errors, usually in some regions only: the transport path between the vantage and the service is degraded, so requests time out or never connect, whatever the service does. When loss stays low everywhere, reports the numbers that rule the network out (\"loss < 0.5 % from all 6 agents in 3 regions\").
+
+Known false positives: ICMP deprioritised by a router (loss to an intermediate hop but not the destination: only the last hop counts here); a saturated uplink at one probe site (one agent only); a server that is too busy to accept connections (connect timeouts with zero loss point to the server instead).";
+
+pub static DETECTOR: Detector = Detector { code: "FL301", name: "network", doc: DOC, run };
+
+fn run(ctx: &Ctx) -> Vec<Finding> {
+    if !ctx.has_incident() {
+        return vec![];
+    }
+    let mut f = Finding::new(DETECTOR.code, DETECTOR.name);
+    let nets = &ctx.an.net;
+    let all_d = nets.get("all").and_then(|m| m.get(&WindowName::During)).filter(|s| s.n > s.dns_n);
+    let mut bad_regions = Vec::new();
+    let mut max_loss: f64 = 0.0;
+    let mut regions_with_data = 0;
+    for (region, by_w) in nets {
+        if region == "all" {
+            continue;
+        }
+        let Some(d) = by_w.get(&WindowName::During).filter(|s| s.n > s.dns_n) else { continue };
+        regions_with_data += 1;
+        let loss = d.loss_pct_mean.unwrap_or(0.0);
+        max_loss = max_loss.max(d.loss_pct_max_agent.unwrap_or(loss));
+        let before_loss = by_w.get(&WindowName::Before).and_then(|b| b.loss_pct_mean).unwrap_or(0.0);
+        let lat = ctx.an.comparison("net", "region", region, "latency_ms", WindowName::During);
+        let loss_up = loss >= 2.0 && loss >= before_loss + 2.0 && (ctx.an.windows.before.is_none() || before_loss < loss / 2.0);
+        let lat_up = lat.is_some_and(|c| c.significant() && c.ratio.unwrap_or(1.0) >= 1.5 && c.value.unwrap_or(0.0) - c.before.unwrap_or(0.0) >= 20.0);
+        if loss_up || lat_up {
+            bad_regions.push(region.clone());
+            f.evidence.push(evidence_levels(
+                &format!("packet loss {region}"),
+                "pct",
+                [by_w.get(&WindowName::Before).and_then(|s| s.loss_pct_mean), Some(loss), by_w.get(&WindowName::After).and_then(|s| s.loss_pct_mean)],
+                [by_w.get(&WindowName::Before).map_or(0, |s| s.n), d.n],
+                vec![],
+            ));
+            if let Some(c) = lat {
+                f.evidence.push(evidence_from(Some(c), ctx.an.comparison("net", "region", region, "latency_ms", WindowName::After), &format!("latency {region} (p50)"), "ms", vec![]));
+            }
+        }
+    }
+    // connect phase and transport errors on first-party HTTP
+    let conn = ctx.cmp("http", "party", "first", "connect_ms");
+    let conn_up = conn.is_some_and(|c| c.significant() && c.ratio.unwrap_or(1.0) >= 1.5 && c.value.unwrap_or(0.0) - c.before.unwrap_or(0.0) >= 20.0);
+    let transport = |w: WindowName| {
+        ctx.http(Dim::Party, "first", w)
+            .map(|g| (g.error_classes.iter().filter(|(c, _)| matches!(c.as_str(), "connection_timed_out" | "connection_refused" | "connection_reset" | "connection_closed" | "timeout")).map(|(_, n)| *n).sum::<u64>(), g.count))
+            .unwrap_or((0, 0))
+    };
+    let (tb, nb) = transport(WindowName::Before);
+    let (td, nd) = transport(WindowName::During);
+    let t_rate = if nd > 0 { td as f64 / nd as f64 } else { 0.0 };
+    let t_before = if nb > 0 { tb as f64 / nb as f64 } else { 0.0 };
+    let transport_up = td >= 3 && t_rate >= 0.05 && t_rate >= 2.0 * t_before + 0.02;
+    let mut transport_regions = Vec::new();
+    if conn_up || transport_up {
+        for v in ctx.vantages("first") {
+            let k = format!("first@{v}");
+            let g = ctx.http(Dim::Vantage, &k, WindowName::During);
+            let t: u64 = g.map(|g| g.error_classes.iter().filter(|(c, _)| matches!(c.as_str(), "connection_timed_out" | "connection_refused" | "connection_reset" | "timeout")).map(|(_, n)| *n).sum()).unwrap_or(0);
+            let c_up = ctx.cmp("http", "vantage", &k, "connect_ms").is_some_and(|c| c.significant() && c.ratio.unwrap_or(1.0) >= 1.5);
+            if c_up || g.is_some_and(|g| g.count > 0 && t as f64 / g.count as f64 >= 0.05) {
+                transport_regions.push(v);
+            }
+        }
+    }
+    if !bad_regions.is_empty() || ((conn_up || transport_up) && (all_d.is_none() || !bad_regions.is_empty())) {
+        f.fired = true;
+        let mut regions = bad_regions.clone();
+        for r in transport_regions {
+            if !regions.contains(&r) {
+                regions.push(r);
+            }
+        }
+        if conn_up || transport_up {
+            f.evidence.push(evidence_levels("first-party transport errors (timeouts, refused, reset)", "ratio", [Some(t_before), Some(t_rate), None], [nb, nd], ctx.example_requests(|r| r.error_class.is_some_and(|c| c.is_transport()))));
+            if let Some(c) = conn {
+                f.evidence.push(evidence_from(Some(c), ctx.an.comparison("http", "party", "first", "connect_ms", WindowName::After), "first-party connect (p50)", "ms", vec![]));
+            }
+        }
+        let loss_txt = if !bad_regions.is_empty() { format!("packet loss up to {max_loss:.1} % from {}", bad_regions.join(", ")) } else { String::new() };
+        let conn_txt = match conn {
+            Some(c) if conn_up => format!("connect time {} -> {}", ms(c.before.unwrap_or(0.0)), ms(c.value.unwrap_or(0.0))),
+            _ if transport_up => format!("{td} transport errors in {nd} requests"),
+            _ => String::new(),
+        };
+        let parts: Vec<String> = [loss_txt, conn_txt].into_iter().filter(|s| !s.is_empty()).collect();
+        f.summary = format!("the transport path degraded: {}", parts.join("; "));
+        let w = if !bad_regions.is_empty() { 0.75 } else { 0.4 };
+        f.support(FaultDomain::Network, w, f.summary.clone());
+        if !bad_regions.is_empty() && regions_with_data > bad_regions.len() {
+            f.support(FaultDomain::Backend, -0.2, "a regional path problem: other regions reached the same service fine");
+        }
+        f.regions = regions;
+    } else if let Some(d) = all_d {
+        let agents = d.agents;
+        f.summary = format!(
+            "network: loss < {:.1} % from all {agents} agents in {regions_with_data} regions during the window (latency p50 {})",
+            (max_loss + 0.05).max(0.5),
+            ms(d.latency_ms.p50)
+        );
+        f.support(FaultDomain::Network, -0.7, f.summary.clone());
+    } else if let Some(c) = conn.filter(|c| c.sufficient) {
+        f.summary = format!("network: first-party connect p50 {} -> {}, {td} transport errors in {nd} requests", ms(c.before.unwrap_or(0.0)), ms(c.value.unwrap_or(0.0)));
+        f.support(FaultDomain::Network, -0.4, f.summary.clone());
+    }
+    vec![f]
+}

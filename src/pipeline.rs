@@ -1,0 +1,246 @@
+//! The whole pipeline behind one call, for the CLI and the tests:
+//! discover -> ingest -> model -> aggregate -> detect -> verdict -> report.
+//! Per-file problems are data inside the result; only "nothing usable at
+//! all" and bad arguments are errors.
+
+use crate::aggregate::{self, AggOptions, Analysis, Window, WindowSpec};
+use crate::detect::{self, Finding};
+use crate::discover::{self, Source};
+use crate::ingest::{self, IngestOptions};
+use crate::model::{self, Dataset, FileId, ModelOptions};
+use crate::redact::Redactor;
+use crate::report::{self, Report, ReportOptions};
+use crate::verdict::{self, Verdict, VerdictInput};
+use chrono::{DateTime, NaiveTime, TimeZone, Utc};
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("no usable input: {0}")]
+    NoUsableInput(String),
+    #[error("bad --window {0:?}: {1}")]
+    BadWindow(String, String),
+    #[error("bad --vantage-map {0}: {1}")]
+    BadVantageMap(String, String),
+    #[error("cannot read {0}: {1}")]
+    Io(String, std::io::Error),
+}
+
+impl Error {
+    /// Exit status per the contract: 1 for usage / input problems.
+    pub fn exit_code(&self) -> i32 {
+        1
+    }
+}
+
+/// Everything `analyze`, `compare` and `report` take.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub paths: Vec<String>,
+    /// Compare mode: the baseline paths (`paths` are then the incident).
+    pub baseline: Vec<String>,
+    pub compare: bool,
+    /// `NAME=START..END`, as typed.
+    pub windows: Vec<String>,
+    /// Change logs given with `--changes` (read as change logs whatever they look like).
+    pub changes: Vec<String>,
+    pub first_party: Vec<String>,
+    pub vantage_map: Option<String>,
+    pub bin_seconds: Option<u64>,
+    pub max_record_bytes: usize,
+    pub unsafe_include_secrets: bool,
+    pub now: Option<DateTime<Utc>>,
+    pub top: usize,
+}
+
+pub struct Outcome {
+    pub dataset: Dataset,
+    pub analysis: Analysis,
+    pub findings: Vec<Finding>,
+    pub verdict: Verdict,
+    pub report: Report,
+}
+
+/// Progress callback: (files done, files total).
+pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
+
+/// Ingest the sources in parallel, in deterministic order.
+pub fn ingest_sources(sources: &[(Source, Option<&'static str>)], opts: &IngestOptions, progress: Progress) -> Dataset {
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let total = sources.len();
+    let max = if opts.max_record_bytes == 0 { 8u64 << 30 } else { (opts.max_record_bytes as u64).max(8 << 30) };
+    let parsed: Vec<ingest::Parsed> = sources
+        .par_iter()
+        .enumerate()
+        .map(|(i, (src, forced))| {
+            let file = discover::load(i as FileId, src, max);
+            let p = match forced {
+                Some(name) => ingest::parse_file_as(&file, opts, name),
+                None => ingest::parse_file(&file, opts),
+            };
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            progress(n, total);
+            p
+        })
+        .collect();
+    let mut ds = Dataset::default();
+    for p in parsed {
+        ds.inputs.push(p.report);
+        let r = p.records;
+        ds.requests.extend(r.requests);
+        ds.pages.extend(r.pages);
+        ds.probes.extend(r.probes);
+        ds.server.extend(r.server);
+        ds.changes.extend(r.changes);
+    }
+    ds
+}
+
+pub fn run(req: &Request, stdin: &mut dyn FnMut() -> Vec<u8>, progress: Progress) -> Result<Outcome, Error> {
+    let mut ingest_opts = IngestOptions { max_record_bytes: req.max_record_bytes, ..Default::default() };
+    if let Some(path) = &req.vantage_map {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Io(path.clone(), e))?;
+        ingest_opts.vantage_map = ingest::atlas::load_vantage_map(&text).map_err(|e| Error::BadVantageMap(path.clone(), e))?;
+    }
+    // sources: incident (or plain) paths, baseline paths, forced change logs
+    let mut tagged: Vec<(Source, Option<&'static str>, u8)> = Vec::new();
+    for s in discover::discover(&req.paths, stdin) {
+        tagged.push((s, None, 1));
+    }
+    for s in discover::discover(&req.baseline, &mut Vec::new) {
+        tagged.push((s, None, 0));
+    }
+    for s in discover::discover(&req.changes, &mut Vec::new) {
+        tagged.push((s, Some("changes"), 2));
+    }
+    // one global order, whatever the argument order
+    tagged.sort_by(|a, b| a.0.display.cmp(&b.0.display).then(a.2.cmp(&b.2)).then(a.0.vantage.cmp(&b.0.vantage)));
+    tagged.dedup_by(|a, b| a.0.display == b.0.display && a.0.vantage == b.0.vantage && a.2 == b.2);
+    if tagged.is_empty() {
+        return Err(Error::NoUsableInput("no input paths given".into()));
+    }
+    let sources: Vec<(Source, Option<&'static str>)> = tagged.iter().map(|(s, f, _)| (s.clone(), *f)).collect();
+    let mut ds = ingest_sources(&sources, &ingest_opts, progress);
+    let usable: u64 = ds.inputs.iter().map(|i| i.records).sum();
+    if usable == 0 {
+        let why: Vec<String> = ds
+            .inputs
+            .iter()
+            .map(|i| format!("{}: {}", i.path, i.skipped.clone().unwrap_or_else(|| format!("{} ({} records, {} rejected)", i.format, i.records, i.bad_records))))
+            .collect();
+        return Err(Error::NoUsableInput(why.join("; ")));
+    }
+    fill_spans(&mut ds);
+    model::finalize(&mut ds, &ModelOptions { first_party: req.first_party.clone() });
+
+    let mut agg = AggOptions { bin_ms: req.bin_seconds.map(|s| s as i64 * 1000), ..Default::default() };
+    if req.compare {
+        let base: Vec<FileId> = tagged.iter().enumerate().filter(|(_, t)| t.2 == 0).map(|(i, _)| i as FileId).collect();
+        let inc: Vec<FileId> = tagged.iter().enumerate().filter(|(_, t)| t.2 == 1).map(|(i, _)| i as FileId).collect();
+        agg.compare = Some((base, inc));
+    }
+    agg.windows = parse_windows(&req.windows, &ds)?;
+    let analysis = aggregate::analyze(&ds, &agg);
+    let findings = detect::run_all(&ds, &analysis);
+    let records_during = analysis
+        .http
+        .get(&(aggregate::Dim::Party, "first".to_string()))
+        .and_then(|m| m.get(&aggregate::WindowName::During))
+        .map_or(0, |g| g.count)
+        + analysis.net.get("all").and_then(|m| m.get(&aggregate::WindowName::During)).map_or(0, |s| s.n)
+        + analysis.pages.get("all").and_then(|m| m.get(&aggregate::WindowName::During)).map_or(0, |s| s.n);
+    let vin = VerdictInput {
+        incident: analysis.windows.during.is_some(),
+        regions: analysis.regions.clone(),
+        records_during,
+        records_total: usable,
+    };
+    let verdict = verdict::decide(&findings, &vin);
+    let redactor = Redactor::new(!req.unsafe_include_secrets);
+    let report = report::build(&ds, &analysis, &findings, &verdict, &ReportOptions { now: req.now, top: req.top }, &redactor);
+    Ok(Outcome { dataset: ds, analysis, findings, verdict, report })
+}
+
+/// Time span per input from its records, for readers that did not set it.
+fn fill_spans(ds: &mut Dataset) {
+    let mut spans: HashMap<FileId, (DateTime<Utc>, DateTime<Utc>)> = HashMap::new();
+    let mut see = |f: FileId, t: DateTime<Utc>| {
+        let e = spans.entry(f).or_insert((t, t));
+        e.0 = e.0.min(t);
+        e.1 = e.1.max(t);
+    };
+    for r in &ds.requests {
+        see(r.source.file, r.start);
+    }
+    for p in &ds.pages {
+        see(p.source.file, p.start);
+    }
+    for p in &ds.probes {
+        see(p.source.file, p.ts);
+    }
+    for s in &ds.server {
+        see(s.source.file, s.ts);
+    }
+    for c in &ds.changes {
+        see(c.source.file, c.ts);
+    }
+    for (i, inp) in ds.inputs.iter_mut().enumerate() {
+        if let Some((a, b)) = spans.get(&(i as FileId)) {
+            inp.first_ts = Some(*a);
+            inp.last_ts = Some(*b);
+        }
+    }
+}
+
+/// Parse `NAME=START..END` windows. Times: RFC 3339, unix seconds, or
+/// `HH:MM[:SS]` on the (UTC) day the data starts.
+pub fn parse_windows(specs: &[String], ds: &Dataset) -> Result<WindowSpec, Error> {
+    let mut out = WindowSpec::default();
+    let day = ds.inputs.iter().filter_map(|i| i.first_ts).min();
+    for spec in specs {
+        let bad = |why: &str| Error::BadWindow(spec.clone(), why.to_string());
+        let (name, range) = spec.split_once('=').ok_or_else(|| bad("expected NAME=START..END"))?;
+        let (a, b) = range.split_once("..").ok_or_else(|| bad("expected START..END"))?;
+        let start = parse_time(a, day).ok_or_else(|| bad(&format!("cannot read time {a:?} (RFC 3339, unix seconds or HH:MM)")))?;
+        let end = parse_time(b, day).ok_or_else(|| bad(&format!("cannot read time {b:?} (RFC 3339, unix seconds or HH:MM)")))?;
+        if end <= start {
+            return Err(bad("END must be after START (windows are half-open [START, END))"));
+        }
+        let w = Some(Window { start, end });
+        match name.trim() {
+            "before" => out.before = w,
+            "during" => out.during = w,
+            "after" => out.after = w,
+            other => return Err(bad(&format!("unknown window name {other:?} (before, during, after)"))),
+        }
+    }
+    Ok(out)
+}
+
+pub fn parse_time(s: &str, day: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    if let Some(t) = crate::classify::parse_ts(s) {
+        return Some(t);
+    }
+    let t = NaiveTime::parse_from_str(s, "%H:%M:%S").or_else(|_| NaiveTime::parse_from_str(s, "%H:%M")).ok()?;
+    let d = day?.date_naive();
+    Some(Utc.from_utc_datetime(&d.and_time(t)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_parse() {
+        let mut ds = Dataset::default();
+        ds.inputs.push(crate::model::InputReport { first_ts: crate::classify::parse_ts("2025-02-06T09:00:00Z"), ..Default::default() });
+        let w = parse_windows(&["during=10:00..10:30".into(), "before=2025-02-06T09:00:00Z..1738836000".into()], &ds).unwrap();
+        assert_eq!(report::ts(w.during.unwrap().start), "2025-02-06T10:00:00.000Z");
+        assert_eq!(report::ts(w.before.unwrap().end), "2025-02-06T10:00:00.000Z");
+        assert!(parse_windows(&["during=10:30..10:00".into()], &ds).is_err());
+        assert!(parse_windows(&["middle=10:00..10:30".into()], &ds).is_err());
+        assert!(parse_windows(&["during=x..y".into()], &ds).is_err());
+    }
+}

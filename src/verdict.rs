@@ -1,0 +1,234 @@
+//! Verdict: reads findings only. Each finding carries weighted support for
+//! or against fault domains; the verdict combines them (noisy-OR within
+//! "for" and within "against"), ranks the domains, and turns the margin
+//! between the best and the runner-up into a calibrated confidence. It
+//! never invents a domain: without an incident window or without support
+//! it answers `none`.
+
+use crate::detect::{FaultDomain, Finding};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuledOut {
+    pub fault_domain: FaultDomain,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DomainScore {
+    pub fault_domain: FaultDomain,
+    pub score: f64,
+    pub support_for: f64,
+    pub support_against: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    pub fault_domain: FaultDomain,
+    pub confidence: f64,
+    /// `global` | `regional` | `none`.
+    pub scope: String,
+    pub affected_regions: Vec<String>,
+    pub ruled_out: Vec<RuledOut>,
+    pub summary: String,
+    pub scores: Vec<DomainScore>,
+}
+
+/// What the verdict needs to know besides the findings.
+#[derive(Debug, Clone, Default)]
+pub struct VerdictInput {
+    /// Was an incident window found (or given)?
+    pub incident: bool,
+    /// Regions / vantages with data.
+    pub regions: Vec<String>,
+    /// Records inside the incident window (for thin-evidence damping).
+    pub records_during: u64,
+    pub records_total: u64,
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+pub fn decide(findings: &[Finding], input: &VerdictInput) -> Verdict {
+    let mut pos: BTreeMap<FaultDomain, f64> = BTreeMap::new();
+    let mut neg: BTreeMap<FaultDomain, f64> = BTreeMap::new();
+    let mut neg_reason: BTreeMap<FaultDomain, (f64, String)> = BTreeMap::new();
+    for f in findings {
+        for s in &f.supports {
+            if s.weight > 0.0 {
+                if !f.fired {
+                    continue;
+                }
+                let p = pos.entry(s.domain).or_insert(0.0);
+                *p = 1.0 - (1.0 - *p) * (1.0 - s.weight);
+            } else if s.weight < 0.0 {
+                let n = neg.entry(s.domain).or_insert(0.0);
+                *n = 1.0 - (1.0 - *n) * (1.0 + s.weight);
+                let e = neg_reason.entry(s.domain).or_insert((0.0, String::new()));
+                if -s.weight > e.0 {
+                    *e = (-s.weight, s.reason.clone());
+                }
+            }
+        }
+    }
+    let mut scores: Vec<DomainScore> = FaultDomain::REAL
+        .iter()
+        .map(|d| {
+            let p = pos.get(d).copied().unwrap_or(0.0);
+            let n = neg.get(d).copied().unwrap_or(0.0);
+            DomainScore { fault_domain: *d, score: round2(p * (1.0 - 0.6 * n)), support_for: round2(p), support_against: round2(n) }
+        })
+        .collect();
+    scores.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.fault_domain.cmp(&b.fault_domain)));
+    let top = scores[0].clone();
+    let second = scores.get(1).map_or(0.0, |s| s.score);
+
+    if !input.incident || top.score < 0.25 {
+        let confidence = if !input.incident {
+            if input.records_total >= 100 { 0.85 } else if input.records_total >= 20 { 0.6 } else { 0.3 }
+        } else {
+            round2((0.5 - top.score).clamp(0.2, 0.5))
+        };
+        let summary = if !input.incident {
+            format!("No incident: no window differs beyond noise over {} records, so no fault domain is named.", input.records_total)
+        } else {
+            format!(
+                "Signals moved in the detected window, but no fault-domain evidence is strong enough to name one (best: {} at {:.2}); treat as inconclusive.",
+                top.fault_domain.as_str(),
+                top.score
+            )
+        };
+        return Verdict {
+            fault_domain: FaultDomain::None,
+            confidence,
+            scope: "none".into(),
+            affected_regions: vec![],
+            ruled_out: vec![],
+            summary,
+            scores,
+        };
+    }
+
+    let mut confidence = top.score * (1.0 - 0.5 * (second / top.score));
+    if input.records_during < 20 {
+        confidence *= 0.75;
+    }
+    let confidence = round2(confidence.clamp(0.05, 0.97));
+
+    // scope from the findings that support the winner
+    let mut affected: Vec<String> = findings
+        .iter()
+        .filter(|f| f.fired && f.supports.iter().any(|s| s.domain == top.fault_domain && s.weight > 0.0))
+        .flat_map(|f| f.regions.iter().cloned())
+        .collect();
+    affected.sort();
+    affected.dedup();
+    let known: Vec<&String> = input.regions.iter().collect();
+    let scope = if !affected.is_empty() && known.len() >= 2 && affected.len() < known.len() { "regional" } else { "global" };
+    if scope == "global" && affected.is_empty() {
+        affected = input.regions.clone();
+    }
+
+    let ruled_out: Vec<RuledOut> = scores
+        .iter()
+        .filter(|s| s.fault_domain != top.fault_domain && s.score < top.score * 0.5)
+        .filter_map(|s| neg_reason.get(&s.fault_domain).map(|(_, r)| RuledOut { fault_domain: s.fault_domain, reason: r.clone() }))
+        .collect();
+
+    // one sentence in the seed's style: what it is, from the strongest
+    // finding, then the clearest thing it is not
+    let lead = findings
+        .iter()
+        .filter(|f| f.fired)
+        .filter_map(|f| f.supports.iter().filter(|s| s.domain == top.fault_domain && s.weight > 0.0).map(|s| (s.weight, f)).max_by(|a, b| a.0.total_cmp(&b.0)))
+        .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.code.cmp(a.1.code)))
+        .map(|(_, f)| f.summary.clone())
+        .unwrap_or_default();
+    let not = ruled_out.first().map(|r| format!("; not {}: {}", r.fault_domain.as_str(), strip_prefix(&r.reason))).unwrap_or_default();
+    let where_ = if scope == "regional" { format!(" in {}", affected.join(", ")) } else { String::new() };
+    let summary = format!("{} fault{where_} ({} confidence): {lead}{not}.", capital(top.fault_domain.as_str().replace('_', " ").as_str()), level(confidence));
+    Verdict { fault_domain: top.fault_domain, confidence, scope: scope.into(), affected_regions: affected, ruled_out, summary, scores }
+}
+
+fn strip_prefix(reason: &str) -> &str {
+    for d in FaultDomain::REAL {
+        if let Some(r) = reason.strip_prefix(&format!("{}: ", d.as_str().replace('_', " "))) {
+            return r;
+        }
+    }
+    reason
+}
+
+fn capital(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+fn level(c: f64) -> &'static str {
+    if c >= 0.75 {
+        "high"
+    } else if c >= 0.5 {
+        "medium"
+    } else {
+        "low"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(code: &'static str, fired: bool, s: &[(FaultDomain, f64)], regions: &[&str]) -> Finding {
+        let mut f = Finding::new(code, "t");
+        f.fired = fired;
+        f.summary = format!("{code} summary");
+        for (d, w) in s {
+            f.support(*d, *w, format!("{}: reason", d.as_str()));
+        }
+        f.regions = regions.iter().map(|r| r.to_string()).collect();
+        f
+    }
+
+    fn input(incident: bool) -> VerdictInput {
+        VerdictInput { incident, regions: vec!["eu".into(), "us".into()], records_during: 100, records_total: 1000 }
+    }
+
+    #[test]
+    fn none_without_incident() {
+        let v = decide(&[finding("A", true, &[(FaultDomain::Backend, 0.9)], &[])], &input(false));
+        assert_eq!(v.fault_domain, FaultDomain::None);
+        assert_eq!(v.scope, "none");
+    }
+
+    #[test]
+    fn backend_wins_and_network_ruled_out() {
+        let fs = [
+            finding("A", true, &[(FaultDomain::Backend, 0.7), (FaultDomain::Network, -0.3)], &["us"]),
+            finding("B", false, &[(FaultDomain::Network, -0.7)], &[]),
+        ];
+        let v = decide(&fs, &input(true));
+        assert_eq!(v.fault_domain, FaultDomain::Backend);
+        assert_eq!(v.scope, "regional");
+        assert_eq!(v.affected_regions, vec!["us".to_string()]);
+        assert!(v.ruled_out.iter().any(|r| r.fault_domain == FaultDomain::Network));
+        assert!(v.confidence > 0.5, "{}", v.confidence);
+    }
+
+    #[test]
+    fn conflicting_evidence_lowers_confidence() {
+        let clear = decide(&[finding("A", true, &[(FaultDomain::Backend, 0.7)], &[])], &input(true));
+        let mixed = decide(&[finding("A", true, &[(FaultDomain::Backend, 0.7)], &[]), finding("B", true, &[(FaultDomain::Network, 0.6)], &[])], &input(true));
+        assert!(mixed.confidence < clear.confidence);
+    }
+
+    #[test]
+    fn unfired_support_does_not_count() {
+        let v = decide(&[finding("A", false, &[(FaultDomain::Backend, 0.9)], &[])], &input(true));
+        assert_eq!(v.fault_domain, FaultDomain::None);
+    }
+}
