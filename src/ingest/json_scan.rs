@@ -55,7 +55,9 @@ pub struct HarLayout {
 impl HarLayout {
     /// True when the root object has this key.
     pub fn has_top_key(&self, bytes: &[u8], key: &[u8]) -> bool {
-        self.top_keys.iter().any(|r| bytes.get(r.clone()) == Some(key))
+        self.top_keys
+            .iter()
+            .any(|r| bytes.get(r.clone()) == Some(key))
     }
     /// Offset of the first damage (truncation or structural error).
     pub fn damage_at(&self) -> Option<usize> {
@@ -78,7 +80,11 @@ pub enum Stop {
 
 /// Scan a whole HAR document. Never panics, whatever the bytes.
 pub fn scan_har(bytes: &[u8]) -> HarLayout {
-    let mut s = Scanner { b: bytes, stack: Vec::new(), out: HarLayout::default() };
+    let mut s = Scanner {
+        b: bytes,
+        stack: Vec::new(),
+        out: HarLayout::default(),
+    };
     match s.document() {
         Ok(()) => {}
         Err(Stop::Eof) => s.out.truncated_at = Some(bytes.len()),
@@ -92,7 +98,9 @@ pub fn scan_har(bytes: &[u8]) -> HarLayout {
 /// bracket matching, and the bytes that may appear outside strings.
 pub fn skip_value(bytes: &[u8], pos: usize, stack: &mut Vec<u8>) -> Result<usize, Stop> {
     let b = bytes;
-    let Some(&c) = b.get(pos) else { return Err(Stop::Eof) };
+    let Some(&c) = b.get(pos) else {
+        return Err(Stop::Eof);
+    };
     match c {
         b'"' => skip_string(b, pos),
         b'{' | b'[' => {
@@ -258,6 +266,10 @@ impl Scanner<'_> {
             let vstart = i;
             let c = self.byte(i)?;
             let k = &self.b[key.clone()];
+            if level == 0 {
+                // Recorded before the value so a cut head still shows it.
+                self.out.top_keys.push(key.clone());
+            }
             let end = match (level, k) {
                 (0, b"log") if c == b'{' && self.out.log_open.is_none() => {
                     self.out.log_open = Some(vstart);
@@ -289,9 +301,6 @@ impl Scanner<'_> {
                     e
                 }
             };
-            if level == 0 {
-                self.out.top_keys.push(key);
-            }
             i = self.ws(end);
             match self.byte(i)? {
                 b',' => i = self.ws(i + 1),
@@ -330,7 +339,9 @@ mod tests {
     use super::*;
 
     fn texts<'a>(b: &'a [u8], r: &[Range<usize>]) -> Vec<&'a str> {
-        r.iter().map(|r| std::str::from_utf8(&b[r.clone()]).unwrap()).collect()
+        r.iter()
+            .map(|r| std::str::from_utf8(&b[r.clone()]).unwrap())
+            .collect()
     }
 
     #[test]
@@ -340,7 +351,10 @@ mod tests {
         let l = scan_har(doc);
         assert_eq!(l.error, None);
         assert_eq!(l.truncated_at, None);
-        assert_eq!(texts(doc, &l.entries), vec![r#"{"a":"}]\"{"}"#, r#"{"b":[1,{"entries":[2]}]}"#]);
+        assert_eq!(
+            texts(doc, &l.entries),
+            vec![r#"{"a":"}]\"{"}"#, r#"{"b":[1,{"entries":[2]}]}"#]
+        );
         assert_eq!(texts(doc, &l.pages), vec![r#"{"id":"p"}"#]);
         assert_eq!(&doc[l.creator.clone().unwrap()], br#"{"name":"t"}"#);
         assert_eq!(&doc[l.version.clone().unwrap()], br#""1.2""#);
