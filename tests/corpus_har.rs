@@ -333,3 +333,47 @@ fn quirk_fixtures() {
         Some("valid JSON but not a HAR document (no log object)")
     );
 }
+
+fn same(a: &faultlens::ingest::Parsed, b: &faultlens::ingest::Parsed, what: &str) {
+    assert_eq!(a.records.requests, b.records.requests, "{what}: requests");
+    assert_eq!(a.records.pages, b.records.pages, "{what}: pages");
+    assert_eq!(a.report, b.report, "{what}: report");
+}
+
+/// The streaming reader gives exactly what the in-memory reader gives,
+/// whatever the block size, on real captures and on every cut of a small one.
+#[test]
+fn streaming_reader_matches_in_memory() {
+    use faultlens::ingest::har::{parse_har_bytes, parse_har_reader_blocks};
+    let opts = IngestOptions::default();
+    let doc = small_har();
+    let b = doc.as_bytes();
+    for cut in 0..b.len() {
+        let want = parse_har_bytes(2, None, &b[..cut], &opts);
+        for block in [1, 7, 64] {
+            same(
+                &parse_har_reader_blocks(2, None, &b[..cut], &opts, block),
+                &want,
+                &format!("cut {cut} block {block}"),
+            );
+        }
+    }
+    let dir = Path::new(SHARED).join("corpus/har");
+    let Ok(rd) = std::fs::read_dir(&dir) else {
+        println!("skip corpus part: {} not present", dir.display());
+        return;
+    };
+    let mut paths: Vec<_> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for p in paths {
+        let bytes = read_maybe_gz(&p);
+        let want = parse_har_bytes(5, Some("v".into()), &bytes, &opts);
+        for block in [4096, 65536] {
+            same(
+                &parse_har_reader_blocks(5, Some("v".into()), &bytes[..], &opts, block),
+                &want,
+                &p.display().to_string(),
+            );
+        }
+    }
+}

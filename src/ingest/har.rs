@@ -1027,15 +1027,28 @@ pub const STREAM_BLOCK_BYTES: usize = 8 << 20;
 pub fn parse_har_reader<R: Read>(
     id: FileId,
     vantage: Option<String>,
-    mut r: R,
+    r: R,
     opts: &IngestOptions,
 ) -> Parsed {
-    let mut buf: Vec<u8> = Vec::with_capacity(STREAM_BLOCK_BYTES);
+    parse_har_reader_blocks(id, vantage, r, opts, STREAM_BLOCK_BYTES)
+}
+
+/// [`parse_har_reader`] with a chosen block size (tests use tiny blocks to
+/// exercise entries that straddle blocks).
+pub fn parse_har_reader_blocks<R: Read>(
+    id: FileId,
+    vantage: Option<String>,
+    mut r: R,
+    opts: &IngestOptions,
+    block: usize,
+) -> Parsed {
+    let block = block.max(1);
+    let mut buf: Vec<u8> = Vec::with_capacity(block);
     let mut eof = false;
     let mut read_err: Option<String> = None;
     let mut fill = |buf: &mut Vec<u8>, eof: &mut bool, read_err: &mut Option<String>| {
         let old = buf.len();
-        buf.resize(old + STREAM_BLOCK_BYTES, 0);
+        buf.resize(old + block, 0);
         let mut n = old;
         while n < buf.len() {
             match r.read(&mut buf[n..]) {
@@ -1061,7 +1074,9 @@ pub fn parse_har_reader<R: Read>(
         if let Some(o) = l.entries_open {
             break o;
         }
-        if eof || l.truncated_at.is_none() {
+        // A verdict on the head is final once the BOM / JSONP prefix can no
+        // longer be cut (4 KiB in); before that, read on.
+        if eof || (l.truncated_at.is_none() && buf.len() >= 4096) {
             // Whole document in memory (or no entries array): plain path.
             let mut p = parse_har_bytes(id, vantage, &buf, opts);
             if let Some(e) = read_err {
