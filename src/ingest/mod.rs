@@ -10,6 +10,7 @@ pub mod atlas;
 pub mod changes;
 pub mod curl;
 pub mod har;
+pub mod json_scan;
 pub mod k6;
 pub mod lines;
 pub mod mtr;

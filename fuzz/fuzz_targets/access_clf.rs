@@ -1,0 +1,8 @@
+#![no_main]
+//! Fuzz the access_clf reader (and format detection) with arbitrary bytes.
+use libfuzzer_sys::fuzz_target;
+
+#[path = "common.rs"]
+mod common;
+
+fuzz_target!(|data: &[u8]| common::run(&["access-log", "access-clf", "access-combined"], data));
