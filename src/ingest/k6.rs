@@ -53,6 +53,8 @@ fn metric_slot(name: &str) -> Option<usize> {
         "http_req_waiting" => 5,
         "http_req_receiving" => 6,
         "http_req_failed" => 7,
+        // counted, not timed: only marks where the request's lines begin
+        "http_reqs" => 8,
         _ => return None,
     })
 }
@@ -102,7 +104,7 @@ struct Partial {
     /// `time` + NUL + raw tags JSON.
     key: String,
     first_line: u64,
-    vals: [Option<f64>; 8],
+    vals: [Option<f64>; 9],
 }
 
 #[derive(Default)]
@@ -119,7 +121,7 @@ fn add(state: &mut ChunkState, key: String, line: u64, slot: usize, v: f64) {
             p.vals[slot] = Some(v);
         }
         None => {
-            let mut vals = [None; 8];
+            let mut vals = [None; 9];
             vals[slot] = Some(v);
             state.index.insert(key.clone(), state.parts.len());
             state.parts.push(Partial { key, first_line: line, vals });
@@ -311,7 +313,7 @@ mod tests {
         assert_eq!(r.phases.total_ms, Some(459.865729));
         let ok = &p.records.probes[1];
         assert_eq!(ok.source.n, 5);
-        assert_eq!(ok.ts.to_rfc3339(), "2024-03-01T08:59:59.750+00:00");
+        assert_eq!(ok.ts.to_rfc3339(), "2024-03-01T09:00:00.750+00:00");
         assert_eq!(ok.agent, "browse");
         assert_eq!(ok.status, Some(200));
         assert_eq!(ok.phases.connect_ms, Some(10.0));

@@ -207,7 +207,7 @@ mod tests {
         let p = parse(&file(&text), &IngestOptions::default());
         assert_eq!(p.report.records, 2, "{:?}", p.report.rejections);
         assert_eq!(p.report.bad_records, 2);
-        assert_eq!(p.report.rejections[0].at.n, 34);
+        assert_eq!(p.report.rejections[0].at.n, 36);
         assert!(p.report.rejections[1].reason.contains("no time stamp"));
         let a = &p.records.probes[0];
         assert_eq!(a.source.n, 1);
@@ -218,7 +218,7 @@ mod tests {
         assert_eq!(a.latency_ms, Some(87.93));
         assert_eq!(a.jitter_ms, Some(0.95));
         let b = &p.records.probes[1];
-        assert_eq!(b.source.n, 33);
+        assert_eq!(b.source.n, 35);
         assert_eq!(b.ts.timestamp(), 1738836060);
         assert_eq!(b.loss_pct, Some(100.0));
         assert_eq!(b.latency_ms, None);

@@ -683,6 +683,34 @@ mod tests {
         assert!(!sniff_csv(b"ts,service,kind,summary\n"));
     }
 
+    /// The registry test for the log formats alone (it does not depend on
+    /// the HAR reader having samples): every sample of every log format is
+    /// claimed by its own format and no other, HAR included, and HAR-shaped
+    /// content is claimed by no log format.
+    #[test]
+    fn log_samples_claimed_exactly_once() {
+        let reg = super::super::registry();
+        let mine = [
+            "probe-jsonl", "probe-csv", "changes-jsonl", "changes-csv", "k6-json", "curl-json", "ripe-atlas", "ping",
+            "mtr-json", "access-log", "iis-w3c",
+        ];
+        for f in reg.iter().filter(|f| mine.contains(&f.name)) {
+            assert!(!f.samples.is_empty(), "{} has no samples", f.name);
+            for s in f.samples {
+                let claimers: Vec<&str> = reg.iter().filter(|g| (g.sniff)(s.as_bytes())).map(|g| g.name).collect();
+                assert_eq!(claimers, vec![f.name], "sample of {} claimed by {:?}:\n{}", f.name, claimers, s);
+            }
+        }
+        let har_like = [
+            r#"{"log":{"version":"1.2","creator":{"name":"WebInspector","version":"537.36"},"pages":[],"entries":[]}}"#,
+            r#"{"startedDateTime":"2025-02-06T10:00:00Z","time":12,"request":{"method":"GET","url":"https://a.example/"},"response":{"status":200},"timings":{"wait":10}}"#,
+        ];
+        for s in har_like {
+            let claimers: Vec<&str> = reg.iter().filter(|g| mine.contains(&g.name) && (g.sniff)(s.as_bytes())).map(|g| g.name).collect();
+            assert!(claimers.is_empty(), "HAR content claimed by {claimers:?}");
+        }
+    }
+
     proptest! {
         #[test]
         fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
