@@ -350,7 +350,7 @@ fn parse(file: &InputFile, opts: &IngestOptions) -> Parsed {
         }
         return out;
     }
-    parse_lines(file, opts, |line, at, out: &mut Records| {
+    let mut out = parse_lines(file, opts, |line, at, out: &mut Records| {
         let v: Value = match serde_json::from_slice(line) {
             Ok(v) => v,
             Err(e) => return LineOutcome::Reject(format!("not JSON: {e}")),
@@ -363,7 +363,10 @@ fn parse(file: &InputFile, opts: &IngestOptions) -> Parsed {
             }
             Err(e) => LineOutcome::Reject(e),
         }
-    })
+    });
+    // a dns `resultset` line gives one record per resolver asked
+    out.report.records = out.records.probes.len() as u64;
+    out
 }
 
 #[cfg(test)]
