@@ -95,16 +95,28 @@ fn digits(b: &[u8]) -> Option<u32> {
     if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    b.iter().try_fold(0u32, |a, &c| a.checked_mul(10)?.checked_add((c - b'0') as u32))
+    b.iter().try_fold(0u32, |a, &c| {
+        a.checked_mul(10)?.checked_add((c - b'0') as u32)
+    })
 }
 
 /// `22/Mar/2009:09:30:31 +0100` (fractional seconds tolerated) to UTC.
 fn clf_time(s: &str) -> Option<DateTime<Utc>> {
     let b = s.as_bytes();
-    if b.len() < 20 || b[2] != b'/' || b[6] != b'/' || b[11] != b':' || b[14] != b':' || b[17] != b':' {
+    if b.len() < 20
+        || b[2] != b'/'
+        || b[6] != b'/'
+        || b[11] != b':'
+        || b[14] != b':'
+        || b[17] != b':'
+    {
         return None;
     }
-    let date = NaiveDate::from_ymd_opt(digits(&b[7..11])? as i32, month(&b[3..6])?, digits(&b[0..2])?)?;
+    let date = NaiveDate::from_ymd_opt(
+        digits(&b[7..11])? as i32,
+        month(&b[3..6])?,
+        digits(&b[0..2])?,
+    )?;
     let mut i = 20;
     let mut nanos = 0u32;
     if i < b.len() && b[i] == b'.' {
@@ -116,7 +128,12 @@ fn clf_time(s: &str) -> Option<DateTime<Utc>> {
         let frac = &b[start..i.min(start + 9)];
         nanos = digits(frac)? * 10u32.pow(9 - frac.len() as u32);
     }
-    let t = date.and_hms_nano_opt(digits(&b[12..14])?, digits(&b[15..17])?, digits(&b[18..20])?, nanos)?;
+    let t = date.and_hms_nano_opt(
+        digits(&b[12..14])?,
+        digits(&b[15..17])?,
+        digits(&b[18..20])?,
+        nanos,
+    )?;
     let zone = s[i..].trim();
     let offset_secs = if zone.is_empty() {
         0
@@ -128,7 +145,9 @@ fn clf_time(s: &str) -> Option<DateTime<Utc>> {
         let v = (digits(&z[1..3])? * 3600 + digits(&z[3..5])? * 60) as i64;
         if z[0] == b'-' { -v } else { v }
     };
-    let utc = Utc.from_utc_datetime(&t).checked_sub_signed(chrono::Duration::seconds(offset_secs))?;
+    let utc = Utc
+        .from_utc_datetime(&t)
+        .checked_sub_signed(chrono::Duration::seconds(offset_secs))?;
     Some(utc)
 }
 
@@ -201,7 +220,9 @@ fn tail_times(tail: &str) -> (Option<f64>, Option<f64>) {
             // Apache %D: microseconds
             (one.parse::<f64>().ok().map(|us| us / 1000.0), None)
         }
-        [one] if looks_like_seconds(one) => (seconds_list(one).ok().flatten().map(|s| s * 1000.0), None),
+        [one] if looks_like_seconds(one) => {
+            (seconds_list(one).ok().flatten().map(|s| s * 1000.0), None)
+        }
         [a, b] if looks_like_seconds(a) && looks_like_seconds(b) => (
             seconds_list(a).ok().flatten().map(|s| s * 1000.0),
             seconds_list(b).ok().flatten().map(|s| s * 1000.0),
@@ -211,7 +232,9 @@ fn tail_times(tail: &str) -> (Option<f64>, Option<f64>) {
 }
 
 fn parse_clf_line(line: &str) -> Result<Clf<'_>, &'static str> {
-    let open = line.find(" [").ok_or("not an access log line (no [time])")?;
+    let open = line
+        .find(" [")
+        .ok_or("not an access log line (no [time])")?;
     let mut who = line[..open].split_ascii_whitespace();
     let n = line[..open].split_ascii_whitespace().count();
     let vhost = match n {
@@ -227,7 +250,9 @@ fn parse_clf_line(line: &str) -> Result<Clf<'_>, &'static str> {
     let mut rest = rest.trim_start().splitn(3, ' ');
     let status_s = rest.next().unwrap_or("");
     let status = match status_s.as_bytes() {
-        [a, b, c] if a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit() => digits(status_s.as_bytes()).unwrap_or(0) as i32,
+        [a, b, c] if a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit() => {
+            digits(status_s.as_bytes()).unwrap_or(0) as i32
+        }
         _ => return Err("invalid status"),
     };
     let bytes_s = rest.next().ok_or("missing bytes")?;
@@ -247,7 +272,16 @@ fn parse_clf_line(line: &str) -> Result<Clf<'_>, &'static str> {
     let mut parts = request.split(' ');
     let method = parts.next().unwrap_or("");
     let target = parts.next().unwrap_or("");
-    Ok(Clf { vhost, ts, method, target, status, bytes, request_ms, upstream_ms })
+    Ok(Clf {
+        vhost,
+        ts,
+        method,
+        target,
+        status,
+        bytes,
+        request_ms,
+        upstream_ms,
+    })
 }
 
 fn vhost_name(v: &str) -> String {
@@ -273,7 +307,11 @@ fn clf_record(c: Clf<'_>, at: SourceRef) -> ServerRequest {
         source: at,
         ts: c.ts,
         vhost: c.vhost.map(vhost_name),
-        method: if c.method.is_empty() { "-".into() } else { c.method.to_string() },
+        method: if c.method.is_empty() {
+            "-".into()
+        } else {
+            c.method.to_string()
+        },
         endpoint: endpoint_of(c.target),
         status: c.status,
         bytes: c.bytes,
@@ -290,7 +328,10 @@ fn head_lines(head: &[u8]) -> Vec<&[u8]> {
     if !whole || v.last().is_some_and(|l| l.is_empty()) {
         v.pop();
     }
-    v.into_iter().map(|l| l.strip_suffix(b"\r").unwrap_or(l)).filter(|l| !l.trim_ascii().is_empty()).collect()
+    v.into_iter()
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .filter(|l| !l.trim_ascii().is_empty())
+        .collect()
 }
 
 fn sniff_clf(head: &[u8]) -> bool {
@@ -298,7 +339,11 @@ fn sniff_clf(head: &[u8]) -> bool {
     let sample: Vec<&[u8]> = lines.into_iter().take(20).collect();
     let ok = sample
         .iter()
-        .filter(|l| std::str::from_utf8(l).ok().is_some_and(|s| parse_clf_line(s).is_ok()))
+        .filter(|l| {
+            std::str::from_utf8(l)
+                .ok()
+                .is_some_and(|s| parse_clf_line(s).is_ok())
+        })
         .count();
     ok > 0 && ok * 2 >= sample.len()
 }
@@ -335,7 +380,10 @@ struct Fields {
 }
 
 fn fields_of(directive: &str) -> Fields {
-    let names: Vec<String> = directive.split_whitespace().map(|n| n.to_ascii_lowercase()).collect();
+    let names: Vec<String> = directive
+        .split_whitespace()
+        .map(|n| n.to_ascii_lowercase())
+        .collect();
     let pos = |alts: &[&str]| names.iter().position(|n| alts.contains(&n.as_str()));
     Fields {
         n: names.len(),
@@ -352,27 +400,43 @@ fn fields_of(directive: &str) -> Fields {
 
 fn sniff_w3c(head: &[u8]) -> bool {
     let first = super::first_line(head);
-    (first.starts_with("#Software:") || first.starts_with("#Version:") || first.starts_with("#Fields:") || first.starts_with("#Date:"))
+    (first.starts_with("#Software:")
+        || first.starts_with("#Version:")
+        || first.starts_with("#Fields:")
+        || first.starts_with("#Date:"))
         && (first.starts_with("#Fields:") || memchr::memmem::find(head, b"\n#Fields:").is_some())
 }
 
 fn w3c_line(f: &Fields, line: &str, at: SourceRef) -> Result<ServerRequest, String> {
-    let cells: Vec<&str> = if line.contains('\t') { line.split('\t').collect() } else { line.split(' ').filter(|c| !c.is_empty()).collect() };
+    let cells: Vec<&str> = if line.contains('\t') {
+        line.split('\t').collect()
+    } else {
+        line.split(' ').filter(|c| !c.is_empty()).collect()
+    };
     if cells.len() != f.n {
         return Err(format!("{} fields, #Fields names {}", cells.len(), f.n));
     }
-    let get = |i: Option<usize>| i.map(|i| cells[i].trim()).filter(|v| !v.is_empty() && *v != "-");
+    let get = |i: Option<usize>| {
+        i.map(|i| cells[i].trim())
+            .filter(|v| !v.is_empty() && *v != "-")
+    };
     let date = get(f.date).ok_or("no date")?;
     let time = get(f.time).ok_or("no time")?;
-    let naive = NaiveDateTime::parse_from_str(&format!("{date} {time}"), "%Y-%m-%d %H:%M:%S%.f").map_err(|_| format!("invalid date/time {date} {time}"))?;
-    let status: i32 = get(f.status).ok_or("no sc-status")?.parse().map_err(|_| "invalid sc-status")?;
+    let naive = NaiveDateTime::parse_from_str(&format!("{date} {time}"), "%Y-%m-%d %H:%M:%S%.f")
+        .map_err(|_| format!("invalid date/time {date} {time}"))?;
+    let status: i32 = get(f.status)
+        .ok_or("no sc-status")?
+        .parse()
+        .map_err(|_| "invalid sc-status")?;
     if !(0..=999).contains(&status) {
         return Err("invalid sc-status".into());
     }
     let taken = match get(f.taken) {
         None => None,
         // IIS writes integer milliseconds; CloudFront-style logs seconds with a fraction
-        Some(t) if t.contains('.') => Some(t.parse::<f64>().map_err(|_| "invalid time-taken")? * 1000.0),
+        Some(t) if t.contains('.') => {
+            Some(t.parse::<f64>().map_err(|_| "invalid time-taken")? * 1000.0)
+        }
         Some(t) => Some(t.parse::<f64>().map_err(|_| "invalid time-taken")?),
     };
     Ok(ServerRequest {
@@ -380,7 +444,9 @@ fn w3c_line(f: &Fields, line: &str, at: SourceRef) -> Result<ServerRequest, Stri
         ts: Utc.from_utc_datetime(&naive),
         vhost: get(f.host).map(str::to_string),
         method: get(f.method).unwrap_or("-").to_string(),
-        endpoint: get(f.stem).map(classify::endpoint_template).unwrap_or_else(|| "-".into()),
+        endpoint: get(f.stem)
+            .map(classify::endpoint_template)
+            .unwrap_or_else(|| "-".into()),
         status,
         bytes: get(f.bytes).and_then(|b| b.parse().ok()),
         request_ms: taken,
@@ -394,7 +460,8 @@ fn parse_w3c(file: &InputFile, opts: &IngestOptions) -> Parsed {
     let bytes = &file.bytes;
     let mut directives: Vec<(usize, Arc<Fields>)> = Vec::new();
     for pos in memchr::memmem::find_iter(bytes, b"#Fields:") {
-        let at_line_start = pos == 0 || bytes[pos - 1] == b'\n' || (pos == 3 && bytes.starts_with(b"\xEF\xBB\xBF"));
+        let at_line_start =
+            pos == 0 || bytes[pos - 1] == b'\n' || (pos == 3 && bytes.starts_with(b"\xEF\xBB\xBF"));
         if at_line_start {
             let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
             let text = String::from_utf8_lossy(&bytes[pos + 8..end]);
@@ -405,7 +472,16 @@ fn parse_w3c(file: &InputFile, opts: &IngestOptions) -> Parsed {
     let chunks = map_lines(
         file,
         opts,
-        |c| (directives.iter().take_while(|(p, _)| *p < c.offset).last().map(|(_, f)| f.clone()), Vec::new()),
+        |c| {
+            (
+                directives
+                    .iter()
+                    .take_while(|(p, _)| *p < c.offset)
+                    .last()
+                    .map(|(_, f)| f.clone()),
+                Vec::new(),
+            )
+        },
         |state: &mut State, line, at| {
             if let Some(d) = line.strip_prefix(b"#Fields:") {
                 state.0 = Some(Arc::new(fields_of(&String::from_utf8_lossy(d))));
@@ -443,7 +519,13 @@ mod tests {
     use proptest::prelude::*;
 
     fn file(text: &str) -> InputFile {
-        InputFile { id: 8, path: "a".into(), vantage: None, bytes: text.as_bytes().to_vec(), read_error: None }
+        InputFile {
+            id: 8,
+            path: "a".into(),
+            vantage: None,
+            bytes: text.as_bytes().to_vec(),
+            read_error: None,
+        }
     }
 
     #[test]
@@ -464,7 +546,10 @@ mod tests {
 
     #[test]
     fn common_vhost_and_apache_d() {
-        let text = format!("{}\n{}\n{}\n", FORMAT_CLF.samples[0], FORMAT_CLF.samples[1], FORMAT_CLF.samples[3]);
+        let text = format!(
+            "{}\n{}\n{}\n",
+            FORMAT_CLF.samples[0], FORMAT_CLF.samples[1], FORMAT_CLF.samples[3]
+        );
         let p = parse_clf(&file(&text), &IngestOptions::default());
         assert_eq!(p.report.records, 3);
         let s = &p.records.server;
@@ -484,15 +569,24 @@ mod tests {
         let (r, u) = tail_times("0.250 0.100 : 0.050");
         assert_eq!(r, Some(250.0));
         assert!((u.unwrap() - 150.0).abs() < 1e-9);
-        assert_eq!(tail_times("rt=0.5 uct=\"0.001\" urt=\"0.4\""), (Some(500.0), Some(400.0)));
+        assert_eq!(
+            tail_times("rt=0.5 uct=\"0.001\" urt=\"0.4\""),
+            (Some(500.0), Some(400.0))
+        );
         // unknown extra fields are not guessed at
-        assert_eq!(tail_times("4113 174 465 https TLSv1.2 ECDHE-RSA-AES256-SHA dark beer 230"), (None, None));
+        assert_eq!(
+            tail_times("4113 174 465 https TLSv1.2 ECDHE-RSA-AES256-SHA dark beer 230"),
+            (None, None)
+        );
         assert_eq!(tail_times("abc"), (None, None));
     }
 
     #[test]
     fn junk_rejected_with_lines() {
-        let text = format!("{}\nUnmatched! The rat the cat\n{}\n\"quoted\" [x]\n", FORMAT_CLF.samples[0], FORMAT_CLF.samples[1]);
+        let text = format!(
+            "{}\nUnmatched! The rat the cat\n{}\n\"quoted\" [x]\n",
+            FORMAT_CLF.samples[0], FORMAT_CLF.samples[1]
+        );
         let p = parse_clf(&file(&text), &IngestOptions::default());
         assert_eq!(p.report.records, 2);
         assert_eq!(p.report.bad_records, 2);
@@ -505,7 +599,11 @@ mod tests {
         let mut text = String::from(FORMAT_W3C.samples[0]);
         text.push_str("#Fields: date time cs-method cs-uri-stem sc-status time-taken\n");
         for i in 0..2000 {
-            text.push_str(&format!("2022-11-07 15:{:02}:{:02} GET /orders/{i} 503 {i}\n", (i / 60) % 60, i % 60));
+            text.push_str(&format!(
+                "2022-11-07 15:{:02}:{:02} GET /orders/{i} 503 {i}\n",
+                (i / 60) % 60,
+                i % 60
+            ));
         }
         text.push_str("bad line\n");
         let f = file(&text);

@@ -56,7 +56,10 @@ pub fn load_vantage_map(text: &str) -> Result<HashMap<String, String>, String> {
             continue; // header row
         }
         if id.is_empty() || region.is_empty() {
-            return Err(format!("line {}: expected probe_id,region[,country,asn]", i + 1));
+            return Err(format!(
+                "line {}: expected probe_id,region[,country,asn]",
+                i + 1
+            ));
         }
         map.insert(id.to_string(), region.to_string());
     }
@@ -111,7 +114,9 @@ fn id(v: &Value, k: &str) -> Option<String> {
 
 /// Mean of the absolute differences of consecutive values.
 pub(crate) fn jitter(rtts: &[f64]) -> Option<f64> {
-    (rtts.len() >= 2).then(|| rtts.windows(2).map(|w| (w[1] - w[0]).abs()).sum::<f64>() / (rtts.len() - 1) as f64)
+    (rtts.len() >= 2).then(|| {
+        rtts.windows(2).map(|w| (w[1] - w[0]).abs()).sum::<f64>() / (rtts.len() - 1) as f64
+    })
 }
 
 /// RTTs of a list of replies (`{"rtt":..}`), and how many were lost.
@@ -158,17 +163,39 @@ fn dns_rcode(abuf: &str) -> Option<u8> {
     Some(byte3 & 0x0f)
 }
 
-fn build(v: &Value, at: SourceRef, opts: &IngestOptions, vantage: Option<&str>) -> Result<Vec<ProbeRecord>, String> {
+fn build(
+    v: &Value,
+    at: SourceRef,
+    opts: &IngestOptions,
+    vantage: Option<&str>,
+) -> Result<Vec<ProbeRecord>, String> {
     if !v.is_object() {
         return Err("not a JSON object".into());
     }
     let kind = s(v, "type").ok_or("no result `type`")?;
     let prb = id(v, "prb_id").ok_or("no `prb_id`")?;
-    let ts = f(v, "timestamp").and_then(classify::unix_to_utc).ok_or("missing or invalid `timestamp`")?;
-    let region = opts.vantage_map.get(&prb).cloned().or_else(|| vantage.map(str::to_string)).unwrap_or_else(|| prb.clone());
+    let ts = f(v, "timestamp")
+        .and_then(classify::unix_to_utc)
+        .ok_or("missing or invalid `timestamp`")?;
+    let region = opts
+        .vantage_map
+        .get(&prb)
+        .cloned()
+        .or_else(|| vantage.map(str::to_string))
+        .unwrap_or_else(|| prb.clone());
     let test = format!("atlas-{kind}-{}", id(v, "msm_id").unwrap_or_default());
     let dst = s(v, "dst_name").or(s(v, "dst_addr")).unwrap_or("");
-    let mk = |kind: ProbeKind, target: &str| base_record(at, ts, prb.clone(), region.clone(), test.clone(), kind, target.to_string());
+    let mk = |kind: ProbeKind, target: &str| {
+        base_record(
+            at,
+            ts,
+            prb.clone(),
+            region.clone(),
+            test.clone(),
+            kind,
+            target.to_string(),
+        )
+    };
     let mut out = Vec::new();
     match kind {
         "ping" => {
@@ -185,7 +212,11 @@ fn build(v: &Value, at: SourceRef, opts: &IngestOptions, vantage: Option<&str>) 
                 r.error = Some("no reply".into());
                 r.error_class = Some(ErrorClass::Timeout);
             }
-            if let Some(e) = v.get("result").and_then(Value::as_array).and_then(|a| a.iter().find_map(|x| s(x, "error"))) {
+            if let Some(e) = v
+                .get("result")
+                .and_then(Value::as_array)
+                .and_then(|a| a.iter().find_map(|x| s(x, "error")))
+            {
                 super::probe::set_error(&mut r, Some(e));
             }
             out.push(r);
@@ -197,7 +228,8 @@ fn build(v: &Value, at: SourceRef, opts: &IngestOptions, vantage: Option<&str>) 
             let (rtts, lost, n) = replies(last.and_then(|h| h.get("result")));
             if n > 0 {
                 r.loss_pct = Some(lost as f64 / n as f64 * 100.0);
-                r.latency_ms = (!rtts.is_empty()).then(|| rtts.iter().sum::<f64>() / rtts.len() as f64);
+                r.latency_ms =
+                    (!rtts.is_empty()).then(|| rtts.iter().sum::<f64>() / rtts.len() as f64);
                 r.jitter_ms = jitter(&rtts);
             }
             if let Some(e) = last.and_then(|h| s(h, "error")) {
@@ -210,7 +242,10 @@ fn build(v: &Value, at: SourceRef, opts: &IngestOptions, vantage: Option<&str>) 
         }
         "http" => {
             let uri = s(v, "uri").unwrap_or(dst);
-            let results = v.get("result").and_then(Value::as_array).ok_or("http result without `result` list")?;
+            let results = v
+                .get("result")
+                .and_then(Value::as_array)
+                .ok_or("http result without `result` list")?;
             for x in results {
                 let mut r = mk(ProbeKind::Http, uri);
                 if let Some(t) = f(x, "time").and_then(classify::unix_to_utc) {
@@ -304,9 +339,13 @@ fn build(v: &Value, at: SourceRef, opts: &IngestOptions, vantage: Option<&str>) 
                         r.error = Some("dns timeout".into());
                         r.error_class = Some(ErrorClass::DnsTimeout);
                     } else {
-                        let text = e.as_object().and_then(|o| o.values().find_map(|x| x.as_str())).unwrap_or("dns error");
+                        let text = e
+                            .as_object()
+                            .and_then(|o| o.values().find_map(|x| x.as_str()))
+                            .unwrap_or("dns error");
                         r.error = Some(text.to_string());
-                        r.error_class = Some(classify::classify_error(text).unwrap_or(ErrorClass::Other));
+                        r.error_class =
+                            Some(classify::classify_error(text).unwrap_or(ErrorClass::Other));
                     }
                 } else {
                     return Err("dns result with neither `result` nor `error`".into());
@@ -314,7 +353,11 @@ fn build(v: &Value, at: SourceRef, opts: &IngestOptions, vantage: Option<&str>) 
                 out.push(r);
             }
         }
-        other => return Err(format!("RIPE Atlas result type {other:?} is not read (ping, traceroute, http, sslcert, dns)")),
+        other => {
+            return Err(format!(
+                "RIPE Atlas result type {other:?} is not read (ping, traceroute, http, sslcert, dns)"
+            ));
+        }
     }
     Ok(out)
 }
@@ -330,7 +373,9 @@ fn parse(file: &InputFile, opts: &IngestOptions) -> Parsed {
             .enumerate()
             .map(|(i, raw)| {
                 let at = SourceRef::entry(file.id, i as u64);
-                serde_json::from_str::<Value>(raw.get()).map_err(|e| e.to_string()).and_then(|v| build(&v, at, opts, vantage))
+                serde_json::from_str::<Value>(raw.get())
+                    .map_err(|e| e.to_string())
+                    .and_then(|v| build(&v, at, opts, vantage))
             })
             .collect();
         let mut out = Parsed::default();
@@ -346,7 +391,9 @@ fn parse(file: &InputFile, opts: &IngestOptions) -> Parsed {
         if let Some(e) = err {
             let at = SourceRef::entry(file.id, out.report.records + out.report.bad_records);
             out.report.reject(at, format!("JSON array cut short: {e}"));
-            out.report.warnings.push(format!("RIPE Atlas array is truncated or malformed ({e}); results before it were kept"));
+            out.report.warnings.push(format!(
+                "RIPE Atlas array is truncated or malformed ({e}); results before it were kept"
+            ));
         }
         return out;
     }
@@ -376,17 +423,33 @@ mod tests {
     use proptest::prelude::*;
 
     fn file(text: &str) -> InputFile {
-        InputFile { id: 5, path: "a".into(), vantage: None, bytes: text.as_bytes().to_vec(), read_error: None }
+        InputFile {
+            id: 5,
+            path: "a".into(),
+            vantage: None,
+            bytes: text.as_bytes().to_vec(),
+            read_error: None,
+        }
     }
 
     #[test]
     fn array_ping_with_vantage_map() {
-        let mut o = IngestOptions::default();
-        o.vantage_map = load_vantage_map("probe_id,region,country,asn\n2,eu-central,DE,3320\n").unwrap();
+        let o = IngestOptions {
+            vantage_map: load_vantage_map("probe_id,region,country,asn\n2,eu-central,DE,3320\n")
+                .unwrap(),
+            ..Default::default()
+        };
         let p = parse(&file(FORMAT.samples[0]), &o);
         assert_eq!(p.report.records, 1);
         let r = &p.records.probes[0];
-        assert_eq!(r.source, SourceRef { file: 5, kind: LocKind::Entry, n: 0 });
+        assert_eq!(
+            r.source,
+            SourceRef {
+                file: 5,
+                kind: LocKind::Entry,
+                n: 0
+            }
+        );
         assert_eq!(r.region, "eu-central");
         assert_eq!(r.agent, "2");
         assert_eq!(r.kind, ProbeKind::Network);
@@ -399,7 +462,10 @@ mod tests {
 
     #[test]
     fn jsonl_http_sslcert_and_bad() {
-        let text = format!("{}\n{{\"type\":\"ntp\",\"prb_id\":1,\"msm_id\":2,\"timestamp\":1700000000}}\n[broken\n", FORMAT.samples[1]);
+        let text = format!(
+            "{}\n{{\"type\":\"ntp\",\"prb_id\":1,\"msm_id\":2,\"timestamp\":1700000000}}\n[broken\n",
+            FORMAT.samples[1]
+        );
         let p = parse(&file(&text), &IngestOptions::default());
         assert_eq!(p.report.records, 2);
         assert_eq!(p.report.bad_records, 2);
@@ -440,7 +506,11 @@ mod tests {
 
     #[test]
     fn truncated_array_keeps_earlier_results() {
-        let whole = format!("[{},{}", &FORMAT.samples[0][1..FORMAT.samples[0].len() - 1], &FORMAT.samples[0][1..40]);
+        let whole = format!(
+            "[{},{}",
+            &FORMAT.samples[0][1..FORMAT.samples[0].len() - 1],
+            &FORMAT.samples[0][1..40]
+        );
         let p = parse(&file(&whole), &IngestOptions::default());
         assert_eq!(p.report.records, 1);
         assert_eq!(p.report.bad_records, 1);
@@ -449,8 +519,18 @@ mod tests {
 
     #[test]
     fn vantage_map_errors() {
-        assert!(load_vantage_map("12,eu\n13\n").unwrap_err().contains("line 2"));
-        assert_eq!(load_vantage_map("# c\n12,eu,DE,1\n").unwrap().get("12").map(String::as_str), Some("eu"));
+        assert!(
+            load_vantage_map("12,eu\n13\n")
+                .unwrap_err()
+                .contains("line 2")
+        );
+        assert_eq!(
+            load_vantage_map("# c\n12,eu,DE,1\n")
+                .unwrap()
+                .get("12")
+                .map(String::as_str),
+            Some("eu")
+        );
     }
 
     #[test]

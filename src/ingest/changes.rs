@@ -33,7 +33,9 @@ pub static FORMAT_CSV: FormatSpec = FormatSpec {
 };
 
 fn sniff_jsonl(head: &[u8]) -> bool {
-    let Some(m) = first_json_object(head) else { return false };
+    let Some(m) = first_json_object(head) else {
+        return false;
+    };
     m.contains_key("ts")
         && m.get("service").is_some_and(|v| v.is_string())
         && m.get("kind").is_some_and(|v| v.is_string())
@@ -45,7 +47,9 @@ fn sniff_csv(head: &[u8]) -> bool {
     if line.starts_with('{') || line.starts_with('[') || line.starts_with('#') {
         return false;
     }
-    let Ok(names) = split_csv(&line) else { return false };
+    let Ok(names) = split_csv(&line) else {
+        return false;
+    };
     let has = |n: &str| names.iter().any(|x| x.trim().eq_ignore_ascii_case(n));
     has("ts") && has("service") && has("kind") && !has("type")
 }
@@ -58,8 +62,14 @@ fn build(
     at: SourceRef,
 ) -> Result<Change, String> {
     let ts = ts.ok_or("missing or invalid `ts`")?;
-    let service = service.map(str::trim).filter(|s| !s.is_empty()).ok_or("missing `service`")?;
-    let kind = kind.map(str::trim).filter(|s| !s.is_empty()).ok_or("missing `kind`")?;
+    let service = service
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or("missing `service`")?;
+    let kind = kind
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or("missing `kind`")?;
     Ok(Change {
         source: at,
         ts,
@@ -87,7 +97,13 @@ fn parse_jsonl(file: &InputFile, opts: &IngestOptions) -> Parsed {
             Ok(l) => l,
             Err(e) => return LineOutcome::Reject(format!("not a change JSON object: {e}")),
         };
-        match build(l.ts.0, l.service.as_deref(), l.kind.as_deref(), l.summary.as_deref(), at) {
+        match build(
+            l.ts.0,
+            l.service.as_deref(),
+            l.kind.as_deref(),
+            l.summary.as_deref(),
+            at,
+        ) {
             Ok(c) => {
                 out.changes.push(c);
                 LineOutcome::Record
@@ -104,7 +120,8 @@ fn parse_csv(file: &InputFile, opts: &IngestOptions) -> Parsed {
         return p;
     };
     let col = |n: &str| names.iter().position(|x| x == n);
-    let (c_ts, c_service, c_kind, c_summary) = (col("ts"), col("service"), col("kind"), col("summary"));
+    let (c_ts, c_service, c_kind, c_summary) =
+        (col("ts"), col("service"), col("kind"), col("summary"));
     let width = names.len();
     parse_lines(file, opts, |line, at, out: &mut Records| {
         if at.n == header_line {
@@ -121,7 +138,13 @@ fn parse_csv(file: &InputFile, opts: &IngestOptions) -> Parsed {
             return LineOutcome::Reject(format!("{} fields, header has {width}", cells.len()));
         }
         let get = |c: Option<usize>| c.map(|i| cells[i].as_ref());
-        match build(get(c_ts).and_then(parse_time), get(c_service), get(c_kind), get(c_summary), at) {
+        match build(
+            get(c_ts).and_then(parse_time),
+            get(c_service),
+            get(c_kind),
+            get(c_summary),
+            at,
+        ) {
             Ok(c) => {
                 out.changes.push(c);
                 LineOutcome::Record
@@ -137,12 +160,21 @@ mod tests {
     use proptest::prelude::*;
 
     fn file(text: &str) -> InputFile {
-        InputFile { id: 1, path: "c".into(), vantage: None, bytes: text.as_bytes().to_vec(), read_error: None }
+        InputFile {
+            id: 1,
+            path: "c".into(),
+            vantage: None,
+            bytes: text.as_bytes().to_vec(),
+            read_error: None,
+        }
     }
 
     #[test]
     fn jsonl_values() {
-        let text = format!("{}\n{{\"ts\":\"bad\",\"service\":\"x\",\"kind\":\"deploy\"}}\n{}\n", FORMAT_JSONL.samples[0], FORMAT_JSONL.samples[1]);
+        let text = format!(
+            "{}\n{{\"ts\":\"bad\",\"service\":\"x\",\"kind\":\"deploy\"}}\n{}\n",
+            FORMAT_JSONL.samples[0], FORMAT_JSONL.samples[1]
+        );
         let p = parse_jsonl(&file(&text), &IngestOptions::default());
         assert_eq!(p.report.records, 3);
         assert_eq!(p.report.bad_records, 1);
@@ -158,7 +190,10 @@ mod tests {
 
     #[test]
     fn csv_values() {
-        let text = format!("{}2025-02-06T11:05:00Z,,deploy,no service\n", FORMAT_CSV.samples[0]);
+        let text = format!(
+            "{}2025-02-06T11:05:00Z,,deploy,no service\n",
+            FORMAT_CSV.samples[0]
+        );
         let p = parse_csv(&file(&text), &IngestOptions::default());
         assert_eq!(p.report.records, 2);
         assert_eq!(p.report.bad_records, 1);
@@ -170,7 +205,9 @@ mod tests {
     #[test]
     fn sniffs() {
         assert!(sniff_jsonl(FORMAT_JSONL.samples[1].as_bytes()));
-        assert!(!sniff_jsonl(br#"{"ts":1,"service":"a","kind":"deploy","type":"http","target":"x"}"#));
+        assert!(!sniff_jsonl(
+            br#"{"ts":1,"service":"a","kind":"deploy","type":"http","target":"x"}"#
+        ));
         assert!(sniff_csv(FORMAT_CSV.samples[0].as_bytes()));
         assert!(!sniff_csv(b"ts,type,target,service,kind\n"));
     }

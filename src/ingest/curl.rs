@@ -40,14 +40,21 @@ fn split_prefix(line: &[u8]) -> Option<(&[u8], &[u8])> {
 
 fn prefix_time(prefix: &[u8]) -> Option<chrono::DateTime<chrono::Utc>> {
     let s = std::str::from_utf8(prefix).ok()?;
-    let s = s.trim().trim_start_matches('[').trim_end_matches(']').trim_end_matches(':').trim();
+    let s = s
+        .trim()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .trim_end_matches(':')
+        .trim();
     parse_time(s)
 }
 
 fn sniff(head: &[u8]) -> bool {
     let b = super::trimmed_head(head);
     let end = memchr::memchr(b'\n', b).unwrap_or(b.len());
-    let Some((prefix, json)) = split_prefix(&b[..end]) else { return false };
+    let Some((prefix, json)) = split_prefix(&b[..end]) else {
+        return false;
+    };
     if !prefix.is_empty() && prefix_time(prefix).is_none() {
         return false;
     }
@@ -55,7 +62,9 @@ fn sniff(head: &[u8]) -> bool {
         Ok(serde_json::Value::Object(m)) => {
             m.contains_key("time_total")
                 && m.contains_key("time_namelookup")
-                && (m.contains_key("url_effective") || m.contains_key("http_code") || m.contains_key("response_code"))
+                && (m.contains_key("url_effective")
+                    || m.contains_key("http_code")
+                    || m.contains_key("response_code"))
         }
         _ => false,
     }
@@ -118,7 +127,10 @@ fn phases(l: &Line) -> Phases {
     let ms = |a: f64, b: f64| Some(((b - a) * 1000.0).max(0.0));
     let connected = conn.filter(|c| *c > 0.0);
     let tls_end = app.filter(|a| *a > 0.0);
-    let ready = [connected, tls_end, pre].into_iter().flatten().fold(0.0f64, f64::max);
+    let ready = [connected, tls_end, pre]
+        .into_iter()
+        .flatten()
+        .fold(0.0f64, f64::max);
     let started = start.filter(|v| *v > 0.0);
     Phases {
         blocked_ms: None,
@@ -129,7 +141,15 @@ fn phases(l: &Line) -> Phases {
             (Some(_), None) => Some(0.0),
             _ => None,
         },
-        send_ms: pre.filter(|p| *p > 0.0).and_then(|p| ms([connected, tls_end].into_iter().flatten().fold(p.min(0.0), f64::max), p)),
+        send_ms: pre.filter(|p| *p > 0.0).and_then(|p| {
+            ms(
+                [connected, tls_end]
+                    .into_iter()
+                    .flatten()
+                    .fold(p.min(0.0), f64::max),
+                p,
+            )
+        }),
         wait_ms: started.and_then(|st| ms(ready, st)),
         receive_ms: match (started, total) {
             (Some(st), Some(t)) => ms(st, t),
@@ -141,15 +161,30 @@ fn phases(l: &Line) -> Phases {
 
 fn build(line: &[u8], at: SourceRef, vantage: Option<&str>) -> Result<ProbeRecord, String> {
     let (prefix, json) = split_prefix(line).ok_or("no curl %{json} object on this line")?;
-    let l: Line = serde_json::from_slice(json).map_err(|e| format!("not a curl %{{json}} object: {e}"))?;
+    let l: Line =
+        serde_json::from_slice(json).map_err(|e| format!("not a curl %{{json}} object: {e}"))?;
     if l.time_total.0.is_none() {
         return Err("no `time_total`: not curl %{json} output".into());
     }
     if prefix.is_empty() {
-        return Err("no timestamp: curl %{json} carries none, prefix each line with an RFC 3339 time".into());
+        return Err(
+            "no timestamp: curl %{json} carries none, prefix each line with an RFC 3339 time"
+                .into(),
+        );
     }
-    let ts = prefix_time(prefix).ok_or_else(|| format!("invalid timestamp prefix {:?}", String::from_utf8_lossy(prefix)))?;
-    let url = l.url_effective.as_deref().or(l.url.as_deref()).unwrap_or("").trim().to_string();
+    let ts = prefix_time(prefix).ok_or_else(|| {
+        format!(
+            "invalid timestamp prefix {:?}",
+            String::from_utf8_lossy(prefix)
+        )
+    })?;
+    let url = l
+        .url_effective
+        .as_deref()
+        .or(l.url.as_deref())
+        .unwrap_or("")
+        .trim()
+        .to_string();
     if url.is_empty() {
         return Err("no `url_effective` or `url`".into());
     }
@@ -158,29 +193,35 @@ fn build(line: &[u8], at: SourceRef, vantage: Option<&str>) -> Result<ProbeRecor
     r.status = l.http_code.0.or(l.response_code.0).map(|s| s as i32);
     r.phases = phases(&l);
     let exit = l.exitcode.0.map(|c| c as i64).filter(|&c| c != 0);
-    let msg = l.errormsg.as_deref().map(str::trim).filter(|m| !m.is_empty());
+    let msg = l
+        .errormsg
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| !m.is_empty());
     if let Some(m) = msg {
         r.error = Some(m.to_string());
         r.error_class = classify::classify_error(m);
     } else if let Some(c) = exit {
         r.error = Some(format!("curl exit code {c}"));
     }
-    if let Some(c) = exit {
-        if r.error_class.is_none_or(|e| e == ErrorClass::Other) {
-            r.error_class = Some(class_from_exit(c));
-        }
+    if let Some(c) = exit
+        && r.error_class.is_none_or(|e| e == ErrorClass::Other)
+    {
+        r.error_class = Some(class_from_exit(c));
     }
     Ok(r)
 }
 
 fn parse(file: &InputFile, opts: &IngestOptions) -> Parsed {
     let vantage = file.vantage.as_deref();
-    parse_lines(file, opts, |line, at, out: &mut Records| match build(line, at, vantage) {
-        Ok(r) => {
-            out.probes.push(r);
-            LineOutcome::Record
+    parse_lines(file, opts, |line, at, out: &mut Records| {
+        match build(line, at, vantage) {
+            Ok(r) => {
+                out.probes.push(r);
+                LineOutcome::Record
+            }
+            Err(e) => LineOutcome::Reject(e),
         }
-        Err(e) => LineOutcome::Reject(e),
     })
 }
 
@@ -190,7 +231,13 @@ mod tests {
     use proptest::prelude::*;
 
     fn file(text: &str) -> InputFile {
-        InputFile { id: 4, path: "c".into(), vantage: Some("lon".into()), bytes: text.as_bytes().to_vec(), read_error: None }
+        InputFile {
+            id: 4,
+            path: "c".into(),
+            vantage: Some("lon".into()),
+            bytes: text.as_bytes().to_vec(),
+            read_error: None,
+        }
     }
 
     fn close(a: Option<f64>, b: f64) -> bool {
@@ -240,7 +287,9 @@ mod tests {
             assert!(sniff(s.as_bytes()));
         }
         assert!(!sniff(br#"{"type":"http","ts":1,"target":"x"}"#));
-        assert!(!sniff(br#"hello {"time_total":1,"time_namelookup":1,"http_code":2}"#));
+        assert!(!sniff(
+            br#"hello {"time_total":1,"time_namelookup":1,"http_code":2}"#
+        ));
     }
 
     proptest! {

@@ -36,8 +36,12 @@ pub static FORMAT: FormatSpec = FormatSpec {
 };
 
 fn sniff(head: &[u8]) -> bool {
-    let Some(m) = super::probe::first_json_object(head) else { return false };
-    m.get("type").and_then(|v| v.as_str()).is_some_and(|t| t == "Metric" || t == "Point")
+    let Some(m) = super::probe::first_json_object(head) else {
+        return false;
+    };
+    m.get("type")
+        .and_then(|v| v.as_str())
+        .is_some_and(|t| t == "Metric" || t == "Point")
         && m.get("metric").is_some_and(|v| v.is_string())
         && m.get("data").is_some_and(|v| v.is_object())
 }
@@ -124,7 +128,11 @@ fn add(state: &mut ChunkState, key: String, line: u64, slot: usize, v: f64) {
             let mut vals = [None; 9];
             vals[slot] = Some(v);
             state.index.insert(key.clone(), state.parts.len());
-            state.parts.push(Partial { key, first_line: line, vals });
+            state.parts.push(Partial {
+                key,
+                first_line: line,
+                vals,
+            });
         }
     }
 }
@@ -143,9 +151,15 @@ fn parse_line(state: &mut ChunkState, line: &[u8], at: SourceRef) -> LineOutcome
         // vus, iterations, checks, data_sent, ...: not request samples
         return LineOutcome::Skip;
     };
-    let Some(data) = l.data else { return LineOutcome::Reject("Point without `data`".into()) };
-    let Some(time) = data.time else { return LineOutcome::Reject("Point without `data.time`".into()) };
-    let Some(v) = data.value.0 else { return LineOutcome::Reject("Point without a numeric `data.value`".into()) };
+    let Some(data) = l.data else {
+        return LineOutcome::Reject("Point without `data`".into());
+    };
+    let Some(time) = data.time else {
+        return LineOutcome::Reject("Point without `data.time`".into());
+    };
+    let Some(v) = data.value.0 else {
+        return LineOutcome::Reject("Point without a numeric `data.value`".into());
+    };
     let tags = data.tags.map(|t| t.get()).unwrap_or("null");
     let mut key = String::with_capacity(time.len() + 1 + tags.len());
     key.push_str(&time);
@@ -175,7 +189,10 @@ fn build(p: &Partial, file: &InputFile) -> Result<ProbeRecord, String> {
     let at = SourceRef::line(file.id, p.first_line);
     let (time, tags_raw) = p.key.split_once('\0').unwrap_or((&p.key, "null"));
     let end = parse_time(time).ok_or_else(|| format!("invalid Point time {time:?}"))?;
-    let tags: Tags = serde_json::from_str::<Option<Tags>>(tags_raw).ok().flatten().unwrap_or_default();
+    let tags: Tags = serde_json::from_str::<Option<Tags>>(tags_raw)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
     let v = p.vals;
     let start = match v[0] {
         Some(d) if d.is_finite() && d >= 0.0 => end
@@ -183,8 +200,18 @@ fn build(p: &Partial, file: &InputFile) -> Result<ProbeRecord, String> {
             .ok_or_else(|| format!("http_req_duration {d} ms before the year 0"))?,
         _ => end,
     };
-    let url = tags.url.as_deref().or(tags.name.as_deref()).unwrap_or("").to_string();
-    let agent = tags.scenario.as_deref().filter(|s| !s.is_empty()).unwrap_or("k6").to_string();
+    let url = tags
+        .url
+        .as_deref()
+        .or(tags.name.as_deref())
+        .unwrap_or("")
+        .to_string();
+    let agent = tags
+        .scenario
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .unwrap_or("k6")
+        .to_string();
     let region = tags
         .region
         .as_deref()
@@ -193,21 +220,37 @@ fn build(p: &Partial, file: &InputFile) -> Result<ProbeRecord, String> {
         .or(file.vantage.as_deref())
         .unwrap_or("k6")
         .to_string();
-    let test = tags.name.as_deref().filter(|s| !s.is_empty()).unwrap_or(&url).to_string();
+    let test = tags
+        .name
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .unwrap_or(&url)
+        .to_string();
     let mut r = base_record(at, start, agent, region, test, ProbeKind::Http, url);
-    r.status = tags.status.as_deref().and_then(|s| s.trim().parse::<i32>().ok());
-    let code = tags.error_code.as_deref().and_then(|c| c.trim().parse::<u32>().ok()).filter(|&c| c > 0);
-    let text = tags.error.as_deref().map(str::trim).filter(|e| !e.is_empty());
+    r.status = tags
+        .status
+        .as_deref()
+        .and_then(|s| s.trim().parse::<i32>().ok());
+    let code = tags
+        .error_code
+        .as_deref()
+        .and_then(|c| c.trim().parse::<u32>().ok())
+        .filter(|&c| c > 0);
+    let text = tags
+        .error
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty());
     if let Some(t) = text {
         r.error = Some(t.to_string());
         r.error_class = classify::classify_error(t);
     } else if let Some(c) = code {
         r.error = Some(format!("k6 error code {c}"));
     }
-    if let Some(c) = code {
-        if r.error_class.is_none_or(|e| e == ErrorClass::Other) {
-            r.error_class = Some(class_from_code(c));
-        }
+    if let Some(c) = code
+        && r.error_class.is_none_or(|e| e == ErrorClass::Other)
+    {
+        r.error_class = Some(class_from_code(c));
     }
     r.phases = Phases {
         blocked_ms: v[1],
@@ -248,7 +291,8 @@ fn parse(file: &InputFile, opts: &IngestOptions) -> Parsed {
         }
     }
     drop(index);
-    let built: Vec<Result<ProbeRecord, String>> = parts.par_iter().map(|p| build(p, file)).collect();
+    let built: Vec<Result<ProbeRecord, String>> =
+        parts.par_iter().map(|p| build(p, file)).collect();
     for (p, b) in parts.iter().zip(built) {
         match b {
             Ok(r) => {
@@ -269,13 +313,21 @@ mod tests {
     use proptest::prelude::*;
 
     fn file(text: &str) -> InputFile {
-        InputFile { id: 2, path: "k".into(), vantage: None, bytes: text.as_bytes().to_vec(), read_error: None }
+        InputFile {
+            id: 2,
+            path: "k".into(),
+            vantage: None,
+            bytes: text.as_bytes().to_vec(),
+            read_error: None,
+        }
     }
 
     const TAGS: &str = r#"{"expected_response":"true","group":"","method":"GET","name":"https://test.k6.io/","proto":"HTTP/1.1","scenario":"browse","status":"200","url":"https://test.k6.io/"}"#;
 
     fn point(metric: &str, time: &str, v: f64, tags: &str) -> String {
-        format!(r#"{{"type":"Point","data":{{"time":"{time}","value":{v},"tags":{tags}}},"metric":"{metric}"}}"#)
+        format!(
+            r#"{{"type":"Point","data":{{"time":"{time}","value":{v},"tags":{tags}}},"metric":"{metric}"}}"#
+        )
     }
 
     fn request(time: &str, tags: &str) -> Vec<String> {
@@ -300,7 +352,10 @@ mod tests {
         let mut lines = vec![FORMAT.samples[0].to_string()];
         lines.extend(request("2024-03-01T10:00:01+01:00", TAGS));
         lines.push("garbage".into());
-        let failed = TAGS.replace(r#""status":"200""#, r#""status":"0","error":"dial tcp 1.2.3.4:443: i/o timeout","error_code":"1211""#);
+        let failed = TAGS.replace(
+            r#""status":"200""#,
+            r#""status":"0","error":"dial tcp 1.2.3.4:443: i/o timeout","error_code":"1211""#,
+        );
         lines.extend(request("2024-03-01T10:00:02Z", &failed));
         let p = parse(&file(&lines.join("\n")), &IngestOptions::default());
         assert_eq!(p.report.records, 3, "{:?}", p.report.rejections);
@@ -333,7 +388,10 @@ mod tests {
     fn join_is_chunk_independent() {
         let mut lines = Vec::new();
         for i in 0..300 {
-            lines.extend(request(&format!("2024-03-01T10:{:02}:{:02}Z", i / 60, i % 60), TAGS));
+            lines.extend(request(
+                &format!("2024-03-01T10:{:02}:{:02}Z", i / 60, i % 60),
+                TAGS,
+            ));
         }
         let text = lines.join("\n");
         let f = file(&text);
@@ -357,9 +415,15 @@ mod tests {
     fn vantage_and_region_tag() {
         let mut f = file(&request("2024-03-01T10:00:01Z", TAGS).join("\n"));
         f.vantage = Some("eu-west".into());
-        assert_eq!(parse(&f, &IngestOptions::default()).records.probes[0].region, "eu-west");
+        assert_eq!(
+            parse(&f, &IngestOptions::default()).records.probes[0].region,
+            "eu-west"
+        );
         let tagged = TAGS.replace(r#""group":"""#, r#""group":"","region":"ap-south""#);
-        let p = parse(&file(&request("2024-03-01T10:00:01Z", &tagged).join("\n")), &IngestOptions::default());
+        let p = parse(
+            &file(&request("2024-03-01T10:00:01Z", &tagged).join("\n")),
+            &IngestOptions::default(),
+        );
         assert_eq!(p.records.probes[0].region, "ap-south");
     }
 

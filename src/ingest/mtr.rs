@@ -63,7 +63,9 @@ pub static FORMAT: FormatSpec = FormatSpec {
 
 fn sniff(head: &[u8]) -> bool {
     let b = super::trimmed_head(head);
-    let Some(brace) = memchr::memchr(b'{', b) else { return false };
+    let Some(brace) = memchr::memchr(b'{', b) else {
+        return false;
+    };
     let prefix = &b[..brace];
     if !prefix.is_empty() && (prefix.len() > 40 || time_of(prefix).is_none()) {
         return false;
@@ -73,7 +75,12 @@ fn sniff(head: &[u8]) -> bool {
 }
 
 fn time_of(prefix: &[u8]) -> Option<DateTime<Utc>> {
-    let s = std::str::from_utf8(prefix).ok()?.trim().trim_start_matches('[').trim_end_matches(']').trim_end_matches(':');
+    let s = std::str::from_utf8(prefix)
+        .ok()?
+        .trim()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .trim_end_matches(':');
     super::probe::parse_time(s)
 }
 
@@ -94,27 +101,56 @@ struct Hub {
 }
 
 fn ts_field(v: &Value) -> Option<DateTime<Utc>> {
-    ["ts", "timestamp", "time"].iter().find_map(|k| match v.get(*k)? {
-        Value::String(s) => super::probe::parse_time(s),
-        Value::Number(n) => n.as_f64().and_then(crate::classify::unix_to_utc),
-        _ => None,
-    })
+    ["ts", "timestamp", "time"]
+        .iter()
+        .find_map(|k| match v.get(*k)? {
+            Value::String(s) => super::probe::parse_time(s),
+            Value::Number(n) => n.as_f64().and_then(crate::classify::unix_to_utc),
+            _ => None,
+        })
 }
 
-fn build(v: &Value, prefix_ts: Option<DateTime<Utc>>, at: SourceRef, vantage: Option<&str>) -> Result<ProbeRecord, String> {
-    let report = v.get("report").ok_or("no `report` object: not mtr --json output")?;
+fn build(
+    v: &Value,
+    prefix_ts: Option<DateTime<Utc>>,
+    at: SourceRef,
+    vantage: Option<&str>,
+) -> Result<ProbeRecord, String> {
+    let report = v
+        .get("report")
+        .ok_or("no `report` object: not mtr --json output")?;
     let mtr = report.get("mtr").ok_or("no `report.mtr`")?;
     let ts = prefix_ts.or_else(|| ts_field(v)).or_else(|| ts_field(mtr)).ok_or(
         "no time stamp: mtr --json carries none; put an RFC 3339 time before each report or a `ts` field in it",
     )?;
-    let dst = mtr.get("dst").and_then(Value::as_str).map(str::trim).filter(|d| !d.is_empty()).ok_or("no `report.mtr.dst`")?;
-    let src = mtr.get("src").and_then(Value::as_str).map(str::trim).filter(|d| !d.is_empty());
-    let hubs = report.get("hubs").and_then(Value::as_array).ok_or("no `report.hubs` list")?;
+    let dst = mtr
+        .get("dst")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .ok_or("no `report.mtr.dst`")?;
+    let src = mtr
+        .get("src")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|d| !d.is_empty());
+    let hubs = report
+        .get("hubs")
+        .and_then(Value::as_array)
+        .ok_or("no `report.hubs` list")?;
     let last = hubs.last().ok_or("no hops in `report.hubs`")?;
     let hub: Hub = Hub::deserialize(last).map_err(|e| format!("last hop: {e}"))?;
     let agent = src.or(vantage).unwrap_or("mtr").to_string();
     let region = vantage.or(src).unwrap_or("mtr").to_string();
-    let mut r = base_record(at, ts, agent, region, format!("mtr {dst}"), ProbeKind::Network, dst.to_string());
+    let mut r = base_record(
+        at,
+        ts,
+        agent,
+        region,
+        format!("mtr {dst}"),
+        ProbeKind::Network,
+        dst.to_string(),
+    );
     r.loss_pct = hub.loss.0.map(|l| l.clamp(0.0, 100.0));
     let all_lost = r.loss_pct.is_some_and(|l| l >= 100.0);
     if !all_lost {
@@ -122,7 +158,10 @@ fn build(v: &Value, prefix_ts: Option<DateTime<Utc>>, at: SourceRef, vantage: Op
         r.jitter_ms = hub.javg.0.or(hub.stdev.0).filter(|j| *j >= 0.0);
     }
     if all_lost || hub.sent.0 == Some(0.0) {
-        r.error = Some(format!("no reply from last hop {}", hub.host.as_deref().unwrap_or("?")));
+        r.error = Some(format!(
+            "no reply from last hop {}",
+            hub.host.as_deref().unwrap_or("?")
+        ));
         r.error_class = Some(ErrorClass::Timeout);
     }
     Ok(r)
@@ -152,14 +191,25 @@ fn parse(file: &InputFile, opts: &IngestOptions) -> Parsed {
         let eol = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
         let at = SourceRef::line(file.id, start_line);
         let Some(brace) = memchr::memchr(b'{', &bytes[pos..eol]).map(|i| pos + i) else {
-            out.report.reject(at, "not an mtr --json report (no `{` on this line)");
+            out.report
+                .reject(at, "not an mtr --json report (no `{` on this line)");
             pos = eol;
             continue;
         };
         let prefix = bytes[pos..brace].trim_ascii();
-        let prefix_ts = if prefix.is_empty() { None } else { time_of(prefix) };
+        let prefix_ts = if prefix.is_empty() {
+            None
+        } else {
+            time_of(prefix)
+        };
         if !prefix.is_empty() && prefix_ts.is_none() {
-            out.report.reject(at, format!("text before the report is not a time: {:?}", String::from_utf8_lossy(&prefix[..prefix.len().min(40)])));
+            out.report.reject(
+                at,
+                format!(
+                    "text before the report is not a time: {:?}",
+                    String::from_utf8_lossy(&prefix[..prefix.len().min(40)])
+                ),
+            );
             pos = eol;
             continue;
         }
@@ -168,7 +218,13 @@ fn parse(file: &InputFile, opts: &IngestOptions) -> Parsed {
             Some(Ok(v)) => {
                 let end = brace + stream.byte_offset();
                 if end - brace > limit {
-                    out.report.reject(at, format!("report of {} bytes exceeds the {limit} byte limit", end - brace));
+                    out.report.reject(
+                        at,
+                        format!(
+                            "report of {} bytes exceeds the {limit} byte limit",
+                            end - brace
+                        ),
+                    );
                 } else {
                     match build(&v, prefix_ts, at, vantage) {
                         Ok(r) => {
@@ -198,12 +254,21 @@ mod tests {
     use proptest::prelude::*;
 
     fn file(text: &str) -> InputFile {
-        InputFile { id: 7, path: "m".into(), vantage: Some("ams".into()), bytes: text.as_bytes().to_vec(), read_error: None }
+        InputFile {
+            id: 7,
+            path: "m".into(),
+            vantage: Some("ams".into()),
+            bytes: text.as_bytes().to_vec(),
+            read_error: None,
+        }
     }
 
     #[test]
     fn both_versions_and_line_numbers() {
-        let text = format!("{}\n{}\ngarbage\n{{\"report\":{{\"mtr\":{{\"dst\":\"x.org\"}},\"hubs\":[{{\"Loss%\":1}}]}}}}\n", FORMAT.samples[0], FORMAT.samples[1]);
+        let text = format!(
+            "{}\n{}\ngarbage\n{{\"report\":{{\"mtr\":{{\"dst\":\"x.org\"}},\"hubs\":[{{\"Loss%\":1}}]}}}}\n",
+            FORMAT.samples[0], FORMAT.samples[1]
+        );
         let p = parse(&file(&text), &IngestOptions::default());
         assert_eq!(p.report.records, 2, "{:?}", p.report.rejections);
         assert_eq!(p.report.bad_records, 2);

@@ -48,9 +48,13 @@ fn ts_prefix(line: &str) -> Option<(f64, &str)> {
 fn sniff(head: &[u8]) -> bool {
     let text = String::from_utf8_lossy(super::trimmed_head(head));
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-    let Some(first) = lines.next() else { return false };
+    let Some(first) = lines.next() else {
+        return false;
+    };
     let is_reply = |l: &str| ts_prefix(l).is_some_and(|(_, r)| r.contains("icmp_seq"));
-    if first.starts_with("PING ") && (first.contains("bytes of data") || first.contains("data bytes")) {
+    if first.starts_with("PING ")
+        && (first.contains("bytes of data") || first.contains("data bytes"))
+    {
         lines.take(50).any(is_reply)
     } else {
         is_reply(first)
@@ -59,15 +63,31 @@ fn sniff(head: &[u8]) -> bool {
 
 #[derive(Debug, Clone, PartialEq)]
 enum Event {
-    Header { target: String },
-    Reply { ts: f64, seq: u32, rtt: f64, from: String, dup: bool, line: u64 },
-    Lost { ts: f64, seq: Option<u32>, why: Option<String>, line: u64 },
+    Header {
+        target: String,
+    },
+    Reply {
+        ts: f64,
+        seq: u32,
+        rtt: f64,
+        from: String,
+        dup: bool,
+        line: u64,
+    },
+    Lost {
+        ts: f64,
+        seq: Option<u32>,
+        why: Option<String>,
+        line: u64,
+    },
 }
 
 fn num_after<'a>(s: &'a str, key: &str) -> Option<&'a str> {
     let i = s.find(key)? + key.len();
     let rest = &s[i..];
-    let end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(rest.len());
     Some(&rest[..end]).filter(|n| !n.is_empty())
 }
 
@@ -88,20 +108,47 @@ fn parse_line(events: &mut Vec<Event>, raw: &[u8], at: SourceRef) -> LineOutcome
                 return LineOutcome::Reject("reply without time=".into());
             };
             let who = &rest[i + "bytes from ".len()..];
-            let who = who.split(" icmp_seq").next().unwrap_or(who).trim_end_matches(':');
+            let who = who
+                .split(" icmp_seq")
+                .next()
+                .unwrap_or(who)
+                .trim_end_matches(':');
             let from = who.split(" (").next().unwrap_or(who).to_string();
-            events.push(Event::Reply { ts, seq, rtt, from, dup: rest.contains("DUP!"), line: at.n });
+            events.push(Event::Reply {
+                ts,
+                seq,
+                rtt,
+                from,
+                dup: rest.contains("DUP!"),
+                line: at.n,
+            });
             return LineOutcome::Skip;
         }
         if rest.starts_with("no answer yet for") || rest.starts_with("Request timeout") {
-            let seq = num_after(rest, "icmp_seq=").or_else(|| num_after(rest, "icmp_seq ")).and_then(|s| s.parse().ok());
-            events.push(Event::Lost { ts, seq, why: None, line: at.n });
+            let seq = num_after(rest, "icmp_seq=")
+                .or_else(|| num_after(rest, "icmp_seq "))
+                .and_then(|s| s.parse().ok());
+            events.push(Event::Lost {
+                ts,
+                seq,
+                why: None,
+                line: at.n,
+            });
             return LineOutcome::Skip;
         }
         if rest.starts_with("From ") && rest.contains("icmp_seq") {
             let seq = num_after(rest, "icmp_seq=").and_then(|s| s.parse().ok());
-            let why = rest.split_once("icmp_seq=").map(|(_, r)| r.trim_start_matches(|c: char| c.is_ascii_digit()).trim().to_string());
-            events.push(Event::Lost { ts, seq, why: why.filter(|w| !w.is_empty()), line: at.n });
+            let why = rest.split_once("icmp_seq=").map(|(_, r)| {
+                r.trim_start_matches(|c: char| c.is_ascii_digit())
+                    .trim()
+                    .to_string()
+            });
+            events.push(Event::Lost {
+                ts,
+                seq,
+                why: why.filter(|w| !w.is_empty()),
+                line: at.n,
+            });
             return LineOutcome::Skip;
         }
         return LineOutcome::Reject("time-stamped line that is not a ping reply".into());
@@ -131,9 +178,19 @@ struct Bucket {
 }
 
 fn flush(b: Bucket, file: &InputFile, out: &mut Parsed) {
-    let Some(ts) = DateTime::<Utc>::from_timestamp(b.minute * 60, 0) else { return };
+    let Some(ts) = DateTime::<Utc>::from_timestamp(b.minute * 60, 0) else {
+        return;
+    };
     let who = file.vantage.clone().unwrap_or_else(|| "ping".into());
-    let mut r: ProbeRecord = base_record(SourceRef::line(file.id, b.first_line), ts, who.clone(), who, format!("ping {}", b.target), ProbeKind::Network, b.target);
+    let mut r: ProbeRecord = base_record(
+        SourceRef::line(file.id, b.first_line),
+        ts,
+        who.clone(),
+        who,
+        format!("ping {}", b.target),
+        ProbeKind::Network,
+        b.target,
+    );
     let sent = b.rtts.len() as u64 + b.lost;
     if sent > 0 {
         r.loss_pct = Some(b.lost as f64 / sent as f64 * 100.0);
@@ -175,7 +232,14 @@ fn parse(file: &InputFile, opts: &IngestOptions) -> Parsed {
                     continue;
                 }
                 Event::Reply { dup: true, .. } => continue,
-                Event::Reply { ts, seq, rtt, from, line, .. } => {
+                Event::Reply {
+                    ts,
+                    seq,
+                    rtt,
+                    from,
+                    line,
+                    ..
+                } => {
                     if target.is_empty() {
                         target = from;
                     }
@@ -184,15 +248,25 @@ fn parse(file: &InputFile, opts: &IngestOptions) -> Parsed {
                 Event::Lost { ts, seq, why, line } => (ts, line, seq, 1u64, None, why),
             };
             let minute = (ts / 60.0).floor() as i64;
-            if cur.as_ref().is_some_and(|b| b.minute != minute || b.target != target) {
+            if cur
+                .as_ref()
+                .is_some_and(|b| b.minute != minute || b.target != target)
+            {
                 flush(cur.take().unwrap(), file, &mut out);
             }
-            let b = cur.get_or_insert_with(|| Bucket { target: target.clone(), minute, first_line: line, rtts: Vec::new(), lost: 0, why: None });
+            let b = cur.get_or_insert_with(|| Bucket {
+                target: target.clone(),
+                minute,
+                first_line: line,
+                rtts: Vec::new(),
+                lost: 0,
+                why: None,
+            });
             // sequence numbers skipped without a line were lost silently
-            if let (Some(s), Some(p)) = (seq, last_seq) {
-                if let Some(gap) = s.checked_sub(p).filter(|d| (2..=1000).contains(d)) {
-                    b.lost += (gap - 1) as u64;
-                }
+            if let (Some(s), Some(p)) = (seq, last_seq)
+                && let Some(gap) = s.checked_sub(p).filter(|d| (2..=1000).contains(d))
+            {
+                b.lost += (gap - 1) as u64;
             }
             if seq.is_some() {
                 last_seq = seq.max(last_seq);
@@ -218,7 +292,13 @@ mod tests {
     use proptest::prelude::*;
 
     fn file(text: &str) -> InputFile {
-        InputFile { id: 6, path: "p".into(), vantage: Some("home".into()), bytes: text.as_bytes().to_vec(), read_error: None }
+        InputFile {
+            id: 6,
+            path: "p".into(),
+            vantage: Some("home".into()),
+            bytes: text.as_bytes().to_vec(),
+            read_error: None,
+        }
     }
 
     #[test]
@@ -238,7 +318,10 @@ mod tests {
 
     #[test]
     fn minutes_split_and_failures_counted() {
-        let text = format!("{}junk here\n[1738836119.5] 64 bytes from 1.1.1.1: icmp_seq=64 ttl=5 time=9 ms\n[1738836121.0] no answer yet for icmp_seq=65\n", FORMAT.samples[1]);
+        let text = format!(
+            "{}junk here\n[1738836119.5] 64 bytes from 1.1.1.1: icmp_seq=64 ttl=5 time=9 ms\n[1738836121.0] no answer yet for icmp_seq=65\n",
+            FORMAT.samples[1]
+        );
         let p = parse(&file(&text), &IngestOptions::default());
         assert_eq!(p.report.bad_records, 1);
         assert_eq!(p.report.rejections[0].at.n, 4);

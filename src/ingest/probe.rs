@@ -133,10 +133,12 @@ impl<'de> Deserialize<'de> for Ts {
 /// [`classify::parse_ts`] with a fast path for the common `...Z` form.
 pub(crate) fn parse_time(s: &str) -> Option<DateTime<Utc>> {
     let t = s.trim();
-    if t.len() >= 20 && t.ends_with('Z') && t.as_bytes()[10] == b'T' {
-        if let Ok(d) = DateTime::parse_from_rfc3339(t) {
-            return Some(d.with_timezone(&Utc));
-        }
+    if t.len() >= 20
+        && t.ends_with('Z')
+        && t.as_bytes()[10] == b'T'
+        && let Ok(d) = DateTime::parse_from_rfc3339(t)
+    {
+        return Some(d.with_timezone(&Utc));
     }
     classify::parse_ts(t)
 }
@@ -261,7 +263,13 @@ pub(crate) fn csv_header(bytes: &[u8]) -> Option<(u64, Vec<String>)> {
             continue;
         }
         let names = split_csv(line).ok()?;
-        return Some((i as u64 + 1, names.into_iter().map(|n| n.trim().to_ascii_lowercase()).collect()));
+        return Some((
+            i as u64 + 1,
+            names
+                .into_iter()
+                .map(|n| n.trim().to_ascii_lowercase())
+                .collect(),
+        ));
     }
     None
 }
@@ -291,7 +299,12 @@ pub(crate) fn parse_kind(s: &str) -> Option<ProbeKind> {
 /// (a partial join, the `#Fields:` in force, ...): `init` builds the state
 /// for a chunk, `f` feeds it one line. Same size limit, BOM and blank-line
 /// rules; returns the states and accounts in chunk (= line) order.
-pub(crate) fn map_lines<S, I, F>(file: &InputFile, opts: &IngestOptions, init: I, f: F) -> Vec<(S, crate::model::InputReport)>
+pub(crate) fn map_lines<S, I, F>(
+    file: &InputFile,
+    opts: &IngestOptions,
+    init: I,
+    f: F,
+) -> Vec<(S, crate::model::InputReport)>
 where
     S: Send,
     I: Fn(&super::lines::Chunk<'_>) -> S + Sync,
@@ -309,7 +322,14 @@ where
                 let line = if n == 1 { super::strip_bom(line) } else { line };
                 let at = SourceRef::line(file.id, n);
                 if line.len() > limit {
-                    rep.reject(at, format!("line of {} bytes exceeds the {} byte limit", line.len(), limit));
+                    rep.reject(
+                        at,
+                        format!(
+                            "line of {} bytes exceeds the {} byte limit",
+                            line.len(),
+                            limit
+                        ),
+                    );
                     continue;
                 }
                 if line.iter().all(|b| b.is_ascii_whitespace()) {
@@ -329,8 +349,13 @@ where
 // ---------------------------------------------------------------- sniff
 
 fn sniff_jsonl(head: &[u8]) -> bool {
-    let Some(m) = first_json_object(head) else { return false };
-    let kind_ok = m.get("type").and_then(|v| v.as_str()).is_some_and(|t| parse_kind(t).is_some());
+    let Some(m) = first_json_object(head) else {
+        return false;
+    };
+    let kind_ok = m
+        .get("type")
+        .and_then(|v| v.as_str())
+        .is_some_and(|t| parse_kind(t).is_some());
     kind_ok && m.contains_key("ts") && m.get("target").is_some_and(|v| v.is_string())
 }
 
@@ -339,7 +364,9 @@ fn sniff_csv(head: &[u8]) -> bool {
     if line.starts_with('{') || line.starts_with('[') || line.starts_with('#') {
         return false;
     }
-    let Ok(names) = split_csv(&line) else { return false };
+    let Ok(names) = split_csv(&line) else {
+        return false;
+    };
     let has = |n: &str| names.iter().any(|x| x.trim().eq_ignore_ascii_case(n));
     names.len() >= 3 && has("ts") && has("type") && has("target")
 }
@@ -409,17 +436,35 @@ struct Fields<'a> {
 
 fn build(f: Fields<'_>, at: SourceRef, vantage: Option<&str>) -> Result<ProbeRecord, String> {
     let ts = f.ts.ok_or("missing or invalid `ts`")?;
-    let kind_s = f.kind.filter(|k| !k.trim().is_empty()).ok_or("missing `type`")?;
-    let kind = parse_kind(kind_s).ok_or_else(|| format!("unknown probe type {kind_s:?} (http, network, page, dns)"))?;
-    let target = f.target.map(str::trim).filter(|t| !t.is_empty()).ok_or("missing `target`")?;
+    let kind_s = f
+        .kind
+        .filter(|k| !k.trim().is_empty())
+        .ok_or("missing `type`")?;
+    let kind = parse_kind(kind_s)
+        .ok_or_else(|| format!("unknown probe type {kind_s:?} (http, network, page, dns)"))?;
+    let target = f
+        .target
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or("missing `target`")?;
     fn nonempty(s: Option<&str>) -> Option<&str> {
         s.map(str::trim).filter(|s| !s.is_empty())
     }
     let agent = nonempty(f.agent);
     let region = nonempty(f.region);
-    let agent_s = agent.or(region).or(vantage).unwrap_or("unknown").to_string();
-    let region_s = region.or(vantage).or(agent).unwrap_or("unknown").to_string();
-    let test = nonempty(f.test).map(str::to_string).unwrap_or_else(|| format!("{}:{}", kind.as_str(), target));
+    let agent_s = agent
+        .or(region)
+        .or(vantage)
+        .unwrap_or("unknown")
+        .to_string();
+    let region_s = region
+        .or(vantage)
+        .or(agent)
+        .unwrap_or("unknown")
+        .to_string();
+    let test = nonempty(f.test)
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("{}:{}", kind.as_str(), target));
     let mut r = base_record(at, ts, agent_s, region_s, test, kind, target.to_string());
     if let Some(s) = f.status {
         if s.fract() != 0.0 || !(-1.0..=999.0).contains(&s) {
@@ -439,10 +484,10 @@ fn build(f: Fields<'_>, at: SourceRef, vantage: Option<&str>) -> Result<ProbeRec
         receive_ms: n[5],
         total_ms: n[6],
     };
-    if let Some(l) = n[7] {
-        if !(0.0..=100.0).contains(&l) {
-            return Err(format!("`loss_pct` {l} is outside 0..100"));
-        }
+    if let Some(l) = n[7]
+        && !(0.0..=100.0).contains(&l)
+    {
+        return Err(format!("`loss_pct` {l} is outside 0..100"));
     }
     r.loss_pct = n[7];
     r.latency_ms = n[8];
@@ -552,7 +597,10 @@ fn parse_csv(file: &InputFile, opts: &IngestOptions) -> Parsed {
         let num = |c: Option<usize>| -> Result<Option<f64>, String> {
             match get(c).map(str::trim) {
                 None | Some("") | Some("-") | Some("null") => Ok(None),
-                Some(s) => s.parse::<f64>().map(Some).map_err(|_| format!("not a number: {s:?}")),
+                Some(s) => s
+                    .parse::<f64>()
+                    .map(Some)
+                    .map_err(|_| format!("not a number: {s:?}")),
             }
         };
         let mut nums = [None; 14];
@@ -594,16 +642,32 @@ mod tests {
     use proptest::prelude::*;
 
     fn file(text: &str) -> InputFile {
-        InputFile { id: 3, path: "p".into(), vantage: None, bytes: text.as_bytes().to_vec(), read_error: None }
+        InputFile {
+            id: 3,
+            path: "p".into(),
+            vantage: None,
+            bytes: text.as_bytes().to_vec(),
+            read_error: None,
+        }
     }
 
     #[test]
     fn jsonl_values_units_lines() {
-        let text = format!("{}\n\nnot json\n{}\n", FORMAT_JSONL.samples[0], FORMAT_JSONL.samples[1]);
+        let text = format!(
+            "{}\n\nnot json\n{}\n",
+            FORMAT_JSONL.samples[0], FORMAT_JSONL.samples[1]
+        );
         let p = parse_jsonl(&file(&text), &IngestOptions::default());
         assert_eq!(p.report.records, 3);
         assert_eq!(p.report.bad_records, 1);
-        assert_eq!(p.report.rejections[0].at, SourceRef { file: 3, kind: LocKind::Line, n: 3 });
+        assert_eq!(
+            p.report.rejections[0].at,
+            SourceRef {
+                file: 3,
+                kind: LocKind::Line,
+                n: 3
+            }
+        );
         let r = &p.records.probes[0];
         assert_eq!(r.kind, ProbeKind::Http);
         assert_eq!(r.registrable_domain, "example.com");
@@ -642,7 +706,9 @@ mod tests {
 
     #[test]
     fn vantage_fills_agent_and_region() {
-        let mut f = file(r#"{"ts":1738836000,"type":"http","target":"https://a.example.com/","status":503}"#);
+        let mut f = file(
+            r#"{"ts":1738836000,"type":"http","target":"https://a.example.com/","status":503}"#,
+        );
         f.vantage = Some("eu-west".into());
         let p = parse_jsonl(&f, &IngestOptions::default());
         assert_eq!(p.records.probes[0].region, "eu-west");
@@ -652,7 +718,10 @@ mod tests {
 
     #[test]
     fn csv_values_and_bad_rows() {
-        let text = format!("{}2025-02-06T10:02:00Z,p,r,t,http,\"https://a.example.com/x,y\",200,,1,2,3,4,5,6,21\nshort,row\n2025-02-06T10:02:00Z,p,r,t,http,u,abc,,,,,,,,\n", FORMAT_CSV.samples[0]);
+        let text = format!(
+            "{}2025-02-06T10:02:00Z,p,r,t,http,\"https://a.example.com/x,y\",200,,1,2,3,4,5,6,21\nshort,row\n2025-02-06T10:02:00Z,p,r,t,http,u,abc,,,,,,,,\n",
+            FORMAT_CSV.samples[0]
+        );
         let p = parse_csv(&file(&text), &IngestOptions::default());
         assert_eq!(p.report.records, 3, "{:?}", p.report.rejections);
         assert_eq!(p.report.bad_records, 2);
@@ -669,7 +738,10 @@ mod tests {
 
     #[test]
     fn csv_split() {
-        assert_eq!(split_csv(r#"a,"b ""q"", c",d"#).unwrap(), vec!["a", "b \"q\", c", "d"]);
+        assert_eq!(
+            split_csv(r#"a,"b ""q"", c",d"#).unwrap(),
+            vec!["a", "b \"q\", c", "d"]
+        );
         assert!(split_csv(r#"a,"b"#).is_err());
         assert_eq!(split_csv("a,,").unwrap(), vec!["a", "", ""]);
     }
@@ -691,14 +763,34 @@ mod tests {
     fn log_samples_claimed_exactly_once() {
         let reg = super::super::registry();
         let mine = [
-            "probe-jsonl", "probe-csv", "changes-jsonl", "changes-csv", "k6-json", "curl-json", "ripe-atlas", "ping",
-            "mtr-json", "access-log", "iis-w3c",
+            "probe-jsonl",
+            "probe-csv",
+            "changes-jsonl",
+            "changes-csv",
+            "k6-json",
+            "curl-json",
+            "ripe-atlas",
+            "ping",
+            "mtr-json",
+            "access-log",
+            "iis-w3c",
         ];
         for f in reg.iter().filter(|f| mine.contains(&f.name)) {
             assert!(!f.samples.is_empty(), "{} has no samples", f.name);
             for s in f.samples {
-                let claimers: Vec<&str> = reg.iter().filter(|g| (g.sniff)(s.as_bytes())).map(|g| g.name).collect();
-                assert_eq!(claimers, vec![f.name], "sample of {} claimed by {:?}:\n{}", f.name, claimers, s);
+                let claimers: Vec<&str> = reg
+                    .iter()
+                    .filter(|g| (g.sniff)(s.as_bytes()))
+                    .map(|g| g.name)
+                    .collect();
+                assert_eq!(
+                    claimers,
+                    vec![f.name],
+                    "sample of {} claimed by {:?}:\n{}",
+                    f.name,
+                    claimers,
+                    s
+                );
             }
         }
         let har_like = [
@@ -706,7 +798,11 @@ mod tests {
             r#"{"startedDateTime":"2025-02-06T10:00:00Z","time":12,"request":{"method":"GET","url":"https://a.example/"},"response":{"status":200},"timings":{"wait":10}}"#,
         ];
         for s in har_like {
-            let claimers: Vec<&str> = reg.iter().filter(|g| mine.contains(&g.name) && (g.sniff)(s.as_bytes())).map(|g| g.name).collect();
+            let claimers: Vec<&str> = reg
+                .iter()
+                .filter(|g| mine.contains(&g.name) && (g.sniff)(s.as_bytes()))
+                .map(|g| g.name)
+                .collect();
             assert!(claimers.is_empty(), "HAR content claimed by {claimers:?}");
         }
     }
