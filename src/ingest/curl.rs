@@ -50,9 +50,19 @@ fn prefix_time(prefix: &[u8]) -> Option<chrono::DateTime<chrono::Utc>> {
 }
 
 fn sniff(head: &[u8]) -> bool {
+    // curl's own complaints on stderr (`curl: (6) Could not resolve host`)
+    // often land in the same file first; the first other line decides
     let b = super::trimmed_head(head);
-    let end = memchr::memchr(b'\n', b).unwrap_or(b.len());
-    let Some((prefix, json)) = split_prefix(&b[..end]) else {
+    let Some(line) = b
+        .split(|&c| c == b'\n')
+        .map(|l| l.trim_ascii())
+        .filter(|l| !l.is_empty())
+        .take(5)
+        .find(|l| !l.starts_with(b"curl: "))
+    else {
+        return false;
+    };
+    let Some((prefix, json)) = split_prefix(line) else {
         return false;
     };
     if !prefix.is_empty() && prefix_time(prefix).is_none() {
@@ -287,6 +297,8 @@ mod tests {
             assert!(sniff(s.as_bytes()));
         }
         assert!(!sniff(br#"{"type":"http","ts":1,"target":"x"}"#));
+        let after_stderr = format!("curl: (28) Operation timed out\n{}", FORMAT.samples[1]);
+        assert!(sniff(after_stderr.as_bytes()));
         assert!(!sniff(
             br#"hello {"time_total":1,"time_namelookup":1,"http_code":2}"#
         ));
