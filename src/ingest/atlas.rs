@@ -1,6 +1,557 @@
-//! atlas reader (stub: owned by the log ingest work).
+//! RIPE Atlas measurement results, as the API and `ripe-atlas report`
+//! download them: a JSON array, or one result per line. Five result types
+//! become probe records: ping and traceroute (network), http and sslcert
+//! (http), dns (dns).
+//!
+//! Results name a probe (`prb_id`) but not where it is, so the region comes
+//! from `--vantage-map` (CSV `probe_id,region[,country,asn]`), falling back
+//! to the probe id so that per-vantage tables still split by probe.
+//!
+//! Quirks honoured: `-1` RTTs when nothing came back, `{"x":"*"}` lost
+//! replies, and the real `decription` misspelling in sslcert alerts.
+
+use super::lines::{LineOutcome, parse_lines};
+use super::probe::base_record;
 use super::{FormatSpec, IngestOptions, InputFile, Parsed};
-pub static FORMAT: FormatSpec = FormatSpec { name: "atlas", sniff: |_| false, parse, samples: &[] };
-fn parse(_f: &InputFile, _o: &IngestOptions) -> Parsed { Parsed::default() }
-/// TEMPORARY until the logs branch merges.
-pub fn load_vantage_map(_t: &str) -> Result<std::collections::HashMap<String, String>, String> { Ok(Default::default()) }
+use crate::classify;
+use crate::model::{ErrorClass, ProbeKind, ProbeRecord, Records, SourceRef};
+use rayon::prelude::*;
+use serde_json::Value;
+use serde_json::value::RawValue;
+use std::collections::HashMap;
+
+pub static FORMAT: FormatSpec = FormatSpec {
+    name: "ripe-atlas",
+    sniff,
+    parse,
+    samples: &[
+        r#"[{"af":4,"avg":48.802,"dst_addr":"193.0.14.129","dst_name":"k.root-servers.net","dup":0,"from":"80.83.113.44","fw":4790,"lts":30,"max":49.012,"min":48.612,"msm_id":1001,"msm_name":"Ping","prb_id":2,"proto":"ICMP","rcvd":3,"result":[{"rtt":48.612},{"rtt":49.012},{"rtt":48.782}],"sent":3,"size":48,"src_addr":"80.83.113.44","step":240,"timestamp":1700000000,"ttl":54,"type":"ping"}]"#,
+        r#"{"fw":4790,"lts":41,"msm_id":12023,"msm_name":"HTTPGet","prb_id":6001,"result":[{"af":4,"bsize":1547,"dst_addr":"193.0.6.139","hsize":360,"method":"GET","res":200,"rt":62.123,"src_addr":"10.0.0.5","ttc":21.4,"ttfb":55.0,"ver":"1.1"}],"timestamp":1700000060,"type":"http","uri":"http://www.ripe.net/"}
+{"af":4,"alert":{"decription":42,"level":2},"dst_addr":"193.0.6.139","dst_name":"www.ripe.net","dst_port":"443","from":"203.0.113.9","fw":4790,"lts":12,"method":"TLS","msm_id":1006,"prb_id":6001,"rt":67.9,"src_addr":"10.0.0.5","timestamp":1700000060,"ttc":27.2,"type":"sslcert","ver":"1.2"}"#,
+    ],
+};
+
+fn sniff(head: &[u8]) -> bool {
+    let b = super::trimmed_head(head);
+    if !(b.starts_with(b"[") || b.starts_with(b"{")) {
+        return false;
+    }
+    let finder = |s: &[u8]| memchr::memmem::find(b, s).is_some();
+    finder(b"\"prb_id\"") && finder(b"\"msm_id\"") && finder(b"\"type\"") && !finder(b"\"log\"")
+}
+
+/// Read a vantage map: CSV `probe_id,region[,country,asn]`, an optional
+/// header row, `#` comments. Errors name the line.
+pub fn load_vantage_map(text: &str) -> Result<HashMap<String, String>, String> {
+    let mut map = HashMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim().trim_start_matches('\u{feff}');
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let cells = super::probe::split_csv(line).map_err(|e| format!("line {}: {e}", i + 1))?;
+        let id = cells.first().map(|c| c.trim()).unwrap_or("");
+        let region = cells.get(1).map(|c| c.trim()).unwrap_or("");
+        if map.is_empty() && i < 5 && !id.is_empty() && !id.bytes().all(|c| c.is_ascii_digit()) {
+            continue; // header row
+        }
+        if id.is_empty() || region.is_empty() {
+            return Err(format!(
+                "line {}: expected probe_id,region[,country,asn]",
+                i + 1
+            ));
+        }
+        map.insert(id.to_string(), region.to_string());
+    }
+    Ok(map)
+}
+
+/// Elements of a JSON array up to the first syntax error (a truncated
+/// download keeps what came before the cut), and that error.
+fn array_elements(bytes: &[u8]) -> (Vec<Box<RawValue>>, Option<String>) {
+    use serde::de::{Deserializer as _, SeqAccess, Visitor};
+    struct Collect<'v>(&'v mut Vec<Box<RawValue>>);
+    impl<'de> Visitor<'de> for Collect<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON array of results")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while let Some(v) = seq.next_element::<Box<RawValue>>()? {
+                self.0.push(v);
+            }
+            Ok(())
+        }
+    }
+    let mut out = Vec::new();
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let err = match de.deserialize_seq(Collect(&mut out)) {
+        Ok(()) => de.end().err().map(|e| format!("after the array: {e}")),
+        Err(e) => Some(format!("{e}")),
+    };
+    (out, err)
+}
+
+fn f(v: &Value, k: &str) -> Option<f64> {
+    match v.get(k)? {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn s<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
+    v.get(k)?.as_str().map(str::trim).filter(|x| !x.is_empty())
+}
+
+fn id(v: &Value, k: &str) -> Option<String> {
+    match v.get(k)? {
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        _ => None,
+    }
+}
+
+/// Mean of the absolute differences of consecutive values.
+pub(crate) fn jitter(rtts: &[f64]) -> Option<f64> {
+    (rtts.len() >= 2).then(|| {
+        rtts.windows(2).map(|w| (w[1] - w[0]).abs()).sum::<f64>() / (rtts.len() - 1) as f64
+    })
+}
+
+/// RTTs of a list of replies (`{"rtt":..}`), and how many were lost.
+fn replies(list: Option<&Value>) -> (Vec<f64>, usize, usize) {
+    let mut rtts = Vec::new();
+    let mut lost = 0;
+    let mut n = 0;
+    for r in list.and_then(Value::as_array).into_iter().flatten() {
+        n += 1;
+        match f(r, "rtt") {
+            Some(x) if x >= 0.0 => rtts.push(x),
+            _ => {
+                if r.get("x").is_some() || r.get("err").is_some() || r.get("rtt").is_some() {
+                    lost += 1;
+                }
+            }
+        }
+    }
+    (rtts, lost, n)
+}
+
+/// DNS RCODE from the base64 answer buffer (4th header byte, low nibble).
+fn dns_rcode(abuf: &str) -> Option<u8> {
+    let dec = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let b = abuf.as_bytes();
+    if b.len() < 8 {
+        return None;
+    }
+    let mut bits = 0u64;
+    for &c in &b[..8] {
+        bits = (bits << 6) | dec(c)? as u64;
+    }
+    // 8 chars = 6 bytes; byte 3 (0-based) holds RA/Z/RCODE
+    let byte3 = ((bits >> 16) & 0xff) as u8;
+    Some(byte3 & 0x0f)
+}
+
+fn build(
+    v: &Value,
+    at: SourceRef,
+    opts: &IngestOptions,
+    vantage: Option<&str>,
+) -> Result<Vec<ProbeRecord>, String> {
+    if !v.is_object() {
+        return Err("not a JSON object".into());
+    }
+    let kind = s(v, "type").ok_or("no result `type`")?;
+    let prb = id(v, "prb_id").ok_or("no `prb_id`")?;
+    let ts = f(v, "timestamp")
+        .and_then(classify::unix_to_utc)
+        .ok_or("missing or invalid `timestamp`")?;
+    let region = opts
+        .vantage_map
+        .get(&prb)
+        .cloned()
+        .or_else(|| vantage.map(str::to_string))
+        .unwrap_or_else(|| prb.clone());
+    let test = format!("atlas-{kind}-{}", id(v, "msm_id").unwrap_or_default());
+    let dst = s(v, "dst_name").or(s(v, "dst_addr")).unwrap_or("");
+    let mk = |kind: ProbeKind, target: &str| {
+        base_record(
+            at,
+            ts,
+            prb.clone(),
+            region.clone(),
+            test.clone(),
+            kind,
+            target.to_string(),
+        )
+    };
+    let mut out = Vec::new();
+    match kind {
+        "ping" => {
+            let mut r = mk(ProbeKind::Network, dst);
+            let sent = f(v, "sent").unwrap_or(0.0);
+            let rcvd = f(v, "rcvd").unwrap_or(0.0);
+            if sent > 0.0 {
+                r.loss_pct = Some(((sent - rcvd) / sent * 100.0).clamp(0.0, 100.0));
+            }
+            r.latency_ms = f(v, "avg").filter(|a| *a >= 0.0);
+            let (rtts, _, _) = replies(v.get("result"));
+            r.jitter_ms = jitter(&rtts);
+            if sent > 0.0 && rcvd == 0.0 {
+                r.error = Some("no reply".into());
+                r.error_class = Some(ErrorClass::Timeout);
+            }
+            if let Some(e) = v
+                .get("result")
+                .and_then(Value::as_array)
+                .and_then(|a| a.iter().find_map(|x| s(x, "error")))
+            {
+                super::probe::set_error(&mut r, Some(e));
+            }
+            out.push(r);
+        }
+        "traceroute" => {
+            let mut r = mk(ProbeKind::Network, dst);
+            let hops = v.get("result").and_then(Value::as_array);
+            let last = hops.and_then(|h| h.last());
+            let (rtts, lost, n) = replies(last.and_then(|h| h.get("result")));
+            if n > 0 {
+                r.loss_pct = Some(lost as f64 / n as f64 * 100.0);
+                r.latency_ms =
+                    (!rtts.is_empty()).then(|| rtts.iter().sum::<f64>() / rtts.len() as f64);
+                r.jitter_ms = jitter(&rtts);
+            }
+            if let Some(e) = last.and_then(|h| s(h, "error")) {
+                super::probe::set_error(&mut r, Some(e));
+            } else if n > 0 && rtts.is_empty() {
+                r.error = Some("last hop did not reply".into());
+                r.error_class = Some(ErrorClass::Timeout);
+            }
+            out.push(r);
+        }
+        "http" => {
+            let uri = s(v, "uri").unwrap_or(dst);
+            let results = v
+                .get("result")
+                .and_then(Value::as_array)
+                .ok_or("http result without `result` list")?;
+            for x in results {
+                let mut r = mk(ProbeKind::Http, uri);
+                if let Some(t) = f(x, "time").and_then(classify::unix_to_utc) {
+                    r.ts = t;
+                }
+                r.status = Some(f(x, "res").map(|c| c as i32).unwrap_or(0));
+                let rt = f(x, "rt").filter(|t| *t >= 0.0);
+                let ttc = f(x, "ttc").filter(|t| *t >= 0.0);
+                let ttfb = f(x, "ttfb").filter(|t| *t >= 0.0);
+                r.phases.total_ms = rt;
+                r.phases.connect_ms = ttc;
+                r.phases.wait_ms = match (ttc, ttfb) {
+                    (Some(c), Some(b)) => Some((b - c).max(0.0)),
+                    (None, Some(b)) => Some(b),
+                    _ => None,
+                };
+                r.phases.receive_ms = match (ttfb, rt) {
+                    (Some(b), Some(t)) => Some((t - b).max(0.0)),
+                    _ => None,
+                };
+                if let Some(d) = s(x, "dnserr") {
+                    r.error = Some(d.to_string());
+                    r.error_class = Some(match classify::classify_error(d) {
+                        Some(c) if c.is_dns() => c,
+                        _ => ErrorClass::NameNotResolved,
+                    });
+                } else {
+                    super::probe::set_error(&mut r, s(x, "err"));
+                }
+                out.push(r);
+            }
+        }
+        "sslcert" => {
+            let port = id(v, "dst_port").unwrap_or_else(|| "443".into());
+            let name = s(v, "dst_name").or(s(v, "dst_addr")).unwrap_or("");
+            let mut r = mk(ProbeKind::Http, &format!("https://{name}:{port}/"));
+            let rt = f(v, "rt").filter(|t| *t >= 0.0);
+            let ttc = f(v, "ttc").filter(|t| *t >= 0.0);
+            r.phases.connect_ms = ttc;
+            r.phases.total_ms = rt;
+            r.phases.tls_ms = match (ttc, rt) {
+                (Some(c), Some(t)) => Some((t - c).max(0.0)),
+                _ => None,
+            };
+            if let Some(alert) = v.get("alert") {
+                let desc = f(alert, "description").or_else(|| f(alert, "decription"));
+                r.error = Some(match desc {
+                    Some(d) => format!("TLS alert {d}"),
+                    None => "TLS alert".into(),
+                });
+                r.error_class = Some(ErrorClass::CertError);
+            } else if let Some(e) = s(v, "err") {
+                super::probe::set_error(&mut r, Some(e));
+                if r.error_class == Some(ErrorClass::Other) {
+                    r.error_class = Some(ErrorClass::TlsError);
+                }
+            }
+            out.push(r);
+        }
+        "dns" => {
+            // one measurement may ask several resolvers (`resultset`)
+            let sets: Vec<&Value> = match v.get("resultset").and_then(Value::as_array) {
+                Some(a) => a.iter().collect(),
+                None => vec![v],
+            };
+            for set in sets {
+                let target = s(set, "dst_name").or(s(set, "dst_addr")).unwrap_or(dst);
+                let mut r = mk(ProbeKind::Dns, target);
+                if let Some(t) = f(set, "time").and_then(classify::unix_to_utc) {
+                    r.ts = t;
+                }
+                if let Some(res) = set.get("result") {
+                    r.resolve_ms = f(res, "rt").filter(|t| *t >= 0.0);
+                    match s(res, "abuf").and_then(dns_rcode) {
+                        Some(2) => {
+                            r.error = Some("SERVFAIL".into());
+                            r.error_class = Some(ErrorClass::DnsServfail);
+                        }
+                        Some(3) => {
+                            r.error = Some("NXDOMAIN".into());
+                            r.error_class = Some(ErrorClass::DnsNxdomain);
+                        }
+                        Some(5) => {
+                            r.error = Some("REFUSED".into());
+                            r.error_class = Some(ErrorClass::Other);
+                        }
+                        _ => {}
+                    }
+                } else if let Some(e) = set.get("error") {
+                    if e.get("timeout").is_some() {
+                        r.error = Some("dns timeout".into());
+                        r.error_class = Some(ErrorClass::DnsTimeout);
+                    } else {
+                        let text = e
+                            .as_object()
+                            .and_then(|o| o.values().find_map(|x| x.as_str()))
+                            .unwrap_or("dns error");
+                        r.error = Some(text.to_string());
+                        r.error_class =
+                            Some(classify::classify_error(text).unwrap_or(ErrorClass::Other));
+                    }
+                } else {
+                    return Err("dns result with neither `result` nor `error`".into());
+                }
+                out.push(r);
+            }
+        }
+        other => {
+            return Err(format!(
+                "RIPE Atlas result type {other:?} is not read (ping, traceroute, http, sslcert, dns)"
+            ));
+        }
+    }
+    Ok(out)
+}
+
+fn parse(file: &InputFile, opts: &IngestOptions) -> Parsed {
+    let vantage = file.vantage.as_deref();
+    let head = super::trimmed_head(&file.bytes);
+    if head.starts_with(b"[") {
+        // one JSON array: results are entries, numbered from 0
+        let (elems, err) = array_elements(head);
+        let built: Vec<Result<Vec<ProbeRecord>, String>> = elems
+            .par_iter()
+            .enumerate()
+            .map(|(i, raw)| {
+                let at = SourceRef::entry(file.id, i as u64);
+                serde_json::from_str::<Value>(raw.get())
+                    .map_err(|e| e.to_string())
+                    .and_then(|v| build(&v, at, opts, vantage))
+            })
+            .collect();
+        let mut out = Parsed::default();
+        for (i, b) in built.into_iter().enumerate() {
+            match b {
+                Ok(rs) => {
+                    out.report.records += rs.len() as u64;
+                    out.records.probes.extend(rs);
+                }
+                Err(e) => out.report.reject(SourceRef::entry(file.id, i as u64), e),
+            }
+        }
+        if let Some(e) = err {
+            let at = SourceRef::entry(file.id, out.report.records + out.report.bad_records);
+            out.report.reject(at, format!("JSON array cut short: {e}"));
+            out.report.warnings.push(format!(
+                "RIPE Atlas array is truncated or malformed ({e}); results before it were kept"
+            ));
+        }
+        return out;
+    }
+    let mut out = parse_lines(file, opts, |line, at, out: &mut Records| {
+        let v: Value = match serde_json::from_slice(line) {
+            Ok(v) => v,
+            Err(e) => return LineOutcome::Reject(format!("not JSON: {e}")),
+        };
+        match build(&v, at, opts, vantage) {
+            Ok(rs) if rs.is_empty() => LineOutcome::Reject("result without measurements".into()),
+            Ok(rs) => {
+                out.probes.extend(rs);
+                LineOutcome::Record
+            }
+            Err(e) => LineOutcome::Reject(e),
+        }
+    });
+    // a dns `resultset` line gives one record per resolver asked
+    out.report.records = out.records.probes.len() as u64;
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::LocKind;
+    use proptest::prelude::*;
+
+    fn file(text: &str) -> InputFile {
+        InputFile {
+            id: 5,
+            path: "a".into(),
+            vantage: None,
+            bytes: text.as_bytes().to_vec(),
+            read_error: None,
+        }
+    }
+
+    #[test]
+    fn array_ping_with_vantage_map() {
+        let o = IngestOptions {
+            vantage_map: load_vantage_map("probe_id,region,country,asn\n2,eu-central,DE,3320\n")
+                .unwrap(),
+            ..Default::default()
+        };
+        let p = parse(&file(FORMAT.samples[0]), &o);
+        assert_eq!(p.report.records, 1);
+        let r = &p.records.probes[0];
+        assert_eq!(
+            r.source,
+            SourceRef {
+                file: 5,
+                kind: LocKind::Entry,
+                n: 0
+            }
+        );
+        assert_eq!(r.region, "eu-central");
+        assert_eq!(r.agent, "2");
+        assert_eq!(r.kind, ProbeKind::Network);
+        assert_eq!(r.loss_pct, Some(0.0));
+        assert_eq!(r.latency_ms, Some(48.802));
+        assert!((r.jitter_ms.unwrap() - 0.315).abs() < 1e-9);
+        assert_eq!(r.ts.timestamp(), 1700000000);
+        assert_eq!(r.registrable_domain, "root-servers.net");
+    }
+
+    #[test]
+    fn jsonl_http_sslcert_and_bad() {
+        let text = format!(
+            "{}\n{{\"type\":\"ntp\",\"prb_id\":1,\"msm_id\":2,\"timestamp\":1700000000}}\n[broken\n",
+            FORMAT.samples[1]
+        );
+        let p = parse(&file(&text), &IngestOptions::default());
+        assert_eq!(p.report.records, 2);
+        assert_eq!(p.report.bad_records, 2);
+        assert_eq!(p.report.rejections[0].at.n, 3);
+        assert_eq!(p.report.rejections[1].at.n, 4);
+        let h = &p.records.probes[0];
+        assert_eq!(h.region, "6001");
+        assert_eq!(h.status, Some(200));
+        assert_eq!(h.phases.connect_ms, Some(21.4));
+        assert_eq!(h.phases.wait_ms, Some(33.6));
+        assert!((h.phases.receive_ms.unwrap() - 7.123).abs() < 1e-9);
+        let c = &p.records.probes[1];
+        assert_eq!(c.error_class, Some(ErrorClass::CertError));
+        assert_eq!(c.error.as_deref(), Some("TLS alert 42"));
+        assert!((c.phases.tls_ms.unwrap() - 40.7).abs() < 1e-9);
+    }
+
+    #[test]
+    fn ping_all_lost_traceroute_dns() {
+        let text = r#"{"af":4,"avg":-1,"dst_addr":"192.0.2.1","dst_name":"192.0.2.1","dup":0,"fw":5020,"max":-1,"min":-1,"msm_id":7,"prb_id":9,"proto":"ICMP","rcvd":0,"result":[{"x":"*"},{"x":"*"},{"x":"*"}],"sent":3,"timestamp":1700000000,"type":"ping"}
+{"af":4,"dst_addr":"193.0.14.129","dst_name":"k.root-servers.net","endtime":1700000005,"fw":4790,"msm_id":5001,"paris_id":1,"prb_id":9,"proto":"UDP","result":[{"hop":1,"result":[{"from":"192.168.1.1","rtt":1.2,"size":28,"ttl":64},{"from":"192.168.1.1","rtt":1.0,"size":28,"ttl":64}]},{"hop":2,"result":[{"from":"193.0.14.129","rtt":30.0,"size":28,"ttl":60},{"x":"*"},{"from":"193.0.14.129","rtt":34.0,"size":28,"ttl":60},{"from":"193.0.14.129","rtt":32.0,"size":28,"ttl":60}]}],"size":48,"timestamp":1700000000,"type":"traceroute"}
+{"fw":4790,"msm_id":10001,"prb_id":9,"result":{"ANCOUNT":0,"ARCOUNT":0,"ID":23441,"NSCOUNT":0,"QDCOUNT":1,"abuf":"W5GEgwABAAAAAAAA","rt":11.4,"size":60},"timestamp":1700000000,"type":"dns","dst_addr":"193.0.14.129"}
+{"fw":4790,"msm_id":10001,"prb_id":9,"error":{"timeout":5000},"timestamp":1700000000,"type":"dns","dst_addr":"193.0.14.129"}"#;
+        let p = parse(&file(text), &IngestOptions::default());
+        assert_eq!(p.report.records, 4, "{:?}", p.report.rejections);
+        let pr = &p.records.probes;
+        assert_eq!(pr[0].loss_pct, Some(100.0));
+        assert_eq!(pr[0].latency_ms, None);
+        assert!(pr[0].is_error());
+        assert_eq!(pr[1].loss_pct, Some(25.0));
+        assert_eq!(pr[1].latency_ms, Some(32.0));
+        assert_eq!(pr[1].jitter_ms, Some(3.0));
+        assert_eq!(pr[2].kind, ProbeKind::Dns);
+        assert_eq!(pr[2].resolve_ms, Some(11.4));
+        assert_eq!(pr[2].error_class, Some(ErrorClass::DnsNxdomain));
+        assert_eq!(pr[3].error_class, Some(ErrorClass::DnsTimeout));
+    }
+
+    #[test]
+    fn truncated_array_keeps_earlier_results() {
+        let whole = format!(
+            "[{},{}",
+            &FORMAT.samples[0][1..FORMAT.samples[0].len() - 1],
+            &FORMAT.samples[0][1..40]
+        );
+        let p = parse(&file(&whole), &IngestOptions::default());
+        assert_eq!(p.report.records, 1);
+        assert_eq!(p.report.bad_records, 1);
+        assert!(!p.report.warnings.is_empty());
+    }
+
+    #[test]
+    fn vantage_map_errors() {
+        assert!(
+            load_vantage_map("12,eu\n13\n")
+                .unwrap_err()
+                .contains("line 2")
+        );
+        assert_eq!(
+            load_vantage_map("# c\n12,eu,DE,1\n")
+                .unwrap()
+                .get("12")
+                .map(String::as_str),
+            Some("eu")
+        );
+    }
+
+    #[test]
+    fn rcode() {
+        assert_eq!(dns_rcode("W5GEAAABAAEAAAAACGhvc3RuYW1l"), Some(0));
+        assert_eq!(dns_rcode("W5GEggAB"), Some(2));
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let f = InputFile { id: 0, path: "x".into(), vantage: None, bytes, read_error: None };
+            let _ = parse(&f, &IngestOptions::default());
+            let _ = sniff(&f.bytes);
+            let _ = load_vantage_map(&String::from_utf8_lossy(&f.bytes));
+        }
+
+        #[test]
+        fn never_panics_on_results(t in "(ping|http|dns|sslcert|traceroute)", body in r#"("result"|"rtt"|"x"|"sent"|"rcvd"|"abuf"|"res"|"alert"|:|,|1|-1|"\*"|\{|\}|\[|\])*"#) {
+            let text = format!(r#"{{"type":"{t}","prb_id":1,"msm_id":2,"timestamp":1700000000,{body}}}"#);
+            let _ = parse(&file(&text), &IngestOptions::default());
+        }
+    }
+}
