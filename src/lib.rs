@@ -7,3 +7,4 @@
 pub mod classify;
 pub mod ingest;
 pub mod model;
+pub mod scenario;
