@@ -4,6 +4,8 @@
 //! types and returns plain Rust types (see docs/ARCHITECTURE.md):
 //! discover -> ingest -> model -> aggregate -> detect -> verdict -> report.
 
+pub mod changepoint;
 pub mod classify;
 pub mod ingest;
 pub mod model;
+pub mod stats;
