@@ -139,9 +139,7 @@ fn baseline(sig: &Signal, keep: Option<&[bool]>) -> Option<(f64, f64)> {
     } else {
         0.0
     };
-    let mut scale = (1.4826 * mad)
-        .max(REL_SCALE_FLOOR * m.abs())
-        .max(min_scale);
+    let mut scale = (1.4826 * mad).max(REL_SCALE_FLOOR * m.abs()).max(min_scale);
     if scale <= 0.0 {
         // More than half the values equal the median exactly (flat series)
         // and the caller gave no floor: fall back to the mean absolute
@@ -299,10 +297,7 @@ fn classify(spans: &[(usize, usize)], opts: &CpOptions) -> Found {
             _ => incidents.push(vec![w]),
         }
     }
-    Found {
-        blips,
-        incidents,
-    }
+    Found { blips, incidents }
 }
 
 fn total(score: &[f64], waves: &[(usize, usize)]) -> f64 {
@@ -521,10 +516,7 @@ mod tests {
         }
         let mut s = sig("error_rate", v, Direction::HigherIsWorse);
         s.min_scale = 0.01;
-        assert_eq!(
-            detect(&[s], &CpOptions::default()).incident,
-            Some((30, 40))
-        );
+        assert_eq!(detect(&[s], &CpOptions::default()).incident, Some((30, 40)));
     }
 
     #[test]
@@ -565,7 +557,11 @@ mod tests {
             v[i] = None;
         }
         let d = detect(
-            &[Signal::new("availability", v.clone(), Direction::LowerIsWorse)],
+            &[Signal::new(
+                "availability",
+                v.clone(),
+                Direction::LowerIsWorse,
+            )],
             &CpOptions::default(),
         );
         assert_eq!(d.incident, None, "{d:?}");
@@ -585,7 +581,11 @@ mod tests {
     fn combined_signals_and_weights() {
         // Latency is healthy; the weighted error-rate signal carries the
         // incident; a zero-weight signal is ignored entirely.
-        let lat = sig("wait_ms", noisy(100, 200.0, 10.0, 1), Direction::HigherIsWorse);
+        let lat = sig(
+            "wait_ms",
+            noisy(100, 200.0, 10.0, 1),
+            Direction::HigherIsWorse,
+        );
         let mut err: Vec<f64> = vec![0.01; 100];
         for x in &mut err[20..35] {
             *x = 0.5;
@@ -621,7 +621,10 @@ mod tests {
             &o,
         );
         assert_eq!(d.score.len(), 8);
-        let d = detect(&[sig("x", vec![f64::INFINITY, 1.0, 2.0], Direction::Both)], &o);
+        let d = detect(
+            &[sig("x", vec![f64::INFINITY, 1.0, 2.0], Direction::Both)],
+            &o,
+        );
         assert_eq!(d.incident, None);
     }
 

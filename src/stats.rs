@@ -21,7 +21,10 @@ pub const MIN_SAMPLES: usize = 5;
 pub enum Sufficiency {
     Ok,
     /// `have` is the size of the smaller sample.
-    Insufficient { have: usize, need: usize },
+    Insufficient {
+        have: usize,
+        need: usize,
+    },
 }
 
 /// Checks both sample sizes against [`MIN_SAMPLES`].
@@ -117,7 +120,7 @@ fn erfc(x: f64) -> f64 {
             n += 1.0;
             term *= 2.0 * x2 / (2.0 * n + 1.0);
             sum += term;
-            if term < sum * 1e-17 {
+            if term <= sum * 1e-17 {
                 break;
             }
         }
@@ -462,9 +465,14 @@ pub fn two_proportion_test(x1: u64, n1: u64, x2: u64, n2: u64) -> Option<PropTes
     let pooled = (fx1 + fx2) / (fn1 + fn2);
     let se = (pooled * (1.0 - pooled) * (1.0 / fn1 + 1.0 / fn2)).sqrt();
     let z = if se > 0.0 { diff / se } else { 0.0 };
-    let min_expected = [fn1 * pooled, fn1 * (1.0 - pooled), fn2 * pooled, fn2 * (1.0 - pooled)]
-        .into_iter()
-        .fold(f64::INFINITY, f64::min);
+    let min_expected = [
+        fn1 * pooled,
+        fn1 * (1.0 - pooled),
+        fn2 * pooled,
+        fn2 * (1.0 - pooled),
+    ]
+    .into_iter()
+    .fold(f64::INFINITY, f64::min);
     let exact = min_expected < 5.0;
     let p_value = if exact {
         fisher_exact_two_sided(x1, n1 - x1, x2, n2 - x2)
@@ -579,7 +587,10 @@ mod tests {
         assert!(close(r.p_value, 0.1111111111111111, 1e-12), "{r:?}");
         assert!(r.z > 0.0);
         // Asymptotic branch reproduced via the z: 2*sf(z) vs scipy asymptotic.
-        assert!(close(2.0 * normal_sf(r.z), 0.11134688653314041, 1e-9), "{r:?}");
+        assert!(
+            close(2.0 * normal_sf(r.z), 0.11134688653314041, 1e-9),
+            "{r:?}"
+        );
     }
 
     #[test]
@@ -624,9 +635,14 @@ mod tests {
         }
         let q = benjamini_hochberg(&[0.9, f64::NAN, 0.95]);
         assert!(q[1].is_nan());
-        assert!(close(q[0], 0.95, 1e-12) && close(q[2], 0.95, 1e-12), "{q:?}");
+        assert!(
+            close(q[0], 0.95, 1e-12) && close(q[2], 0.95, 1e-12),
+            "{q:?}"
+        );
         assert!(benjamini_hochberg(&[]).is_empty());
-        assert_eq!(benjamini_hochberg(&[0.8, 0.9, 0.99])[0], 0.99);
+        // monotone: 0.8*3/1 = 2.4 capped by the running minimum 0.99
+        assert!(close(benjamini_hochberg(&[0.8, 0.9, 0.99])[0], 0.99, 1e-12));
+        assert_eq!(benjamini_hochberg(&[0.9, 0.95]), vec![0.95, 0.95]);
     }
 
     #[test]
@@ -679,14 +695,25 @@ mod tests {
             bootstrap_median_ratio_ci(&[5.0; 10], &[5.0; 10], 100, 0.05, 1),
             Some((1.0, 1.0, 1.0))
         );
-        assert_eq!(bootstrap_median_ratio_ci(&[0.0; 10], &[5.0; 10], 100, 0.05, 1), None);
-        assert_eq!(bootstrap_median_ratio_ci(&[], &[5.0; 10], 100, 0.05, 1), None);
+        assert_eq!(
+            bootstrap_median_ratio_ci(&[0.0; 10], &[5.0; 10], 100, 0.05, 1),
+            None
+        );
+        assert_eq!(
+            bootstrap_median_ratio_ci(&[], &[5.0; 10], 100, 0.05, 1),
+            None
+        );
         assert_eq!(bootstrap_median_ratio_ci(&[1.0], &[5.0], 0, 0.05, 1), None);
         // large inputs are thinned, still fast and sensible
         let big_b: Vec<f64> = (0..100_000).map(|i| (i % 1000) as f64 + 1.0).collect();
-        let big_d: Vec<f64> = (0..100_000).map(|i| 2.0 * ((i % 1000) as f64 + 1.0)).collect();
+        let big_d: Vec<f64> = (0..100_000)
+            .map(|i| 2.0 * ((i % 1000) as f64 + 1.0))
+            .collect();
         let (r, lo, hi) = bootstrap_median_ratio_ci(&big_b, &big_d, 200, 0.05, 3).unwrap();
-        assert!(close(r, 2.0, 1e-12) && lo < 2.0 && hi > 2.0 && hi - lo < 0.4, "{lo} {hi}");
+        assert!(
+            close(r, 2.0, 1e-12) && lo < 2.0 && hi > 2.0 && hi - lo < 0.4,
+            "{lo} {hi}"
+        );
     }
 
     #[test]
