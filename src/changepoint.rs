@@ -629,6 +629,24 @@ mod tests {
     }
 
     #[test]
+    fn long_series_step_and_determinism() {
+        // 3000 one-minute bins (two days), 40-minute incident at bin 2000.
+        let mut v = noisy(3000, 500.0, 40.0, 77);
+        for x in &mut v[2000..2040] {
+            *x += 400.0;
+        }
+        let s = [sig("latency_ms", v, Direction::HigherIsWorse)];
+        let d = detect(&s, &CpOptions::default());
+        let (on, rec) = d.incident.expect("incident in long series");
+        assert!(
+            on.abs_diff(2000) <= 1 && rec.abs_diff(2040) <= 1,
+            "{on} {rec}"
+        );
+        let again = detect(&s, &CpOptions::default());
+        assert_eq!(format!("{d:?}"), format!("{again:?}"));
+    }
+
+    #[test]
     fn incident_until_end_of_capture() {
         let mut v = noisy(80, 100.0, 5.0, 21);
         for x in &mut v[60..] {

@@ -195,39 +195,32 @@ fn average_ranks(xs: &[f64]) -> (Vec<f64>, f64) {
     (ranks, ties)
 }
 
-/// P(U >= k) under the null for sample sizes m, n without ties.
-fn mwu_exact_sf(m: usize, n: usize, k: f64) -> f64 {
-    // Counts of arrangements by U, built with the standard recursion over
-    // the number of values in the first sample (frequencies as f64).
-    let max_u = m * n;
-    // dp[j][u] for first sample size i (rolling), second sample size j.
-    let mut prev: Vec<Vec<f64>> = (0..=n)
-        .map(|_| {
-            let mut v = vec![0.0; max_u + 1];
-            v[0] = 1.0;
-            v
-        })
-        .collect();
+/// P(U <= k) under the null for sample sizes m, n without ties.
+///
+/// The counts of arrangements by U are the coefficients of the Gaussian
+/// binomial [m+n choose m]_q = prod_{i=1..m} (1 - q^(n+i)) / (1 - q^i); only
+/// degrees 0..=k are needed, so the work is O(min(m,n) * k) and memory O(k).
+fn mwu_exact_cdf(m: usize, n: usize, k: usize) -> f64 {
+    let (m, n) = (m.min(n), m.max(n));
+    let k = k.min(m * n);
+    let mut c = vec![0.0_f64; k + 1];
+    c[0] = 1.0;
     for i in 1..=m {
-        let mut cur: Vec<Vec<f64>> = vec![vec![0.0; max_u + 1]; n + 1];
-        cur[0][0] = 1.0;
-        for j in 1..=n {
-            // f(i, j, u) = f(i-1, j, u - j) + f(i, j-1, u)
-            for u in 0..=i * j {
-                let mut v = cur[j - 1][u];
-                if u >= j {
-                    v += prev[j][u - j];
-                }
-                cur[j][u] = v;
+        // multiply by (1 - q^(n+i)), truncated at degree k
+        let s = n + i;
+        if s <= k {
+            for j in (s..=k).rev() {
+                c[j] -= c[j - s];
             }
         }
-        prev = cur;
+        // divide by (1 - q^i), i.e. multiply by 1 + q^i + q^2i + ...
+        for j in i..=k {
+            c[j] += c[j - i];
+        }
     }
-    let freq = &prev[n];
-    let total: f64 = freq.iter().sum();
-    let start = k.ceil().max(0.0) as usize;
-    let tail: f64 = freq.iter().skip(start).sum();
-    tail / total
+    // total number of arrangements: C(m+n, m)
+    let total = (1..=m).fold(1.0_f64, |acc, i| acc * (n + i) as f64 / i as f64);
+    (c.iter().sum::<f64>() / total).clamp(0.0, 1.0)
 }
 
 /// Two-sided Mann-Whitney U test of `a` against `b`.
@@ -265,9 +258,10 @@ pub fn mann_whitney_u(a: &[f64], b: &[f64]) -> Option<MannWhitney> {
         };
         (z, (2.0 * normal_sf(z.abs())).min(1.0))
     };
-    let exact = ties == 0.0 && (n1 <= 8 || n2 <= 8) && n1 * n2 <= 400_000;
+    let exact = ties == 0.0 && (n1 <= 8 || n2 <= 8);
     let p_value = if exact {
-        (2.0 * mwu_exact_sf(n1, n2, u1.max(u2))).clamp(0.0, 1.0)
+        // Without ties U is an integer; P(U >= max) = P(U <= min) by symmetry.
+        (2.0 * mwu_exact_cdf(n1, n2, u1.min(u2).round() as usize)).clamp(0.0, 1.0)
     } else {
         p_asym
     };
@@ -610,6 +604,44 @@ mod tests {
     const MWU_TIES_P: f64 = 0.03659427769893652;
 
     #[test]
+    fn mann_whitney_more_scipy_values() {
+        // scipy 1.17.1: a = [(i*37) % 101 for i in range(40)],
+        // b = [(i*53) % 97 + 10 for i in range(35)] (ties -> asymptotic)
+        // -> statistic 634.5, pvalue 0.4899577679683973
+        let a: Vec<f64> = (0..40).map(|i| ((i * 37) % 101) as f64).collect();
+        let b: Vec<f64> = (0..35).map(|i| ((i * 53) % 97 + 10) as f64).collect();
+        let r = mann_whitney_u(&a, &b).unwrap();
+        assert!(!r.exact);
+        assert_eq!(r.u, 634.5);
+        assert!(close(r.p_value, 0.4899577679683973, 1e-9), "{r:?}");
+        // exact, unequal sizes: [1.5, 7, 3] vs [2, 4..=13 without 3, 7]
+        // -> statistic 5.0, pvalue 0.1118881118881119
+        let r = mann_whitney_u(
+            &[1.5, 7.0, 3.0],
+            &[2.0, 4.0, 5.0, 6.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0],
+        )
+        .unwrap();
+        assert!(r.exact);
+        assert_eq!(r.u, 5.0);
+        assert!(close(r.p_value, 0.1118881118881119, 1e-12), "{r:?}");
+        // exact with one large side (cheap: O(min side * U)), scipy 1.17.1:
+        // mannwhitneyu([0.5, 3.5, 10.5, 20.5, 40.5], range(3000))
+        // -> statistic 78.0, pvalue 3.190211379325937e-10
+        let big: Vec<f64> = (0..3000).map(f64::from).collect();
+        let r = mann_whitney_u(&[0.5, 3.5, 10.5, 20.5, 40.5], &big).unwrap();
+        assert!(r.exact);
+        assert_eq!(r.u, 78.0);
+        assert!(close(r.p_value, 3.190211379325937e-10, 1e-9), "{r:?}");
+        // mannwhitneyu(range(8), [i + 5.5 for i in range(12)])
+        // -> statistic 3.0, pvalue 0.00011113757243788204
+        let a: Vec<f64> = (0..8).map(f64::from).collect();
+        let b: Vec<f64> = (0..12).map(|i| f64::from(i) + 5.5).collect();
+        let r = mann_whitney_u(&a, &b).unwrap();
+        assert!(r.exact && r.z < 0.0);
+        assert!(close(r.p_value, 0.00011113757243788204, 1e-9), "{r:?}");
+    }
+
+    #[test]
     fn mann_whitney_constant_and_empty() {
         let r = mann_whitney_u(&[3.0; 6], &[3.0; 7]).unwrap();
         assert_eq!(r.p_value, 1.0);
@@ -663,6 +695,15 @@ mod tests {
         let a: Vec<f64> = (0..300).map(|_| (rng.below(50)) as f64).collect();
         let b: Vec<f64> = (0..200).map(|_| (rng.below(60)) as f64).collect();
         let d = cliffs_delta(&a, &b).unwrap();
+        let brute: f64 = a
+            .iter()
+            .flat_map(|x| {
+                b.iter()
+                    .map(move |y| (y > x) as i32 as f64 - (y < x) as i32 as f64)
+            })
+            .sum::<f64>()
+            / (a.len() * b.len()) as f64;
+        assert!(close(d, brute, 1e-12));
         let u = mann_whitney_u(&a, &b).unwrap().u;
         let nm = 300.0 * 200.0;
         assert!(close(d, 2.0 * (nm - u) / nm - 1.0, 1e-12));
@@ -753,6 +794,14 @@ mod tests {
         let p = fisher_exact_two_sided(1, 999, 9, 991);
         assert!(close(p, FISHER_P2, 1e-9), "{p}");
         assert_eq!(fisher_exact_two_sided(0, 0, 0, 0), 1.0);
+        // scipy.stats.fisher_exact([[0, 100], [5, 95]]).pvalue = 0.059383210468586585:
+        // 0/100 errors before vs 5/100 during has expected counts 2.5 -> exact.
+        let r = two_proportion_test(0, 100, 5, 100).unwrap();
+        assert!(r.exact);
+        assert!(close(r.p_value, 0.059383210468586585, 1e-9), "{r:?}");
+        // scipy.stats.fisher_exact([[2, 3], [40, 10]]).pvalue = 0.0797878899987668
+        let p = fisher_exact_two_sided(2, 3, 40, 10);
+        assert!(close(p, 0.0797878899987668, 1e-9), "{p}");
     }
 
     const FISHER_P2: f64 = 0.02117752939684125;
