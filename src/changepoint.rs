@@ -114,6 +114,8 @@ const Z_CAP: f64 = 50.0;
 const REL_SCALE_FLOOR: f64 = 0.05;
 /// Floor on the score-noise sigma used by the segmentation penalty.
 const SIGMA_FLOOR: f64 = 0.5;
+/// Pass 1 flags long segments above this fraction of the threshold as suspect.
+const PASS1_FRACTION: f64 = 0.3;
 /// Smallest number of present values a signal needs to define a baseline.
 const MIN_PRESENT: usize = 3;
 
@@ -318,21 +320,35 @@ pub fn detect(signals: &[Signal], opts: &CpOptions) -> Detection {
         CpOptions::default().threshold
     };
 
-    // Pass 1: baseline from every bin.
+    // Pass 1: baseline from every bin. A long incident inflates the MAD and
+    // so under-scores itself: segments longer than `min_bins` whose mean
+    // exceeds a fraction of the threshold are suspect, and the baseline is
+    // re-estimated without them (up to 3 times, while the remaining bins are
+    // the majority). Short spikes are not excluded, so heavy-tailed healthy
+    // series keep their honest scale.
     let mut score = combined_score(signals, n, None);
-    let mut spans = abnormal_spans(&score, threshold);
-    // Pass 2: baseline from the bins outside pass 1's abnormal spans (incl.
-    // blips), so a long incident does not inflate its own baseline.
-    if !spans.is_empty() {
+    let measured = score.iter().filter(|v| !v.is_nan()).count();
+    let mut excluded: Vec<(usize, usize)> = Vec::new();
+    for _ in 0..3 {
+        let suspect: Vec<(usize, usize)> = abnormal_spans(&score, PASS1_FRACTION * threshold)
+            .into_iter()
+            .filter(|(a, b)| b - a > opts.min_bins.max(2))
+            .collect();
+        if suspect.is_empty() || suspect == excluded {
+            break;
+        }
         let mut keep = vec![true; n];
-        for &(a, b) in &spans {
+        for &(a, b) in &suspect {
             keep[a..b].iter_mut().for_each(|k| *k = false);
         }
-        if keep.iter().filter(|k| **k).count() >= MIN_PRESENT {
-            score = combined_score(signals, n, Some(&keep));
-            spans = abnormal_spans(&score, threshold);
+        let kept = (0..n).filter(|&i| keep[i] && !score[i].is_nan()).count();
+        if kept < MIN_PRESENT || kept * 2 <= measured {
+            break;
         }
+        score = combined_score(signals, n, Some(&keep));
+        excluded = suspect;
     }
+    let spans = abnormal_spans(&score, threshold);
 
     let found = classify(&spans, opts);
     let mut best: Option<(usize, f64)> = None;
@@ -657,5 +673,30 @@ mod tests {
             &CpOptions::default(),
         );
         assert_eq!(d.incident, Some((60, 80)), "{d:?}");
+    }
+
+    #[test]
+    fn long_incident_does_not_hide_in_its_own_baseline() {
+        // 40 % of the capture at +6 sigma: the whole-series MAD is inflated
+        // (pass-1 z ~1.5); the re-estimated baseline must recover it.
+        // Measured: 9/10 seeds exact within one bin (0/10 without pass 2).
+        let mut hits = 0;
+        for seed in 0..10 {
+            let mut v = noisy(100, 200.0, 10.0, seed);
+            for x in &mut v[50..90] {
+                *x += 60.0;
+            }
+            let d = detect(
+                &[sig("wait_ms", v, Direction::HigherIsWorse)],
+                &CpOptions::default(),
+            );
+            if d
+                .incident
+                .is_some_and(|(on, rec)| on.abs_diff(50) <= 1 && rec.abs_diff(90) <= 1)
+            {
+                hits += 1;
+            }
+        }
+        assert!(hits >= 8, "{hits}/10");
     }
 }
