@@ -690,8 +690,7 @@ mod tests {
                 &[sig("wait_ms", v, Direction::HigherIsWorse)],
                 &CpOptions::default(),
             );
-            if d
-                .incident
+            if d.incident
                 .is_some_and(|(on, rec)| on.abs_diff(50) <= 1 && rec.abs_diff(90) <= 1)
             {
                 hits += 1;
