@@ -8,5 +8,11 @@ pub struct TableOptions {
 }
 
 pub fn render(r: &Report, _o: &TableOptions) -> String {
-    format!("verdict: {} ({:.2}) {}\n{}\n", r.verdict.fault_domain.as_str(), r.verdict.confidence, r.verdict.scope, r.verdict.summary)
+    format!(
+        "verdict: {} ({:.2}) {}\n{}\n",
+        r.verdict.fault_domain.as_str(),
+        r.verdict.confidence,
+        r.verdict.scope,
+        r.verdict.summary
+    )
 }
