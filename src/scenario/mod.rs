@@ -583,7 +583,9 @@ impl World {
         } else {
             regional_pick(&mut r)
         };
-        har_vantages.push((first.clone(), false));
+        // The offline client exports from Chrome (its `_error` names the cause).
+        let first_firefox = kind != ScenarioKind::ClientOffline && r.chance(0.3);
+        har_vantages.push((first.clone(), first_firefox));
         if n_vant > 1 {
             let others: Vec<&str> = REGIONS.iter().copied().filter(|x| *x != first).collect();
             har_vantages.push((r.pick(&others).to_string(), r.chance(0.6)));
@@ -1156,6 +1158,12 @@ pub(crate) fn json_str(s: &str) -> String {
 
 /// A JSON object written field by field, in order.
 pub(crate) struct Obj(String);
+impl Default for Obj {
+    fn default() -> Self {
+        Obj::new()
+    }
+}
+
 impl Obj {
     pub fn new() -> Obj {
         Obj(String::from("{"))
