@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 /// logs, k6, Firefox and Chrome HARs, regional and global variants.
 const SET: [(&str, ScenarioKind, u64); 13] = [
     ("asana-global", ScenarioKind::AsanaGlobal502to503, 1),
-    ("asana-regional", ScenarioKind::AsanaRegional, 1),
+    ("asana-regional", ScenarioKind::AsanaRegional, 3),
     ("chatgpt-slow-api", ScenarioKind::ChatgptSlowApi, 1),
     ("jira-waves", ScenarioKind::JiraWaves, 1),
     ("discord-messaging", ScenarioKind::DiscordMessaging, 1),

@@ -229,6 +229,7 @@ fn seeds_vary_formats_offsets_and_timeline() {
 
 #[test]
 fn every_kind_writes_valid_files_that_match_truth() {
+    let access_re = regex::Regex::new(r#"^\S+ - - \[([^\]]+)\] "(\S+) (\S+) HTTP/[0-9.]+" (\d{3}) (\d+) "[^"]*" "[^"]*" (\d+\.\d{3}) (\d+\.\d{3}|-)$"#).unwrap();
     let words = [
         "none",
         "client",
@@ -240,15 +241,26 @@ fn every_kind_writes_valid_files_that_match_truth() {
         "third_party",
     ];
     let regions = ["us-east", "eu-west", "ap-south"];
-    for &kind in ScenarioKind::all() {
-        let d = TempDir::new(&format!("kind-{}", kind.name()));
-        let t = generate_with(kind, 3, &d.0, &Profile::compact()).unwrap();
-        let name = kind.name();
+    // More seeds: FAULTLENS_SCENARIO_SEEDS=0-49 cargo test --test scenario_gen
+    let seeds: Vec<u64> = match std::env::var("FAULTLENS_SCENARIO_SEEDS") {
+        Ok(s) => match s.split_once('-') {
+            Some((a, b)) => (a.parse().unwrap()..=b.parse().unwrap()).collect(),
+            None => s.split(',').map(|x| x.trim().parse().unwrap()).collect(),
+        },
+        Err(_) => vec![3, 11],
+    };
+    for (&kind, seed) in ScenarioKind::all()
+        .iter()
+        .flat_map(|k| seeds.iter().map(move |s| (k, *s)))
+    {
+        let d = TempDir::new(&format!("kind-{}-{seed}", kind.name()));
+        let t = generate_with(kind, seed, &d.0, &Profile::compact()).unwrap();
+        let name = &format!("{} seed {seed}", kind.name());
 
         // truth.json on disk is the returned truth, in contract words.
         let tj: serde_json::Value =
             serde_json::from_slice(&std::fs::read(d.0.join("truth.json")).unwrap()).unwrap();
-        assert_eq!(tj["kind"], name);
+        assert_eq!(tj["kind"], kind.name());
         assert_eq!(tj["fault_domain"], t.fault_domain.as_str());
         assert!(
             words.contains(&t.fault_domain.as_str()),
@@ -359,15 +371,18 @@ fn every_kind_writes_valid_files_that_match_truth() {
                 }
                 "access-log" => {
                     let text = std::str::from_utf8(bytes).unwrap();
-                    let re = regex::Regex::new(r#"^\S+ - - \[([^\]]+)\] "(\S+) (\S+) HTTP/[0-9.]+" (\d{3}) (\d+) "[^"]*" "[^"]*" (\d+\.\d{3}) (\d+\.\d{3}|-)$"#).unwrap();
                     let mut bad = 0;
                     for line in text.lines() {
-                        match re.captures(line) {
+                        match access_re.captures(line) {
                             Some(c) => {
                                 let ts = DateTime::parse_from_str(&c[1], "%d/%b/%Y:%H:%M:%S %z")
                                     .unwrap()
                                     .with_timezone(&Utc);
-                                access.push((ts, c[4].parse::<i32>().unwrap()));
+                                access.push((
+                                    ts,
+                                    c[4].parse::<i32>().unwrap(),
+                                    c[6].parse::<f64>().unwrap(),
+                                ));
                             }
                             None => bad += 1,
                         }
@@ -453,13 +468,24 @@ fn every_kind_writes_valid_files_that_match_truth() {
             "backend" => {
                 let e5 = access
                     .iter()
-                    .filter(|(ts, s)| in_win(*ts) && *s >= 500)
+                    .filter(|(ts, s, _)| in_win(*ts) && *s >= 500)
                     .count();
-                assert!(e5 > 0, "{name}: no 5xx in origin log during");
+                if kind == ScenarioKind::ChatgptSlowApi {
+                    let median = |f: &dyn Fn(DateTime<Utc>) -> bool| {
+                        let mut v: Vec<f64> =
+                            access.iter().filter(|a| f(a.0)).map(|a| a.2).collect();
+                        v.sort_by(f64::total_cmp);
+                        v[v.len() / 2]
+                    };
+                    let (b, d) = (median(&|ts| before(&t, ts)), median(&|ts| in_win(ts)));
+                    assert!(d > 1.5 * b, "{name}: server time {b} -> {d}");
+                } else {
+                    assert!(e5 > 0, "{name}: no 5xx in origin log during");
+                }
                 assert_eq!(
                     access
                         .iter()
-                        .filter(|(ts, s)| before(&t, *ts) && *s >= 500)
+                        .filter(|(ts, s, _)| before(&t, *ts) && *s >= 500)
                         .count(),
                     0,
                     "{name}"

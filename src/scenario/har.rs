@@ -340,7 +340,8 @@ pub(crate) fn write(w: &World, out: &mut Out) -> std::io::Result<()> {
         while t < stop {
             let p = plan_page(w, &assets, &mut r, t, label, Some(label), Client::Browser);
             // Users reload a broken page within a minute or two, a few times.
-            let next = if looks_broken(&p) && retries < 3 {
+            let max_retries = if w.profile.lean_har { 2 } else { 3 };
+            let next = if looks_broken(&p) && retries < max_retries {
                 retries += 1;
                 t + Duration::seconds(r.range_i(40, 120))
             } else {

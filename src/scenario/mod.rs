@@ -298,7 +298,7 @@ impl Profile {
         Profile {
             agents_per_region: 2,
             probe_every_min: 6,
-            page_every_min: (8, 12),
+            page_every_min: (10, 14),
             max_har_vantages: 1,
             access_per_min: (1, 3),
             baseline_min: (45, 52),
@@ -550,7 +550,7 @@ impl World {
                 onset + Duration::minutes(incident_len) + Duration::seconds(r.range_i(0, 59)),
             ));
         }
-        let end = start + Duration::minutes(baseline + incident_len + after + 1);
+        let end = start + Duration::minutes(baseline + incident_len + after + 2);
 
         let regional_pick = |r: &mut Rng| r.pick(&REGIONS).to_string();
         let all: Vec<String> = REGIONS.iter().map(|s| s.to_string()).collect();
@@ -795,16 +795,17 @@ impl World {
         }
 
         // The client scenario: every host fails from one machine.
-        if let (Some(v), Some(cv)) = (vantage, &self.client_vantage) {
-            if v == cv && self.active(t) {
-                o.status = 0;
-                o.fail = Some(if r.chance(0.8) {
-                    Fail::ClientDisconnected
-                } else {
-                    Fail::ClientNetworkChanged
-                });
-                return o;
-            }
+        if let (Some(v), Some(cv)) = (vantage, &self.client_vantage)
+            && v == cv
+            && self.active(t)
+        {
+            o.status = 0;
+            o.fail = Some(if r.chance(0.8) {
+                Fail::ClientDisconnected
+            } else {
+                Fail::ClientNetworkChanged
+            });
+            return o;
         }
         if !self.active(t) || !self.region_hit(region) {
             return o;
@@ -873,10 +874,14 @@ impl World {
                 o.rtt_ms += self.latency_add_ms * r.lognormal(1.0, 0.3);
                 if r.chance(p * 0.5) {
                     o.status = 0;
-                    o.fail = Some(if r.chance(0.8) {
+                    let x = r.f64();
+                    o.fail = Some(if x < 0.7 {
                         Fail::ConnTimeout
-                    } else {
+                    } else if x < 0.85 {
                         Fail::ConnReset
+                    } else {
+                        // Request sent, the response lost on the way back.
+                        Fail::Timeout
                     });
                 } else {
                     if r.chance(p) {
