@@ -18,7 +18,7 @@ const SET: [(&str, ScenarioKind, u64); 13] = [
     ("jira-waves", ScenarioKind::JiraWaves, 1),
     ("discord-messaging", ScenarioKind::DiscordMessaging, 1),
     ("dns", ScenarioKind::Dns, 1),
-    ("network-regional", ScenarioKind::RegionalNetworkLoss, 1),
+    ("network-regional", ScenarioKind::RegionalNetworkLoss, 2),
     ("cdn-edge", ScenarioKind::CdnEdge, 1),
     ("third-party", ScenarioKind::ThirdParty, 1),
     ("client-offline", ScenarioKind::ClientOffline, 1),

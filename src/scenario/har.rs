@@ -351,12 +351,19 @@ pub(crate) fn write(w: &World, out: &mut Out) -> std::io::Result<()> {
             let load_end = t + Duration::milliseconds(p.on_load.unwrap_or(0.0) as i64);
             let has_app = p.entries.len() > 1;
             plans.push(p);
-            // The open app polls once between loads.
-            let gap = (next - load_end).num_seconds();
-            if gap > 30 && has_app {
-                let at = load_end + Duration::seconds(r.range_i(10, gap - 10));
-                if let Some(last) = plans.last_mut() {
-                    add_background(w, &mut r, last, at, label, Some(label), Client::Browser);
+            // The open app polls every few minutes until the next load.
+            if has_app {
+                let (plo, phi) = if w.profile.lean_har {
+                    (280, 420)
+                } else {
+                    (60, 150)
+                };
+                let mut at = load_end + Duration::seconds(r.range_i(10, 90));
+                while at < next - Duration::seconds(10) {
+                    if let Some(last) = plans.last_mut() {
+                        add_background(w, &mut r, last, at, label, Some(label), Client::Browser);
+                    }
+                    at += Duration::seconds(r.range_i(plo, phi));
                 }
             }
             t = next;

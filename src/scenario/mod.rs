@@ -300,7 +300,7 @@ impl Profile {
             probe_every_min: 6,
             page_every_min: (10, 14),
             max_har_vantages: 1,
-            access_per_min: (1, 3),
+            access_per_min: (1, 2),
             baseline_min: (45, 52),
             after_min: (30, 34),
             pretty_har: false,
