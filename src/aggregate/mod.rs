@@ -285,6 +285,9 @@ impl Comparison {
 /// Everything the detectors need.
 #[derive(Debug, Clone, Serialize)]
 pub struct Analysis {
+    /// The window comparisons use as the healthy reference (`before`, or
+    /// `after` when the data starts inside the incident).
+    pub baseline: WindowName,
     pub data_start: Option<DateTime<Utc>>,
     pub data_end: Option<DateTime<Utc>>,
     pub windows: Windows,
@@ -350,11 +353,15 @@ pub fn analyze(ds: &Dataset, opts: &AggOptions) -> Analysis {
     let net_stats = frame::net_stats(&net, &net_w);
     let server_stats = frame::server_stats(&server, &srv_w, &windows);
 
+    // the healthy stretch to compare with: before the incident, or after it
+    // when the data starts inside the incident (captures often start late)
+    let short = |w: Option<Window>| w.is_none_or(|w| w.minutes() < 5.0);
+    let base = if short(windows.before) && !short(windows.after) && windows.by_file.is_empty() { WindowName::After } else { WindowName::Before };
     let mut comparisons = Vec::new();
-    compare_http(&http, &http_w, &http_stats, &mut comparisons);
-    compare_pages(&pages, &page_w, &mut comparisons);
-    compare_net(&net, &net_w, &mut comparisons);
-    compare_server(&server, &srv_w, &mut comparisons);
+    compare_http(base, &http, &http_w, &http_stats, &mut comparisons);
+    compare_pages(base, &pages, &page_w, &mut comparisons);
+    compare_net(base, &net, &net_w, &mut comparisons);
+    compare_server(base, &server, &srv_w, &mut comparisons);
     adjust_q_values(&mut comparisons);
 
     let mut regions: Vec<String> = http
@@ -379,6 +386,7 @@ pub fn analyze(ds: &Dataset, opts: &AggOptions) -> Analysis {
     agents.dedup();
 
     Analysis {
+        baseline: base,
         data_start,
         data_end,
         windows,
@@ -569,7 +577,7 @@ type Samples = HashMap<(Dim, String, WindowName), Vec<f64>>;
 
 const PHASES: [&str; 5] = ["wait_ms", "total_ms", "dns_ms", "connect_ms", "tls_ms"];
 
-fn compare_http(
+fn compare_http(base: WindowName, 
     http: &[HttpObs],
     win: &[Option<WindowName>],
     stats: &BTreeMap<(Dim, String), BTreeMap<WindowName, GroupStat>>,
@@ -577,10 +585,10 @@ fn compare_http(
 ) {
     // error rates: proportion tests from the counts
     for ((dim, key), by_w) in stats {
-        let Some(b) = by_w.get(&WindowName::Before) else {
+        let Some(b) = by_w.get(&base) else {
             continue;
         };
-        for w in [WindowName::During, WindowName::After] {
+        for w in [WindowName::During, WindowName::After].into_iter().filter(|w| *w != base) {
             let Some(d) = by_w.get(&w) else { continue };
             for (signal, xb, xd) in [
                 ("error_rate", b.errors, d.errors),
@@ -618,11 +626,11 @@ fn compare_http(
     // wait relative to each (origin, vantage, endpoint)'s baseline median:
     // "API response times doubled" even when regions with different round
     // trips are pooled
-    let mut base: HashMap<String, Vec<f64>> = HashMap::new();
+    let mut base_wait: HashMap<String, Vec<f64>> = HashMap::new();
     for (o, w) in http.iter().zip(win) {
-        if *w == Some(WindowName::Before) && o.status > 0 && o.party == crate::model::Party::First {
+        if *w == Some(base) && o.status > 0 && o.party == crate::model::Party::First {
             if let Some(v) = o.phase("wait_ms") {
-                base.entry(format!(
+                base_wait.entry(format!(
                     "{}|{}|{}",
                     o.origin.as_str(),
                     o.vantage,
@@ -633,11 +641,11 @@ fn compare_http(
             }
         }
     }
-    let base: HashMap<String, f64> = base
+    let base_wait: HashMap<String, f64> = base_wait
         .into_iter()
         .filter_map(|(k, v)| stats::median(&v).filter(|m| *m > 0.0).map(|m| (k, m)))
         .collect();
-    if !base.is_empty() {
+    if !base_wait.is_empty() {
         let rel = samples.entry("wait_rel").or_default();
         for (o, w) in http.iter().zip(win) {
             let (Some(w), Some(v)) = (w, o.phase("wait_ms")) else {
@@ -646,7 +654,7 @@ fn compare_http(
             if o.status <= 0 || o.party != crate::model::Party::First {
                 continue;
             }
-            let Some(m) = base.get(&format!(
+            let Some(m) = base_wait.get(&format!(
                 "{}|{}|{}",
                 o.origin.as_str(),
                 o.vantage,
@@ -667,11 +675,11 @@ fn compare_http(
     for phase in phases {
         let s = &samples[*phase];
         let mut groups: Vec<&(Dim, String, WindowName)> =
-            s.keys().filter(|k| k.2 == WindowName::Before).collect();
+            s.keys().filter(|k| k.2 == base).collect();
         groups.sort();
         for (dim, key, _) in groups {
-            let before = &s[&(*dim, key.clone(), WindowName::Before)];
-            for w in [WindowName::During, WindowName::After] {
+            let before = &s[&(*dim, key.clone(), base)];
+            for w in [WindowName::During, WindowName::After].into_iter().filter(|w| *w != base) {
                 if let Some(d) = s.get(&(*dim, key.clone(), w)) {
                     // the bootstrap CI is the costly part: only for the headline groups
                     let boot = w == WindowName::During
@@ -693,7 +701,7 @@ fn compare_http(
     }
 }
 
-fn compare_pages(pages: &[PageObs], win: &[Option<WindowName>], out: &mut Vec<Comparison>) {
+fn compare_pages(base: WindowName, pages: &[PageObs], win: &[Option<WindowName>], out: &mut Vec<Comparison>) {
     let mut s: HashMap<(String, &'static str, WindowName), Vec<f64>> = HashMap::new();
     for (p, w) in pages.iter().zip(win) {
         let Some(w) = w else { continue };
@@ -715,11 +723,11 @@ fn compare_pages(pages: &[PageObs], win: &[Option<WindowName>], out: &mut Vec<Co
         }
     }
     let mut keys: Vec<&(String, &str, WindowName)> =
-        s.keys().filter(|k| k.2 == WindowName::Before).collect();
+        s.keys().filter(|k| k.2 == base).collect();
     keys.sort();
     for (key, signal, _) in keys {
-        let b = &s[&(key.clone(), *signal, WindowName::Before)];
-        for w in [WindowName::During, WindowName::After] {
+        let b = &s[&(key.clone(), *signal, base)];
+        for w in [WindowName::During, WindowName::After].into_iter().filter(|w| *w != base) {
             if let Some(d) = s.get(&(key.clone(), *signal, w)) {
                 out.push(distribution_cmp(
                     "page",
@@ -736,7 +744,7 @@ fn compare_pages(pages: &[PageObs], win: &[Option<WindowName>], out: &mut Vec<Co
     }
 }
 
-fn compare_net(net: &[NetObs], win: &[Option<WindowName>], out: &mut Vec<Comparison>) {
+fn compare_net(base: WindowName, net: &[NetObs], win: &[Option<WindowName>], out: &mut Vec<Comparison>) {
     let mut s: HashMap<(String, &'static str, WindowName), Vec<f64>> = HashMap::new();
     for (o, w) in net.iter().zip(win) {
         let Some(w) = w else { continue };
@@ -759,11 +767,11 @@ fn compare_net(net: &[NetObs], win: &[Option<WindowName>], out: &mut Vec<Compari
         }
     }
     let mut keys: Vec<&(String, &str, WindowName)> =
-        s.keys().filter(|k| k.2 == WindowName::Before).collect();
+        s.keys().filter(|k| k.2 == base).collect();
     keys.sort();
     for (key, signal, _) in keys {
-        let b = &s[&(key.clone(), *signal, WindowName::Before)];
-        for w in [WindowName::During, WindowName::After] {
+        let b = &s[&(key.clone(), *signal, base)];
+        for w in [WindowName::During, WindowName::After].into_iter().filter(|w| *w != base) {
             if let Some(d) = s.get(&(key.clone(), *signal, w)) {
                 if *signal == "dns_failure" {
                     let xb = b.iter().filter(|v| **v > 0.0).count() as u64;
@@ -789,7 +797,7 @@ fn compare_net(net: &[NetObs], win: &[Option<WindowName>], out: &mut Vec<Compari
     }
 }
 
-fn compare_server(server: &[ServerObs], win: &[Option<WindowName>], out: &mut Vec<Comparison>) {
+fn compare_server(base: WindowName, server: &[ServerObs], win: &[Option<WindowName>], out: &mut Vec<Comparison>) {
     let mut s: HashMap<(String, &'static str, WindowName), Vec<f64>> = HashMap::new();
     let mut counts: HashMap<(String, WindowName), (u64, u64)> = HashMap::new();
     for (o, w) in server.iter().zip(win) {
@@ -809,12 +817,12 @@ fn compare_server(server: &[ServerObs], win: &[Option<WindowName>], out: &mut Ve
     }
     let mut keys: Vec<&(String, WindowName)> = counts
         .keys()
-        .filter(|k| k.1 == WindowName::Before)
+        .filter(|k| k.1 == base)
         .collect();
     keys.sort();
     for (key, _) in keys {
-        let b = counts[&(key.clone(), WindowName::Before)];
-        for w in [WindowName::During, WindowName::After] {
+        let b = counts[&(key.clone(), base)];
+        for w in [WindowName::During, WindowName::After].into_iter().filter(|w| *w != base) {
             if let Some(d) = counts.get(&(key.clone(), w)) {
                 out.push(proportion_cmp(
                     "server", "endpoint", key, "rate_5xx", w, b.1, b.0, d.1, d.0,
@@ -823,11 +831,11 @@ fn compare_server(server: &[ServerObs], win: &[Option<WindowName>], out: &mut Ve
         }
     }
     let mut keys: Vec<&(String, &str, WindowName)> =
-        s.keys().filter(|k| k.2 == WindowName::Before).collect();
+        s.keys().filter(|k| k.2 == base).collect();
     keys.sort();
     for (key, signal, _) in keys {
-        let b = &s[&(key.clone(), *signal, WindowName::Before)];
-        for w in [WindowName::During, WindowName::After] {
+        let b = &s[&(key.clone(), *signal, base)];
+        for w in [WindowName::During, WindowName::After].into_iter().filter(|w| *w != base) {
             if let Some(d) = s.get(&(key.clone(), *signal, w)) {
                 out.push(distribution_cmp(
                     "server",

@@ -420,7 +420,7 @@ pub fn build(
         acc.quant("fp_api_wait_rel", 0.5),
         Direction::HigherIsWorse,
         1.0,
-        0.25,
+        0.1,
     );
     let wait95 = acc.quant("fp_wait_ms", 0.95);
     let m = median_of(&wait95);
@@ -513,7 +513,7 @@ pub fn build(
         st,
         Direction::HigherIsWorse,
         0.7,
-        (0.25 * m).max(5.0),
+        (0.15 * m).max(5.0),
     );
 
     for sig in &mut signals {

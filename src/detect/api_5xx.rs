@@ -134,12 +134,13 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             // part of the overall one (small regional samples rarely reach
             // significance on their own)
             let before = ctx
-                .http(Dim::Vantage, &key, WindowName::Before)
+                .http(Dim::Vantage, &key, ctx.an.baseline)
                 .map_or(0.0, |b| b.rate_5xx());
-            if s.status_5xx >= 1
-                && s.rate_5xx() >= (0.4 * rate).max(0.02)
-                && s.rate_5xx() >= 2.0 * before
-            {
+            let hit = s.status_5xx >= 1 && s.rate_5xx() >= (0.4 * rate).max(0.02) && s.rate_5xx() >= 2.0 * before;
+            // a region only counts as spared when it had enough traffic
+            // that, at the overall rate, it should have seen 2+ errors
+            let too_thin_to_clear = (s.count as f64) * rate < 2.0;
+            if hit || too_thin_to_clear {
                 f.regions.push(v);
             }
         }

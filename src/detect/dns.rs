@@ -36,7 +36,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             })
             .unwrap_or((0, 0))
     };
-    let (eb, nb) = count_dns(WindowName::Before);
+    let (eb, nb) = count_dns(ctx.an.baseline);
     let (ed, nd) = count_dns(WindowName::During);
     let (ea, na) = count_dns(WindowName::After);
     let rate = |e: u64, n: u64| (n > 0).then(|| e as f64 / n as f64);
@@ -56,7 +56,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             .filter(|s| s.dns_n > 0)
     };
     let (pb, pd, pa) = (
-        probe(WindowName::Before),
+        probe(ctx.an.baseline),
         probe(WindowName::During),
         probe(WindowName::After),
     );

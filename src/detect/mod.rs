@@ -151,7 +151,7 @@ impl<'a> Ctx<'a> {
                 let before = c.before.unwrap_or(0.0);
                 c.p_value.is_some_and(|p| p < 0.01) && level >= before * 2.0 + 0.01
             }
-            _ => self.an.windows.before.is_none(),
+            _ => self.an.windows.get(self.an.baseline).is_none(),
         }
     }
     /// First records of the dataset (in `during`) matching a predicate.

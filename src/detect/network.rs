@@ -41,7 +41,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         let loss = d.loss_pct_mean.unwrap_or(0.0);
         max_loss = max_loss.max(d.loss_pct_max_agent.unwrap_or(loss));
         let before_loss = by_w
-            .get(&WindowName::Before)
+            .get(&ctx.an.baseline)
             .and_then(|b| b.loss_pct_mean)
             .unwrap_or(0.0);
         let lat = ctx
@@ -49,7 +49,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             .comparison("net", "region", region, "latency_ms", WindowName::During);
         let loss_up = loss >= 2.0
             && loss >= before_loss + 2.0
-            && (ctx.an.windows.before.is_none() || before_loss < loss / 2.0);
+            && (ctx.an.windows.get(ctx.an.baseline).is_none() || before_loss < loss / 2.0);
         let lat_up = lat.is_some_and(|c| {
             c.significant()
                 && c.ratio.unwrap_or(1.0) >= 1.5
@@ -61,11 +61,11 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
                 &format!("packet loss {region}"),
                 "pct",
                 [
-                    by_w.get(&WindowName::Before).and_then(|s| s.loss_pct_mean),
+                    by_w.get(&ctx.an.baseline).and_then(|s| s.loss_pct_mean),
                     Some(loss),
                     by_w.get(&WindowName::After).and_then(|s| s.loss_pct_mean),
                 ],
-                [by_w.get(&WindowName::Before).map_or(0, |s| s.n), d.n],
+                [by_w.get(&ctx.an.baseline).map_or(0, |s| s.n), d.n],
                 vec![],
             ));
             if let Some(c) = lat {
@@ -110,7 +110,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             })
             .unwrap_or((0, 0))
     };
-    let (tb, nb) = transport(WindowName::Before);
+    let (tb, nb) = transport(ctx.an.baseline);
     let (td, nd) = transport(WindowName::During);
     let t_rate = if nd > 0 { td as f64 / nd as f64 } else { 0.0 };
     let t_before = if nb > 0 { tb as f64 / nb as f64 } else { 0.0 };

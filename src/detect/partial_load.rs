@@ -18,7 +18,7 @@ pub static DETECTOR: Detector = Detector {
 };
 
 fn run(ctx: &Ctx) -> Vec<Finding> {
-    if !ctx.has_incident() || ctx.an.windows.before.is_none() {
+    if !ctx.has_incident() || ctx.an.windows.get(ctx.an.baseline).is_none() {
         return vec![];
     }
     let comp = ctx

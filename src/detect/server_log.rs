@@ -75,7 +75,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         ));
     }
     let rate = d.status_5xx as f64 / d.n.max(1) as f64;
-    let before = by_w.get(&WindowName::Before);
+    let before = by_w.get(&ctx.an.baseline);
     let rpm_before = before.map(|b| b.requests_per_min).unwrap_or(0.0);
     let logged_5xx = ctx.rate_rose(c5, rate, 0.02) && d.status_5xx >= 3;
     let slow = cu.is_some_and(|u| u.significant() && u.ratio.unwrap_or(1.0) >= 1.5);

@@ -22,7 +22,7 @@ fn ratio(c: Option<&Comparison>) -> Option<f64> {
 }
 
 fn run(ctx: &Ctx) -> Vec<Finding> {
-    if !ctx.has_incident() || ctx.an.windows.before.is_none() {
+    if !ctx.has_incident() || ctx.an.windows.get(ctx.an.baseline).is_none() {
         return vec![];
     }
     let mut f = Finding::new(DETECTOR.code, DETECTOR.name);

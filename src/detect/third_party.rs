@@ -95,7 +95,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             ),
             Some(_) => "page loads were not measurably slower: users were likely little affected"
                 .to_string(),
-            None if ctx.an.windows.before.is_none() => {
+            None if ctx.an.windows.get(ctx.an.baseline).is_none() => {
                 "no baseline to judge user impact".to_string()
             }
             None => "no page timings to judge user impact".to_string(),

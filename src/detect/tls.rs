@@ -37,7 +37,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         return vec![];
     }
     let mut f = Finding::new(DETECTOR.code, DETECTOR.name);
-    let (eb, nb) = tls_count(ctx, Dim::Party, "first", WindowName::Before);
+    let (eb, nb) = tls_count(ctx, Dim::Party, "first", ctx.an.baseline);
     let (ed, nd) = tls_count(ctx, Dim::Party, "first", WindowName::During);
     let (ea, na) = tls_count(ctx, Dim::Party, "first", WindowName::After);
     let r = |e: u64, n: u64| (n > 0).then(|| e as f64 / n as f64);
