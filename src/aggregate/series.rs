@@ -62,6 +62,7 @@ impl SeriesSet {
         let opts = CpOptions {
             min_bins: minute_bins(3).max(2),
             merge_gap_bins: minute_bins(10),
+            threshold: 3.0,
             ..CpOptions::default()
         };
         changepoint::detect(&signals, &opts)
