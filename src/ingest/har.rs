@@ -24,8 +24,8 @@ use crate::model::{
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::Deserialize;
-use serde_json::value::RawValue;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
@@ -648,7 +648,11 @@ fn convert_entry(
                 // Raw JSON string: length without the quotes (escapes
                 // counted as written; exact for base64 and plain text).
                 let raw = c.text?.get();
-                let n = if raw.starts_with('"') { raw.len().saturating_sub(2) as u64 } else { return None };
+                let n = if raw.starts_with('"') {
+                    raw.len().saturating_sub(2) as u64
+                } else {
+                    return None;
+                };
                 Some(if c.encoding.get() == Some("base64") {
                     n / 4 * 3
                 } else {
@@ -711,7 +715,10 @@ pub fn parse_har_bytes(
     opts: &IngestOptions,
 ) -> Parsed {
     let l = json_scan::scan_har(bytes);
-    let mut report = InputReport { format: "har".to_string(), ..Default::default() };
+    let mut report = InputReport {
+        format: "har".to_string(),
+        ..Default::default()
+    };
     if l.log_open.is_none() {
         return not_a_har(id, &l, report);
     }
@@ -1175,7 +1182,10 @@ pub fn parse_har_reader_blocks<R: Read>(
             .map(|r| (r.start, head[r.clone()].to_vec()))
             .collect();
     }
-    let mut report = InputReport { format: "har".to_string(), ..Default::default() };
+    let mut report = InputReport {
+        format: "har".to_string(),
+        ..Default::default()
+    };
     let pages: Vec<(usize, &[u8])> = pages_owned.iter().map(|(a, b)| (*a, &b[..])).collect();
     let records = assemble(id, &vantage, &mut report, &pages, outs);
     damage_account(
