@@ -331,23 +331,24 @@ fn run_analysis(
     progress.finish();
     let report = &outcome.report;
     if !quiet {
+        let skipped = report.inputs.iter().filter(|i| i.skipped.is_some()).count();
         for i in &report.inputs {
-            if let Some(s) = &i.skipped {
+            if let (Some(s), true) = (&i.skipped, verbose > 0) {
                 eprintln!("faultlens: skipped {}: {s}", i.path);
             } else if i.bad_records > 0 && verbose > 0 {
                 eprintln!(
                     "faultlens: {}: {} bad records (first: {})",
                     i.path,
                     i.bad_records,
-                    i.rejected
-                        .first()
-                        .map(|r| format!("{}: {}", r.at, r.reason))
-                        .unwrap_or_default()
+                    i.rejected.first().map(|r| format!("{}: {}", r.at, r.reason)).unwrap_or_default()
                 );
             }
             for w in &i.warnings {
                 eprintln!("faultlens: {}: {w}", i.path);
             }
+        }
+        if skipped > 0 && verbose == 0 {
+            eprintln!("faultlens: {skipped} file(s) not recognised and skipped (listed under data coverage; -v prints them)");
         }
     }
     let format = force_format.unwrap_or(c.format);

@@ -48,8 +48,7 @@ fn region_from_path(p: &Path) -> Option<String> {
     p.components()
         .filter_map(|c| c.as_os_str().to_str())
         .filter_map(|s| s.strip_prefix("region="))
-        .filter(|s| !s.is_empty())
-        .last()
+        .rfind(|s| !s.is_empty())
         .map(str::to_string)
 }
 

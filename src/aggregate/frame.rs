@@ -30,6 +30,7 @@ fn w_from(i: u32) -> WindowName {
 type GroupKey = (String, u32);
 
 /// Per (key, window): row count and quantiles of each measure.
+#[derive(Default)]
 struct QuantileResult {
     count: HashMap<GroupKey, u64>,
     quantiles: HashMap<(GroupKey, String), Quantiles>,
@@ -153,14 +154,6 @@ fn report_err<T: Default>(what: &str, r: PolarsResult<T>) -> T {
     })
 }
 
-impl Default for QuantileResult {
-    fn default() -> Self {
-        QuantileResult {
-            count: HashMap::new(),
-            quantiles: HashMap::new(),
-        }
-    }
-}
 
 fn dim_key(dim: Dim, key: &str) -> String {
     format!("{}\u{1}{}", dim.as_str(), key)

@@ -628,8 +628,12 @@ fn compare_http(base: WindowName,
     // trips are pooled
     let mut base_wait: HashMap<String, Vec<f64>> = HashMap::new();
     for (o, w) in http.iter().zip(win) {
-        if *w == Some(base) && o.status > 0 && o.party == crate::model::Party::First {
-            if let Some(v) = o.phase("wait_ms") {
+        if *w == Some(base)
+            && o.status > 0
+            && o.party == crate::model::Party::First
+            && let Some(v) = o.phase("wait_ms")
+        {
+            {
                 base_wait.entry(format!(
                     "{}|{}|{}",
                     o.origin.as_str(),

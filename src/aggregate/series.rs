@@ -63,7 +63,6 @@ impl SeriesSet {
             min_bins: minute_bins(3).max(2),
             merge_gap_bins: minute_bins(10),
             threshold: 3.0,
-            ..CpOptions::default()
         };
         changepoint::detect(&signals, &opts)
     }
@@ -89,16 +88,20 @@ fn median3(v: &[Option<f64>]) -> Vec<Option<f64>> {
 
 /// One minute, or about 1/40 of a short capture (at least 5 s).
 pub fn auto_bin_ms(start: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>) -> i64 {
-    let (Some(s), Some(e)) = (start, end) else {
-        return 60_000;
-    };
+    let (Some(s), Some(e)) = (start, end) else { return 60_000 };
     let span = (e - s).num_milliseconds();
     if span >= 60 * 60_000 {
-        return 60_000;
+        // one minute, but never more than MAX_BINS bins (captures from
+        // different years in one run would otherwise mean millions of bins)
+        let per = span / MAX_BINS as i64 + 1;
+        return ((per + 59_999) / 60_000 * 60_000).max(60_000);
     }
     let raw = span / 40;
     ((raw + 4_999) / 5_000 * 5_000).clamp(5_000, 60_000)
 }
+
+/// Upper bound on the number of bins of a series.
+pub const MAX_BINS: usize = 2_000;
 
 #[derive(Default)]
 struct Bin {
@@ -164,6 +167,16 @@ fn median_of(v: &[Option<f64>]) -> f64 {
     crate::stats::quantile(&x, 0.5).unwrap_or(0.0)
 }
 
+fn last_guess(http: &[HttpObs], pages: &[PageObs], net: &[NetObs], server: &[ServerObs]) -> i64 {
+    http.iter()
+        .map(|o| o.ts_ms)
+        .chain(pages.iter().map(|o| o.ts_ms))
+        .chain(net.iter().map(|o| o.ts_ms))
+        .chain(server.iter().map(|o| o.ts_ms))
+        .max()
+        .unwrap_or(0)
+}
+
 /// Max over groups of a per-group per-bin rate: a regional problem is not
 /// diluted by healthy regions.
 fn max_group_rate(
@@ -197,6 +210,8 @@ pub fn build(
         };
     };
     let bin_ms = bin_ms.max(1000);
+    // an explicit --bin that would make millions of bins is widened too
+    let bin_ms = bin_ms.max((last_guess(http, pages, net, server) - start.timestamp_millis()) / MAX_BINS as i64 + 1);
     let s0 = start.timestamp_millis().div_euclid(bin_ms) * bin_ms;
     let last = http
         .iter()
