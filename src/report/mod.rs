@@ -5,7 +5,11 @@
 
 pub mod json;
 pub mod markdown;
+/// Hand-built report for renderer tests (not part of the API).
+#[doc(hidden)]
+pub mod sample;
 pub mod table;
+pub mod text;
 
 use crate::aggregate::{Analysis, Dim, WindowName, Window};
 use crate::detect::{FaultDomain, Finding};
