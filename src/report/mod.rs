@@ -8,6 +8,7 @@ pub mod markdown;
 /// Hand-built report for renderer tests (not part of the API).
 #[doc(hidden)]
 pub mod sample;
+pub mod svg;
 pub mod table;
 pub mod text;
 

@@ -219,11 +219,9 @@ pub fn series_mean_in(s: &SeriesOut, w: &WinOut) -> Option<f64> {
     for (i, v) in s.values.iter().enumerate() {
         let t0 = start + bin * i as i32;
         let t1 = t0 + bin;
-        if t1 > a && t0 < b {
-            if let Some(v) = v {
-                sum += v;
-                n += 1;
-            }
+        if let Some(v) = v.filter(|_| t1 > a && t0 < b) {
+            sum += v;
+            n += 1;
         }
     }
     (n > 0).then(|| sum / n as f64)
