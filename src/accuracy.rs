@@ -77,7 +77,7 @@ impl AccuracyTable {
 pub fn run(first_seed: u64, seeds: u64) -> std::io::Result<AccuracyTable> {
     let base = std::env::temp_dir().join(format!("faultlens-accuracy-{}", std::process::id()));
     let mut table = AccuracyTable::default();
-    for kind in ScenarioKind::all() {
+    for &kind in ScenarioKind::all() {
         for seed in first_seed..first_seed + seeds {
             let dir = base.join(format!("{}-{seed}", kind.name()));
             let _ = std::fs::remove_dir_all(&dir);
