@@ -21,7 +21,10 @@ pub const MIN_SAMPLES: usize = 5;
 pub enum Sufficiency {
     Ok,
     /// `have` is the size of the smaller sample.
-    Insufficient { have: usize, need: usize },
+    Insufficient {
+        have: usize,
+        need: usize,
+    },
 }
 
 /// Checks both sample sizes against [`MIN_SAMPLES`].
@@ -117,7 +120,7 @@ fn erfc(x: f64) -> f64 {
             n += 1.0;
             term *= 2.0 * x2 / (2.0 * n + 1.0);
             sum += term;
-            if term < sum * 1e-17 {
+            if term <= sum * 1e-17 {
                 break;
             }
         }
@@ -192,39 +195,32 @@ fn average_ranks(xs: &[f64]) -> (Vec<f64>, f64) {
     (ranks, ties)
 }
 
-/// P(U >= k) under the null for sample sizes m, n without ties.
-fn mwu_exact_sf(m: usize, n: usize, k: f64) -> f64 {
-    // Counts of arrangements by U, built with the standard recursion over
-    // the number of values in the first sample (frequencies as f64).
-    let max_u = m * n;
-    // dp[j][u] for first sample size i (rolling), second sample size j.
-    let mut prev: Vec<Vec<f64>> = (0..=n)
-        .map(|_| {
-            let mut v = vec![0.0; max_u + 1];
-            v[0] = 1.0;
-            v
-        })
-        .collect();
+/// P(U <= k) under the null for sample sizes m, n without ties.
+///
+/// The counts of arrangements by U are the coefficients of the Gaussian
+/// binomial [m+n choose m]_q = prod_{i=1..m} (1 - q^(n+i)) / (1 - q^i); only
+/// degrees 0..=k are needed, so the work is O(min(m,n) * k) and memory O(k).
+fn mwu_exact_cdf(m: usize, n: usize, k: usize) -> f64 {
+    let (m, n) = (m.min(n), m.max(n));
+    let k = k.min(m * n);
+    let mut c = vec![0.0_f64; k + 1];
+    c[0] = 1.0;
     for i in 1..=m {
-        let mut cur: Vec<Vec<f64>> = vec![vec![0.0; max_u + 1]; n + 1];
-        cur[0][0] = 1.0;
-        for j in 1..=n {
-            // f(i, j, u) = f(i-1, j, u - j) + f(i, j-1, u)
-            for u in 0..=i * j {
-                let mut v = cur[j - 1][u];
-                if u >= j {
-                    v += prev[j][u - j];
-                }
-                cur[j][u] = v;
+        // multiply by (1 - q^(n+i)), truncated at degree k
+        let s = n + i;
+        if s <= k {
+            for j in (s..=k).rev() {
+                c[j] -= c[j - s];
             }
         }
-        prev = cur;
+        // divide by (1 - q^i), i.e. multiply by 1 + q^i + q^2i + ...
+        for j in i..=k {
+            c[j] += c[j - i];
+        }
     }
-    let freq = &prev[n];
-    let total: f64 = freq.iter().sum();
-    let start = k.ceil().max(0.0) as usize;
-    let tail: f64 = freq.iter().skip(start).sum();
-    tail / total
+    // total number of arrangements: C(m+n, m)
+    let total = (1..=m).fold(1.0_f64, |acc, i| acc * (n + i) as f64 / i as f64);
+    (c.iter().sum::<f64>() / total).clamp(0.0, 1.0)
 }
 
 /// Two-sided Mann-Whitney U test of `a` against `b`.
@@ -262,9 +258,10 @@ pub fn mann_whitney_u(a: &[f64], b: &[f64]) -> Option<MannWhitney> {
         };
         (z, (2.0 * normal_sf(z.abs())).min(1.0))
     };
-    let exact = ties == 0.0 && (n1 <= 8 || n2 <= 8) && n1 * n2 <= 400_000;
+    let exact = ties == 0.0 && (n1 <= 8 || n2 <= 8);
     let p_value = if exact {
-        (2.0 * mwu_exact_sf(n1, n2, u1.max(u2))).clamp(0.0, 1.0)
+        // Without ties U is an integer; P(U >= max) = P(U <= min) by symmetry.
+        (2.0 * mwu_exact_cdf(n1, n2, u1.min(u2).round() as usize)).clamp(0.0, 1.0)
     } else {
         p_asym
     };
@@ -462,9 +459,14 @@ pub fn two_proportion_test(x1: u64, n1: u64, x2: u64, n2: u64) -> Option<PropTes
     let pooled = (fx1 + fx2) / (fn1 + fn2);
     let se = (pooled * (1.0 - pooled) * (1.0 / fn1 + 1.0 / fn2)).sqrt();
     let z = if se > 0.0 { diff / se } else { 0.0 };
-    let min_expected = [fn1 * pooled, fn1 * (1.0 - pooled), fn2 * pooled, fn2 * (1.0 - pooled)]
-        .into_iter()
-        .fold(f64::INFINITY, f64::min);
+    let min_expected = [
+        fn1 * pooled,
+        fn1 * (1.0 - pooled),
+        fn2 * pooled,
+        fn2 * (1.0 - pooled),
+    ]
+    .into_iter()
+    .fold(f64::INFINITY, f64::min);
     let exact = min_expected < 5.0;
     let p_value = if exact {
         fisher_exact_two_sided(x1, n1 - x1, x2, n2 - x2)
@@ -579,7 +581,10 @@ mod tests {
         assert!(close(r.p_value, 0.1111111111111111, 1e-12), "{r:?}");
         assert!(r.z > 0.0);
         // Asymptotic branch reproduced via the z: 2*sf(z) vs scipy asymptotic.
-        assert!(close(2.0 * normal_sf(r.z), 0.11134688653314041, 1e-9), "{r:?}");
+        assert!(
+            close(2.0 * normal_sf(r.z), 0.11134688653314041, 1e-9),
+            "{r:?}"
+        );
     }
 
     #[test]
@@ -597,6 +602,44 @@ mod tests {
     }
 
     const MWU_TIES_P: f64 = 0.03659427769893652;
+
+    #[test]
+    fn mann_whitney_more_scipy_values() {
+        // scipy 1.17.1: a = [(i*37) % 101 for i in range(40)],
+        // b = [(i*53) % 97 + 10 for i in range(35)] (ties -> asymptotic)
+        // -> statistic 634.5, pvalue 0.4899577679683973
+        let a: Vec<f64> = (0..40).map(|i| ((i * 37) % 101) as f64).collect();
+        let b: Vec<f64> = (0..35).map(|i| ((i * 53) % 97 + 10) as f64).collect();
+        let r = mann_whitney_u(&a, &b).unwrap();
+        assert!(!r.exact);
+        assert_eq!(r.u, 634.5);
+        assert!(close(r.p_value, 0.4899577679683973, 1e-9), "{r:?}");
+        // exact, unequal sizes: [1.5, 7, 3] vs [2, 4..=13 without 3, 7]
+        // -> statistic 5.0, pvalue 0.1118881118881119
+        let r = mann_whitney_u(
+            &[1.5, 7.0, 3.0],
+            &[2.0, 4.0, 5.0, 6.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0],
+        )
+        .unwrap();
+        assert!(r.exact);
+        assert_eq!(r.u, 5.0);
+        assert!(close(r.p_value, 0.1118881118881119, 1e-12), "{r:?}");
+        // exact with one large side (cheap: O(min side * U)), scipy 1.17.1:
+        // mannwhitneyu([0.5, 3.5, 10.5, 20.5, 40.5], range(3000))
+        // -> statistic 78.0, pvalue 3.190211379325937e-10
+        let big: Vec<f64> = (0..3000).map(f64::from).collect();
+        let r = mann_whitney_u(&[0.5, 3.5, 10.5, 20.5, 40.5], &big).unwrap();
+        assert!(r.exact);
+        assert_eq!(r.u, 78.0);
+        assert!(close(r.p_value, 3.190211379325937e-10, 1e-9), "{r:?}");
+        // mannwhitneyu(range(8), [i + 5.5 for i in range(12)])
+        // -> statistic 3.0, pvalue 0.00011113757243788204
+        let a: Vec<f64> = (0..8).map(f64::from).collect();
+        let b: Vec<f64> = (0..12).map(|i| f64::from(i) + 5.5).collect();
+        let r = mann_whitney_u(&a, &b).unwrap();
+        assert!(r.exact && r.z < 0.0);
+        assert!(close(r.p_value, 0.00011113757243788204, 1e-9), "{r:?}");
+    }
 
     #[test]
     fn mann_whitney_constant_and_empty() {
@@ -624,9 +667,14 @@ mod tests {
         }
         let q = benjamini_hochberg(&[0.9, f64::NAN, 0.95]);
         assert!(q[1].is_nan());
-        assert!(close(q[0], 0.95, 1e-12) && close(q[2], 0.95, 1e-12), "{q:?}");
+        assert!(
+            close(q[0], 0.95, 1e-12) && close(q[2], 0.95, 1e-12),
+            "{q:?}"
+        );
         assert!(benjamini_hochberg(&[]).is_empty());
-        assert_eq!(benjamini_hochberg(&[0.8, 0.9, 0.99])[0], 0.99);
+        // monotone: 0.8*3/1 = 2.4 capped by the running minimum 0.99
+        assert!(close(benjamini_hochberg(&[0.8, 0.9, 0.99])[0], 0.99, 1e-12));
+        assert_eq!(benjamini_hochberg(&[0.9, 0.95]), vec![0.95, 0.95]);
     }
 
     #[test]
@@ -647,6 +695,15 @@ mod tests {
         let a: Vec<f64> = (0..300).map(|_| (rng.below(50)) as f64).collect();
         let b: Vec<f64> = (0..200).map(|_| (rng.below(60)) as f64).collect();
         let d = cliffs_delta(&a, &b).unwrap();
+        let brute: f64 = a
+            .iter()
+            .flat_map(|x| {
+                b.iter()
+                    .map(move |y| (y > x) as i32 as f64 - (y < x) as i32 as f64)
+            })
+            .sum::<f64>()
+            / (a.len() * b.len()) as f64;
+        assert!(close(d, brute, 1e-12));
         let u = mann_whitney_u(&a, &b).unwrap().u;
         let nm = 300.0 * 200.0;
         assert!(close(d, 2.0 * (nm - u) / nm - 1.0, 1e-12));
@@ -679,14 +736,25 @@ mod tests {
             bootstrap_median_ratio_ci(&[5.0; 10], &[5.0; 10], 100, 0.05, 1),
             Some((1.0, 1.0, 1.0))
         );
-        assert_eq!(bootstrap_median_ratio_ci(&[0.0; 10], &[5.0; 10], 100, 0.05, 1), None);
-        assert_eq!(bootstrap_median_ratio_ci(&[], &[5.0; 10], 100, 0.05, 1), None);
+        assert_eq!(
+            bootstrap_median_ratio_ci(&[0.0; 10], &[5.0; 10], 100, 0.05, 1),
+            None
+        );
+        assert_eq!(
+            bootstrap_median_ratio_ci(&[], &[5.0; 10], 100, 0.05, 1),
+            None
+        );
         assert_eq!(bootstrap_median_ratio_ci(&[1.0], &[5.0], 0, 0.05, 1), None);
         // large inputs are thinned, still fast and sensible
         let big_b: Vec<f64> = (0..100_000).map(|i| (i % 1000) as f64 + 1.0).collect();
-        let big_d: Vec<f64> = (0..100_000).map(|i| 2.0 * ((i % 1000) as f64 + 1.0)).collect();
+        let big_d: Vec<f64> = (0..100_000)
+            .map(|i| 2.0 * ((i % 1000) as f64 + 1.0))
+            .collect();
         let (r, lo, hi) = bootstrap_median_ratio_ci(&big_b, &big_d, 200, 0.05, 3).unwrap();
-        assert!(close(r, 2.0, 1e-12) && lo < 2.0 && hi > 2.0 && hi - lo < 0.4, "{lo} {hi}");
+        assert!(
+            close(r, 2.0, 1e-12) && lo < 2.0 && hi > 2.0 && hi - lo < 0.4,
+            "{lo} {hi}"
+        );
     }
 
     #[test]
@@ -726,6 +794,14 @@ mod tests {
         let p = fisher_exact_two_sided(1, 999, 9, 991);
         assert!(close(p, FISHER_P2, 1e-9), "{p}");
         assert_eq!(fisher_exact_two_sided(0, 0, 0, 0), 1.0);
+        // scipy.stats.fisher_exact([[0, 100], [5, 95]]).pvalue = 0.059383210468586585:
+        // 0/100 errors before vs 5/100 during has expected counts 2.5 -> exact.
+        let r = two_proportion_test(0, 100, 5, 100).unwrap();
+        assert!(r.exact);
+        assert!(close(r.p_value, 0.059383210468586585, 1e-9), "{r:?}");
+        // scipy.stats.fisher_exact([[2, 3], [40, 10]]).pvalue = 0.0797878899987668
+        let p = fisher_exact_two_sided(2, 3, 40, 10);
+        assert!(close(p, 0.0797878899987668, 1e-9), "{p}");
     }
 
     const FISHER_P2: f64 = 0.02117752939684125;
