@@ -9,9 +9,15 @@ use faultlens::report::{Report, json, markdown, sample, table};
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 use std::path::Path;
 
-/// Bundled incidents snapshotted when present (they arrive with the
-/// scenario work; until then the test says so and checks the rest).
-const INCIDENTS: &[&str] = &["asana-global", "chatgpt-slow-api", "healthy"];
+/// Bundled incidents snapshotted in all three formats (a global backend
+/// outage, a slow API, a healthy capture, waves, a regional network fault).
+const INCIDENTS: &[&str] = &[
+    "asana-global",
+    "chatgpt-slow-api",
+    "healthy",
+    "jira-waves",
+    "network-regional",
+];
 
 fn incident(name: &str) -> Option<Report> {
     let dir = format!("fixtures/incidents/{name}");
@@ -384,5 +390,50 @@ fn incidents_render_in_all_formats() {
         insta::assert_snapshot!(format!("{name}_table"), t);
         insta::assert_snapshot!(format!("{name}_json"), json::render(&r));
         insta::assert_snapshot!(format!("{name}_markdown"), md);
+    }
+}
+
+#[test]
+fn every_bundled_incident_gives_well_formed_markdown_and_plain_tables() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/incidents");
+    let Ok(dir) = std::fs::read_dir(&root) else {
+        eprintln!("skip: no fixtures/incidents");
+        return;
+    };
+    let mut names: Vec<String> = dir
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(!names.is_empty());
+    for name in &names {
+        let r = incident(name).unwrap();
+        let md = markdown::render(&r);
+        let (tables, _) = check_markdown(&md);
+        assert!(tables >= 3, "{name}: {tables} tables");
+        assert!(md.starts_with("# Incident summary: "), "{name}");
+        for w in [Some(80), Some(120), None] {
+            let t = table::render(
+                &r,
+                &TableOptions {
+                    color: false,
+                    width: w,
+                },
+            );
+            assert!(!t.as_bytes().contains(&0x1b), "{name}");
+            if let Some(w) = w {
+                for l in t
+                    .lines()
+                    .filter(|l| l.starts_with(['│', '┌', '├', '└', '╞']))
+                {
+                    assert!(
+                        l.chars().count() <= w as usize,
+                        "{name}: line wider than {w}: {l}"
+                    );
+                }
+            }
+        }
+        check_json(&r);
     }
 }

@@ -7,7 +7,9 @@
 use super::text::{self, value};
 use super::{EvidenceOut, Report};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Attribute, Cell, CellAlignment, Color, ContentArrangement, Table};
+use comfy_table::{
+    Attribute, Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement, Table, Width,
+};
 
 pub struct TableOptions {
     pub color: bool,
@@ -48,6 +50,43 @@ impl Ctx<'_> {
             t.set_header(cells);
         }
         t
+    }
+
+    /// Narrower than a wide terminal: drop secondary columns.
+    fn narrow(&self) -> bool {
+        self.o.width.is_some_and(|w| w < 120)
+    }
+
+    /// Keep short numeric columns on one line; the text columns wrap.
+    fn no_wrap(&self, t: &mut Table, cols: &[bool]) {
+        if self.o.width.is_none() {
+            return;
+        }
+        let widths = t.column_max_content_widths();
+        // constraints are hard limits: only when they leave the table within width
+        let need: usize = cols
+            .iter()
+            .enumerate()
+            .map(|(i, nw)| {
+                let w = widths.get(i).copied().unwrap_or(0) as usize;
+                3 + if *nw { w } else { w.min(16) }
+            })
+            .sum::<usize>()
+            + 1;
+        if need > self.o.width.unwrap_or(0) as usize {
+            return;
+        }
+        for (i, nw) in cols.iter().enumerate() {
+            let want = widths.get(i).copied().unwrap_or(0);
+            if let Some(col) = t.column_mut(i) {
+                if *nw {
+                    col.set_constraint(ColumnConstraint::ContentWidth);
+                } else {
+                    // text columns wrap, but never down to a sliver
+                    col.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(want.min(16))));
+                }
+            }
+        }
     }
 
     fn bold(&self, s: &str) -> Cell {
@@ -228,19 +267,32 @@ fn evidence(c: &mut Ctx, r: &Report) {
         c.line("No evidence: no detector measured anything.");
         return;
     }
-    let mut t = c.table(&[
-        "signal",
-        "before",
-        "during",
-        "after",
-        "change",
-        "significance",
-        "supports",
-        "n before/during",
-    ]);
+    // narrow terminals lose `after` and the sample sizes first
+    let keep = [true, true, true, !c.narrow(), true, true, true, !c.narrow()];
+    let header = pick(
+        vec![
+            "signal",
+            "before",
+            "during",
+            "after",
+            "change",
+            "significance",
+            "supports",
+            "n before/during",
+        ],
+        &keep,
+    );
+    let mut t = c.table(&header);
     for e in ev.iter().take(MAX_EVIDENCE) {
-        t.add_row(evidence_row(c, r, e));
+        t.add_row(pick(evidence_row(c, r, e), &keep));
     }
+    c.no_wrap(
+        &mut t,
+        &pick(
+            vec![false, true, true, true, true, false, true, true],
+            &keep,
+        ),
+    );
     c.push(&t);
     if ev.len() > MAX_EVIDENCE {
         c.line(&format!(
@@ -295,7 +347,12 @@ fn pair(b: Option<f64>, d: Option<f64>, unit: &str) -> String {
     if b.is_none() && d.is_none() {
         return "-".into();
     }
-    format!("{} -> {}", value(b, unit), value(d, unit))
+    let (vb, vd) = (value(b, unit), value(d, unit));
+    // the unit once, after the second value, when both carry the same one
+    match (vb.rsplit_once(' '), vd.rsplit_once(' ')) {
+        (Some((nb, ub)), Some((_, ud))) if ub == ud => format!("{nb} -> {vd}"),
+        _ => format!("{vb} -> {vd}"),
+    }
 }
 
 fn regions(c: &mut Ctx, r: &Report) {
@@ -305,7 +362,7 @@ fn regions(c: &mut Ctx, r: &Report) {
     c.heading("Regions / vantages (before -> during)");
     let mut t = c.table(&[
         "region",
-        "requests during",
+        "requests",
         "error rate",
         "wait p50",
         "loss",
@@ -333,6 +390,7 @@ fn regions(c: &mut Ctx, r: &Report) {
             ),
         ]);
     }
+    c.no_wrap(&mut t, &[false, true, true, true, true, true, true]);
     c.push(&t);
 }
 
@@ -388,16 +446,21 @@ fn top_changes(c: &mut Ctx, r: &Report) {
         return;
     }
     c.heading("Top statistical changes (during vs before)");
-    let mut t = c.table(&[
-        "group",
-        "signal",
-        "before",
-        "during",
-        "after",
-        "ratio (95% CI)",
-        "effect",
-        "q",
-    ]);
+    let keep = [true, true, true, true, !c.narrow(), !c.narrow(), true, true];
+    let header = pick(
+        vec![
+            "group",
+            "signal",
+            "before",
+            "during",
+            "after",
+            "ratio (95% CI)",
+            "effect",
+            "q",
+        ],
+        &keep,
+    );
+    let mut t = c.table(&header);
     for x in &r.top_changes {
         let unit = text::unit_of_signal(&x.signal);
         let col = match text::direction(x.before, x.during) {
@@ -415,24 +478,43 @@ fn top_changes(c: &mut Ctx, r: &Report) {
             (Some(q), None) => text::num(q, 2),
             _ => "-".into(),
         };
-        t.add_row(vec![
-            Cell::new(format!("{}:{}", x.family, x.group)),
-            Cell::new(&x.signal),
-            c.num(value(x.before, unit)),
-            c.num_fg(value(x.during, unit), col),
-            c.num(value(x.after, unit)),
-            c.num(ratio),
-            c.num(x.effect.map_or("-".into(), |e| text::num(e, 2))),
-            c.num(x.q_value.map_or("-".into(), |q| {
-                if q < 0.001 {
-                    "<0.001".into()
-                } else {
-                    text::num(q, 3)
-                }
-            })),
-        ]);
+        t.add_row(pick(
+            vec![
+                Cell::new(format!("{}:{}", x.family, x.group)),
+                Cell::new(&x.signal),
+                c.num(value(x.before, unit)),
+                c.num_fg(value(x.during, unit), col),
+                c.num(value(x.after, unit)),
+                c.num(ratio),
+                c.num(x.effect.map_or("-".into(), |e| text::num(e, 2))),
+                c.num(x.q_value.map_or("-".into(), |q| {
+                    if q < 0.001 {
+                        "<0.001".into()
+                    } else {
+                        text::num(q, 3)
+                    }
+                })),
+            ],
+            &keep,
+        ));
     }
+    c.no_wrap(
+        &mut t,
+        &pick(
+            vec![false, false, true, true, true, true, true, true],
+            &keep,
+        ),
+    );
     c.push(&t);
+}
+
+/// The entries of `v` whose `keep` flag is set.
+fn pick<T>(v: Vec<T>, keep: &[bool]) -> Vec<T> {
+    v.into_iter()
+        .zip(keep)
+        .filter(|(_, k)| **k)
+        .map(|(x, _)| x)
+        .collect()
 }
 
 fn hosts(c: &mut Ctx, r: &Report) {
@@ -472,6 +554,7 @@ fn hosts(c: &mut Ctx, r: &Report) {
             c.num(value(h.total_p95_ms, "ms")),
         ]);
     }
+    c.no_wrap(&mut t, &[false, true, true, true, true, true, true, true]);
     c.push(&t);
     if r.hosts.len() > MAX_HOSTS {
         c.line(&format!(
@@ -492,6 +575,24 @@ fn coverage(c: &mut Ctx, r: &Report) {
         "{} inputs ({} skipped), {} records ({} rejected): {} requests, {} pages, {} probes, {} server lines, {} changes{span}",
         cv.inputs, cv.skipped, cv.records, cv.bad_records, cv.requests, cv.pages, cv.probes, cv.server_requests, cv.changes
     ));
+    // times of day only when everything is on the day the data starts
+    let day = cv
+        .start
+        .as_deref()
+        .map(|s| s.get(..10).unwrap_or(s).to_string());
+    let one_day = r
+        .inputs
+        .iter()
+        .flat_map(|i| [&i.first_ts, &i.last_ts])
+        .flatten()
+        .all(|t| Some(t.get(..10).unwrap_or(t)) == day.as_deref());
+    let day_time = |t: &str| {
+        if one_day {
+            text::clock(t)
+        } else {
+            text::when(t)
+        }
+    };
     let used: Vec<_> = r.inputs.iter().filter(|i| i.skipped.is_none()).collect();
     if !used.is_empty() {
         let mut t = c.table(&[
@@ -510,10 +611,11 @@ fn coverage(c: &mut Ctx, r: &Report) {
                 Cell::new(i.vantage.as_deref().unwrap_or("-")),
                 c.num(i.records),
                 c.num_fg(i.bad_records, (i.bad_records > 0).then_some(Color::Yellow)),
-                Cell::new(i.first_ts.as_deref().map_or("-".into(), text::when)),
-                Cell::new(i.last_ts.as_deref().map_or("-".into(), text::when)),
+                Cell::new(i.first_ts.as_deref().map_or("-".into(), &day_time)),
+                Cell::new(i.last_ts.as_deref().map_or("-".into(), &day_time)),
             ]);
         }
+        c.no_wrap(&mut t, &[false, true, true, true, true, true, true]);
         c.push(&t);
     }
     let skipped: Vec<_> = r
