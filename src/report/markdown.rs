@@ -141,9 +141,8 @@ fn title(o: &mut String, r: &Report) {
     if let Some(c) = trigger(r) {
         let _ = write!(
             p,
-            " A {} change to {} preceded onset by {} min.",
-            c.kind,
-            inline(&c.service),
+            " {} preceded onset by {} min.",
+            change_phrase(c),
             text::num(c.minutes_before_onset.unwrap_or(0.0), 1)
         );
     }
@@ -186,6 +185,18 @@ fn requests_during(r: &Report) -> (u64, u64) {
         .map(|g| g.requests_during as f64 * g.error_rate_during.unwrap_or(0.0))
         .sum();
     (n, failed.round() as u64)
+}
+
+/// "A deploy of api", "A config change to api", "Maintenance on db".
+fn change_phrase(c: &ChangeOut) -> String {
+    let svc = inline(&c.service);
+    match c.kind.as_str() {
+        "deploy" => format!("A deploy of {svc}"),
+        "config" => format!("A config change to {svc}"),
+        "maintenance" => format!("Maintenance on {svc}"),
+        "rollback" => format!("A rollback of {svc}"),
+        _ => format!("A change to {svc}"),
+    }
 }
 
 /// The most recent non-rollback change at most an hour before onset.
@@ -387,9 +398,20 @@ fn what_it_is(o: &mut String, r: &Report) {
         })
         .collect();
     if d.as_str() == "none" {
-        o.push_str("No fault domain is named: ");
-        o.push_str(&inline(&r.verdict.summary));
-        o.push_str("\n\n");
+        let best = r.verdict.scores.iter().find(|s| s.score > 0.0);
+        match best {
+            Some(b) => {
+                let _ = writeln!(
+                    o,
+                    "No fault domain is named. The strongest candidate, `{}`, scored {} (a domain is named from 0.25).\n",
+                    b.fault_domain.as_str(),
+                    text::num(b.score, 2)
+                );
+            }
+            None => o.push_str(
+                "No fault domain is named: no detector found support for any domain.\n\n",
+            ),
+        }
     } else if fired.is_empty() {
         let _ = writeln!(o, "{}\n", inline(&r.verdict.summary));
     } else {
@@ -418,7 +440,40 @@ fn what_it_is(o: &mut String, r: &Report) {
     }
     o.push_str("## What it is not\n\n");
     if r.verdict.ruled_out.is_empty() {
-        o.push_str("No domain was ruled out by a clean measurement.\n\n");
+        // no formal ruling-out: still show the clean checks that argue against domains
+        let rows: Vec<Vec<String>> = r
+            .verdict
+            .scores
+            .iter()
+            .filter(|s| s.support_against > 0.0 && s.fault_domain != d)
+            .map(|s| {
+                let reason = r
+                    .findings
+                    .iter()
+                    .flat_map(|f| f.supports.iter())
+                    .filter(|x| x.fault_domain == s.fault_domain && x.weight < 0.0)
+                    .min_by(|a, b| a.weight.total_cmp(&b.weight).then(a.reason.cmp(&b.reason)))
+                    .map_or_else(|| "-".to_string(), |x| x.reason.clone());
+                vec![
+                    format!("`{}`", s.fault_domain.as_str()),
+                    text::num(s.support_against, 2),
+                    reason,
+                ]
+            })
+            .collect();
+        if rows.is_empty() {
+            o.push_str("No domain was ruled out by a clean measurement.\n\n");
+        } else {
+            o.push_str(
+                "No domain was formally ruled out; clean checks that argue against each:\n\n",
+            );
+            table(
+                o,
+                &["domain", "against", "clean check"],
+                &[false, true, false],
+                &rows,
+            );
+        }
     } else {
         let rows: Vec<Vec<String>> = r
             .verdict
@@ -897,9 +952,8 @@ fn next_steps(o: &mut String, r: &Report) {
             "roll it back".into()
         };
         steps.push(format!(
-            "A {} change to {} (\"{}\", {}) preceded onset by {} min: {first}, stage the rollout (canary one region first), and add a validation step that would have caught it.",
-            c.kind,
-            inline(&c.service),
+            "{} (\"{}\", {}) preceded onset by {} min: {first}, stage the rollout (canary one region first), and add a validation step that would have caught it.",
+            change_phrase(c),
             inline(&c.summary),
             c.location,
             text::num(m, 1)
@@ -910,13 +964,21 @@ fn next_steps(o: &mut String, r: &Report) {
         r.changes
             .iter()
             .find(|c| c.kind == "rollback" && c.minutes_before_onset.is_some_and(|m| m < 0.0)),
-    ) && let Some(gap) = text::minutes_between(&rb.ts, &d.end).filter(|g| g.abs() <= 15.0)
+    ) && let Some(gap) = text::minutes_between(&rb.ts, &d.end)
     {
-        steps.push(format!(
-            "Recovery came {} min after the rollback of {}: keep it rolled back until the cause is understood.",
-            text::num(gap, 1),
-            inline(&rb.service)
-        ));
+        if (0.0..=15.0).contains(&gap) {
+            steps.push(format!(
+                "Recovery came {} min after the rollback of {}: keep it rolled back until the cause is understood.",
+                text::num(gap, 1),
+                inline(&rb.service)
+            ));
+        } else if gap < 0.0 {
+            steps.push(format!(
+                "The rollback of {} came {} min after recovery, so it did not end the incident: find what did (autoscaling, a dependency recovering, traffic dropping).",
+                inline(&rb.service),
+                text::num(-gap, 1)
+            ));
+        }
     }
     let d = r.verdict.fault_domain.as_str();
     let regions = r.verdict.affected_regions.join(", ");
@@ -960,7 +1022,13 @@ fn next_steps(o: &mut String, r: &Report) {
         steps.push("There is no baseline before the incident in this data: keep continuous probes so the next incident can be compared with normal.".into());
     }
     if r.coverage.bad_records > 0 || r.coverage.skipped > 0 {
-        steps.push(format!("Fix the inputs: {} rejected records and {} skipped files (see Data coverage) may hide evidence.", r.coverage.bad_records, r.coverage.skipped));
+        steps.push(format!(
+            "Fix the inputs: {} rejected {} and {} skipped {} (see Data coverage) may hide evidence.",
+            r.coverage.bad_records,
+            if r.coverage.bad_records == 1 { "record" } else { "records" },
+            r.coverage.skipped,
+            if r.coverage.skipped == 1 { "file" } else { "files" }
+        ));
     }
     o.push_str("## Suggested next steps\n\n");
     for (i, s) in steps.iter().enumerate() {
