@@ -437,3 +437,30 @@ fn every_bundled_incident_gives_well_formed_markdown_and_plain_tables() {
         check_json(&r);
     }
 }
+
+/// docs/example-summary.md is the tool's own output on a bundled incident;
+/// scripts/regen-example-summary.sh rewrites it.
+#[test]
+fn docs_example_summary_is_current() {
+    let Some(r) = incident("asana-global") else {
+        return;
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
+    let stale = "is stale: run scripts/regen-example-summary.sh";
+    let md =
+        std::fs::read_to_string(root.join("example-summary.md")).expect("docs/example-summary.md");
+    assert!(
+        md == markdown::render(&r),
+        "docs/example-summary.md {stale}"
+    );
+    for (name, svg) in markdown::svg_charts(&r) {
+        let path = root.join(format!("example-summary-{name}.svg"));
+        let on_disk = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+            panic!(
+                "{} missing: run scripts/regen-example-summary.sh",
+                path.display()
+            )
+        });
+        assert!(on_disk == svg, "{} {stale}", path.display());
+    }
+}
