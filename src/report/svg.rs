@@ -14,6 +14,8 @@ const LEFT: f64 = 64.0;
 const RIGHT: f64 = 16.0;
 const TOP: f64 = 32.0;
 const BOTTOM: f64 = 40.0;
+/// Empty buckets in a row that the line still bridges.
+const MAX_BRIDGED_GAP: usize = 3;
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -156,10 +158,18 @@ pub fn line_chart(title: &str, s: &SeriesOut, during: Option<&WinOut>) -> String
         }
         seg.clear();
     };
+    // short gaps (sparse captures) are bridged; longer ones break the line
+    let mut missing = 0usize;
     for (i, v) in vals.iter().enumerate() {
         match v {
-            Some(v) => seg.push(format!("{},{}", f(x(i)), f(y(*v)))),
-            None => flush(&mut seg, &mut o),
+            Some(v) => {
+                if missing > MAX_BRIDGED_GAP {
+                    flush(&mut seg, &mut o);
+                }
+                missing = 0;
+                seg.push(format!("{},{}", f(x(i)), f(y(*v))));
+            }
+            None => missing += 1,
         }
     }
     flush(&mut seg, &mut o);
@@ -178,8 +188,15 @@ mod tests {
         let svg = line_chart("First-party error rate", s, r.windows.during.as_ref());
         assert!(svg.starts_with("<svg ") && svg.ends_with("</svg>\n"));
         assert_eq!(svg.matches("class=\"window\"").count(), 1);
-        // bin 12 is empty: the line is broken into two polylines
+        // one empty bin is bridged; a long gap breaks the line
+        assert_eq!(svg.matches("<polyline").count(), 1);
+        let mut gappy = s.clone();
+        for v in &mut gappy.values[20..30] {
+            *v = None;
+        }
+        let svg = line_chart("t", &gappy, None);
         assert_eq!(svg.matches("<polyline").count(), 2);
+        assert!(!svg.contains("class=\"window\""));
         assert!(!svg.contains("NaN"));
     }
 }
