@@ -146,10 +146,27 @@ pub fn decide(findings: &[Finding], input: &VerdictInput) -> Verdict {
         .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.code.cmp(a.1.code)))
         .map(|(_, f)| f.summary.clone())
         .unwrap_or_default();
-    let not = ruled_out.first().map(|r| format!("; not {}: {}", r.fault_domain.as_str(), strip_prefix(&r.reason))).unwrap_or_default();
+    let not = preferred_not(top.fault_domain, &ruled_out).map(|r| format!("; not {}: {}", r.fault_domain.as_str(), strip_prefix(&r.reason))).unwrap_or_default();
     let where_ = if scope == "regional" { format!(" in {}", affected.join(", ")) } else { String::new() };
     let summary = format!("{} fault{where_} ({} confidence): {lead}{not}.", capital(top.fault_domain.as_str().replace('_', " ").as_str()), level(confidence));
     Verdict { fault_domain: top.fault_domain, confidence, scope: scope.into(), affected_regions: affected, ruled_out, summary, scores }
+}
+
+/// The "not X" an analyst would say first for each verdict: a backend
+/// fault is "not the network", a network fault "not the backend", ...
+fn preferred_not(top: FaultDomain, ruled_out: &[RuledOut]) -> Option<&RuledOut> {
+    use FaultDomain::*;
+    let order: &[FaultDomain] = match top {
+        Backend => &[Network, ThirdParty, Dns, Cdn],
+        Network => &[Backend, Dns, Client],
+        Dns => &[Network, Backend],
+        Tls => &[Dns, Network, Backend],
+        Cdn => &[Backend, Network],
+        ThirdParty => &[Backend, Network],
+        Client => &[Backend, Network],
+        None => &[],
+    };
+    order.iter().find_map(|d| ruled_out.iter().find(|r| r.fault_domain == *d)).or(ruled_out.first())
 }
 
 fn strip_prefix(reason: &str) -> &str {

@@ -524,6 +524,31 @@ fn compare_http(
             }
         }
     }
+    // wait relative to each (origin, vantage, endpoint)'s baseline median:
+    // "API response times doubled" even when regions with different round
+    // trips are pooled
+    let mut base: HashMap<String, Vec<f64>> = HashMap::new();
+    for (o, w) in http.iter().zip(win) {
+        if *w == Some(WindowName::Before) && o.status > 0 && o.party == crate::model::Party::First {
+            if let Some(v) = o.phase("wait_ms") {
+                base.entry(format!("{}|{}|{}", o.origin.as_str(), o.vantage, o.endpoint)).or_default().push(v);
+            }
+        }
+    }
+    let base: HashMap<String, f64> = base.into_iter().filter_map(|(k, v)| stats::median(&v).filter(|m| *m > 0.0).map(|m| (k, m))).collect();
+    if !base.is_empty() {
+        let rel = samples.entry("wait_rel").or_default();
+        for (o, w) in http.iter().zip(win) {
+            let (Some(w), Some(v)) = (w, o.phase("wait_ms")) else { continue };
+            if o.status <= 0 || o.party != crate::model::Party::First {
+                continue;
+            }
+            let Some(m) = base.get(&format!("{}|{}|{}", o.origin.as_str(), o.vantage, o.endpoint)) else { continue };
+            for key in [(Dim::Party, "first".to_string()), (Dim::ResourceType, format!("first:{}", o.rtype.as_str()))] {
+                rel.entry((key.0, key.1, *w)).or_default().push(v / m);
+            }
+        }
+    }
     let mut phases: Vec<&&str> = samples.keys().collect();
     phases.sort();
     for phase in phases {
@@ -534,7 +559,8 @@ fn compare_http(
             let before = &s[&(*dim, key.clone(), WindowName::Before)];
             for w in [WindowName::During, WindowName::After] {
                 if let Some(d) = s.get(&(*dim, key.clone(), w)) {
-                    let boot = matches!(dim, Dim::Party | Dim::Origin | Dim::Vantage | Dim::Family);
+                    // the bootstrap CI is the costly part: only for the headline groups
+                    let boot = w == WindowName::During && matches!(dim, Dim::Party | Dim::Origin | Dim::ResourceType) && matches!(*phase, "wait_ms" | "total_ms");
                     out.push(distribution_cmp("http", dim.as_str(), key, phase, w, before, d, boot));
                 }
             }
@@ -564,7 +590,7 @@ fn compare_pages(pages: &[PageObs], win: &[Option<WindowName>], out: &mut Vec<Co
         let b = &s[&(key.clone(), *signal, WindowName::Before)];
         for w in [WindowName::During, WindowName::After] {
             if let Some(d) = s.get(&(key.clone(), *signal, w)) {
-                out.push(distribution_cmp("page", "vantage", key, signal, w, b, d, key == "all"));
+                out.push(distribution_cmp("page", "vantage", key, signal, w, b, d, key == "all" && w == WindowName::During));
             }
         }
     }
@@ -637,7 +663,7 @@ fn compare_server(server: &[ServerObs], win: &[Option<WindowName>], out: &mut Ve
         let b = &s[&(key.clone(), *signal, WindowName::Before)];
         for w in [WindowName::During, WindowName::After] {
             if let Some(d) = s.get(&(key.clone(), *signal, w)) {
-                out.push(distribution_cmp("server", "endpoint", key, signal, w, b, d, key == "all"));
+                out.push(distribution_cmp("server", "endpoint", key, signal, w, b, d, key == "all" && w == WindowName::During));
             }
         }
     }
@@ -680,7 +706,7 @@ fn distribution_cmp(family: &str, dim: &str, key: &str, signal: &str, w: WindowN
     let mb = stats::median(b);
     let md = stats::median(d);
     let mw = if suff { stats::mann_whitney_u(b, d) } else { None };
-    let ci = if suff && boot { stats::bootstrap_median_ratio_ci(b, d, 400, 0.05, 0x5eed) } else { None };
+    let ci = if suff && boot { stats::bootstrap_median_ratio_ci(b, d, 300, 0.05, 0x5eed) } else { None };
     Comparison {
         family: family.into(),
         dim: dim.into(),

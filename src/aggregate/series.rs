@@ -48,16 +48,30 @@ impl SeriesSet {
             .filter(|s| s.weight > 0.0)
             .map(|s| Signal {
                 name: s.name.clone(),
-                values: s.values.clone(),
+                values: median3(&s.values),
                 direction: s.direction,
                 weight: s.weight,
                 min_scale: s.min_scale,
             })
             .collect();
         let minute_bins = |m: i64| ((m * 60_000) as f64 / self.bin_ms.max(1) as f64).round().max(1.0) as usize;
-        let opts = CpOptions { min_bins: minute_bins(2).max(2), merge_gap_bins: minute_bins(10), ..CpOptions::default() };
+        let opts = CpOptions { min_bins: minute_bins(3).max(2), merge_gap_bins: minute_bins(10), ..CpOptions::default() };
         changepoint::detect(&signals, &opts)
     }
+}
+
+/// Centred rolling median of three bins: keeps a step where it is, removes
+/// single-bin noise, so a noisy minute does not split one incident into
+/// blips (missing bins are skipped, not read as zero).
+fn median3(v: &[Option<f64>]) -> Vec<Option<f64>> {
+    (0..v.len())
+        .map(|i| {
+            v[i]?;
+            let mut w: Vec<f64> = v[i.saturating_sub(1)..(i + 2).min(v.len())].iter().flatten().copied().collect();
+            w.sort_by(|a, b| a.total_cmp(b));
+            Some(w[w.len() / 2])
+        })
+        .collect()
 }
 
 /// One minute, or about 1/40 of a short capture (at least 5 s).
@@ -157,7 +171,9 @@ pub fn build(
     let bins = ((last - s0) / bin_ms + 1).max(1) as usize;
     let idx = |t: i64| (((t - s0) / bin_ms).max(0) as usize).min(bins - 1);
     let mut acc = Acc { bins, data: BTreeMap::new() };
-    let mut fp_by_vantage: BTreeMap<String, Vec<(u64, u64)>> = BTreeMap::new();
+    let mut probe_by_region: BTreeMap<String, Vec<(u64, u64)>> = BTreeMap::new();
+    let mut api_waits: Vec<(usize, String, f64)> = Vec::new();
+    let mut browser_by_vantage: BTreeMap<String, Vec<(u64, u64)>> = BTreeMap::new();
     let mut loss_by_region: BTreeMap<String, Vec<(f64, u64)>> = BTreeMap::new();
 
     for o in http {
@@ -189,12 +205,16 @@ pub fn build(
                 let b = acc.bin("fp_error_rate", i);
                 b.n += 1;
                 b.err += o.is_error as u64;
-                let g = fp_by_vantage.entry(o.vantage.clone()).or_insert_with(|| vec![(0, 0); bins]);
+                let groups = if o.origin == Origin::Probe { &mut probe_by_region } else { &mut browser_by_vantage };
+                let g = groups.entry(o.vantage.clone()).or_insert_with(|| vec![(0, 0); bins]);
                 g[i].0 += 1;
                 g[i].1 += o.is_error as u64;
                 if o.status > 0 {
                     if let Some(w) = o.phase("wait_ms") {
                         acc.bin("fp_wait_ms", i).vals.push(w);
+                        if o.rtype == crate::model::ResourceType::Xhr {
+                            api_waits.push((i, format!("{}|{}|{}", o.origin.as_str(), o.vantage, o.endpoint), w));
+                        }
                     }
                     if let Some(c) = o.phase("connect_ms") {
                         acc.bin("fp_connect_ms", i).vals.push(c);
@@ -247,14 +267,34 @@ pub fn build(
         }
     };
     push("fp_error_rate", "ratio", acc.rate("fp_error_rate", 1), Direction::HigherIsWorse, 0.0, 0.03);
-    push("fp_error_rate_max_vantage", "ratio", max_group_rate(&fp_by_vantage, bins, 2), Direction::HigherIsWorse, 1.0, 0.04);
-    push("tp_error_rate", "ratio", acc.rate("tp_error_rate", 1), Direction::HigherIsWorse, 0.6, 0.05);
+    push("probe_error_rate_max_region", "ratio", max_group_rate(&probe_by_region, bins, 2), Direction::HigherIsWorse, 1.0, 0.04);
+    push("browser_error_rate_max_vantage", "ratio", max_group_rate(&browser_by_vantage, bins, 2), Direction::HigherIsWorse, 1.0, 0.05);
+    push("tp_error_rate", "ratio", acc.rate("tp_error_rate", 1), Direction::HigherIsWorse, 0.8, 0.05);
     push("client_error_rate", "ratio", acc.rate("client_error_rate", 1), Direction::HigherIsWorse, 1.0, 0.05);
     push("dns_failure_rate", "ratio", acc.rate("dns_failure_rate", 1), Direction::HigherIsWorse, 1.0, 0.05);
     push("tls_failure_rate", "ratio", acc.rate("tls_failure_rate", 1), Direction::HigherIsWorse, 1.0, 0.05);
     let wait50 = acc.quant("fp_wait_ms", 0.5);
     let m = median_of(&wait50);
     push("fp_wait_p50_ms", "ms", wait50, Direction::HigherIsWorse, 1.0, (0.25 * m).max(5.0));
+    // API wait relative to each (vantage, endpoint)'s own typical wait, so
+    // that a bin's mix of fast and slow regions does not read as a change
+    let mut by_group: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    for (_, g, w) in &api_waits {
+        by_group.entry(g.as_str()).or_default().push(*w);
+    }
+    let med: BTreeMap<&str, f64> = by_group
+        .into_iter()
+        .map(|(g, mut v)| {
+            v.sort_by(|a, b| a.total_cmp(b));
+            (g, crate::stats::quantile(&v, 0.5).unwrap_or(0.0))
+        })
+        .collect();
+    for (i, g, w) in &api_waits {
+        if let Some(m) = med.get(g.as_str()).filter(|m| **m > 0.0) {
+            acc.bin("fp_api_wait_rel", *i).vals.push(w / m);
+        }
+    }
+    push("fp_api_wait_ratio", "ratio", acc.quant("fp_api_wait_rel", 0.5), Direction::HigherIsWorse, 1.0, 0.25);
     let wait95 = acc.quant("fp_wait_ms", 0.95);
     let m = median_of(&wait95);
     push("fp_wait_p95_ms", "ms", wait95, Direction::HigherIsWorse, 0.0, (0.3 * m).max(5.0));
@@ -286,5 +326,34 @@ pub fn build(
     let m = median_of(&st);
     push("server_time_p50_ms", "ms", st, Direction::HigherIsWorse, 0.7, (0.25 * m).max(5.0));
 
+    for sig in &mut signals {
+        fill_sparse(&mut sig.values);
+    }
     SeriesSet { start: Some(super::ms_to_dt(s0)), bin_ms, bins, signals }
+}
+
+/// A sparse signal (a HAR page load every few minutes) describes the state
+/// until its next observation: carry each value forward over the typical
+/// gap, so that three failed page loads ten minutes apart read as one
+/// thirty-minute span and not as three one-bin blips.
+fn fill_sparse(values: &mut [Option<f64>]) {
+    let seen: Vec<usize> = values.iter().enumerate().filter(|(_, v)| v.is_some()).map(|(i, _)| i).collect();
+    if seen.len() < 3 {
+        return;
+    }
+    let mut gaps: Vec<usize> = seen.windows(2).map(|w| w[1] - w[0]).collect();
+    gaps.sort_unstable();
+    let typical = gaps[gaps.len() / 2];
+    if typical <= 1 {
+        return;
+    }
+    for w in seen.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        if b - a <= typical * 2 {
+            let v = values[a];
+            for x in values.iter_mut().take(b).skip(a + 1) {
+                *x = v;
+            }
+        }
+    }
 }

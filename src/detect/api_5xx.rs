@@ -53,8 +53,11 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     for v in ctx.vantages("first") {
         let key = format!("first@{v}");
         if let Some(s) = ctx.http(Dim::Vantage, &key, WindowName::During) {
-            let c = ctx.cmp("http", "vantage", &key, "rate_5xx");
-            if ctx.rate_rose(c, s.rate_5xx(), 0.02) && s.status_5xx >= 2 {
+            // a region shares the fault when its own 5xx rate is a sizeable
+            // part of the overall one (small regional samples rarely reach
+            // significance on their own)
+            let before = ctx.http(Dim::Vantage, &key, WindowName::Before).map_or(0.0, |b| b.rate_5xx());
+            if s.status_5xx >= 1 && s.rate_5xx() >= (0.4 * rate).max(0.02) && s.rate_5xx() >= 2.0 * before {
                 f.regions.push(v);
             }
         }

@@ -42,7 +42,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             v.failing_hosts.insert(r.host.clone());
         }
     }
-    let bad: Vec<(&String, &V)> = by_v.iter().filter(|(_, v)| v.client_err >= 3 && v.client_err as f64 / v.n as f64 >= 0.2).collect();
+    let bad: Vec<(&String, &V)> = by_v.iter().filter(|(_, v)| v.client_err >= 2 && v.client_err as f64 / v.n as f64 >= 0.1).collect();
     let probes = ctx.http(Dim::Origin, "probe:first", WindowName::During);
     let probes_ok = probes.is_none_or(|p| p.error_rate() < 0.05);
     let others_ok = by_v.iter().filter(|(k, _)| !bad.iter().any(|(b, _)| b == k)).all(|(_, v)| v.client_err == 0);
@@ -78,7 +78,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     } else {
         let total: u64 = by_v.values().map(|v| v.client_err).sum();
         let n: u64 = by_v.values().map(|v| v.n).sum();
-        f.summary = format!("client: {total} browser-side errors in {n} browser requests from {} vantages during the window", by_v.len());
+        f.summary = format!("client: {total} browser-side errors in {n} browser requests from {} vantage{} during the window", by_v.len(), if by_v.len() == 1 { "" } else { "s" });
         if n >= 10 && total == 0 {
             f.support(FaultDomain::Client, -0.6, f.summary.clone());
         } else if n == 0 && probes.is_some_and(|p| p.count >= 10 && p.error_rate() >= 0.05) {

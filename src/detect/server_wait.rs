@@ -37,15 +37,20 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             f.evidence.push(evidence_from(*fc, ctx.an.comparison("http", "party", "first", p, WindowName::After), &format!("first-party {} (p50)", p.trim_end_matches("_ms")), "ms", vec![]));
         }
     }
-    let r = ratio(Some(c)).unwrap_or(1.0);
+    // the test runs on wait relative to each vantage/endpoint's baseline
+    let rel = ctx.cmp("http", dim, key, "wait_rel");
+    let r = rel.and_then(|x| x.value).unwrap_or_else(|| ratio(Some(c)).unwrap_or(1.0));
+    if let Some(x) = rel {
+        f.evidence.push(evidence_from(Some(x), ctx.an.comparison("http", dim, key, "wait_rel", WindowName::After), &format!("{label}, relative to each endpoint's baseline"), "ratio", vec![]));
+    }
     let transport_flat = flat.iter().all(|(_, fc)| fc.is_none_or(|x| !x.sufficient || ratio(Some(x)).unwrap_or(1.0) < 1.3 || x.value.unwrap_or(0.0) - x.before.unwrap_or(0.0) < 10.0));
-    let rose = c.significant() && r >= 1.5 && c.value.unwrap_or(0.0) - c.before.unwrap_or(0.0) >= 20.0;
+    let rose = rel.unwrap_or(c).significant() && rel.unwrap_or(c).effect.unwrap_or(0.0) >= 0.33 && r >= 1.4 && c.value.unwrap_or(0.0) - c.before.unwrap_or(0.0) >= 10.0;
     let doc = ctx.cmp("http", "resource_type", "first:document", "wait_ms");
     let front_fast = doc.is_some_and(|d| d.sufficient && d.ratio.unwrap_or(1.0) < 1.3);
     if rose && transport_flat {
         f.fired = true;
         f.summary = format!(
-            "{label} rose {} -> {} (x{r:.1}) while DNS, connect and TLS stayed flat{}",
+            "{label} rose {} -> {} (x{r:.1} against each endpoint's baseline) while DNS, connect and TLS stayed flat{}",
             ms(c.before.unwrap_or(0.0)),
             ms(c.value.unwrap_or(0.0)),
             if front_fast && key == "first:xhr" { "; the frontend document stayed fast" } else { "" }

@@ -29,7 +29,13 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     let locs = ctx.example_requests(|r| r.party == Party::Third && r.is_error());
     f.evidence.push(evidence_from(ct, ctx.an.comparison("http", "party", "third", "error_rate", WindowName::After), "third-party error rate", "ratio", locs));
     f.evidence.push(evidence_from(cf, ctx.an.comparison("http", "party", "first", "error_rate", WindowName::After), "first-party error rate", "ratio", vec![]));
-    let third_bad = ctx.rate_rose(ct, t.error_rate(), 0.05) && t.errors >= 3;
+    let strong = ctx.rate_rose(ct, t.error_rate(), 0.05) && t.errors >= 3;
+    // thin but clean contrast: failures now, none at all in a real baseline
+    let thin = !strong
+        && t.errors >= 2
+        && t.error_rate() >= 0.1
+        && ct.is_some_and(|c| c.n_before >= 10 && c.before == Some(0.0) && c.p_value.is_some_and(|p| p < 0.25));
+    let third_bad = strong || thin;
     let first_rate = first.map_or(0.0, |g| g.error_rate());
     let first_ok = first.is_none_or(|g| !ctx.rate_rose(cf, g.error_rate(), 0.03) || g.error_rate() < 0.03);
     if third_bad && first_ok {
@@ -58,15 +64,21 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             pct(t.error_rate()),
             pct(first_rate)
         );
-        f.support(FaultDomain::ThirdParty, 0.75, "third-party failures, first party healthy");
+        f.support(FaultDomain::ThirdParty, if strong { 0.75 } else { 0.45 }, "third-party failures, first party healthy");
         f.support(FaultDomain::Backend, -0.4, "first-party calls stayed healthy");
         f.support(FaultDomain::Network, -0.2, "first-party hosts were reachable on the same path");
-        for v in ctx.vantages("third") {
+        let observed = ctx.vantages("third");
+        for v in &observed {
             if let Some(g) = ctx.http(Dim::Vantage, &format!("third@{v}"), WindowName::During)
                 && g.error_rate() >= 0.05
             {
-                f.regions.push(v);
+                f.regions.push(v.clone());
             }
+        }
+        // a dependency failing for every vantage that loads it fails for
+        // everyone: only a subset of observing vantages makes it regional
+        if f.regions.len() == observed.len() {
+            f.regions = ctx.an.regions.clone();
         }
     } else {
         f.summary = format!("third party: error rate {} over {} third-party requests during the window (first party {})", pct(t.error_rate()), t.count, pct(first_rate));

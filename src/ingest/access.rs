@@ -350,6 +350,7 @@ fn sniff_clf(head: &[u8]) -> bool {
 
 fn parse_clf(file: &InputFile, opts: &IngestOptions) -> Parsed {
     parse_lines(file, opts, |line, at, out: &mut Records| {
+        super::probe::reserve_chunk(&mut out.server, line.len(), file.bytes.len());
         let Ok(text) = std::str::from_utf8(line) else {
             return LineOutcome::Reject("not UTF-8".into());
         };
@@ -496,6 +497,7 @@ fn parse_w3c(file: &InputFile, opts: &IngestOptions) -> Parsed {
             let Ok(text) = std::str::from_utf8(line) else {
                 return LineOutcome::Reject("not UTF-8".into());
             };
+            super::probe::reserve_chunk(&mut state.1, line.len(), bytes.len());
             match w3c_line(f, text, at) {
                 Ok(r) => {
                     state.1.push(r);

@@ -225,6 +225,7 @@ fn build(line: &[u8], at: SourceRef, vantage: Option<&str>) -> Result<ProbeRecor
 fn parse(file: &InputFile, opts: &IngestOptions) -> Parsed {
     let vantage = file.vantage.as_deref();
     parse_lines(file, opts, |line, at, out: &mut Records| {
+        super::probe::reserve_chunk(&mut out.probes, line.len(), file.bytes.len());
         match build(line, at, vantage) {
             Ok(r) => {
                 out.probes.push(r);

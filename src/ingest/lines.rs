@@ -103,6 +103,14 @@ where
         })
         .collect();
     let mut out = Parsed::default();
+    // one allocation per vector instead of repeated doubling: readers of
+    // large files produce millions of records
+    let r = &mut out.records;
+    r.requests.reserve(parts.iter().map(|p| p.0.requests.len()).sum());
+    r.pages.reserve(parts.iter().map(|p| p.0.pages.len()).sum());
+    r.probes.reserve(parts.iter().map(|p| p.0.probes.len()).sum());
+    r.server.reserve(parts.iter().map(|p| p.0.server.len()).sum());
+    r.changes.reserve(parts.iter().map(|p| p.0.changes.len()).sum());
     for (rec, rep) in parts {
         out.records.append(rec);
         merge_report(&mut out.report, rep);

@@ -171,11 +171,15 @@ pub fn ingest(files: &[InputFile], opts: &IngestOptions) -> Dataset {
     for p in parsed {
         ds.inputs.push(p.report);
         let r = p.records;
-        ds.requests.extend(r.requests);
-        ds.pages.extend(r.pages);
-        ds.probes.extend(r.probes);
-        ds.server.extend(r.server);
-        ds.changes.extend(r.changes);
+        // move rather than copy when nothing is there yet (large single files)
+        fn take<T>(into: &mut Vec<T>, from: Vec<T>) {
+            if into.is_empty() { *into = from } else { into.extend(from) }
+        }
+        take(&mut ds.requests, r.requests);
+        take(&mut ds.pages, r.pages);
+        take(&mut ds.probes, r.probes);
+        take(&mut ds.server, r.server);
+        take(&mut ds.changes, r.changes);
     }
     ds
 }

@@ -67,6 +67,9 @@ pub struct WindowsOut {
     pub blips: Vec<WinOut>,
     pub peak: Option<String>,
     pub bin_seconds: f64,
+    /// A window the change-point search found but the verdict did not call
+    /// an incident (`during` is then null, as the contract requires).
+    pub candidate: Option<WinOut>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -353,6 +356,7 @@ pub fn build(ds: &Dataset, an: &Analysis, findings: &[Finding], verdict: &Verdic
             blips: an.windows.blips.iter().map(|w| win(Some(*w)).expect("some")).collect(),
             peak: an.windows.peak.map(ts),
             bin_seconds: an.series.bin_ms as f64 / 1000.0,
+            candidate: None,
         },
         evidence,
         findings: findings_out,
@@ -375,6 +379,20 @@ pub fn build(ds: &Dataset, an: &Analysis, findings: &[Finding], verdict: &Verdic
             .collect(),
         coverage,
     };
+    if verdict.fault_domain == FaultDomain::None && report.windows.during.is_some() {
+        let w = &mut report.windows;
+        w.candidate = w.during.take();
+        w.after = None;
+        w.waves.clear();
+        w.peak = None;
+        w.before = match (an.data_start, an.data_end) {
+            (Some(a), Some(b)) => win(Some(Window { start: a, end: b })),
+            _ => None,
+        };
+        for c in &mut report.changes {
+            c.minutes_before_onset = None;
+        }
+    }
     report.redact(redactor);
     report
 }
