@@ -248,10 +248,21 @@ fn impact(o: &mut String, r: &Report) {
                 ]);
             }
         }
-        None => rows.push(vec![
-            "Window".into(),
-            "none: no stretch of the data differs beyond noise".into(),
-        ]),
+        None => match &r.windows.candidate {
+            Some(c) => rows.push(vec![
+                "Window".into(),
+                format!(
+                    "none called; a candidate window {} - {} ({} min) moved, but not enough to name a fault",
+                    text::when(&c.start),
+                    text::clock(&c.end),
+                    text::num(c.minutes, 1)
+                ),
+            ]),
+            None => rows.push(vec![
+                "Window".into(),
+                "none: no stretch of the data differs beyond noise".into(),
+            ]),
+        },
     }
     let scope = match r.verdict.scope.as_str() {
         "regional" => "regional (some vantages only)".to_string(),
@@ -595,6 +606,23 @@ fn timeline(o: &mut String, r: &Report) {
             order: 4,
             what: "Peak".into(),
             detail,
+        });
+    }
+    if let Some(c) = &w.candidate {
+        ev.push(Event {
+            at: c.start.clone(),
+            order: 2,
+            what: "Candidate window starts".into(),
+            detail: format!(
+                "signals moved for {} min, not enough to call an incident",
+                text::num(c.minutes, 1)
+            ),
+        });
+        ev.push(Event {
+            at: c.end.clone(),
+            order: 5,
+            what: "Candidate window ends".into(),
+            detail: String::new(),
         });
     }
     for (i, b) in w.blips.iter().enumerate() {

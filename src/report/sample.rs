@@ -304,6 +304,7 @@ pub fn report() -> Report {
             )],
             peak: Some("2025-02-06T10:08:00.000Z".into()),
             bin_seconds: 60.0,
+            candidate: None,
         },
         evidence,
         findings,

@@ -246,6 +246,14 @@ fn windows(c: &mut Ctx, r: &Report) {
             c.num(text::num(x.minutes, 1)),
         ]);
     }
+    if let Some(x) = &w.candidate {
+        t.add_row(vec![
+            c.fg("candidate", Some(Color::Yellow)),
+            Cell::new(text::when(&x.start)),
+            Cell::new(text::when(&x.end)),
+            c.num(text::num(x.minutes, 1)),
+        ]);
+    }
     if let Some(p) = &w.peak {
         t.add_row(vec![
             Cell::new("peak"),
@@ -257,6 +265,9 @@ fn windows(c: &mut Ctx, r: &Report) {
     c.push(&t);
     if !any {
         c.line("No incident window: nothing to compare.");
+    }
+    if w.candidate.is_some() {
+        c.line("candidate: signals moved here, but not enough to call it an incident.");
     }
 }
 
