@@ -464,3 +464,27 @@ fn docs_example_summary_is_current() {
         assert!(on_disk == svg, "{} {stale}", path.display());
     }
 }
+
+/// Page-load impact counts what users felt: during a global outage a
+/// larger share of page loads broke than before; a healthy capture has no
+/// incident window to count in.
+#[test]
+fn page_impact_counts_broken_page_loads() {
+    let Some(r) = incident("asana-global") else {
+        return;
+    };
+    let p = &r.page_impact;
+    assert!(p.during > 0 && p.before > 0, "{p:?}");
+    assert!(
+        p.failed_during as f64 / p.during as f64 > 0.3
+            && (p.failed_before as f64) / (p.before as f64) < 0.1,
+        "{p:?}"
+    );
+    assert!(markdown::render(&r).contains(&format!(
+        "| Failed page loads | {} of {} (",
+        p.failed_during, p.during
+    )));
+    let Some(h) = incident("healthy") else { return };
+    assert_eq!((h.page_impact.during, h.page_impact.failed_during), (0, 0));
+    assert!(!markdown::render(&h).contains("Failed page loads"));
+}

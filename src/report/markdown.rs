@@ -303,6 +303,29 @@ fn impact(o: &mut String, r: &Report) {
             ),
         ]);
     }
+    let pi = &r.page_impact;
+    if r.windows.during.is_some() && pi.during > 0 {
+        let share = |f: u64, n: u64| value(Some(f as f64 / n.max(1) as f64), "ratio");
+        let before = if pi.before > 0 {
+            format!(
+                ", {} of {} ({}) before",
+                pi.failed_before,
+                pi.before,
+                share(pi.failed_before, pi.before)
+            )
+        } else {
+            String::new()
+        };
+        rows.push(vec![
+            "Failed page loads".into(),
+            format!(
+                "{} of {} ({}) during{before}",
+                pi.failed_during,
+                pi.during,
+                share(pi.failed_during, pi.during)
+            ),
+        ]);
+    }
     if let Some(p) = page_impact(r) {
         rows.push(vec!["Page loads".into(), p]);
     }

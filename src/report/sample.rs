@@ -365,5 +365,11 @@ pub fn report() -> Report {
             start: Some("2025-02-06T09:30:00.000Z".into()),
             end: Some("2025-02-06T10:59:00.000Z".into()),
         },
+        page_impact: super::impact::PageImpact {
+            before: 30,
+            failed_before: 1,
+            during: 20,
+            failed_during: 15,
+        },
     }
 }
