@@ -13,12 +13,12 @@ use std::path::{Path, PathBuf};
 /// logs, k6, Firefox and Chrome HARs, regional and global variants.
 const SET: [(&str, ScenarioKind, u64); 13] = [
     ("asana-global", ScenarioKind::AsanaGlobal502to503, 1),
-    ("asana-regional", ScenarioKind::AsanaRegional, 1),
+    ("asana-regional", ScenarioKind::AsanaRegional, 3),
     ("chatgpt-slow-api", ScenarioKind::ChatgptSlowApi, 1),
     ("jira-waves", ScenarioKind::JiraWaves, 1),
     ("discord-messaging", ScenarioKind::DiscordMessaging, 1),
     ("dns", ScenarioKind::Dns, 1),
-    ("network-regional", ScenarioKind::RegionalNetworkLoss, 1),
+    ("network-regional", ScenarioKind::RegionalNetworkLoss, 2),
     ("cdn-edge", ScenarioKind::CdnEdge, 1),
     ("third-party", ScenarioKind::ThirdParty, 1),
     ("client-offline", ScenarioKind::ClientOffline, 1),

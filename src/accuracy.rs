@@ -32,7 +32,10 @@ impl AccuracyTable {
         ok as f64 / self.cases.len().max(1) as f64
     }
     pub fn false_incidents_on_healthy(&self) -> usize {
-        self.cases.iter().filter(|c| c.expected == "none" && c.got != "none").count()
+        self.cases
+            .iter()
+            .filter(|c| c.expected == "none" && c.got != "none")
+            .count()
     }
     fn rows(&self) -> Vec<(String, usize, usize, usize, Option<f64>, f64)> {
         let mut by: BTreeMap<&str, Vec<&Case>> = BTreeMap::new();
@@ -43,9 +46,13 @@ impl AccuracyTable {
             .map(|(k, cs)| {
                 let n = cs.len();
                 let dom = cs.iter().filter(|c| c.expected == c.got).count();
-                let scope = cs.iter().filter(|c| c.scope_expected == c.scope_got).count();
+                let scope = cs
+                    .iter()
+                    .filter(|c| c.scope_expected == c.scope_got)
+                    .count();
                 let errs: Vec<f64> = cs.iter().filter_map(|c| c.onset_error_min).collect();
-                let onset = (!errs.is_empty()).then(|| errs.iter().sum::<f64>() / errs.len() as f64);
+                let onset =
+                    (!errs.is_empty()).then(|| errs.iter().sum::<f64>() / errs.len() as f64);
                 let conf = cs.iter().map(|c| c.confidence).sum::<f64>() / n.max(1) as f64;
                 (k.to_string(), n, dom, scope, onset, conf)
             })
@@ -53,22 +60,52 @@ impl AccuracyTable {
     }
     pub fn text(&self) -> String {
         let mut s = String::new();
-        let _ = writeln!(s, "{:<22} {:>5} {:>10} {:>8} {:>14} {:>10}", "scenario", "runs", "domain ok", "scope ok", "onset err min", "mean conf");
+        let _ = writeln!(
+            s,
+            "{:<22} {:>5} {:>10} {:>8} {:>14} {:>10}",
+            "scenario", "runs", "domain ok", "scope ok", "onset err min", "mean conf"
+        );
         for (k, n, d, sc, o, c) in self.rows() {
-            let _ = writeln!(s, "{k:<22} {n:>5} {d:>10} {sc:>8} {:>14} {c:>10.2}", o.map(|o| format!("{o:.1}")).unwrap_or_else(|| "-".into()));
+            let _ = writeln!(
+                s,
+                "{k:<22} {n:>5} {d:>10} {sc:>8} {:>14} {c:>10.2}",
+                o.map(|o| format!("{o:.1}")).unwrap_or_else(|| "-".into())
+            );
         }
-        let _ = writeln!(s, "top-1 fault domain: {:.1} % of {} runs; incidents called on healthy controls: {}", self.top1() * 100.0, self.cases.len(), self.false_incidents_on_healthy());
+        let _ = writeln!(
+            s,
+            "top-1 fault domain: {:.1} % of {} runs; incidents called on healthy controls: {}",
+            self.top1() * 100.0,
+            self.cases.len(),
+            self.false_incidents_on_healthy()
+        );
         for c in self.cases.iter().filter(|c| c.expected != c.got) {
-            let _ = writeln!(s, "  miss: {} seed {}: expected {}, got {} ({:.2})", c.kind, c.seed, c.expected, c.got, c.confidence);
+            let _ = writeln!(
+                s,
+                "  miss: {} seed {}: expected {}, got {} ({:.2})",
+                c.kind, c.seed, c.expected, c.got, c.confidence
+            );
         }
         s
     }
     pub fn markdown(&self) -> String {
-        let mut s = String::from("| scenario | runs | fault domain correct | scope correct | mean onset error (min) | mean confidence |\n| --- | ---: | ---: | ---: | ---: | ---: |\n");
+        let mut s = String::from(
+            "| scenario | runs | fault domain correct | scope correct | mean onset error (min) | mean confidence |\n| --- | ---: | ---: | ---: | ---: | ---: |\n",
+        );
         for (k, n, d, sc, o, c) in self.rows() {
-            let _ = writeln!(s, "| {k} | {n} | {d} | {sc} | {} | {c:.2} |", o.map(|o| format!("{o:.1}")).unwrap_or_else(|| "-".into()));
+            let _ = writeln!(
+                s,
+                "| {k} | {n} | {d} | {sc} | {} | {c:.2} |",
+                o.map(|o| format!("{o:.1}")).unwrap_or_else(|| "-".into())
+            );
         }
-        let _ = writeln!(s, "\nTop-1 fault domain: **{:.1} %** of {} runs. Incidents called on healthy controls: **{}**.", self.top1() * 100.0, self.cases.len(), self.false_incidents_on_healthy());
+        let _ = writeln!(
+            s,
+            "\nTop-1 fault domain: **{:.1} %** of {} runs. Incidents called on healthy controls: **{}**.",
+            self.top1() * 100.0,
+            self.cases.len(),
+            self.false_incidents_on_healthy()
+        );
         s
     }
 }
@@ -92,10 +129,18 @@ pub fn run(first_seed: u64, seeds: u64) -> std::io::Result<AccuracyTable> {
 
 /// Run the pipeline on one generated scenario folder.
 pub fn judge(dir: &std::path::Path, truth: &scenario::Truth) -> Case {
-    let req = Request { paths: vec![dir.display().to_string()], ..Default::default() };
+    let req = Request {
+        paths: vec![dir.display().to_string()],
+        ..Default::default()
+    };
     let quiet = |_: usize, _: usize| {};
     let (got, conf, scope, onset) = match pipeline::run(&req, &mut Vec::new, &quiet) {
-        Ok(o) => (o.verdict.fault_domain.as_str().to_string(), o.verdict.confidence, o.verdict.scope.clone(), o.analysis.windows.during.map(|w| w.start)),
+        Ok(o) => (
+            o.verdict.fault_domain.as_str().to_string(),
+            o.verdict.confidence,
+            o.verdict.scope.clone(),
+            o.analysis.windows.during.map(|w| w.start),
+        ),
         Err(_) => ("error".to_string(), 0.0, "none".to_string(), None),
     };
     Case {

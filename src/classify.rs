@@ -10,10 +10,7 @@ use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 /// `/api/v1/projects/98/tasks` are one endpoint: numbers, UUIDs, long hex
 /// strings and base64-ish tokens become `{id}`. Query and fragment dropped.
 pub fn endpoint_template(path_and_query: &str) -> String {
-    let path = path_and_query
-        .split(['?', '#'])
-        .next()
-        .unwrap_or("");
+    let path = path_and_query.split(['?', '#']).next().unwrap_or("");
     if path.is_empty() {
         return "/".to_string();
     }
@@ -47,19 +44,27 @@ fn is_id_segment(seg: &str) -> bool {
     // UUID
     if b.len() == 36
         && b.iter().enumerate().all(|(i, &c)| {
-            if matches!(i, 8 | 13 | 18 | 23) { c == b'-' } else { c.is_ascii_hexdigit() }
+            if matches!(i, 8 | 13 | 18 | 23) {
+                c == b'-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
         })
     {
         return true;
     }
     // long hex (hashes, object ids)
-    if b.len() >= 12 && b.iter().all(|c| c.is_ascii_hexdigit()) && b.iter().any(|c| c.is_ascii_digit()) {
+    if b.len() >= 12
+        && b.iter().all(|c| c.is_ascii_hexdigit())
+        && b.iter().any(|c| c.is_ascii_digit())
+    {
         return true;
     }
     // base64-ish / opaque tokens: long, mixes digits and letters, no dots
     if b.len() >= 16
         && !seg.contains('.')
-        && b.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'=')
+        && b.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'=')
         && b.iter().any(|c| c.is_ascii_digit())
         && b.iter().any(|c| c.is_ascii_alphabetic())
     {
@@ -68,7 +73,8 @@ fn is_id_segment(seg: &str) -> bool {
     // digits mixed with separators only, e.g. 2024-01-05 or 12_34
     if b.len() >= 4
         && b.iter().filter(|c| c.is_ascii_digit()).count() * 2 > b.len()
-        && b.iter().all(|&c| c.is_ascii_digit() || c == b'-' || c == b'_' || c == b':')
+        && b.iter()
+            .all(|&c| c.is_ascii_digit() || c == b'-' || c == b'_' || c == b':')
     {
         return true;
     }
@@ -87,7 +93,11 @@ pub fn split_url(url: &str) -> (&str, &str, &str) {
     let path = &rest[end..];
     let host_port = authority.rsplit('@').next().unwrap_or(authority);
     let host = if host_port.starts_with('[') {
-        host_port.split(']').next().map(|h| h.trim_start_matches('[')).unwrap_or(host_port)
+        host_port
+            .split(']')
+            .next()
+            .map(|h| h.trim_start_matches('['))
+            .unwrap_or(host_port)
     } else {
         host_port.split(':').next().unwrap_or(host_port)
     };
@@ -116,43 +126,62 @@ pub fn classify_error(text: &str) -> Option<ErrorClass> {
     }
     let u = t.to_ascii_uppercase();
     let has = |s: &str| u.contains(s);
-    Some(if has("NAME_NOT_RESOLVED") || has("UNKNOWN_HOST") || has("COULD NOT RESOLVE") || has("NO SUCH HOST") || has("NAME_RESOLUTION_FAILED") || has("EAI_") {
-        ErrorClass::NameNotResolved
-    } else if has("SERVFAIL") {
-        ErrorClass::DnsServfail
-    } else if has("NXDOMAIN") {
-        ErrorClass::DnsNxdomain
-    } else if has("DNS") && (has("TIMEOUT") || has("TIMED_OUT") || has("TIMED OUT")) {
-        ErrorClass::DnsTimeout
-    } else if has("INTERNET_DISCONNECTED") || has("NETWORK_IS_UNREACHABLE") && has("LOCAL") || has("OFFLINE") {
-        ErrorClass::InternetDisconnected
-    } else if has("NETWORK_CHANGED") || has("NETWORK_ACCESS_DENIED") || has("ADDRESS_UNREACHABLE") && has("LOCAL") {
-        ErrorClass::NetworkChanged
-    } else if has("PROXY") || has("TUNNEL_CONNECTION_FAILED") {
-        ErrorClass::Proxy
-    } else if has("CERT") || has("CERTIFICATE") {
-        ErrorClass::CertError
-    } else if has("SSL") || has("TLS") || has("HANDSHAKE") {
-        ErrorClass::TlsError
-    } else if has("BLOCKED_BY_CLIENT") || has("BLOCKED_BY_RESPONSE") || has("BLOCKED_BY_ORB") {
-        ErrorClass::BlockedByClient
-    } else if has("ABORTED") || has("CANCELED") || has("CANCELLED") || has("NS_BINDING_ABORTED") {
-        ErrorClass::Aborted
-    } else if has("REFUSED") {
-        ErrorClass::ConnectionRefused
-    } else if has("RESET") || has("ECONNRESET") || has("EMPTY_RESPONSE") {
-        ErrorClass::ConnectionReset
-    } else if has("CONNECTION_CLOSED") || has("CONNECTION CLOSED") || has("EOF") {
-        ErrorClass::ConnectionClosed
-    } else if has("CONNECTION_TIMED_OUT") || has("CONNECT TIMEOUT") || has("CONNECTION TIMED OUT") || has("CONNECT_TIMEOUT") {
-        ErrorClass::ConnectionTimedOut
-    } else if has("TIMED_OUT") || has("TIMEOUT") || has("TIMED OUT") {
-        ErrorClass::Timeout
-    } else if has("UNREACHABLE") || has("NO ROUTE") || has("ADDRESS_UNREACHABLE") {
-        ErrorClass::ConnectionTimedOut
-    } else {
-        ErrorClass::Other
-    })
+    Some(
+        if has("NAME_NOT_RESOLVED")
+            || has("UNKNOWN_HOST")
+            || has("COULD NOT RESOLVE")
+            || has("NO SUCH HOST")
+            || has("NAME_RESOLUTION_FAILED")
+            || has("EAI_")
+        {
+            ErrorClass::NameNotResolved
+        } else if has("SERVFAIL") {
+            ErrorClass::DnsServfail
+        } else if has("NXDOMAIN") {
+            ErrorClass::DnsNxdomain
+        } else if has("DNS") && (has("TIMEOUT") || has("TIMED_OUT") || has("TIMED OUT")) {
+            ErrorClass::DnsTimeout
+        } else if has("INTERNET_DISCONNECTED")
+            || has("NETWORK_IS_UNREACHABLE") && has("LOCAL")
+            || has("OFFLINE")
+        {
+            ErrorClass::InternetDisconnected
+        } else if has("NETWORK_CHANGED")
+            || has("NETWORK_ACCESS_DENIED")
+            || has("ADDRESS_UNREACHABLE") && has("LOCAL")
+        {
+            ErrorClass::NetworkChanged
+        } else if has("PROXY") || has("TUNNEL_CONNECTION_FAILED") {
+            ErrorClass::Proxy
+        } else if has("CERT") || has("CERTIFICATE") {
+            ErrorClass::CertError
+        } else if has("SSL") || has("TLS") || has("HANDSHAKE") {
+            ErrorClass::TlsError
+        } else if has("BLOCKED_BY_CLIENT") || has("BLOCKED_BY_RESPONSE") || has("BLOCKED_BY_ORB") {
+            ErrorClass::BlockedByClient
+        } else if has("ABORTED") || has("CANCELED") || has("CANCELLED") || has("NS_BINDING_ABORTED")
+        {
+            ErrorClass::Aborted
+        } else if has("REFUSED") {
+            ErrorClass::ConnectionRefused
+        } else if has("RESET") || has("ECONNRESET") || has("EMPTY_RESPONSE") {
+            ErrorClass::ConnectionReset
+        } else if has("CONNECTION_CLOSED") || has("CONNECTION CLOSED") || has("EOF") {
+            ErrorClass::ConnectionClosed
+        } else if has("CONNECTION_TIMED_OUT")
+            || has("CONNECT TIMEOUT")
+            || has("CONNECTION TIMED OUT")
+            || has("CONNECT_TIMEOUT")
+        {
+            ErrorClass::ConnectionTimedOut
+        } else if has("TIMED_OUT") || has("TIMEOUT") || has("TIMED OUT") {
+            ErrorClass::Timeout
+        } else if has("UNREACHABLE") || has("NO ROUTE") || has("ADDRESS_UNREACHABLE") {
+            ErrorClass::ConnectionTimedOut
+        } else {
+            ErrorClass::Other
+        },
+    )
 }
 
 /// Resource type from a HAR `_resourceType` value.
@@ -188,7 +217,12 @@ pub fn resource_type_from_mime(mime: &str) -> ResourceType {
         ResourceType::Font
     } else if m.starts_with("video/") || m.starts_with("audio/") {
         ResourceType::Media
-    } else if m.contains("json") || m.contains("xml") || m.contains("protobuf") || m.contains("grpc") || m == "text/plain" {
+    } else if m.contains("json")
+        || m.contains("xml")
+        || m.contains("protobuf")
+        || m.contains("grpc")
+        || m == "text/plain"
+    {
         ResourceType::Xhr
     } else {
         ResourceType::Other
@@ -217,7 +251,11 @@ pub fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_str(&t, "%Y-%m-%dT%H:%M:%S%.f%z") {
         return Some(t.with_timezone(&Utc));
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(n) = NaiveDateTime::parse_from_str(&t, fmt) {
             return Some(Utc.from_utc_datetime(&n));
         }
@@ -241,18 +279,33 @@ mod tests {
 
     #[test]
     fn templates_fold_ids() {
-        assert_eq!(endpoint_template("/api/v1/projects/1234/tasks?x=1"), "/api/v1/projects/{id}/tasks");
-        assert_eq!(endpoint_template("/u/550e8400-e29b-41d4-a716-446655440000"), "/u/{id}");
+        assert_eq!(
+            endpoint_template("/api/v1/projects/1234/tasks?x=1"),
+            "/api/v1/projects/{id}/tasks"
+        );
+        assert_eq!(
+            endpoint_template("/u/550e8400-e29b-41d4-a716-446655440000"),
+            "/u/{id}"
+        );
         assert_eq!(endpoint_template("/o/5f2b9c0e8d1a4b3c"), "/o/{id}");
         assert_eq!(endpoint_template("/static/app.js"), "/static/app.js");
-        assert_eq!(endpoint_template("/t/eyJhbGciOiJIUzI1NiJ9abc123"), "/t/{id}");
+        assert_eq!(
+            endpoint_template("/t/eyJhbGciOiJIUzI1NiJ9abc123"),
+            "/t/{id}"
+        );
         assert_eq!(endpoint_template(""), "/");
-        assert_eq!(endpoint_template("/channels/42/messages"), "/channels/{id}/messages");
+        assert_eq!(
+            endpoint_template("/channels/42/messages"),
+            "/channels/{id}/messages"
+        );
     }
 
     #[test]
     fn urls_split() {
-        assert_eq!(split_url("https://a.b.com:8443/x?y"), ("https", "a.b.com", "/x?y"));
+        assert_eq!(
+            split_url("https://a.b.com:8443/x?y"),
+            ("https", "a.b.com", "/x?y")
+        );
         assert_eq!(split_url("http://u:p@h.com"), ("http", "h.com", ""));
         assert_eq!(split_url("https://[::1]:80/p"), ("https", "::1", "/p"));
     }
@@ -296,8 +349,14 @@ mod tests {
     fn timestamps() {
         let a = parse_ts("2025-02-06T10:00:00.1234567+01:00").unwrap();
         assert_eq!(a.to_rfc3339(), "2025-02-06T09:00:00.123456700+00:00");
-        assert_eq!(parse_ts("1738836000").unwrap().to_rfc3339(), "2025-02-06T10:00:00+00:00");
-        assert_eq!(parse_ts("1738836000.5").unwrap().timestamp_millis(), 1738836000500);
+        assert_eq!(
+            parse_ts("1738836000").unwrap().to_rfc3339(),
+            "2025-02-06T10:00:00+00:00"
+        );
+        assert_eq!(
+            parse_ts("1738836000.5").unwrap().timestamp_millis(),
+            1738836000500
+        );
         assert!(parse_ts("2025-02-06 10:00:00Z").is_some());
         assert!(parse_ts("nonsense").is_none());
         assert!(parse_ts("-5").is_none());

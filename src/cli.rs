@@ -29,35 +29,49 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Analyse inputs: find the incident window, name the fault domain.
-    #[command(after_help = "Examples:\n  faultlens analyze fixtures/incidents/asana-global\n  faultlens analyze us-east=chrome.har region=eu-west/ probes.jsonl --changes deploys.csv\n  faultlens analyze logs/ --window during=10:44..11:10 --format json -o verdict.json\n  zcat probes.jsonl.gz | faultlens analyze -")]
+    #[command(
+        after_help = "Examples:\n  faultlens analyze fixtures/incidents/asana-global\n  faultlens analyze us-east=chrome.har region=eu-west/ probes.jsonl --changes deploys.csv\n  faultlens analyze logs/ --window during=10:44..11:10 --format json -o verdict.json\n  zcat probes.jsonl.gz | faultlens analyze -"
+    )]
     Analyze(AnalyzeArgs),
     /// Compare a baseline capture with an incident capture.
-    #[command(after_help = "Examples:\n  faultlens compare --baseline good.har --incident bad.har\n  faultlens compare --baseline monday/ --incident today/ --format markdown -o diff.md")]
+    #[command(
+        after_help = "Examples:\n  faultlens compare --baseline good.har --incident bad.har\n  faultlens compare --baseline monday/ --incident today/ --format markdown -o diff.md"
+    )]
     Compare(CompareArgs),
     /// Write a markdown post-incident summary.
-    #[command(after_help = "Examples:\n  faultlens report fixtures/incidents/asana-global -o summary.md\n  faultlens report captures/ --changes changes.jsonl -o summary.md --svg")]
+    #[command(
+        after_help = "Examples:\n  faultlens report fixtures/incidents/asana-global -o summary.md\n  faultlens report captures/ --changes changes.jsonl -o summary.md --svg"
+    )]
     Report(ReportArgs),
     /// Print a detector's documentation (code or name), or all of them.
-    #[command(after_help = "Examples:\n  faultlens explain FL103\n  faultlens explain partial-load\n  faultlens explain --all --markdown > docs/detectors.md")]
+    #[command(
+        after_help = "Examples:\n  faultlens explain FL103\n  faultlens explain partial-load\n  faultlens explain --all --markdown > docs/detectors.md"
+    )]
     Explain(ExplainArgs),
     /// Write a copy of a HAR with every secret replaced.
-    #[command(after_help = "Examples:\n  faultlens sanitize capture.har -o capture.safe.har\n  faultlens sanitize big.har -o small.har --drop-bodies")]
+    #[command(
+        after_help = "Examples:\n  faultlens sanitize capture.har -o capture.safe.har\n  faultlens sanitize big.har -o small.har --drop-bodies"
+    )]
     Sanitize(SanitizeArgs),
     /// Print shell completions.
-    #[command(after_help = "Examples:\n  faultlens completions bash > /etc/bash_completion.d/faultlens\n  faultlens completions zsh > ~/.zfunc/_faultlens")]
-    Completions {
-        shell: clap_complete::Shell,
-    },
+    #[command(
+        after_help = "Examples:\n  faultlens completions bash > /etc/bash_completion.d/faultlens\n  faultlens completions zsh > ~/.zfunc/_faultlens"
+    )]
+    Completions { shell: clap_complete::Shell },
     /// Print the man page (roff).
     #[command(after_help = "Examples:\n  faultlens man > faultlens.1 && man ./faultlens.1")]
     Man,
     /// List the input formats faultlens recognises.
     Formats,
     /// Generate a labelled scenario (realistic inputs with a known answer).
-    #[command(after_help = "Examples:\n  faultlens scenario asana-global --seed 7 --out /tmp/s\n  faultlens scenario --list")]
+    #[command(
+        after_help = "Examples:\n  faultlens scenario asana-global --seed 7 --out /tmp/s\n  faultlens scenario --list"
+    )]
     Scenario(ScenarioArgs),
     /// Run many generated scenarios and print the accuracy table.
-    #[command(after_help = "Examples:\n  faultlens accuracy --seeds 5\n  faultlens accuracy --seeds 20 --markdown > docs/accuracy.md")]
+    #[command(
+        after_help = "Examples:\n  faultlens accuracy --seeds 5\n  faultlens accuracy --seeds 20 --markdown > docs/accuracy.md"
+    )]
     Accuracy(AccuracyArgs),
 }
 
@@ -226,11 +240,14 @@ pub fn parse() -> Cli {
 }
 
 fn request(paths: Vec<String>, c: &Common) -> Result<Request, CliError> {
-    let now = match c.now.as_deref() {
-        None => None,
-        Some("now") => Some(chrono::Utc::now()),
-        Some(s) => Some(crate::classify::parse_ts(s).ok_or_else(|| CliError::Usage(format!("--now {s:?}: expected RFC 3339 or `now`")))?),
-    };
+    let now =
+        match c.now.as_deref() {
+            None => None,
+            Some("now") => Some(chrono::Utc::now()),
+            Some(s) => Some(crate::classify::parse_ts(s).ok_or_else(|| {
+                CliError::Usage(format!("--now {s:?}: expected RFC 3339 or `now`"))
+            })?),
+        };
     Ok(Request {
         paths,
         windows: c.windows.clone(),
@@ -257,7 +274,8 @@ fn write_out(path: Option<&PathBuf>, text: &str) -> Result<(), CliError> {
         Some(p) => std::fs::write(p, text).map_err(|e| CliError::Write(p.display().to_string(), e)),
         None => {
             let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes()).map_err(|e| CliError::Write("stdout".into(), e))
+            out.write_all(text.as_bytes())
+                .map_err(|e| CliError::Write("stdout".into(), e))
         }
     }
 }
@@ -272,10 +290,16 @@ impl Progress {
     fn new(quiet: bool) -> Self {
         let enabled = !quiet && std::io::stderr().is_terminal();
         let bar = indicatif::ProgressBar::hidden();
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} reading {pos}/{len} files {wide_bar} {elapsed}") {
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{spinner} reading {pos}/{len} files {wide_bar} {elapsed}",
+        ) {
             bar.set_style(style);
         }
-        Progress { bar, start: std::time::Instant::now(), enabled }
+        Progress {
+            bar,
+            start: std::time::Instant::now(),
+            enabled,
+        }
     }
     fn tick(&self, done: usize, total: usize) {
         if !self.enabled {
@@ -285,7 +309,8 @@ impl Progress {
         self.bar.set_position(done as u64);
         // only runs that take over a second get a bar
         if self.bar.is_hidden() && self.start.elapsed().as_millis() > 1000 {
-            self.bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            self.bar
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
         }
     }
     fn finish(&self) {
@@ -293,7 +318,13 @@ impl Progress {
     }
 }
 
-fn run_analysis(req: Request, c: &Common, quiet: bool, verbose: u8, force_format: Option<Format>) -> Result<(), CliError> {
+fn run_analysis(
+    req: Request,
+    c: &Common,
+    quiet: bool,
+    verbose: u8,
+    force_format: Option<Format>,
+) -> Result<(), CliError> {
     let progress = Progress::new(quiet);
     let cb = |d: usize, t: usize| progress.tick(d, t);
     let outcome = pipeline::run(&req, &mut read_stdin, &cb)?;
@@ -304,7 +335,15 @@ fn run_analysis(req: Request, c: &Common, quiet: bool, verbose: u8, force_format
             if let Some(s) = &i.skipped {
                 eprintln!("faultlens: skipped {}: {s}", i.path);
             } else if i.bad_records > 0 && verbose > 0 {
-                eprintln!("faultlens: {}: {} bad records (first: {})", i.path, i.bad_records, i.rejected.first().map(|r| format!("{}: {}", r.at, r.reason)).unwrap_or_default());
+                eprintln!(
+                    "faultlens: {}: {} bad records (first: {})",
+                    i.path,
+                    i.bad_records,
+                    i.rejected
+                        .first()
+                        .map(|r| format!("{}: {}", r.at, r.reason))
+                        .unwrap_or_default()
+                );
             }
             for w in &i.warnings {
                 eprintln!("faultlens: {}: {w}", i.path);
@@ -319,9 +358,17 @@ fn run_analysis(req: Request, c: &Common, quiet: bool, verbose: u8, force_format
             let color = match c.color {
                 ColorChoice::Always => true,
                 ColorChoice::Never => false,
-                ColorChoice::Auto => c.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+                ColorChoice::Auto => {
+                    c.output.is_none()
+                        && std::io::stdout().is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                }
             };
-            let width = if c.output.is_none() && std::io::stdout().is_terminal() { terminal_width() } else { None };
+            let width = if c.output.is_none() && std::io::stdout().is_terminal() {
+                terminal_width()
+            } else {
+                None
+            };
             table::render(report, &table::TableOptions { color, width })
         }
     };
@@ -329,7 +376,10 @@ fn run_analysis(req: Request, c: &Common, quiet: bool, verbose: u8, force_format
 }
 
 fn terminal_width() -> Option<u16> {
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).or(Some(120))
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .or(Some(120))
 }
 
 pub fn execute(cli: Cli) -> Result<(), CliError> {
@@ -347,7 +397,9 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         }
         Command::Report(a) => {
             let Some(out) = a.common.output.clone() else {
-                return Err(CliError::Usage("report needs -o FILE (the markdown summary to write)".into()));
+                return Err(CliError::Usage(
+                    "report needs -o FILE (the markdown summary to write)".into(),
+                ));
             };
             let req = request(a.paths, &a.common)?;
             let progress = Progress::new(q);
@@ -358,12 +410,22 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             write_out(Some(&out), &md)?;
             if a.svg {
                 for (name, svg) in markdown::svg_charts(&outcome.report) {
-                    let p = out.with_file_name(format!("{}-{name}.svg", out.file_stem().and_then(|s| s.to_str()).unwrap_or("summary")));
-                    std::fs::write(&p, svg).map_err(|e| CliError::Write(p.display().to_string(), e))?;
+                    let p = out.with_file_name(format!(
+                        "{}-{name}.svg",
+                        out.file_stem()
+                            .and_then(|s| s.to_str())
+                            .unwrap_or("summary")
+                    ));
+                    std::fs::write(&p, svg)
+                        .map_err(|e| CliError::Write(p.display().to_string(), e))?;
                 }
             }
             if !q {
-                eprintln!("faultlens: wrote {} ({})", out.display(), outcome.report.verdict.summary);
+                eprintln!(
+                    "faultlens: wrote {} ({})",
+                    out.display(),
+                    outcome.report.verdict.summary
+                );
             }
             Ok(())
         }
@@ -372,17 +434,25 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
                 let text = if a.markdown {
                     crate::detect::docs_markdown()
                 } else {
-                    crate::detect::registry().iter().map(|d| format!("{} {}\n\n{}\n\n", d.code, d.name, d.doc)).collect()
+                    crate::detect::registry()
+                        .iter()
+                        .map(|d| format!("{} {}\n\n{}\n\n", d.code, d.name, d.doc))
+                        .collect()
                 };
                 return write_out(None, &text);
             }
             let Some(code) = a.code else {
-                let list: String = crate::detect::registry().iter().map(|d| format!("{}  {}\n", d.code, d.name)).collect();
+                let list: String = crate::detect::registry()
+                    .iter()
+                    .map(|d| format!("{}  {}\n", d.code, d.name))
+                    .collect();
                 return write_out(None, &list);
             };
             match crate::detect::find(&code) {
                 Some(d) => write_out(None, &format!("{} {}\n\n{}\n", d.code, d.name, d.doc)),
-                None => Err(CliError::Usage(format!("no detector {code:?}; `faultlens explain` lists them"))),
+                None => Err(CliError::Usage(format!(
+                    "no detector {code:?}; `faultlens explain` lists them"
+                ))),
             }
         }
         Command::Sanitize(a) => sanitize(a, q),
@@ -394,29 +464,47 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         }
         Command::Man => {
             let mut buf = Vec::new();
-            clap_mangen::Man::new(Cli::command()).render(&mut buf).map_err(|e| CliError::Internal(e.to_string()))?;
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut buf)
+                .map_err(|e| CliError::Internal(e.to_string()))?;
             write_out(None, &String::from_utf8_lossy(&buf))
         }
         Command::Formats => {
-            let list: String = crate::ingest::registry().iter().map(|f| format!("{}\n", f.name)).collect();
+            let list: String = crate::ingest::registry()
+                .iter()
+                .map(|f| format!("{}\n", f.name))
+                .collect();
             write_out(None, &list)
         }
         Command::Scenario(a) => scenario(a),
         Command::Accuracy(a) => {
-            let table = crate::accuracy::run(a.first_seed, a.seeds).map_err(|e| CliError::Internal(e.to_string()))?;
-            write_out(None, &if a.markdown { table.markdown() } else { table.text() })
+            let table = crate::accuracy::run(a.first_seed, a.seeds)
+                .map_err(|e| CliError::Internal(e.to_string()))?;
+            write_out(
+                None,
+                &if a.markdown {
+                    table.markdown()
+                } else {
+                    table.text()
+                },
+            )
         }
     }
 }
 
 fn sanitize(a: SanitizeArgs, quiet: bool) -> Result<(), CliError> {
-    let opts = crate::sanitize::SanitizeOptions { drop_bodies: a.drop_bodies, ..Default::default() };
-    let out = std::fs::File::create(&a.output).map_err(|e| CliError::Write(a.output.display().to_string(), e))?;
+    let opts = crate::sanitize::SanitizeOptions {
+        drop_bodies: a.drop_bodies,
+        ..Default::default()
+    };
+    let out = std::fs::File::create(&a.output)
+        .map_err(|e| CliError::Write(a.output.display().to_string(), e))?;
     let out = std::io::BufWriter::new(out);
     let rep = if a.input == "-" {
         crate::sanitize::sanitize_har(std::io::stdin().lock(), out, &opts)
     } else {
-        let f = std::fs::File::open(&a.input).map_err(|e| CliError::Usage(format!("cannot open {}: {e}", a.input)))?;
+        let f = std::fs::File::open(&a.input)
+            .map_err(|e| CliError::Usage(format!("cannot open {}: {e}", a.input)))?;
         crate::sanitize::sanitize_har(std::io::BufReader::new(f), out, &opts)
     }
     .map_err(|e| CliError::Usage(format!("{}: {e}", a.input)))?;
@@ -429,12 +517,28 @@ fn sanitize(a: SanitizeArgs, quiet: bool) -> Result<(), CliError> {
 fn scenario(a: ScenarioArgs) -> Result<(), CliError> {
     use crate::scenario::ScenarioKind;
     if a.list || a.kind.is_none() {
-        let list: String = ScenarioKind::all().iter().map(|k| format!("{}\n", k.name())).collect();
+        let list: String = ScenarioKind::all()
+            .iter()
+            .map(|k| format!("{}\n", k.name()))
+            .collect();
         return write_out(None, &list);
     }
     let name = a.kind.unwrap_or_default();
-    let kind = ScenarioKind::from_name(&name).ok_or_else(|| CliError::Usage(format!("unknown scenario {name:?}; `faultlens scenario --list`")))?;
-    let out = a.out.ok_or_else(|| CliError::Usage("scenario needs --out DIR".into()))?;
-    let truth = crate::scenario::generate(kind, a.seed, &out).map_err(|e| CliError::Write(out.display().to_string(), e))?;
-    write_out(None, &format!("{}\n", serde_json::to_string_pretty(&truth).unwrap_or_default()))
+    let kind = ScenarioKind::from_name(&name).ok_or_else(|| {
+        CliError::Usage(format!(
+            "unknown scenario {name:?}; `faultlens scenario --list`"
+        ))
+    })?;
+    let out = a
+        .out
+        .ok_or_else(|| CliError::Usage("scenario needs --out DIR".into()))?;
+    let truth = crate::scenario::generate(kind, a.seed, &out)
+        .map_err(|e| CliError::Write(out.display().to_string(), e))?;
+    write_out(
+        None,
+        &format!(
+            "{}\n",
+            serde_json::to_string_pretty(&truth).unwrap_or_default()
+        ),
+    )
 }

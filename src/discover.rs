@@ -54,7 +54,9 @@ fn region_from_path(p: &Path) -> Option<String> {
 }
 
 fn is_hidden(p: &Path) -> bool {
-    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.') && n != "." && n != "..")
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with('.') && n != "." && n != "..")
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>, missing: &mut Vec<String>) {
@@ -89,7 +91,11 @@ pub fn discover(args: &[String], stdin: &mut dyn FnMut() -> Vec<u8>) -> Vec<Sour
         if path == "-" {
             if !stdin_taken {
                 stdin_taken = true;
-                out.push(Source { display: "-".into(), vantage: label, origin: Origin::Stdin(stdin()) });
+                out.push(Source {
+                    display: "-".into(),
+                    vantage: label,
+                    origin: Origin::Stdin(stdin()),
+                });
             }
             continue;
         }
@@ -100,14 +106,26 @@ pub fn discover(args: &[String], stdin: &mut dyn FnMut() -> Vec<u8>) -> Vec<Sour
             walk(p, &mut files, &mut problems);
             for f in files {
                 let vantage = label.clone().or_else(|| region_from_path(&f));
-                out.push(Source { display: f.display().to_string(), vantage, origin: Origin::File(f) });
+                out.push(Source {
+                    display: f.display().to_string(),
+                    vantage,
+                    origin: Origin::File(f),
+                });
             }
             for m in problems {
-                out.push(Source { display: m.clone(), vantage: None, origin: Origin::Missing(m) });
+                out.push(Source {
+                    display: m.clone(),
+                    vantage: None,
+                    origin: Origin::Missing(m),
+                });
             }
         } else if p.is_file() {
             let vantage = label.or_else(|| region_from_path(p));
-            out.push(Source { display: path.clone(), vantage, origin: Origin::File(p.to_path_buf()) });
+            out.push(Source {
+                display: path.clone(),
+                vantage,
+                origin: Origin::File(p.to_path_buf()),
+            });
         } else {
             out.push(Source {
                 display: path.clone(),
@@ -128,7 +146,13 @@ pub fn is_gzip(b: &[u8]) -> bool {
 
 /// Read (and gunzip) one source. Problems become `read_error`, never panics.
 pub fn load(id: FileId, src: &Source, max_bytes: u64) -> InputFile {
-    let mut f = InputFile { id, path: src.display.clone(), vantage: src.vantage.clone(), bytes: Vec::new(), read_error: None };
+    let mut f = InputFile {
+        id,
+        path: src.display.clone(),
+        vantage: src.vantage.clone(),
+        bytes: Vec::new(),
+        read_error: None,
+    };
     let raw = match &src.origin {
         Origin::Missing(why) => {
             f.read_error = Some(why.clone());
@@ -172,7 +196,10 @@ mod tests {
 
     #[test]
     fn labels() {
-        assert_eq!(split_label("us-east=cap.har"), (Some("us-east".into()), "cap.har".into()));
+        assert_eq!(
+            split_label("us-east=cap.har"),
+            (Some("us-east".into()), "cap.har".into())
+        );
         assert_eq!(split_label("cap.har"), (None, "cap.har".into()));
         assert_eq!(split_label("-"), (None, "-".into()));
         assert_eq!(split_label("a/b=c.har"), (None, "a/b=c.har".into()));
@@ -180,8 +207,14 @@ mod tests {
 
     #[test]
     fn region_folders() {
-        assert_eq!(region_from_path(Path::new("x/region=eu-west/a.har")), Some("eu-west".into()));
-        assert_eq!(region_from_path(Path::new("region=a/region=b/f")), Some("b".into()));
+        assert_eq!(
+            region_from_path(Path::new("x/region=eu-west/a.har")),
+            Some("eu-west".into())
+        );
+        assert_eq!(
+            region_from_path(Path::new("region=a/region=b/f")),
+            Some("b".into())
+        );
         assert_eq!(region_from_path(Path::new("x/a.har")), None);
     }
 
@@ -212,10 +245,18 @@ mod tests {
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         e.write_all(b"hello").unwrap();
         let gz = e.finish().unwrap();
-        let src = Source { display: "x".into(), vantage: None, origin: Origin::Stdin(gz.clone()) };
+        let src = Source {
+            display: "x".into(),
+            vantage: None,
+            origin: Origin::Stdin(gz.clone()),
+        };
         assert_eq!(load(0, &src, 1 << 20).bytes, b"hello");
         assert!(load(0, &src, 2).read_error.is_some());
-        let broken = Source { display: "x".into(), vantage: None, origin: Origin::Stdin(gz[..12].to_vec()) };
+        let broken = Source {
+            display: "x".into(),
+            vantage: None,
+            origin: Origin::Stdin(gz[..12].to_vec()),
+        };
         let f = load(0, &broken, 1 << 20);
         assert!(f.read_error.is_some() || !f.bytes.is_empty());
     }

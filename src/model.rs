@@ -31,10 +31,18 @@ pub enum LocKind {
 
 impl SourceRef {
     pub fn line(file: FileId, line: u64) -> Self {
-        Self { file, kind: LocKind::Line, n: line }
+        Self {
+            file,
+            kind: LocKind::Line,
+            n: line,
+        }
     }
     pub fn entry(file: FileId, entry: u64) -> Self {
-        Self { file, kind: LocKind::Entry, n: entry }
+        Self {
+            file,
+            kind: LocKind::Entry,
+            n: entry,
+        }
     }
 }
 
@@ -229,7 +237,11 @@ pub struct Request {
 impl Request {
     /// A failed request: no response, a network error, or a 5xx.
     pub fn is_error(&self) -> bool {
-        self.status <= 0 || self.status >= 500 || self.error_class.is_some_and(|c| c != ErrorClass::Aborted && c != ErrorClass::BlockedByClient)
+        self.status <= 0
+            || self.status >= 500
+            || self
+                .error_class
+                .is_some_and(|c| c != ErrorClass::Aborted && c != ErrorClass::BlockedByClient)
     }
 }
 
@@ -397,7 +409,10 @@ impl InputReport {
     pub fn reject(&mut self, at: SourceRef, reason: impl Into<String>) {
         self.bad_records += 1;
         if self.rejections.len() < MAX_REJECTIONS_KEPT {
-            self.rejections.push(Rejection { at, reason: reason.into() });
+            self.rejections.push(Rejection {
+                at,
+                reason: reason.into(),
+            });
         }
     }
     pub fn see_ts(&mut self, ts: DateTime<Utc>) {
@@ -429,7 +444,11 @@ pub struct Records {
 
 impl Records {
     pub fn len(&self) -> usize {
-        self.requests.len() + self.pages.len() + self.probes.len() + self.server.len() + self.changes.len()
+        self.requests.len()
+            + self.pages.len()
+            + self.probes.len()
+            + self.server.len()
+            + self.changes.len()
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -456,7 +475,11 @@ pub struct ModelOptions {
 /// definition what the SRE monitors.
 pub fn finalize(ds: &mut Dataset, opts: &ModelOptions) {
     use std::collections::BTreeSet;
-    let mut first: BTreeSet<String> = opts.first_party.iter().map(|d| d.to_ascii_lowercase()).collect();
+    let mut first: BTreeSet<String> = opts
+        .first_party
+        .iter()
+        .map(|d| d.to_ascii_lowercase())
+        .collect();
     if first.is_empty() {
         first.extend(ds.pages.iter().filter_map(|p| p.main_domain.clone()));
         first.extend(
@@ -468,7 +491,11 @@ pub fn finalize(ds: &mut Dataset, opts: &ModelOptions) {
         );
         if first.is_empty() {
             // No page and no probe: the most requested document host wins.
-            if let Some(r) = ds.requests.iter().find(|r| r.resource_type == ResourceType::Document) {
+            if let Some(r) = ds
+                .requests
+                .iter()
+                .find(|r| r.resource_type == ResourceType::Document)
+            {
                 first.insert(r.registrable_domain.clone());
             }
         }
@@ -482,9 +509,14 @@ pub fn finalize(ds: &mut Dataset, opts: &ModelOptions) {
             Party::Third
         };
     }
-    ds.requests.sort_by(|a, b| a.start.cmp(&b.start).then(a.source.cmp(&b.source)));
-    ds.pages.sort_by(|a, b| a.start.cmp(&b.start).then(a.source.cmp(&b.source)));
-    ds.probes.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.source.cmp(&b.source)));
-    ds.server.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.source.cmp(&b.source)));
-    ds.changes.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.source.cmp(&b.source)));
+    ds.requests
+        .sort_by(|a, b| a.start.cmp(&b.start).then(a.source.cmp(&b.source)));
+    ds.pages
+        .sort_by(|a, b| a.start.cmp(&b.start).then(a.source.cmp(&b.source)));
+    ds.probes
+        .sort_by(|a, b| a.ts.cmp(&b.ts).then(a.source.cmp(&b.source)));
+    ds.server
+        .sort_by(|a, b| a.ts.cmp(&b.ts).then(a.source.cmp(&b.source)));
+    ds.changes
+        .sort_by(|a, b| a.ts.cmp(&b.ts).then(a.source.cmp(&b.source)));
 }

@@ -66,10 +66,18 @@ pub struct Outcome {
 pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
 
 /// Ingest the sources in parallel, in deterministic order.
-pub fn ingest_sources(sources: &[(Source, Option<&'static str>)], opts: &IngestOptions, progress: Progress) -> Dataset {
+pub fn ingest_sources(
+    sources: &[(Source, Option<&'static str>)],
+    opts: &IngestOptions,
+    progress: Progress,
+) -> Dataset {
     let done = std::sync::atomic::AtomicUsize::new(0);
     let total = sources.len();
-    let max = if opts.max_record_bytes == 0 { 8u64 << 30 } else { (opts.max_record_bytes as u64).max(8 << 30) };
+    let max = if opts.max_record_bytes == 0 {
+        8u64 << 30
+    } else {
+        (opts.max_record_bytes as u64).max(8 << 30)
+    };
     let parsed: Vec<ingest::Parsed> = sources
         .par_iter()
         .enumerate()
@@ -97,11 +105,19 @@ pub fn ingest_sources(sources: &[(Source, Option<&'static str>)], opts: &IngestO
     ds
 }
 
-pub fn run(req: &Request, stdin: &mut dyn FnMut() -> Vec<u8>, progress: Progress) -> Result<Outcome, Error> {
-    let mut ingest_opts = IngestOptions { max_record_bytes: req.max_record_bytes, ..Default::default() };
+pub fn run(
+    req: &Request,
+    stdin: &mut dyn FnMut() -> Vec<u8>,
+    progress: Progress,
+) -> Result<Outcome, Error> {
+    let mut ingest_opts = IngestOptions {
+        max_record_bytes: req.max_record_bytes,
+        ..Default::default()
+    };
     if let Some(path) = &req.vantage_map {
         let text = std::fs::read_to_string(path).map_err(|e| Error::Io(path.clone(), e))?;
-        ingest_opts.vantage_map = ingest::atlas::load_vantage_map(&text).map_err(|e| Error::BadVantageMap(path.clone(), e))?;
+        ingest_opts.vantage_map = ingest::atlas::load_vantage_map(&text)
+            .map_err(|e| Error::BadVantageMap(path.clone(), e))?;
     }
     // sources: incident (or plain) paths, baseline paths, forced change logs
     let mut tagged: Vec<(Source, Option<&'static str>, u8)> = Vec::new();
@@ -115,29 +131,62 @@ pub fn run(req: &Request, stdin: &mut dyn FnMut() -> Vec<u8>, progress: Progress
         tagged.push((s, Some("changes"), 2));
     }
     // one global order, whatever the argument order
-    tagged.sort_by(|a, b| a.0.display.cmp(&b.0.display).then(a.2.cmp(&b.2)).then(a.0.vantage.cmp(&b.0.vantage)));
+    tagged.sort_by(|a, b| {
+        a.0.display
+            .cmp(&b.0.display)
+            .then(a.2.cmp(&b.2))
+            .then(a.0.vantage.cmp(&b.0.vantage))
+    });
     tagged.dedup_by(|a, b| a.0.display == b.0.display && a.0.vantage == b.0.vantage && a.2 == b.2);
     if tagged.is_empty() {
         return Err(Error::NoUsableInput("no input paths given".into()));
     }
-    let sources: Vec<(Source, Option<&'static str>)> = tagged.iter().map(|(s, f, _)| (s.clone(), *f)).collect();
+    let sources: Vec<(Source, Option<&'static str>)> =
+        tagged.iter().map(|(s, f, _)| (s.clone(), *f)).collect();
     let mut ds = ingest_sources(&sources, &ingest_opts, progress);
     let usable: u64 = ds.inputs.iter().map(|i| i.records).sum();
     if usable == 0 {
         let why: Vec<String> = ds
             .inputs
             .iter()
-            .map(|i| format!("{}: {}", i.path, i.skipped.clone().unwrap_or_else(|| format!("{} ({} records, {} rejected)", i.format, i.records, i.bad_records))))
+            .map(|i| {
+                format!(
+                    "{}: {}",
+                    i.path,
+                    i.skipped.clone().unwrap_or_else(|| format!(
+                        "{} ({} records, {} rejected)",
+                        i.format, i.records, i.bad_records
+                    ))
+                )
+            })
             .collect();
         return Err(Error::NoUsableInput(why.join("; ")));
     }
     fill_spans(&mut ds);
-    model::finalize(&mut ds, &ModelOptions { first_party: req.first_party.clone() });
+    model::finalize(
+        &mut ds,
+        &ModelOptions {
+            first_party: req.first_party.clone(),
+        },
+    );
 
-    let mut agg = AggOptions { bin_ms: req.bin_seconds.map(|s| s as i64 * 1000), ..Default::default() };
+    let mut agg = AggOptions {
+        bin_ms: req.bin_seconds.map(|s| s as i64 * 1000),
+        ..Default::default()
+    };
     if req.compare {
-        let base: Vec<FileId> = tagged.iter().enumerate().filter(|(_, t)| t.2 == 0).map(|(i, _)| i as FileId).collect();
-        let inc: Vec<FileId> = tagged.iter().enumerate().filter(|(_, t)| t.2 == 1).map(|(i, _)| i as FileId).collect();
+        let base: Vec<FileId> = tagged
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.2 == 0)
+            .map(|(i, _)| i as FileId)
+            .collect();
+        let inc: Vec<FileId> = tagged
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.2 == 1)
+            .map(|(i, _)| i as FileId)
+            .collect();
         agg.compare = Some((base, inc));
     }
     agg.windows = parse_windows(&req.windows, &ds)?;
@@ -148,8 +197,16 @@ pub fn run(req: &Request, stdin: &mut dyn FnMut() -> Vec<u8>, progress: Progress
         .get(&(aggregate::Dim::Party, "first".to_string()))
         .and_then(|m| m.get(&aggregate::WindowName::During))
         .map_or(0, |g| g.count)
-        + analysis.net.get("all").and_then(|m| m.get(&aggregate::WindowName::During)).map_or(0, |s| s.n)
-        + analysis.pages.get("all").and_then(|m| m.get(&aggregate::WindowName::During)).map_or(0, |s| s.n);
+        + analysis
+            .net
+            .get("all")
+            .and_then(|m| m.get(&aggregate::WindowName::During))
+            .map_or(0, |s| s.n)
+        + analysis
+            .pages
+            .get("all")
+            .and_then(|m| m.get(&aggregate::WindowName::During))
+            .map_or(0, |s| s.n);
     let vin = VerdictInput {
         incident: analysis.windows.during.is_some(),
         regions: analysis.regions.clone(),
@@ -158,8 +215,24 @@ pub fn run(req: &Request, stdin: &mut dyn FnMut() -> Vec<u8>, progress: Progress
     };
     let verdict = verdict::decide(&findings, &vin);
     let redactor = Redactor::new(!req.unsafe_include_secrets);
-    let report = report::build(&ds, &analysis, &findings, &verdict, &ReportOptions { now: req.now, top: req.top }, &redactor);
-    Ok(Outcome { dataset: ds, analysis, findings, verdict, report })
+    let report = report::build(
+        &ds,
+        &analysis,
+        &findings,
+        &verdict,
+        &ReportOptions {
+            now: req.now,
+            top: req.top,
+        },
+        &redactor,
+    );
+    Ok(Outcome {
+        dataset: ds,
+        analysis,
+        findings,
+        verdict,
+        report,
+    })
 }
 
 /// Time span per input from its records, for readers that did not set it.
@@ -200,19 +273,37 @@ pub fn parse_windows(specs: &[String], ds: &Dataset) -> Result<WindowSpec, Error
     let day = ds.inputs.iter().filter_map(|i| i.first_ts).min();
     for spec in specs {
         let bad = |why: &str| Error::BadWindow(spec.clone(), why.to_string());
-        let (name, range) = spec.split_once('=').ok_or_else(|| bad("expected NAME=START..END"))?;
-        let (a, b) = range.split_once("..").ok_or_else(|| bad("expected START..END"))?;
-        let start = parse_time(a, day).ok_or_else(|| bad(&format!("cannot read time {a:?} (RFC 3339, unix seconds or HH:MM)")))?;
-        let end = parse_time(b, day).ok_or_else(|| bad(&format!("cannot read time {b:?} (RFC 3339, unix seconds or HH:MM)")))?;
+        let (name, range) = spec
+            .split_once('=')
+            .ok_or_else(|| bad("expected NAME=START..END"))?;
+        let (a, b) = range
+            .split_once("..")
+            .ok_or_else(|| bad("expected START..END"))?;
+        let start = parse_time(a, day).ok_or_else(|| {
+            bad(&format!(
+                "cannot read time {a:?} (RFC 3339, unix seconds or HH:MM)"
+            ))
+        })?;
+        let end = parse_time(b, day).ok_or_else(|| {
+            bad(&format!(
+                "cannot read time {b:?} (RFC 3339, unix seconds or HH:MM)"
+            ))
+        })?;
         if end <= start {
-            return Err(bad("END must be after START (windows are half-open [START, END))"));
+            return Err(bad(
+                "END must be after START (windows are half-open [START, END))",
+            ));
         }
         let w = Some(Window { start, end });
         match name.trim() {
             "before" => out.before = w,
             "during" => out.during = w,
             "after" => out.after = w,
-            other => return Err(bad(&format!("unknown window name {other:?} (before, during, after)"))),
+            other => {
+                return Err(bad(&format!(
+                    "unknown window name {other:?} (before, during, after)"
+                )));
+            }
         }
     }
     Ok(out)
@@ -223,7 +314,9 @@ pub fn parse_time(s: &str, day: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> 
     if let Some(t) = crate::classify::parse_ts(s) {
         return Some(t);
     }
-    let t = NaiveTime::parse_from_str(s, "%H:%M:%S").or_else(|_| NaiveTime::parse_from_str(s, "%H:%M")).ok()?;
+    let t = NaiveTime::parse_from_str(s, "%H:%M:%S")
+        .or_else(|_| NaiveTime::parse_from_str(s, "%H:%M"))
+        .ok()?;
     let d = day?.date_naive();
     Some(Utc.from_utc_datetime(&d.and_time(t)))
 }
@@ -235,10 +328,26 @@ mod tests {
     #[test]
     fn windows_parse() {
         let mut ds = Dataset::default();
-        ds.inputs.push(crate::model::InputReport { first_ts: crate::classify::parse_ts("2025-02-06T09:00:00Z"), ..Default::default() });
-        let w = parse_windows(&["during=10:00..10:30".into(), "before=2025-02-06T09:00:00Z..1738836000".into()], &ds).unwrap();
-        assert_eq!(report::ts(w.during.unwrap().start), "2025-02-06T10:00:00.000Z");
-        assert_eq!(report::ts(w.before.unwrap().end), "2025-02-06T10:00:00.000Z");
+        ds.inputs.push(crate::model::InputReport {
+            first_ts: crate::classify::parse_ts("2025-02-06T09:00:00Z"),
+            ..Default::default()
+        });
+        let w = parse_windows(
+            &[
+                "during=10:00..10:30".into(),
+                "before=2025-02-06T09:00:00Z..1738836000".into(),
+            ],
+            &ds,
+        )
+        .unwrap();
+        assert_eq!(
+            report::ts(w.during.unwrap().start),
+            "2025-02-06T10:00:00.000Z"
+        );
+        assert_eq!(
+            report::ts(w.before.unwrap().end),
+            "2025-02-06T10:00:00.000Z"
+        );
         assert!(parse_windows(&["during=10:30..10:00".into()], &ds).is_err());
         assert!(parse_windows(&["middle=10:00..10:30".into()], &ds).is_err());
         assert!(parse_windows(&["during=x..y".into()], &ds).is_err());

@@ -78,21 +78,39 @@ pub fn decide(findings: &[Finding], input: &VerdictInput) -> Verdict {
         .map(|d| {
             let p = pos.get(d).copied().unwrap_or(0.0);
             let n = neg.get(d).copied().unwrap_or(0.0);
-            DomainScore { fault_domain: *d, score: round2(p * (1.0 - 0.6 * n)), support_for: round2(p), support_against: round2(n) }
+            DomainScore {
+                fault_domain: *d,
+                score: round2(p * (1.0 - 0.6 * n)),
+                support_for: round2(p),
+                support_against: round2(n),
+            }
         })
         .collect();
-    scores.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.fault_domain.cmp(&b.fault_domain)));
+    scores.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.fault_domain.cmp(&b.fault_domain))
+    });
     let top = scores[0].clone();
     let second = scores.get(1).map_or(0.0, |s| s.score);
 
     if !input.incident || top.score < 0.25 {
         let confidence = if !input.incident {
-            if input.records_total >= 100 { 0.85 } else if input.records_total >= 20 { 0.6 } else { 0.3 }
+            if input.records_total >= 100 {
+                0.85
+            } else if input.records_total >= 20 {
+                0.6
+            } else {
+                0.3
+            }
         } else {
             round2((0.5 - top.score).clamp(0.2, 0.5))
         };
         let summary = if !input.incident {
-            format!("No incident: no window differs beyond noise over {} records, so no fault domain is named.", input.records_total)
+            format!(
+                "No incident: no window differs beyond noise over {} records, so no fault domain is named.",
+                input.records_total
+            )
         } else {
             format!(
                 "Signals moved in the detected window, but no fault-domain evidence is strong enough to name one (best: {} at {:.2}); treat as inconclusive.",
@@ -120,13 +138,22 @@ pub fn decide(findings: &[Finding], input: &VerdictInput) -> Verdict {
     // scope from the findings that support the winner
     let mut affected: Vec<String> = findings
         .iter()
-        .filter(|f| f.fired && f.supports.iter().any(|s| s.domain == top.fault_domain && s.weight > 0.0))
+        .filter(|f| {
+            f.fired
+                && f.supports
+                    .iter()
+                    .any(|s| s.domain == top.fault_domain && s.weight > 0.0)
+        })
         .flat_map(|f| f.regions.iter().cloned())
         .collect();
     affected.sort();
     affected.dedup();
     let known: Vec<&String> = input.regions.iter().collect();
-    let scope = if !affected.is_empty() && known.len() >= 2 && affected.len() < known.len() { "regional" } else { "global" };
+    let scope = if !affected.is_empty() && known.len() >= 2 && affected.len() < known.len() {
+        "regional"
+    } else {
+        "global"
+    };
     if scope == "global" && affected.is_empty() {
         affected = input.regions.clone();
     }
@@ -134,7 +161,12 @@ pub fn decide(findings: &[Finding], input: &VerdictInput) -> Verdict {
     let ruled_out: Vec<RuledOut> = scores
         .iter()
         .filter(|s| s.fault_domain != top.fault_domain && s.score < top.score * 0.5)
-        .filter_map(|s| neg_reason.get(&s.fault_domain).map(|(_, r)| RuledOut { fault_domain: s.fault_domain, reason: r.clone() }))
+        .filter_map(|s| {
+            neg_reason.get(&s.fault_domain).map(|(_, r)| RuledOut {
+                fault_domain: s.fault_domain,
+                reason: r.clone(),
+            })
+        })
         .collect();
 
     // one sentence in the seed's style: what it is, from the strongest
@@ -142,14 +174,44 @@ pub fn decide(findings: &[Finding], input: &VerdictInput) -> Verdict {
     let lead = findings
         .iter()
         .filter(|f| f.fired)
-        .filter_map(|f| f.supports.iter().filter(|s| s.domain == top.fault_domain && s.weight > 0.0).map(|s| (s.weight, f)).max_by(|a, b| a.0.total_cmp(&b.0)))
+        .filter_map(|f| {
+            f.supports
+                .iter()
+                .filter(|s| s.domain == top.fault_domain && s.weight > 0.0)
+                .map(|s| (s.weight, f))
+                .max_by(|a, b| a.0.total_cmp(&b.0))
+        })
         .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.code.cmp(a.1.code)))
         .map(|(_, f)| f.summary.clone())
         .unwrap_or_default();
-    let not = preferred_not(top.fault_domain, &ruled_out).map(|r| format!("; not {}: {}", r.fault_domain.as_str(), strip_prefix(&r.reason))).unwrap_or_default();
-    let where_ = if scope == "regional" { format!(" in {}", affected.join(", ")) } else { String::new() };
-    let summary = format!("{} fault{where_} ({} confidence): {lead}{not}.", capital(top.fault_domain.as_str().replace('_', " ").as_str()), level(confidence));
-    Verdict { fault_domain: top.fault_domain, confidence, scope: scope.into(), affected_regions: affected, ruled_out, summary, scores }
+    let not = preferred_not(top.fault_domain, &ruled_out)
+        .map(|r| {
+            format!(
+                "; not {}: {}",
+                r.fault_domain.as_str(),
+                strip_prefix(&r.reason)
+            )
+        })
+        .unwrap_or_default();
+    let where_ = if scope == "regional" {
+        format!(" in {}", affected.join(", "))
+    } else {
+        String::new()
+    };
+    let summary = format!(
+        "{} fault{where_} ({} confidence): {lead}{not}.",
+        capital(top.fault_domain.as_str().replace('_', " ").as_str()),
+        level(confidence)
+    );
+    Verdict {
+        fault_domain: top.fault_domain,
+        confidence,
+        scope: scope.into(),
+        affected_regions: affected,
+        ruled_out,
+        summary,
+        scores,
+    }
 }
 
 /// The "not X" an analyst would say first for each verdict: a backend
@@ -166,7 +228,10 @@ fn preferred_not(top: FaultDomain, ruled_out: &[RuledOut]) -> Option<&RuledOut> 
         Client => &[Backend, Network],
         None => &[],
     };
-    order.iter().find_map(|d| ruled_out.iter().find(|r| r.fault_domain == *d)).or(ruled_out.first())
+    order
+        .iter()
+        .find_map(|d| ruled_out.iter().find(|r| r.fault_domain == *d))
+        .or(ruled_out.first())
 }
 
 fn strip_prefix(reason: &str) -> &str {
@@ -200,7 +265,12 @@ fn level(c: f64) -> &'static str {
 mod tests {
     use super::*;
 
-    fn finding(code: &'static str, fired: bool, s: &[(FaultDomain, f64)], regions: &[&str]) -> Finding {
+    fn finding(
+        code: &'static str,
+        fired: bool,
+        s: &[(FaultDomain, f64)],
+        regions: &[&str],
+    ) -> Finding {
         let mut f = Finding::new(code, "t");
         f.fired = fired;
         f.summary = format!("{code} summary");
@@ -212,12 +282,20 @@ mod tests {
     }
 
     fn input(incident: bool) -> VerdictInput {
-        VerdictInput { incident, regions: vec!["eu".into(), "us".into()], records_during: 100, records_total: 1000 }
+        VerdictInput {
+            incident,
+            regions: vec!["eu".into(), "us".into()],
+            records_during: 100,
+            records_total: 1000,
+        }
     }
 
     #[test]
     fn none_without_incident() {
-        let v = decide(&[finding("A", true, &[(FaultDomain::Backend, 0.9)], &[])], &input(false));
+        let v = decide(
+            &[finding("A", true, &[(FaultDomain::Backend, 0.9)], &[])],
+            &input(false),
+        );
         assert_eq!(v.fault_domain, FaultDomain::None);
         assert_eq!(v.scope, "none");
     }
@@ -225,27 +303,48 @@ mod tests {
     #[test]
     fn backend_wins_and_network_ruled_out() {
         let fs = [
-            finding("A", true, &[(FaultDomain::Backend, 0.7), (FaultDomain::Network, -0.3)], &["us"]),
+            finding(
+                "A",
+                true,
+                &[(FaultDomain::Backend, 0.7), (FaultDomain::Network, -0.3)],
+                &["us"],
+            ),
             finding("B", false, &[(FaultDomain::Network, -0.7)], &[]),
         ];
         let v = decide(&fs, &input(true));
         assert_eq!(v.fault_domain, FaultDomain::Backend);
         assert_eq!(v.scope, "regional");
         assert_eq!(v.affected_regions, vec!["us".to_string()]);
-        assert!(v.ruled_out.iter().any(|r| r.fault_domain == FaultDomain::Network));
+        assert!(
+            v.ruled_out
+                .iter()
+                .any(|r| r.fault_domain == FaultDomain::Network)
+        );
         assert!(v.confidence > 0.5, "{}", v.confidence);
     }
 
     #[test]
     fn conflicting_evidence_lowers_confidence() {
-        let clear = decide(&[finding("A", true, &[(FaultDomain::Backend, 0.7)], &[])], &input(true));
-        let mixed = decide(&[finding("A", true, &[(FaultDomain::Backend, 0.7)], &[]), finding("B", true, &[(FaultDomain::Network, 0.6)], &[])], &input(true));
+        let clear = decide(
+            &[finding("A", true, &[(FaultDomain::Backend, 0.7)], &[])],
+            &input(true),
+        );
+        let mixed = decide(
+            &[
+                finding("A", true, &[(FaultDomain::Backend, 0.7)], &[]),
+                finding("B", true, &[(FaultDomain::Network, 0.6)], &[]),
+            ],
+            &input(true),
+        );
         assert!(mixed.confidence < clear.confidence);
     }
 
     #[test]
     fn unfired_support_does_not_count() {
-        let v = decide(&[finding("A", false, &[(FaultDomain::Backend, 0.9)], &[])], &input(true));
+        let v = decide(
+            &[finding("A", false, &[(FaultDomain::Backend, 0.9)], &[])],
+            &input(true),
+        );
         assert_eq!(v.fault_domain, FaultDomain::None);
     }
 }

@@ -35,31 +35,63 @@ struct QuantileResult {
     quantiles: HashMap<(GroupKey, String), Quantiles>,
 }
 
-fn grouped_quantiles(keys: Vec<String>, windows: Vec<u32>, measures: Vec<(&'static str, Vec<Option<f64>>)>) -> PolarsResult<QuantileResult> {
+fn grouped_quantiles(
+    keys: Vec<String>,
+    windows: Vec<u32>,
+    measures: Vec<(&'static str, Vec<Option<f64>>)>,
+) -> PolarsResult<QuantileResult> {
     let height = keys.len();
-    let mut cols = vec![Column::new("key".into(), keys), Column::new("window".into(), windows)];
+    let mut cols = vec![
+        Column::new("key".into(), keys),
+        Column::new("window".into(), windows),
+    ];
     let mut aggs = vec![len().cast(DataType::Int64).alias("n")];
     for (name, vals) in &measures {
         cols.push(Column::new((*name).into(), vals.clone()));
-        aggs.push(col(*name).count().cast(DataType::Int64).alias(format!("{name}__n")));
+        aggs.push(
+            col(*name)
+                .count()
+                .cast(DataType::Int64)
+                .alias(format!("{name}__n")),
+        );
         for (q, qn) in QS {
-            aggs.push(col(*name).quantile(lit(q), QuantileMethod::Linear).cast(DataType::Float64).alias(format!("{name}__{qn}")));
+            aggs.push(
+                col(*name)
+                    .quantile(lit(q), QuantileMethod::Linear)
+                    .cast(DataType::Float64)
+                    .alias(format!("{name}__{qn}")),
+            );
         }
     }
     let df = DataFrame::new(height, cols)?;
-    let out = df.lazy().group_by([col("key"), col("window")]).agg(aggs).collect()?;
+    let out = df
+        .lazy()
+        .group_by([col("key"), col("window")])
+        .agg(aggs)
+        .collect()?;
     let key = out.column("key")?.str()?.clone();
     let win = out.column("window")?.u32()?.clone();
     let n = out.column("n")?.i64()?.clone();
-    let mut res = QuantileResult { count: HashMap::new(), quantiles: HashMap::new() };
+    let mut res = QuantileResult {
+        count: HashMap::new(),
+        quantiles: HashMap::new(),
+    };
     let mut mcols = Vec::new();
     for (name, _) in &measures {
         let cnt = out.column(&format!("{name}__n"))?.i64()?.clone();
-        let qs: Vec<Float64Chunked> = QS.iter().map(|(_, qn)| out.column(&format!("{name}__{qn}")).and_then(|c| c.f64().cloned())).collect::<PolarsResult<_>>()?;
+        let qs: Vec<Float64Chunked> = QS
+            .iter()
+            .map(|(_, qn)| {
+                out.column(&format!("{name}__{qn}"))
+                    .and_then(|c| c.f64().cloned())
+            })
+            .collect::<PolarsResult<_>>()?;
         mcols.push((*name, cnt, qs));
     }
     for i in 0..out.height() {
-        let (Some(k), Some(w)) = (key.get(i), win.get(i)) else { continue };
+        let (Some(k), Some(w)) = (key.get(i), win.get(i)) else {
+            continue;
+        };
         let gk = (k.to_string(), w);
         res.count.insert(gk.clone(), n.get(i).unwrap_or(0) as u64);
         for (name, cnt, qs) in &mcols {
@@ -81,17 +113,33 @@ fn grouped_quantiles(keys: Vec<String>, windows: Vec<u32>, measures: Vec<(&'stat
 }
 
 /// Per (key, window, category): count.
-fn grouped_counts(keys: Vec<String>, windows: Vec<u32>, cats: Vec<String>) -> PolarsResult<HashMap<(GroupKey, String), u64>> {
+fn grouped_counts(
+    keys: Vec<String>,
+    windows: Vec<u32>,
+    cats: Vec<String>,
+) -> PolarsResult<HashMap<(GroupKey, String), u64>> {
     let height = keys.len();
-    let df = DataFrame::new(height, vec![Column::new("key".into(), keys), Column::new("window".into(), windows), Column::new("cat".into(), cats)])?;
-    let out = df.lazy().group_by([col("key"), col("window"), col("cat")]).agg([len().cast(DataType::Int64).alias("n")]).collect()?;
+    let df = DataFrame::new(
+        height,
+        vec![
+            Column::new("key".into(), keys),
+            Column::new("window".into(), windows),
+            Column::new("cat".into(), cats),
+        ],
+    )?;
+    let out = df
+        .lazy()
+        .group_by([col("key"), col("window"), col("cat")])
+        .agg([len().cast(DataType::Int64).alias("n")])
+        .collect()?;
     let key = out.column("key")?.str()?.clone();
     let win = out.column("window")?.u32()?.clone();
     let cat = out.column("cat")?.str()?.clone();
     let n = out.column("n")?.i64()?.clone();
     let mut m = HashMap::new();
     for i in 0..out.height() {
-        if let (Some(k), Some(w), Some(c), Some(n)) = (key.get(i), win.get(i), cat.get(i), n.get(i)) {
+        if let (Some(k), Some(w), Some(c), Some(n)) = (key.get(i), win.get(i), cat.get(i), n.get(i))
+        {
             m.insert(((k.to_string(), w), c.to_string()), n as u64);
         }
     }
@@ -107,7 +155,10 @@ fn report_err<T: Default>(what: &str, r: PolarsResult<T>) -> T {
 
 impl Default for QuantileResult {
     fn default() -> Self {
-        QuantileResult { count: HashMap::new(), quantiles: HashMap::new() }
+        QuantileResult {
+            count: HashMap::new(),
+            quantiles: HashMap::new(),
+        }
     }
 }
 
@@ -121,9 +172,21 @@ fn split_dim_key(s: &str) -> Option<(Dim, String)> {
     Some((dim, k.to_string()))
 }
 
-const HTTP_PHASES: [&str; 8] = ["blocked_ms", "dns_ms", "connect_ms", "tls_ms", "send_ms", "wait_ms", "receive_ms", "total_ms"];
+const HTTP_PHASES: [&str; 8] = [
+    "blocked_ms",
+    "dns_ms",
+    "connect_ms",
+    "tls_ms",
+    "send_ms",
+    "wait_ms",
+    "receive_ms",
+    "total_ms",
+];
 
-pub fn http_stats(http: &[HttpObs], win: &[Option<WindowName>]) -> BTreeMap<(Dim, String), BTreeMap<WindowName, GroupStat>> {
+pub fn http_stats(
+    http: &[HttpObs],
+    win: &[Option<WindowName>],
+) -> BTreeMap<(Dim, String), BTreeMap<WindowName, GroupStat>> {
     let mut keys = Vec::new();
     let mut wins = Vec::new();
     let mut phase_vals: Vec<Vec<Option<f64>>> = vec![Vec::new(); HTTP_PHASES.len()];
@@ -144,10 +207,20 @@ pub fn http_stats(http: &[HttpObs], win: &[Option<WindowName>]) -> BTreeMap<(Dim
             classes.push(o.error_class.map(|c| c.as_str()).unwrap_or("").to_string());
         }
     }
-    let measures: Vec<(&'static str, Vec<Option<f64>>)> = HTTP_PHASES.iter().copied().zip(phase_vals).collect();
-    let q = report_err("http quantiles", grouped_quantiles(keys.clone(), wins.clone(), measures));
-    let errs = report_err("http errors", grouped_counts(keys.clone(), wins.clone(), err_flags));
-    let st = report_err("http status", grouped_counts(keys.clone(), wins.clone(), status));
+    let measures: Vec<(&'static str, Vec<Option<f64>>)> =
+        HTTP_PHASES.iter().copied().zip(phase_vals).collect();
+    let q = report_err(
+        "http quantiles",
+        grouped_quantiles(keys.clone(), wins.clone(), measures),
+    );
+    let errs = report_err(
+        "http errors",
+        grouped_counts(keys.clone(), wins.clone(), err_flags),
+    );
+    let st = report_err(
+        "http status",
+        grouped_counts(keys.clone(), wins.clone(), status),
+    );
     let cl = report_err("http error classes", grouped_counts(keys, wins, classes));
 
     let mut out: BTreeMap<(Dim, String), BTreeMap<WindowName, GroupStat>> = BTreeMap::new();
@@ -155,7 +228,10 @@ pub fn http_stats(http: &[HttpObs], win: &[Option<WindowName>]) -> BTreeMap<(Dim
         let Some(dk) = split_dim_key(k) else { continue };
         let g = out.entry(dk).or_default().entry(w_from(*w)).or_default();
         g.count = *n;
-        g.errors = errs.get(&((k.clone(), *w), "1".into())).copied().unwrap_or(0);
+        g.errors = errs
+            .get(&((k.clone(), *w), "1".into()))
+            .copied()
+            .unwrap_or(0);
         for p in HTTP_PHASES {
             if let Some(qq) = q.quantiles.get(&((k.clone(), *w), p.to_string())) {
                 g.phases.insert(p.to_string(), *qq);
@@ -163,7 +239,9 @@ pub fn http_stats(http: &[HttpObs], win: &[Option<WindowName>]) -> BTreeMap<(Dim
         }
     }
     for (((k, w), s), n) in st {
-        let (Some(dk), Ok(code)) = (split_dim_key(&k), s.parse::<i32>()) else { continue };
+        let (Some(dk), Ok(code)) = (split_dim_key(&k), s.parse::<i32>()) else {
+            continue;
+        };
         let g = out.entry(dk).or_default().entry(w_from(w)).or_default();
         g.status_mix.insert(code, n);
         if code >= 500 {
@@ -174,19 +252,32 @@ pub fn http_stats(http: &[HttpObs], win: &[Option<WindowName>]) -> BTreeMap<(Dim
         if c.is_empty() {
             continue;
         }
-        let Some(dk) = split_dim_key(&k) else { continue };
-        out.entry(dk).or_default().entry(w_from(w)).or_default().error_classes.insert(c, n);
+        let Some(dk) = split_dim_key(&k) else {
+            continue;
+        };
+        out.entry(dk)
+            .or_default()
+            .entry(w_from(w))
+            .or_default()
+            .error_classes
+            .insert(c, n);
     }
     out
 }
 
-pub fn page_stats(pages: &[PageObs], win: &[Option<WindowName>]) -> BTreeMap<String, BTreeMap<WindowName, PageStat>> {
+pub fn page_stats(
+    pages: &[PageObs],
+    win: &[Option<WindowName>],
+) -> BTreeMap<String, BTreeMap<WindowName, PageStat>> {
     let mut keys = Vec::new();
     let mut wins = Vec::new();
     let (mut comp, mut failed, mut load, mut cl) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (p, w) in pages.iter().zip(win) {
         let Some(w) = w else { continue };
-        for key in ["all".to_string(), format!("{}@{}", p.origin.as_str(), p.vantage)] {
+        for key in [
+            "all".to_string(),
+            format!("{}@{}", p.origin.as_str(), p.vantage),
+        ] {
             keys.push(key);
             wins.push(w_idx(*w));
             comp.push(p.components);
@@ -208,7 +299,15 @@ pub fn page_stats(pages: &[PageObs], win: &[Option<WindowName>]) -> BTreeMap<Str
     };
     let q = report_err(
         "page quantiles",
-        grouped_quantiles(keys, wins, vec![("components", comp), ("load_ms", load), ("content_load_ms", cl)]),
+        grouped_quantiles(
+            keys,
+            wins,
+            vec![
+                ("components", comp),
+                ("load_ms", load),
+                ("content_load_ms", cl),
+            ],
+        ),
     );
     let mut out: BTreeMap<String, BTreeMap<WindowName, PageStat>> = BTreeMap::new();
     for ((k, w), n) in &q.count {
@@ -217,7 +316,10 @@ pub fn page_stats(pages: &[PageObs], win: &[Option<WindowName>]) -> BTreeMap<Str
         let s = PageStat {
             n: *n,
             components_p50: get("components").map(|q| q.p50),
-            failed_components_mean: failed_sum.get(&gk).filter(|(_, c)| *c > 0).map(|(s, c)| s / *c as f64),
+            failed_components_mean: failed_sum
+                .get(&gk)
+                .filter(|(_, c)| *c > 0)
+                .map(|(s, c)| s / *c as f64),
             load_ms: get("load_ms").unwrap_or_default(),
             content_load_ms: get("content_load_ms").unwrap_or_default(),
         };
@@ -226,7 +328,10 @@ pub fn page_stats(pages: &[PageObs], win: &[Option<WindowName>]) -> BTreeMap<Str
     out
 }
 
-pub fn net_stats(net: &[NetObs], win: &[Option<WindowName>]) -> BTreeMap<String, BTreeMap<WindowName, NetStat>> {
+pub fn net_stats(
+    net: &[NetObs],
+    win: &[Option<WindowName>],
+) -> BTreeMap<String, BTreeMap<WindowName, NetStat>> {
     let mut keys = Vec::new();
     let mut wins = Vec::new();
     let (mut lat, mut jit, mut res) = (Vec::new(), Vec::new(), Vec::new());
@@ -273,7 +378,14 @@ pub fn net_stats(net: &[NetObs], win: &[Option<WindowName>]) -> BTreeMap<String,
             }
         }
     }
-    let q = report_err("net quantiles", grouped_quantiles(keys, wins, vec![("latency_ms", lat), ("jitter_ms", jit), ("resolve_ms", res)]));
+    let q = report_err(
+        "net quantiles",
+        grouped_quantiles(
+            keys,
+            wins,
+            vec![("latency_ms", lat), ("jitter_ms", jit), ("resolve_ms", res)],
+        ),
+    );
     let mut out: BTreeMap<String, BTreeMap<WindowName, NetStat>> = BTreeMap::new();
     for (gk, a) in acc {
         let get = |m: &str| q.quantiles.get(&(gk.clone(), m.to_string())).copied();
@@ -281,7 +393,11 @@ pub fn net_stats(net: &[NetObs], win: &[Option<WindowName>]) -> BTreeMap<String,
             n: a.n,
             agents: a.agents.len() as u64,
             loss_pct_mean: (a.loss_n > 0).then(|| a.loss_sum / a.loss_n as f64),
-            loss_pct_max_agent: a.agents.values().map(|(s, n)| s / *n as f64).fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v)))),
+            loss_pct_max_agent: a
+                .agents
+                .values()
+                .map(|(s, n)| s / *n as f64)
+                .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v)))),
             latency_ms: get("latency_ms").unwrap_or_default(),
             jitter_ms_p50: get("jitter_ms").map(|q| q.p50),
             availability: (a.net_n > 0).then(|| a.ok as f64 / a.net_n as f64),
@@ -294,7 +410,11 @@ pub fn net_stats(net: &[NetObs], win: &[Option<WindowName>]) -> BTreeMap<String,
     out
 }
 
-pub fn server_stats(server: &[ServerObs], win: &[Option<WindowName>], windows: &Windows) -> BTreeMap<String, BTreeMap<WindowName, ServerStat>> {
+pub fn server_stats(
+    server: &[ServerObs],
+    win: &[Option<WindowName>],
+    windows: &Windows,
+) -> BTreeMap<String, BTreeMap<WindowName, ServerStat>> {
     let mut keys = Vec::new();
     let mut wins = Vec::new();
     let (mut req, mut up, mut status) = (Vec::new(), Vec::new(), Vec::new());
@@ -308,13 +428,28 @@ pub fn server_stats(server: &[ServerObs], win: &[Option<WindowName>], windows: &
             status.push(o.status.to_string());
         }
     }
-    let q = report_err("server quantiles", grouped_quantiles(keys.clone(), wins.clone(), vec![("request_ms", req), ("upstream_ms", up)]));
+    let q = report_err(
+        "server quantiles",
+        grouped_quantiles(
+            keys.clone(),
+            wins.clone(),
+            vec![("request_ms", req), ("upstream_ms", up)],
+        ),
+    );
     let st = report_err("server status", grouped_counts(keys, wins, status));
     let mut out: BTreeMap<String, BTreeMap<WindowName, ServerStat>> = BTreeMap::new();
     for ((k, w), n) in &q.count {
         let gk = (k.clone(), *w);
-        let get = |m: &str| q.quantiles.get(&(gk.clone(), m.to_string())).copied().unwrap_or_default();
-        let minutes = windows.get(w_from(*w)).map(|x| x.minutes()).filter(|m| *m > 0.0);
+        let get = |m: &str| {
+            q.quantiles
+                .get(&(gk.clone(), m.to_string()))
+                .copied()
+                .unwrap_or_default()
+        };
+        let minutes = windows
+            .get(w_from(*w))
+            .map(|x| x.minutes())
+            .filter(|m| *m > 0.0);
         let s = ServerStat {
             n: *n,
             status_5xx: 0,

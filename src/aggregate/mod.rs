@@ -96,7 +96,9 @@ impl Windows {
         if !self.by_file.is_empty() {
             return self.by_file.get(&file).copied();
         }
-        WindowName::ALL.into_iter().find(|w| self.get(*w).is_some_and(|win| win.contains(t)))
+        WindowName::ALL
+            .into_iter()
+            .find(|w| self.get(*w).is_some_and(|win| win.contains(t)))
     }
 }
 
@@ -152,8 +154,16 @@ impl Dim {
             Dim::Edge => "edge",
         }
     }
-    pub const ALL: [Dim; 8] =
-        [Dim::Party, Dim::Origin, Dim::Host, Dim::Endpoint, Dim::Family, Dim::ResourceType, Dim::Vantage, Dim::Edge];
+    pub const ALL: [Dim; 8] = [
+        Dim::Party,
+        Dim::Origin,
+        Dim::Host,
+        Dim::Endpoint,
+        Dim::Family,
+        Dim::ResourceType,
+        Dim::Vantage,
+        Dim::Edge,
+    ];
 }
 
 /// p50/p90/p95/p99 of one measure in one window and group.
@@ -181,10 +191,18 @@ pub struct GroupStat {
 
 impl GroupStat {
     pub fn error_rate(&self) -> f64 {
-        if self.count == 0 { 0.0 } else { self.errors as f64 / self.count as f64 }
+        if self.count == 0 {
+            0.0
+        } else {
+            self.errors as f64 / self.count as f64
+        }
     }
     pub fn rate_5xx(&self) -> f64 {
-        if self.count == 0 { 0.0 } else { self.status_5xx as f64 / self.count as f64 }
+        if self.count == 0 {
+            0.0
+        } else {
+            self.status_5xx as f64 / self.count as f64
+        }
     }
     pub fn p50(&self, phase: &str) -> Option<f64> {
         self.phases.get(phase).filter(|q| q.n > 0).map(|q| q.p50)
@@ -258,13 +276,18 @@ pub struct Comparison {
 impl Comparison {
     /// A change that is statistically significant with a non-trivial effect.
     pub fn significant(&self) -> bool {
-        self.sufficient && self.q_value.is_some_and(|q| q < 0.05) && self.effect.is_some_and(|e| e.abs() >= 0.147)
+        self.sufficient
+            && self.q_value.is_some_and(|q| q < 0.05)
+            && self.effect.is_some_and(|e| e.abs() >= 0.147)
     }
 }
 
 /// Everything the detectors need.
 #[derive(Debug, Clone, Serialize)]
 pub struct Analysis {
+    /// The window comparisons use as the healthy reference (`before`, or
+    /// `after` when the data starts inside the incident).
+    pub baseline: WindowName,
     pub data_start: Option<DateTime<Utc>>,
     pub data_end: Option<DateTime<Utc>>,
     pub windows: Windows,
@@ -285,12 +308,25 @@ pub struct Analysis {
 
 impl Analysis {
     pub fn http_stat(&self, dim: Dim, key: &str, w: WindowName) -> Option<&GroupStat> {
-        self.http.get(&(dim, key.to_string())).and_then(|m| m.get(&w))
+        self.http
+            .get(&(dim, key.to_string()))
+            .and_then(|m| m.get(&w))
     }
-    pub fn comparison(&self, family: &str, dim: &str, key: &str, signal: &str, w: WindowName) -> Option<&Comparison> {
-        self.comparisons
-            .iter()
-            .find(|c| c.family == family && c.dim == dim && c.key == key && c.signal == signal && c.window == w)
+    pub fn comparison(
+        &self,
+        family: &str,
+        dim: &str,
+        key: &str,
+        signal: &str,
+        w: WindowName,
+    ) -> Option<&Comparison> {
+        self.comparisons.iter().find(|c| {
+            c.family == family
+                && c.dim == dim
+                && c.key == key
+                && c.signal == signal
+                && c.window == w
+        })
     }
 }
 
@@ -301,7 +337,9 @@ pub fn analyze(ds: &Dataset, opts: &AggOptions) -> Analysis {
     let net = obs::net_obs(ds);
     let server = obs::server_obs(ds);
     let (data_start, data_end) = span(&http, &pages, &net, &server, ds);
-    let bin_ms = opts.bin_ms.unwrap_or_else(|| series::auto_bin_ms(data_start, data_end));
+    let bin_ms = opts
+        .bin_ms
+        .unwrap_or_else(|| series::auto_bin_ms(data_start, data_end));
     let series = series::build(&http, &pages, &net, &server, data_start, bin_ms);
     let windows = choose_windows(ds, opts, &series, &http, data_start, data_end);
     let assign = |s: SourceRef, ts_ms: i64| windows.assign(s.file, ms_to_dt(ts_ms));
@@ -315,21 +353,40 @@ pub fn analyze(ds: &Dataset, opts: &AggOptions) -> Analysis {
     let net_stats = frame::net_stats(&net, &net_w);
     let server_stats = frame::server_stats(&server, &srv_w, &windows);
 
+    // the healthy stretch to compare with: before the incident, or after it
+    // when the data starts inside the incident (captures often start late)
+    let short = |w: Option<Window>| w.is_none_or(|w| w.minutes() < 5.0);
+    let base = if short(windows.before) && !short(windows.after) && windows.by_file.is_empty() { WindowName::After } else { WindowName::Before };
     let mut comparisons = Vec::new();
-    compare_http(&http, &http_w, &http_stats, &mut comparisons);
-    compare_pages(&pages, &page_w, &mut comparisons);
-    compare_net(&net, &net_w, &mut comparisons);
-    compare_server(&server, &srv_w, &mut comparisons);
+    compare_http(base, &http, &http_w, &http_stats, &mut comparisons);
+    compare_pages(base, &pages, &page_w, &mut comparisons);
+    compare_net(base, &net, &net_w, &mut comparisons);
+    compare_server(base, &server, &srv_w, &mut comparisons);
     adjust_q_values(&mut comparisons);
 
-    let mut regions: Vec<String> = http.iter().map(|o| o.vantage.clone()).chain(net.iter().map(|o| o.region.clone())).chain(pages.iter().map(|p| p.vantage.clone())).filter(|v| !v.is_empty()).collect();
+    let mut regions: Vec<String> = http
+        .iter()
+        .map(|o| o.vantage.clone())
+        .chain(net.iter().map(|o| o.region.clone()))
+        .chain(pages.iter().map(|p| p.vantage.clone()))
+        .filter(|v| !v.is_empty())
+        .collect();
     regions.sort();
     regions.dedup();
-    let mut agents: Vec<String> = net.iter().map(|o| o.agent.clone()).chain(http.iter().filter(|o| o.origin == obs::Origin::Probe).map(|o| o.agent.clone())).collect();
+    let mut agents: Vec<String> = net
+        .iter()
+        .map(|o| o.agent.clone())
+        .chain(
+            http.iter()
+                .filter(|o| o.origin == obs::Origin::Probe)
+                .map(|o| o.agent.clone()),
+        )
+        .collect();
     agents.sort();
     agents.dedup();
 
     Analysis {
+        baseline: base,
         data_start,
         data_end,
         windows,
@@ -391,9 +448,18 @@ fn choose_windows(
             by_file.insert(*f, WindowName::During);
         }
         let span_of = |files: &[FileId]| -> Option<Window> {
-            let lo = files.iter().filter_map(|f| ds.inputs.get(*f as usize)?.first_ts).min()?;
-            let hi = files.iter().filter_map(|f| ds.inputs.get(*f as usize)?.last_ts).max()?;
-            Some(Window { start: lo, end: hi + chrono::Duration::milliseconds(1) })
+            let lo = files
+                .iter()
+                .filter_map(|f| ds.inputs.get(*f as usize)?.first_ts)
+                .min()?;
+            let hi = files
+                .iter()
+                .filter_map(|f| ds.inputs.get(*f as usize)?.last_ts)
+                .max()?;
+            Some(Window {
+                start: lo,
+                end: hi + chrono::Duration::milliseconds(1),
+            })
         };
         let during = span_of(inc);
         return Windows {
@@ -422,8 +488,19 @@ fn choose_windows(
     let spec = &opts.windows;
     if spec.during.is_some() || spec.before.is_some() || spec.after.is_some() {
         let during = spec.during;
-        let before = spec.before.or_else(|| during.map(|d| Window { start, end: d.start }).filter(|w| w.start < w.end));
-        let after = spec.after.or_else(|| during.map(|d| Window { start: d.end, end }).filter(|w| w.start < w.end));
+        let before = spec.before.or_else(|| {
+            during
+                .map(|d| Window {
+                    start,
+                    end: d.start,
+                })
+                .filter(|w| w.start < w.end)
+        });
+        let after = spec.after.or_else(|| {
+            during
+                .map(|d| Window { start: d.end, end })
+                .filter(|w| w.start < w.end)
+        });
         return Windows {
             method: WindowMethod::Explicit,
             before,
@@ -449,11 +526,18 @@ fn choose_windows(
             by_file: HashMap::new(),
         };
     }
-    let to_win = |(a, b): (usize, usize)| Window { start: series.bin_start(a), end: series.bin_start(b).min(end).max(series.bin_start(a)) };
+    let to_win = |(a, b): (usize, usize)| Window {
+        start: series.bin_start(a),
+        end: series.bin_start(b).min(end).max(series.bin_start(a)),
+    };
     let during = det.incident.map(to_win);
     let (before, after) = match during {
         Some(d) => (
-            Some(Window { start, end: d.start }).filter(|w| w.start < w.end),
+            Some(Window {
+                start,
+                end: d.start,
+            })
+            .filter(|w| w.start < w.end),
             Some(Window { start: d.end, end }).filter(|w| w.start < w.end),
         ),
         None => (Some(Window { start, end }), None),
@@ -493,7 +577,7 @@ type Samples = HashMap<(Dim, String, WindowName), Vec<f64>>;
 
 const PHASES: [&str; 5] = ["wait_ms", "total_ms", "dns_ms", "connect_ms", "tls_ms"];
 
-fn compare_http(
+fn compare_http(base: WindowName, 
     http: &[HttpObs],
     win: &[Option<WindowName>],
     stats: &BTreeMap<(Dim, String), BTreeMap<WindowName, GroupStat>>,
@@ -501,11 +585,26 @@ fn compare_http(
 ) {
     // error rates: proportion tests from the counts
     for ((dim, key), by_w) in stats {
-        let Some(b) = by_w.get(&WindowName::Before) else { continue };
-        for w in [WindowName::During, WindowName::After] {
+        let Some(b) = by_w.get(&base) else {
+            continue;
+        };
+        for w in [WindowName::During, WindowName::After].into_iter().filter(|w| *w != base) {
             let Some(d) = by_w.get(&w) else { continue };
-            for (signal, xb, xd) in [("error_rate", b.errors, d.errors), ("rate_5xx", b.status_5xx, d.status_5xx)] {
-                out.push(proportion_cmp("http", dim.as_str(), key, signal, w, xb, b.count, xd, d.count));
+            for (signal, xb, xd) in [
+                ("error_rate", b.errors, d.errors),
+                ("rate_5xx", b.status_5xx, d.status_5xx),
+            ] {
+                out.push(proportion_cmp(
+                    "http",
+                    dim.as_str(),
+                    key,
+                    signal,
+                    w,
+                    xb,
+                    b.count,
+                    xd,
+                    d.count,
+                ));
             }
         }
     }
@@ -527,24 +626,46 @@ fn compare_http(
     // wait relative to each (origin, vantage, endpoint)'s baseline median:
     // "API response times doubled" even when regions with different round
     // trips are pooled
-    let mut base: HashMap<String, Vec<f64>> = HashMap::new();
+    let mut base_wait: HashMap<String, Vec<f64>> = HashMap::new();
     for (o, w) in http.iter().zip(win) {
-        if *w == Some(WindowName::Before) && o.status > 0 && o.party == crate::model::Party::First {
+        if *w == Some(base) && o.status > 0 && o.party == crate::model::Party::First {
             if let Some(v) = o.phase("wait_ms") {
-                base.entry(format!("{}|{}|{}", o.origin.as_str(), o.vantage, o.endpoint)).or_default().push(v);
+                base_wait.entry(format!(
+                    "{}|{}|{}",
+                    o.origin.as_str(),
+                    o.vantage,
+                    o.endpoint
+                ))
+                .or_default()
+                .push(v);
             }
         }
     }
-    let base: HashMap<String, f64> = base.into_iter().filter_map(|(k, v)| stats::median(&v).filter(|m| *m > 0.0).map(|m| (k, m))).collect();
-    if !base.is_empty() {
+    let base_wait: HashMap<String, f64> = base_wait
+        .into_iter()
+        .filter_map(|(k, v)| stats::median(&v).filter(|m| *m > 0.0).map(|m| (k, m)))
+        .collect();
+    if !base_wait.is_empty() {
         let rel = samples.entry("wait_rel").or_default();
         for (o, w) in http.iter().zip(win) {
-            let (Some(w), Some(v)) = (w, o.phase("wait_ms")) else { continue };
+            let (Some(w), Some(v)) = (w, o.phase("wait_ms")) else {
+                continue;
+            };
             if o.status <= 0 || o.party != crate::model::Party::First {
                 continue;
             }
-            let Some(m) = base.get(&format!("{}|{}|{}", o.origin.as_str(), o.vantage, o.endpoint)) else { continue };
-            for key in [(Dim::Party, "first".to_string()), (Dim::ResourceType, format!("first:{}", o.rtype.as_str()))] {
+            let Some(m) = base_wait.get(&format!(
+                "{}|{}|{}",
+                o.origin.as_str(),
+                o.vantage,
+                o.endpoint
+            )) else {
+                continue;
+            };
+            for key in [
+                (Dim::Party, "first".to_string()),
+                (Dim::ResourceType, format!("first:{}", o.rtype.as_str())),
+            ] {
                 rel.entry((key.0, key.1, *w)).or_default().push(v / m);
             }
         }
@@ -553,28 +674,45 @@ fn compare_http(
     phases.sort();
     for phase in phases {
         let s = &samples[*phase];
-        let mut groups: Vec<&(Dim, String, WindowName)> = s.keys().filter(|k| k.2 == WindowName::Before).collect();
+        let mut groups: Vec<&(Dim, String, WindowName)> =
+            s.keys().filter(|k| k.2 == base).collect();
         groups.sort();
         for (dim, key, _) in groups {
-            let before = &s[&(*dim, key.clone(), WindowName::Before)];
-            for w in [WindowName::During, WindowName::After] {
+            let before = &s[&(*dim, key.clone(), base)];
+            for w in [WindowName::During, WindowName::After].into_iter().filter(|w| *w != base) {
                 if let Some(d) = s.get(&(*dim, key.clone(), w)) {
                     // the bootstrap CI is the costly part: only for the headline groups
-                    let boot = w == WindowName::During && matches!(dim, Dim::Party | Dim::Origin | Dim::ResourceType) && matches!(*phase, "wait_ms" | "total_ms");
-                    out.push(distribution_cmp("http", dim.as_str(), key, phase, w, before, d, boot));
+                    let boot = w == WindowName::During
+                        && matches!(dim, Dim::Party | Dim::Origin | Dim::ResourceType)
+                        && matches!(*phase, "wait_ms" | "total_ms");
+                    out.push(distribution_cmp(
+                        "http",
+                        dim.as_str(),
+                        key,
+                        phase,
+                        w,
+                        before,
+                        d,
+                        boot,
+                    ));
                 }
             }
         }
     }
 }
 
-fn compare_pages(pages: &[PageObs], win: &[Option<WindowName>], out: &mut Vec<Comparison>) {
+fn compare_pages(base: WindowName, pages: &[PageObs], win: &[Option<WindowName>], out: &mut Vec<Comparison>) {
     let mut s: HashMap<(String, &'static str, WindowName), Vec<f64>> = HashMap::new();
     for (p, w) in pages.iter().zip(win) {
         let Some(w) = w else { continue };
-        for key in ["all".to_string(), format!("{}@{}", p.origin.as_str(), p.vantage)] {
+        for key in [
+            "all".to_string(),
+            format!("{}@{}", p.origin.as_str(), p.vantage),
+        ] {
             if let Some(c) = p.components {
-                s.entry((key.clone(), "components", *w)).or_default().push(c);
+                s.entry((key.clone(), "components", *w))
+                    .or_default()
+                    .push(c);
             }
             if let Some(l) = p.load_ms {
                 s.entry((key.clone(), "load_ms", *w)).or_default().push(l);
@@ -584,52 +722,82 @@ fn compare_pages(pages: &[PageObs], win: &[Option<WindowName>], out: &mut Vec<Co
             }
         }
     }
-    let mut keys: Vec<&(String, &str, WindowName)> = s.keys().filter(|k| k.2 == WindowName::Before).collect();
+    let mut keys: Vec<&(String, &str, WindowName)> =
+        s.keys().filter(|k| k.2 == base).collect();
     keys.sort();
     for (key, signal, _) in keys {
-        let b = &s[&(key.clone(), *signal, WindowName::Before)];
-        for w in [WindowName::During, WindowName::After] {
+        let b = &s[&(key.clone(), *signal, base)];
+        for w in [WindowName::During, WindowName::After].into_iter().filter(|w| *w != base) {
             if let Some(d) = s.get(&(key.clone(), *signal, w)) {
-                out.push(distribution_cmp("page", "vantage", key, signal, w, b, d, key == "all" && w == WindowName::During));
+                out.push(distribution_cmp(
+                    "page",
+                    "vantage",
+                    key,
+                    signal,
+                    w,
+                    b,
+                    d,
+                    key == "all" && w == WindowName::During,
+                ));
             }
         }
     }
 }
 
-fn compare_net(net: &[NetObs], win: &[Option<WindowName>], out: &mut Vec<Comparison>) {
+fn compare_net(base: WindowName, net: &[NetObs], win: &[Option<WindowName>], out: &mut Vec<Comparison>) {
     let mut s: HashMap<(String, &'static str, WindowName), Vec<f64>> = HashMap::new();
     for (o, w) in net.iter().zip(win) {
         let Some(w) = w else { continue };
         for key in ["all".to_string(), o.region.clone()] {
-            for (signal, v) in [("loss_pct", o.loss_pct), ("latency_ms", o.latency_ms), ("jitter_ms", o.jitter_ms), ("resolve_ms", o.resolve_ms)] {
+            for (signal, v) in [
+                ("loss_pct", o.loss_pct),
+                ("latency_ms", o.latency_ms),
+                ("jitter_ms", o.jitter_ms),
+                ("resolve_ms", o.resolve_ms),
+            ] {
                 if let Some(v) = v {
                     s.entry((key.clone(), signal, *w)).or_default().push(v);
                 }
             }
             if o.is_dns {
-                s.entry((key.clone(), "dns_failure", *w)).or_default().push(if o.failed { 1.0 } else { 0.0 });
+                s.entry((key.clone(), "dns_failure", *w))
+                    .or_default()
+                    .push(if o.failed { 1.0 } else { 0.0 });
             }
         }
     }
-    let mut keys: Vec<&(String, &str, WindowName)> = s.keys().filter(|k| k.2 == WindowName::Before).collect();
+    let mut keys: Vec<&(String, &str, WindowName)> =
+        s.keys().filter(|k| k.2 == base).collect();
     keys.sort();
     for (key, signal, _) in keys {
-        let b = &s[&(key.clone(), *signal, WindowName::Before)];
-        for w in [WindowName::During, WindowName::After] {
+        let b = &s[&(key.clone(), *signal, base)];
+        for w in [WindowName::During, WindowName::After].into_iter().filter(|w| *w != base) {
             if let Some(d) = s.get(&(key.clone(), *signal, w)) {
                 if *signal == "dns_failure" {
                     let xb = b.iter().filter(|v| **v > 0.0).count() as u64;
                     let xd = d.iter().filter(|v| **v > 0.0).count() as u64;
-                    out.push(proportion_cmp("net", "region", key, signal, w, xb, b.len() as u64, xd, d.len() as u64));
+                    out.push(proportion_cmp(
+                        "net",
+                        "region",
+                        key,
+                        signal,
+                        w,
+                        xb,
+                        b.len() as u64,
+                        xd,
+                        d.len() as u64,
+                    ));
                 } else {
-                    out.push(distribution_cmp("net", "region", key, signal, w, b, d, false));
+                    out.push(distribution_cmp(
+                        "net", "region", key, signal, w, b, d, false,
+                    ));
                 }
             }
         }
     }
 }
 
-fn compare_server(server: &[ServerObs], win: &[Option<WindowName>], out: &mut Vec<Comparison>) {
+fn compare_server(base: WindowName, server: &[ServerObs], win: &[Option<WindowName>], out: &mut Vec<Comparison>) {
     let mut s: HashMap<(String, &'static str, WindowName), Vec<f64>> = HashMap::new();
     let mut counts: HashMap<(String, WindowName), (u64, u64)> = HashMap::new();
     for (o, w) in server.iter().zip(win) {
@@ -647,34 +815,70 @@ fn compare_server(server: &[ServerObs], win: &[Option<WindowName>], out: &mut Ve
             }
         }
     }
-    let mut keys: Vec<&(String, WindowName)> = counts.keys().filter(|k| k.1 == WindowName::Before).collect();
+    let mut keys: Vec<&(String, WindowName)> = counts
+        .keys()
+        .filter(|k| k.1 == base)
+        .collect();
     keys.sort();
     for (key, _) in keys {
-        let b = counts[&(key.clone(), WindowName::Before)];
-        for w in [WindowName::During, WindowName::After] {
+        let b = counts[&(key.clone(), base)];
+        for w in [WindowName::During, WindowName::After].into_iter().filter(|w| *w != base) {
             if let Some(d) = counts.get(&(key.clone(), w)) {
-                out.push(proportion_cmp("server", "endpoint", key, "rate_5xx", w, b.1, b.0, d.1, d.0));
+                out.push(proportion_cmp(
+                    "server", "endpoint", key, "rate_5xx", w, b.1, b.0, d.1, d.0,
+                ));
             }
         }
     }
-    let mut keys: Vec<&(String, &str, WindowName)> = s.keys().filter(|k| k.2 == WindowName::Before).collect();
+    let mut keys: Vec<&(String, &str, WindowName)> =
+        s.keys().filter(|k| k.2 == base).collect();
     keys.sort();
     for (key, signal, _) in keys {
-        let b = &s[&(key.clone(), *signal, WindowName::Before)];
-        for w in [WindowName::During, WindowName::After] {
+        let b = &s[&(key.clone(), *signal, base)];
+        for w in [WindowName::During, WindowName::After].into_iter().filter(|w| *w != base) {
             if let Some(d) = s.get(&(key.clone(), *signal, w)) {
-                out.push(distribution_cmp("server", "endpoint", key, signal, w, b, d, key == "all" && w == WindowName::During));
+                out.push(distribution_cmp(
+                    "server",
+                    "endpoint",
+                    key,
+                    signal,
+                    w,
+                    b,
+                    d,
+                    key == "all" && w == WindowName::During,
+                ));
             }
         }
     }
 }
 
 #[allow(clippy::too_many_arguments)]
-fn proportion_cmp(family: &str, dim: &str, key: &str, signal: &str, w: WindowName, xb: u64, nb: u64, xd: u64, nd: u64) -> Comparison {
+fn proportion_cmp(
+    family: &str,
+    dim: &str,
+    key: &str,
+    signal: &str,
+    w: WindowName,
+    xb: u64,
+    nb: u64,
+    xd: u64,
+    nd: u64,
+) -> Comparison {
     let t = stats::two_proportion_test(xb, nb, xd, nd);
-    let suff = matches!(stats::sufficiency(nb as usize, nd as usize), stats::Sufficiency::Ok);
-    let pb = if nb > 0 { Some(xb as f64 / nb as f64) } else { None };
-    let pd = if nd > 0 { Some(xd as f64 / nd as f64) } else { None };
+    let suff = matches!(
+        stats::sufficiency(nb as usize, nd as usize),
+        stats::Sufficiency::Ok
+    );
+    let pb = if nb > 0 {
+        Some(xb as f64 / nb as f64)
+    } else {
+        None
+    };
+    let pd = if nd > 0 {
+        Some(xd as f64 / nd as f64)
+    } else {
+        None
+    };
     Comparison {
         family: family.into(),
         dim: dim.into(),
@@ -701,12 +905,29 @@ fn proportion_cmp(family: &str, dim: &str, key: &str, signal: &str, w: WindowNam
 }
 
 #[allow(clippy::too_many_arguments)]
-fn distribution_cmp(family: &str, dim: &str, key: &str, signal: &str, w: WindowName, b: &[f64], d: &[f64], boot: bool) -> Comparison {
+fn distribution_cmp(
+    family: &str,
+    dim: &str,
+    key: &str,
+    signal: &str,
+    w: WindowName,
+    b: &[f64],
+    d: &[f64],
+    boot: bool,
+) -> Comparison {
     let suff = matches!(stats::sufficiency(b.len(), d.len()), stats::Sufficiency::Ok);
     let mb = stats::median(b);
     let md = stats::median(d);
-    let mw = if suff { stats::mann_whitney_u(b, d) } else { None };
-    let ci = if suff && boot { stats::bootstrap_median_ratio_ci(b, d, 300, 0.05, 0x5eed) } else { None };
+    let mw = if suff {
+        stats::mann_whitney_u(b, d)
+    } else {
+        None
+    };
+    let ci = if suff && boot {
+        stats::bootstrap_median_ratio_ci(b, d, 300, 0.05, 0x5eed)
+    } else {
+        None
+    };
     Comparison {
         family: family.into(),
         dim: dim.into(),
@@ -717,7 +938,11 @@ fn distribution_cmp(family: &str, dim: &str, key: &str, signal: &str, w: WindowN
         value: md,
         n_before: b.len() as u64,
         n_value: d.len() as u64,
-        effect: if suff { stats::cliffs_delta(b, d) } else { None },
+        effect: if suff {
+            stats::cliffs_delta(b, d)
+        } else {
+            None
+        },
         ratio: match (mb, md) {
             (Some(a), Some(b)) if a > 0.0 => Some(b / a),
             _ => None,
@@ -734,11 +959,16 @@ fn adjust_q_values(cmps: &mut [Comparison]) {
     let mut idx: BTreeMap<(String, String, WindowName), Vec<usize>> = BTreeMap::new();
     for (i, c) in cmps.iter().enumerate() {
         if c.p_value.is_some() {
-            idx.entry((c.family.clone(), c.signal.clone(), c.window)).or_default().push(i);
+            idx.entry((c.family.clone(), c.signal.clone(), c.window))
+                .or_default()
+                .push(i);
         }
     }
     for (_, ids) in idx {
-        let ps: Vec<f64> = ids.iter().map(|&i| cmps[i].p_value.unwrap_or(1.0)).collect();
+        let ps: Vec<f64> = ids
+            .iter()
+            .map(|&i| cmps[i].p_value.unwrap_or(1.0))
+            .collect();
         let qs = stats::benjamini_hochberg(&ps);
         for (k, &i) in ids.iter().enumerate() {
             cmps[i].q_value = Some(qs[k]);

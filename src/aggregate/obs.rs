@@ -74,13 +74,23 @@ impl HttpObs {
             (Dim::Party, party.to_string()),
             (Dim::Origin, format!("{}:{}", self.origin.as_str(), party)),
             (Dim::Host, self.host.clone()),
-            (Dim::ResourceType, format!("{}:{}", party, self.rtype.as_str())),
+            (
+                Dim::ResourceType,
+                format!("{}:{}", party, self.rtype.as_str()),
+            ),
             (Dim::Vantage, format!("{}@{}", party, self.vantage)),
         ];
         if self.party == Party::First {
             k.push((Dim::Endpoint, self.endpoint.clone()));
             k.push((Dim::Family, self.family.clone()));
-            k.push((Dim::Edge, if self.edge { "edge".into() } else { "origin".into() }));
+            k.push((
+                Dim::Edge,
+                if self.edge {
+                    "edge".into()
+                } else {
+                    "origin".into()
+                },
+            ));
         }
         k
     }
@@ -89,7 +99,10 @@ impl HttpObs {
 /// `/api/v1/messages/{id}` -> `/api/v1/messages`: the first path segments
 /// that name a feature, ids and file names dropped.
 pub fn family_of(template: &str) -> String {
-    let segs: Vec<&str> = template.split('/').filter(|s| !s.is_empty() && *s != "{id}").collect();
+    let segs: Vec<&str> = template
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != "{id}")
+        .collect();
     let mut out = String::new();
     let mut taken = 0;
     for s in segs {
@@ -99,7 +112,8 @@ pub fn family_of(template: &str) -> String {
         out.push('/');
         out.push_str(s);
         taken += 1;
-        let versioned = s.starts_with('v') && s[1..].chars().all(|c| c.is_ascii_digit()) && s.len() > 1;
+        let versioned =
+            s.starts_with('v') && s[1..].chars().all(|c| c.is_ascii_digit()) && s.len() > 1;
         let prefix = matches!(s, "api" | "rest" | "graphql" | "rpc") || versioned;
         if !prefix && taken >= 1 {
             break;
@@ -115,7 +129,10 @@ pub fn http_obs(ds: &Dataset) -> Vec<HttpObs> {
     let mut out = Vec::with_capacity(ds.requests.len() + ds.probes.len());
     for r in &ds.requests {
         let edge = r.edge.provider.is_some() || r.edge.cache.is_some();
-        let vantage = r.vantage.clone().unwrap_or_else(|| format!("capture-{}", r.source.file));
+        let vantage = r
+            .vantage
+            .clone()
+            .unwrap_or_else(|| format!("capture-{}", r.source.file));
         out.push(HttpObs {
             ts_ms: r.start.timestamp_millis(),
             source: r.source,
@@ -150,7 +167,11 @@ pub fn http_obs(ds: &Dataset) -> Vec<HttpObs> {
             domain: p.registrable_domain.clone(),
             endpoint: format!("{host} {template}"),
             family: format!("{host} {}", family_of(&template)),
-            rtype: if template.contains("/api") { ResourceType::Xhr } else { ResourceType::Document },
+            rtype: if template.contains("/api") {
+                ResourceType::Xhr
+            } else {
+                ResourceType::Document
+            },
             status,
             error_class: p.error_class,
             is_error: p.is_error(),
@@ -180,7 +201,10 @@ pub fn page_obs(ds: &Dataset) -> Vec<PageObs> {
             ts_ms: p.start.timestamp_millis(),
             source: p.source,
             origin: Origin::Browser,
-            vantage: p.vantage.clone().unwrap_or_else(|| format!("capture-{}", p.source.file)),
+            vantage: p
+                .vantage
+                .clone()
+                .unwrap_or_else(|| format!("capture-{}", p.source.file)),
             components: Some(p.components as f64),
             failed: Some(p.failed_components as f64),
             load_ms: p.on_load_ms.filter(|v| *v >= 0.0),

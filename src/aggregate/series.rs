@@ -54,8 +54,17 @@ impl SeriesSet {
                 min_scale: s.min_scale,
             })
             .collect();
-        let minute_bins = |m: i64| ((m * 60_000) as f64 / self.bin_ms.max(1) as f64).round().max(1.0) as usize;
-        let opts = CpOptions { min_bins: minute_bins(3).max(2), merge_gap_bins: minute_bins(10), ..CpOptions::default() };
+        let minute_bins = |m: i64| {
+            ((m * 60_000) as f64 / self.bin_ms.max(1) as f64)
+                .round()
+                .max(1.0) as usize
+        };
+        let opts = CpOptions {
+            min_bins: minute_bins(3).max(2),
+            merge_gap_bins: minute_bins(10),
+            threshold: 3.0,
+            ..CpOptions::default()
+        };
         changepoint::detect(&signals, &opts)
     }
 }
@@ -67,7 +76,11 @@ fn median3(v: &[Option<f64>]) -> Vec<Option<f64>> {
     (0..v.len())
         .map(|i| {
             v[i]?;
-            let mut w: Vec<f64> = v[i.saturating_sub(1)..(i + 2).min(v.len())].iter().flatten().copied().collect();
+            let mut w: Vec<f64> = v[i.saturating_sub(1)..(i + 2).min(v.len())]
+                .iter()
+                .flatten()
+                .copied()
+                .collect();
             w.sort_by(|a, b| a.total_cmp(b));
             Some(w[w.len() / 2])
         })
@@ -76,7 +89,9 @@ fn median3(v: &[Option<f64>]) -> Vec<Option<f64>> {
 
 /// One minute, or about 1/40 of a short capture (at least 5 s).
 pub fn auto_bin_ms(start: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>) -> i64 {
-    let (Some(s), Some(e)) = (start, end) else { return 60_000 };
+    let (Some(s), Some(e)) = (start, end) else {
+        return 60_000;
+    };
     let span = (e - s).num_milliseconds();
     if span >= 60 * 60_000 {
         return 60_000;
@@ -100,13 +115,20 @@ struct Acc {
 impl Acc {
     fn bin(&mut self, name: &'static str, i: usize) -> &mut Bin {
         let bins = self.bins;
-        let v = self.data.entry(name).or_insert_with(|| (0..bins).map(|_| Bin::default()).collect());
+        let v = self
+            .data
+            .entry(name)
+            .or_insert_with(|| (0..bins).map(|_| Bin::default()).collect());
         &mut v[i]
     }
     fn rate(&self, name: &str, min_n: u64) -> Vec<Option<f64>> {
         self.data
             .get(name)
-            .map(|v| v.iter().map(|b| (b.n >= min_n).then(|| b.err as f64 / b.n as f64)).collect())
+            .map(|v| {
+                v.iter()
+                    .map(|b| (b.n >= min_n).then(|| b.err as f64 / b.n as f64))
+                    .collect()
+            })
             .unwrap_or_else(|| vec![None; self.bins])
     }
     fn quant(&mut self, name: &str, q: f64) -> Vec<Option<f64>> {
@@ -124,7 +146,14 @@ impl Acc {
     fn mean(&self, name: &str) -> Vec<Option<f64>> {
         self.data
             .get(name)
-            .map(|v| v.iter().map(|b| (!b.vals.is_empty()).then(|| b.vals.iter().sum::<f64>() / b.vals.len() as f64)).collect())
+            .map(|v| {
+                v.iter()
+                    .map(|b| {
+                        (!b.vals.is_empty())
+                            .then(|| b.vals.iter().sum::<f64>() / b.vals.len() as f64)
+                    })
+                    .collect()
+            })
             .unwrap_or_else(|| vec![None; self.bins])
     }
 }
@@ -137,7 +166,11 @@ fn median_of(v: &[Option<f64>]) -> f64 {
 
 /// Max over groups of a per-group per-bin rate: a regional problem is not
 /// diluted by healthy regions.
-fn max_group_rate(groups: &BTreeMap<String, Vec<(u64, u64)>>, bins: usize, min_n: u64) -> Vec<Option<f64>> {
+fn max_group_rate(
+    groups: &BTreeMap<String, Vec<(u64, u64)>>,
+    bins: usize,
+    min_n: u64,
+) -> Vec<Option<f64>> {
     (0..bins)
         .map(|i| {
             groups
@@ -157,7 +190,12 @@ pub fn build(
     start: Option<DateTime<Utc>>,
     bin_ms: i64,
 ) -> SeriesSet {
-    let Some(start) = start else { return SeriesSet { bin_ms, ..Default::default() } };
+    let Some(start) = start else {
+        return SeriesSet {
+            bin_ms,
+            ..Default::default()
+        };
+    };
     let bin_ms = bin_ms.max(1000);
     let s0 = start.timestamp_millis().div_euclid(bin_ms) * bin_ms;
     let last = http
@@ -170,7 +208,10 @@ pub fn build(
         .unwrap_or(s0);
     let bins = ((last - s0) / bin_ms + 1).max(1) as usize;
     let idx = |t: i64| (((t - s0) / bin_ms).max(0) as usize).min(bins - 1);
-    let mut acc = Acc { bins, data: BTreeMap::new() };
+    let mut acc = Acc {
+        bins,
+        data: BTreeMap::new(),
+    };
     let mut probe_by_region: BTreeMap<String, Vec<(u64, u64)>> = BTreeMap::new();
     let mut api_waits: Vec<(usize, String, f64)> = Vec::new();
     let mut browser_by_vantage: BTreeMap<String, Vec<(u64, u64)>> = BTreeMap::new();
@@ -205,15 +246,25 @@ pub fn build(
                 let b = acc.bin("fp_error_rate", i);
                 b.n += 1;
                 b.err += o.is_error as u64;
-                let groups = if o.origin == Origin::Probe { &mut probe_by_region } else { &mut browser_by_vantage };
-                let g = groups.entry(o.vantage.clone()).or_insert_with(|| vec![(0, 0); bins]);
+                let groups = if o.origin == Origin::Probe {
+                    &mut probe_by_region
+                } else {
+                    &mut browser_by_vantage
+                };
+                let g = groups
+                    .entry(o.vantage.clone())
+                    .or_insert_with(|| vec![(0, 0); bins]);
                 g[i].0 += 1;
                 g[i].1 += o.is_error as u64;
                 if o.status > 0 {
                     if let Some(w) = o.phase("wait_ms") {
                         acc.bin("fp_wait_ms", i).vals.push(w);
                         if o.rtype == crate::model::ResourceType::Xhr {
-                            api_waits.push((i, format!("{}|{}|{}", o.origin.as_str(), o.vantage, o.endpoint), w));
+                            api_waits.push((
+                                i,
+                                format!("{}|{}|{}", o.origin.as_str(), o.vantage, o.endpoint),
+                                w,
+                            ));
                         }
                     }
                     if let Some(c) = o.phase("connect_ms") {
@@ -242,7 +293,9 @@ pub fn build(
         }
         if let Some(l) = o.loss_pct {
             acc.bin("net_loss_pct", i).vals.push(l);
-            let g = loss_by_region.entry(o.region.clone()).or_insert_with(|| vec![(0.0, 0); bins]);
+            let g = loss_by_region
+                .entry(o.region.clone())
+                .or_insert_with(|| vec![(0.0, 0); bins]);
             g[i].0 += l;
             g[i].1 += 1;
         }
@@ -261,21 +314,89 @@ pub fn build(
     }
 
     let mut signals = Vec::new();
-    let mut push = |name: &str, unit: &str, values: Vec<Option<f64>>, direction: Direction, weight: f64, min_scale: f64| {
+    let mut push = |name: &str,
+                    unit: &str,
+                    values: Vec<Option<f64>>,
+                    direction: Direction,
+                    weight: f64,
+                    min_scale: f64| {
         if values.iter().any(|v| v.is_some()) {
-            signals.push(SeriesSignal { name: name.into(), unit: unit.into(), values, direction, weight, min_scale });
+            signals.push(SeriesSignal {
+                name: name.into(),
+                unit: unit.into(),
+                values,
+                direction,
+                weight,
+                min_scale,
+            });
         }
     };
-    push("fp_error_rate", "ratio", acc.rate("fp_error_rate", 1), Direction::HigherIsWorse, 0.0, 0.03);
-    push("probe_error_rate_max_region", "ratio", max_group_rate(&probe_by_region, bins, 2), Direction::HigherIsWorse, 1.0, 0.04);
-    push("browser_error_rate_max_vantage", "ratio", max_group_rate(&browser_by_vantage, bins, 2), Direction::HigherIsWorse, 1.0, 0.05);
-    push("tp_error_rate", "ratio", acc.rate("tp_error_rate", 1), Direction::HigherIsWorse, 0.8, 0.05);
-    push("client_error_rate", "ratio", acc.rate("client_error_rate", 1), Direction::HigherIsWorse, 1.0, 0.05);
-    push("dns_failure_rate", "ratio", acc.rate("dns_failure_rate", 1), Direction::HigherIsWorse, 1.0, 0.05);
-    push("tls_failure_rate", "ratio", acc.rate("tls_failure_rate", 1), Direction::HigherIsWorse, 1.0, 0.05);
+    push(
+        "fp_error_rate",
+        "ratio",
+        acc.rate("fp_error_rate", 1),
+        Direction::HigherIsWorse,
+        0.0,
+        0.03,
+    );
+    push(
+        "probe_error_rate_max_region",
+        "ratio",
+        max_group_rate(&probe_by_region, bins, 2),
+        Direction::HigherIsWorse,
+        1.0,
+        0.04,
+    );
+    push(
+        "browser_error_rate_max_vantage",
+        "ratio",
+        max_group_rate(&browser_by_vantage, bins, 2),
+        Direction::HigherIsWorse,
+        1.0,
+        0.05,
+    );
+    push(
+        "tp_error_rate",
+        "ratio",
+        acc.rate("tp_error_rate", 1),
+        Direction::HigherIsWorse,
+        0.8,
+        0.05,
+    );
+    push(
+        "client_error_rate",
+        "ratio",
+        acc.rate("client_error_rate", 1),
+        Direction::HigherIsWorse,
+        1.0,
+        0.05,
+    );
+    push(
+        "dns_failure_rate",
+        "ratio",
+        acc.rate("dns_failure_rate", 1),
+        Direction::HigherIsWorse,
+        1.0,
+        0.05,
+    );
+    push(
+        "tls_failure_rate",
+        "ratio",
+        acc.rate("tls_failure_rate", 1),
+        Direction::HigherIsWorse,
+        1.0,
+        0.05,
+    );
     let wait50 = acc.quant("fp_wait_ms", 0.5);
     let m = median_of(&wait50);
-    push("fp_wait_p50_ms", "ms", wait50, Direction::HigherIsWorse, 1.0, (0.25 * m).max(5.0));
+    push(
+        "fp_wait_p50_ms",
+        "ms",
+        wait50,
+        Direction::HigherIsWorse,
+        1.0,
+        (0.25 * m).max(5.0),
+    );
     // API wait relative to each (vantage, endpoint)'s own typical wait, so
     // that a bin's mix of fast and slow regions does not read as a change
     let mut by_group: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
@@ -294,20 +415,62 @@ pub fn build(
             acc.bin("fp_api_wait_rel", *i).vals.push(w / m);
         }
     }
-    push("fp_api_wait_ratio", "ratio", acc.quant("fp_api_wait_rel", 0.5), Direction::HigherIsWorse, 1.0, 0.25);
+    push(
+        "fp_api_wait_ratio",
+        "ratio",
+        acc.quant("fp_api_wait_rel", 0.5),
+        Direction::HigherIsWorse,
+        1.0,
+        0.1,
+    );
     let wait95 = acc.quant("fp_wait_ms", 0.95);
     let m = median_of(&wait95);
-    push("fp_wait_p95_ms", "ms", wait95, Direction::HigherIsWorse, 0.0, (0.3 * m).max(5.0));
+    push(
+        "fp_wait_p95_ms",
+        "ms",
+        wait95,
+        Direction::HigherIsWorse,
+        0.0,
+        (0.3 * m).max(5.0),
+    );
     let conn = acc.quant("fp_connect_ms", 0.5);
     let m = median_of(&conn);
-    push("fp_connect_p50_ms", "ms", conn, Direction::HigherIsWorse, 0.5, (0.5 * m).max(10.0));
+    push(
+        "fp_connect_p50_ms",
+        "ms",
+        conn,
+        Direction::HigherIsWorse,
+        0.5,
+        (0.5 * m).max(10.0),
+    );
     let comp = acc.quant("page_components", 0.5);
     let m = median_of(&comp);
-    push("page_components", "count", comp, Direction::LowerIsWorse, 1.0, (0.1 * m).max(1.0));
+    push(
+        "page_components",
+        "count",
+        comp,
+        Direction::LowerIsWorse,
+        1.0,
+        (0.1 * m).max(1.0),
+    );
     let load = acc.quant("page_load_ms", 0.5);
     let m = median_of(&load);
-    push("page_load_ms", "ms", load, Direction::Both, 0.3, (0.3 * m).max(50.0));
-    push("net_loss_pct", "pct", acc.mean("net_loss_pct"), Direction::HigherIsWorse, 0.0, 2.0);
+    push(
+        "page_load_ms",
+        "ms",
+        load,
+        Direction::Both,
+        0.3,
+        (0.3 * m).max(50.0),
+    );
+    push(
+        "net_loss_pct",
+        "pct",
+        acc.mean("net_loss_pct"),
+        Direction::HigherIsWorse,
+        0.0,
+        2.0,
+    );
     let loss_max: Vec<Option<f64>> = (0..bins)
         .map(|i| {
             loss_by_region
@@ -317,19 +480,52 @@ pub fn build(
                 .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
         })
         .collect();
-    push("net_loss_pct_max_region", "pct", loss_max, Direction::HigherIsWorse, 1.0, 2.0);
+    push(
+        "net_loss_pct_max_region",
+        "pct",
+        loss_max,
+        Direction::HigherIsWorse,
+        1.0,
+        2.0,
+    );
     let lat = acc.quant("net_latency_ms", 0.5);
     let m = median_of(&lat);
-    push("net_latency_ms", "ms", lat, Direction::HigherIsWorse, 0.7, (0.3 * m).max(5.0));
-    push("server_5xx_rate", "ratio", acc.rate("server_5xx_rate", 1), Direction::HigherIsWorse, 1.0, 0.02);
+    push(
+        "net_latency_ms",
+        "ms",
+        lat,
+        Direction::HigherIsWorse,
+        0.7,
+        (0.3 * m).max(5.0),
+    );
+    push(
+        "server_5xx_rate",
+        "ratio",
+        acc.rate("server_5xx_rate", 1),
+        Direction::HigherIsWorse,
+        1.0,
+        0.02,
+    );
     let st = acc.quant("server_time_ms", 0.5);
     let m = median_of(&st);
-    push("server_time_p50_ms", "ms", st, Direction::HigherIsWorse, 0.7, (0.25 * m).max(5.0));
+    push(
+        "server_time_p50_ms",
+        "ms",
+        st,
+        Direction::HigherIsWorse,
+        0.7,
+        (0.15 * m).max(5.0),
+    );
 
     for sig in &mut signals {
         fill_sparse(&mut sig.values);
     }
-    SeriesSet { start: Some(super::ms_to_dt(s0)), bin_ms, bins, signals }
+    SeriesSet {
+        start: Some(super::ms_to_dt(s0)),
+        bin_ms,
+        bins,
+        signals,
+    }
 }
 
 /// A sparse signal (a HAR page load every few minutes) describes the state
@@ -337,7 +533,12 @@ pub fn build(
 /// gap, so that three failed page loads ten minutes apart read as one
 /// thirty-minute span and not as three one-bin blips.
 fn fill_sparse(values: &mut [Option<f64>]) {
-    let seen: Vec<usize> = values.iter().enumerate().filter(|(_, v)| v.is_some()).map(|(i, _)| i).collect();
+    let seen: Vec<usize> = values
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.is_some())
+        .map(|(i, _)| i)
+        .collect();
     if seen.len() < 3 {
         return;
     }

@@ -11,44 +11,121 @@ Points to: backend. A 5xx is an HTTP response: the request crossed DNS, the netw
 
 Known false positives: an edge / CDN answering 5xx for its own reasons (520-530 codes, edge headers: the cdn detector FL501 separates those); a client-side proxy that fabricates 502s (then only one vantage sees them: compare vantages); load tests that deliberately overload a staging host.";
 
-pub static DETECTOR: Detector = Detector { code: "FL101", name: "api-5xx", doc: DOC, run };
+pub static DETECTOR: Detector = Detector {
+    code: "FL101",
+    name: "api-5xx",
+    doc: DOC,
+    run,
+};
 
 fn run(ctx: &Ctx) -> Vec<Finding> {
     let mut f = Finding::new(DETECTOR.code, DETECTOR.name);
-    let Some(during) = ctx.http(Dim::Party, "first", WindowName::During) else { return vec![] };
+    let Some(during) = ctx.http(Dim::Party, "first", WindowName::During) else {
+        return vec![];
+    };
     let cmp = ctx.cmp("http", "party", "first", "rate_5xx");
-    let after = ctx.an.comparison("http", "party", "first", "rate_5xx", WindowName::After);
+    let after = ctx
+        .an
+        .comparison("http", "party", "first", "rate_5xx", WindowName::After);
     let rate = during.rate_5xx();
     let locs = ctx.example_requests(|r| r.party == Party::First && r.status >= 500);
-    f.evidence.push(evidence_from(cmp, after, "first-party HTTP 5xx rate", "ratio", locs));
+    f.evidence.push(evidence_from(
+        cmp,
+        after,
+        "first-party HTTP 5xx rate",
+        "ratio",
+        locs,
+    ));
     if !(ctx.rate_rose(cmp, rate, 0.02) && during.status_5xx >= 3) {
-        f.summary = format!("first-party 5xx rate {} during (n={})", pct(rate), during.count);
+        f.summary = format!(
+            "first-party 5xx rate {} during (n={})",
+            pct(rate),
+            during.count
+        );
         if during.count >= 20 && rate < 0.01 {
-            f.support(FaultDomain::Backend, -0.2, format!("first-party 5xx stayed at {} of {} responses", pct(rate), during.count));
+            f.support(
+                FaultDomain::Backend,
+                -0.2,
+                format!(
+                    "first-party 5xx stayed at {} of {} responses",
+                    pct(rate),
+                    during.count
+                ),
+            );
         }
         return vec![f];
     }
     f.fired = true;
     // status mix and its progression through the incident
-    let mix: Vec<(i32, u64)> = during.status_mix.iter().filter(|(s, _)| **s >= 500).map(|(s, n)| (*s, *n)).collect();
+    let mix: Vec<(i32, u64)> = during
+        .status_mix
+        .iter()
+        .filter(|(s, _)| **s >= 500)
+        .map(|(s, n)| (*s, *n))
+        .collect();
     let progression = progression(ctx);
-    let mix_txt = mix.iter().map(|(s, n)| format!("{n}x{s}")).collect::<Vec<_>>().join(", ");
+    let mix_txt = mix
+        .iter()
+        .map(|(s, n)| format!("{n}x{s}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let before = cmp.and_then(|c| c.before).unwrap_or(0.0);
-    let prog_txt = if progression.len() >= 2 { format!("HTTP {} then {}", progression[0], progression[1]) } else { format!("HTTP {}", mix.iter().max_by_key(|(_, n)| *n).map(|(s, _)| s.to_string()).unwrap_or_default()) };
+    let prog_txt = if progression.len() >= 2 {
+        format!("HTTP {} then {}", progression[0], progression[1])
+    } else {
+        format!(
+            "HTTP {}",
+            mix.iter()
+                .max_by_key(|(_, n)| *n)
+                .map(|(s, _)| s.to_string())
+                .unwrap_or_default()
+        )
+    };
     f.summary = format!(
         "{prog_txt} on first-party calls: 5xx rate {} -> {} ({mix_txt}); the front door answered, the service behind it failed",
         pct(before),
         pct(rate)
     );
-    let gateway = mix.iter().filter(|(s, _)| matches!(s, 502..=504)).map(|(_, n)| n).sum::<u64>();
-    let edge_codes = mix.iter().filter(|(s, _)| (520..=530).contains(s)).map(|(_, n)| n).sum::<u64>();
+    let gateway = mix
+        .iter()
+        .filter(|(s, _)| matches!(s, 502..=504))
+        .map(|(_, n)| n)
+        .sum::<u64>();
+    let edge_codes = mix
+        .iter()
+        .filter(|(s, _)| (520..=530).contains(s))
+        .map(|(_, n)| n)
+        .sum::<u64>();
     let total5: u64 = mix.iter().map(|(_, n)| n).sum();
     let w = (0.45 + rate * 1.5).min(0.85) * if edge_codes * 2 > total5 { 0.4 } else { 1.0 };
-    f.support(FaultDomain::Backend, w, format!("{} of first-party responses were 5xx ({gateway} gateway errors 502-504)", pct(rate)));
-    f.support(FaultDomain::Network, -0.35, "HTTP responses came back: the network path to the front door worked");
-    f.support(FaultDomain::Dns, -0.35, "HTTP responses came back: names resolved");
-    f.support(FaultDomain::Tls, -0.25, "HTTP responses came back over completed TLS handshakes");
-    f.support(FaultDomain::Client, -0.2, "server-side status codes are not produced by the client");
+    f.support(
+        FaultDomain::Backend,
+        w,
+        format!(
+            "{} of first-party responses were 5xx ({gateway} gateway errors 502-504)",
+            pct(rate)
+        ),
+    );
+    f.support(
+        FaultDomain::Network,
+        -0.35,
+        "HTTP responses came back: the network path to the front door worked",
+    );
+    f.support(
+        FaultDomain::Dns,
+        -0.35,
+        "HTTP responses came back: names resolved",
+    );
+    f.support(
+        FaultDomain::Tls,
+        -0.25,
+        "HTTP responses came back over completed TLS handshakes",
+    );
+    f.support(
+        FaultDomain::Client,
+        -0.2,
+        "server-side status codes are not produced by the client",
+    );
     // regions where it rose
     for v in ctx.vantages("first") {
         let key = format!("first@{v}");
@@ -56,8 +133,14 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             // a region shares the fault when its own 5xx rate is a sizeable
             // part of the overall one (small regional samples rarely reach
             // significance on their own)
-            let before = ctx.http(Dim::Vantage, &key, WindowName::Before).map_or(0.0, |b| b.rate_5xx());
-            if s.status_5xx >= 1 && s.rate_5xx() >= (0.4 * rate).max(0.02) && s.rate_5xx() >= 2.0 * before {
+            let before = ctx
+                .http(Dim::Vantage, &key, ctx.an.baseline)
+                .map_or(0.0, |b| b.rate_5xx());
+            let hit = s.status_5xx >= 1 && s.rate_5xx() >= (0.4 * rate).max(0.02) && s.rate_5xx() >= 2.0 * before;
+            // a region only counts as spared when it had enough traffic
+            // that, at the overall rate, it should have seen 2+ errors
+            let too_thin_to_clear = (s.count as f64) * rate < 2.0;
+            if hit || too_thin_to_clear {
                 f.regions.push(v);
             }
         }
@@ -67,16 +150,39 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
 
 /// Dominant 5xx code in the first and second half of the incident, when they differ.
 fn progression(ctx: &Ctx) -> Vec<i32> {
-    let Some(w) = ctx.an.windows.during else { return vec![] };
+    let Some(w) = ctx.an.windows.during else {
+        return vec![];
+    };
     let mid = w.start + (w.end - w.start) / 2;
-    let mut halves = [std::collections::BTreeMap::<i32, u64>::new(), std::collections::BTreeMap::new()];
-    for r in ctx.ds.requests.iter().filter(|r| r.party == Party::First && r.status >= 500 && w.contains(r.start)) {
-        *halves[(r.start >= mid) as usize].entry(r.status).or_default() += 1;
+    let mut halves = [
+        std::collections::BTreeMap::<i32, u64>::new(),
+        std::collections::BTreeMap::new(),
+    ];
+    for r in ctx
+        .ds
+        .requests
+        .iter()
+        .filter(|r| r.party == Party::First && r.status >= 500 && w.contains(r.start))
+    {
+        *halves[(r.start >= mid) as usize]
+            .entry(r.status)
+            .or_default() += 1;
     }
-    for p in ctx.ds.probes.iter().filter(|p| p.status.is_some_and(|s| s >= 500) && w.contains(p.ts)) {
-        *halves[(p.ts >= mid) as usize].entry(p.status.unwrap_or(0)).or_default() += 1;
+    for p in ctx
+        .ds
+        .probes
+        .iter()
+        .filter(|p| p.status.is_some_and(|s| s >= 500) && w.contains(p.ts))
+    {
+        *halves[(p.ts >= mid) as usize]
+            .entry(p.status.unwrap_or(0))
+            .or_default() += 1;
     }
-    let dom = |m: &std::collections::BTreeMap<i32, u64>| m.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(s, _)| *s);
+    let dom = |m: &std::collections::BTreeMap<i32, u64>| {
+        m.iter()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+            .map(|(s, _)| *s)
+    };
     match (dom(&halves[0]), dom(&halves[1])) {
         (Some(a), Some(b)) if a != b => vec![a, b],
         (Some(a), _) => vec![a],

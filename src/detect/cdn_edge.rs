@@ -11,7 +11,12 @@ Points to: cdn, when errors are confined to edge-served first-party content (sta
 
 Known false positives: an origin that is down behind the CDN (edge answers 502/504 for it, but then the origin API and the access log fail too: backend wins); a purge that makes every asset a miss (slow, not failing).";
 
-pub static DETECTOR: Detector = Detector { code: "FL501", name: "cdn-edge", doc: DOC, run };
+pub static DETECTOR: Detector = Detector {
+    code: "FL501",
+    name: "cdn-edge",
+    doc: DOC,
+    run,
+};
 
 fn run(ctx: &Ctx) -> Vec<Finding> {
     if !ctx.has_incident() {
@@ -26,15 +31,42 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     };
     let ce = ctx.cmp("http", "edge", "edge", "error_rate");
     let co = ctx.cmp("http", "edge", "origin", "error_rate");
-    let edge_codes: u64 = e.status_mix.iter().filter(|(s, _)| (520..=530).contains(*s)).map(|(_, n)| n).sum();
-    f.evidence.push(evidence_from(ce, ctx.an.comparison("http", "edge", "edge", "error_rate", WindowName::After), "error rate of edge-served first-party content", "ratio", ctx.example_requests(|r| r.party == Party::First && (r.edge.provider.is_some() || r.edge.cache.is_some()) && r.is_error())));
+    let edge_codes: u64 = e
+        .status_mix
+        .iter()
+        .filter(|(s, _)| (520..=530).contains(*s))
+        .map(|(_, n)| n)
+        .sum();
+    f.evidence.push(evidence_from(
+        ce,
+        ctx.an
+            .comparison("http", "edge", "edge", "error_rate", WindowName::After),
+        "error rate of edge-served first-party content",
+        "ratio",
+        ctx.example_requests(|r| {
+            r.party == Party::First
+                && (r.edge.provider.is_some() || r.edge.cache.is_some())
+                && r.is_error()
+        }),
+    ));
     if co.is_some() {
-        f.evidence.push(evidence_from(co, ctx.an.comparison("http", "edge", "origin", "error_rate", WindowName::After), "error rate of first-party origin / API calls", "ratio", vec![]));
+        f.evidence.push(evidence_from(
+            co,
+            ctx.an
+                .comparison("http", "edge", "origin", "error_rate", WindowName::After),
+            "error rate of first-party origin / API calls",
+            "ratio",
+            vec![],
+        ));
     }
     let edge_bad = ctx.rate_rose(ce, e.error_rate(), 0.05) && e.errors >= 3;
     let origin_rate = origin.map_or(0.0, |o| o.error_rate());
-    let origin_ok = origin.is_none_or(|o| o.error_rate() < 0.05 || !ctx.rate_rose(co, o.error_rate(), 0.05));
-    let server_ok = ctx.an.comparison("server", "endpoint", "all", "rate_5xx", WindowName::During).is_none_or(|c| c.value.unwrap_or(0.0) < 0.02);
+    let origin_ok =
+        origin.is_none_or(|o| o.error_rate() < 0.05 || !ctx.rate_rose(co, o.error_rate(), 0.05));
+    let server_ok = ctx
+        .an
+        .comparison("server", "endpoint", "all", "rate_5xx", WindowName::During)
+        .is_none_or(|c| c.value.unwrap_or(0.0) < 0.02);
     if edge_bad && origin_ok && server_ok {
         f.fired = true;
         f.summary = format!(
@@ -42,9 +74,21 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             pct(e.error_rate()),
             pct(origin_rate)
         );
-        f.support(FaultDomain::Cdn, if edge_codes > 0 { 0.8 } else { 0.65 }, "failures confined to edge-served content");
-        f.support(FaultDomain::Backend, -0.4, "origin API and server log healthy");
-        f.support(FaultDomain::Dns, -0.2, "edge responses came back with HTTP status");
+        f.support(
+            FaultDomain::Cdn,
+            if edge_codes > 0 { 0.8 } else { 0.65 },
+            "failures confined to edge-served content",
+        );
+        f.support(
+            FaultDomain::Backend,
+            -0.4,
+            "origin API and server log healthy",
+        );
+        f.support(
+            FaultDomain::Dns,
+            -0.2,
+            "edge responses came back with HTTP status",
+        );
         for v in ctx.vantages("first") {
             if let Some(g) = ctx.http(Dim::Vantage, &format!("first@{v}"), WindowName::During)
                 && g.error_rate() >= 0.05
@@ -53,9 +97,21 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             }
         }
     } else {
-        f.summary = format!("cdn: edge-served content error rate {} during (origin {})", pct(e.error_rate()), pct(origin_rate));
+        f.summary = format!(
+            "cdn: edge-served content error rate {} during (origin {})",
+            pct(e.error_rate()),
+            pct(origin_rate)
+        );
         if e.count >= 10 && !edge_bad {
-            f.support(FaultDomain::Cdn, -0.5, format!("cdn: edge-served first-party content stayed at {} errors over {} responses", pct(e.error_rate()), e.count));
+            f.support(
+                FaultDomain::Cdn,
+                -0.5,
+                format!(
+                    "cdn: edge-served first-party content stayed at {} errors over {} responses",
+                    pct(e.error_rate()),
+                    e.count
+                ),
+            );
         }
     }
     vec![f]

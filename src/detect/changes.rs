@@ -10,7 +10,12 @@ Points to: no domain by itself: a change names a likely trigger, not a place. It
 
 Known false positives: coincidental changes (busy teams deploy often: the closer to onset and the better the service name matches the failing component, the stronger); changes logged with local time and no offset (give offsets).";
 
-pub static DETECTOR: Detector = Detector { code: "FL901", name: "changes", doc: DOC, run };
+pub static DETECTOR: Detector = Detector {
+    code: "FL901",
+    name: "changes",
+    doc: DOC,
+    run,
+};
 
 /// Minutes before onset that count.
 pub const LOOKBACK_MIN: f64 = 30.0;
@@ -19,13 +24,26 @@ pub const ROLLBACK_MIN: f64 = 15.0;
 
 pub fn domain_hint(service: &str, summary: &str) -> FaultDomain {
     let s = format!("{service} {summary}").to_ascii_lowercase();
-    if s.contains("dns") || s.contains("resolver") || s.contains("route53") || s.contains("nameserver") {
+    if s.contains("dns")
+        || s.contains("resolver")
+        || s.contains("route53")
+        || s.contains("nameserver")
+    {
         FaultDomain::Dns
-    } else if s.contains("cdn") || s.contains("edge") || s.contains("cloudflare") || s.contains("fastly") || s.contains("akamai") {
+    } else if s.contains("cdn")
+        || s.contains("edge")
+        || s.contains("cloudflare")
+        || s.contains("fastly")
+        || s.contains("akamai")
+    {
         FaultDomain::Cdn
     } else if s.contains("tls") || s.contains("cert") || s.contains("ssl") {
         FaultDomain::Tls
-    } else if s.contains("bgp") || s.contains("network") || s.contains("router") || s.contains("peering") {
+    } else if s.contains("bgp")
+        || s.contains("network")
+        || s.contains("router")
+        || s.contains("peering")
+    {
         FaultDomain::Network
     } else {
         FaultDomain::Backend
@@ -33,7 +51,9 @@ pub fn domain_hint(service: &str, summary: &str) -> FaultDomain {
 }
 
 fn run(ctx: &Ctx) -> Vec<Finding> {
-    let Some(d) = ctx.an.windows.during else { return vec![] };
+    let Some(d) = ctx.an.windows.during else {
+        return vec![];
+    };
     if ctx.ds.changes.is_empty() {
         return vec![];
     }
@@ -54,10 +74,16 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         .changes
         .iter()
         .filter(|c| c.kind == ChangeKind::Rollback)
-        .filter(|c| ((c.ts - d.end).num_milliseconds() as f64 / 60_000.0).abs() <= ROLLBACK_MIN || d.contains(c.ts))
+        .filter(|c| {
+            ((c.ts - d.end).num_milliseconds() as f64 / 60_000.0).abs() <= ROLLBACK_MIN
+                || d.contains(c.ts)
+        })
         .collect();
     if before.is_empty() && rollbacks.is_empty() {
-        f.summary = format!("no change in the {LOOKBACK_MIN:.0} minutes before onset ({} changes in the log)", ctx.ds.changes.len());
+        f.summary = format!(
+            "no change in the {LOOKBACK_MIN:.0} minutes before onset ({} changes in the log)",
+            ctx.ds.changes.len()
+        );
         return vec![f];
     }
     f.fired = true;
@@ -65,16 +91,45 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     // closest change before onset names the trigger
     if let Some(c) = before.iter().max_by_key(|c| c.ts) {
         let m = (onset - c.ts).num_milliseconds() as f64 / 60_000.0;
-        parts.push(format!("a {} change to {} preceded onset by {m:.0} min", c.kind.as_str(), c.service));
+        parts.push(format!(
+            "a {} change to {} preceded onset by {m:.0} min",
+            c.kind.as_str(),
+            c.service
+        ));
         let w = if m <= 10.0 { 0.2 } else { 0.1 };
-        f.support(domain_hint(&c.service, &c.summary), w, format!("{} {} {m:.0} min before onset", c.kind.as_str(), c.service));
-        f.evidence.push(super::evidence_levels(&format!("{} {}: minutes before onset", c.kind.as_str(), c.service), "min", [None, Some(m), None], [0, 0], vec![c.source]));
+        f.support(
+            domain_hint(&c.service, &c.summary),
+            w,
+            format!("{} {} {m:.0} min before onset", c.kind.as_str(), c.service),
+        );
+        f.evidence.push(super::evidence_levels(
+            &format!("{} {}: minutes before onset", c.kind.as_str(), c.service),
+            "min",
+            [None, Some(m), None],
+            [0, 0],
+            vec![c.source],
+        ));
     }
     if let Some(r) = rollbacks.first() {
         let m = (r.ts - d.end).num_milliseconds() as f64 / 60_000.0;
-        parts.push(format!("a rollback of {} came {:.0} min {} recovery", r.service, m.abs(), if m <= 0.0 { "before" } else { "after" }));
-        f.support(domain_hint(&r.service, &r.summary), 0.1, "recovery followed a rollback");
-        f.evidence.push(super::evidence_levels(&format!("rollback {}: minutes from recovery", r.service), "min", [None, Some(m), None], [0, 0], vec![r.source]));
+        parts.push(format!(
+            "a rollback of {} came {:.0} min {} recovery",
+            r.service,
+            m.abs(),
+            if m <= 0.0 { "before" } else { "after" }
+        ));
+        f.support(
+            domain_hint(&r.service, &r.summary),
+            0.1,
+            "recovery followed a rollback",
+        );
+        f.evidence.push(super::evidence_levels(
+            &format!("rollback {}: minutes from recovery", r.service),
+            "min",
+            [None, Some(m), None],
+            [0, 0],
+            vec![r.source],
+        ));
     }
     f.summary = parts.join("; ");
     vec![f]

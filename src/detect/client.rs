@@ -11,7 +11,12 @@ Points to: client, when one vantage sees browser-side errors across (nearly) eve
 
 Known false positives: a real global outage captured from a single vantage with no probes (then the errors are not browser-side ones: timeouts or 5xx); VPN reconnects during a capture (which are a client problem too).";
 
-pub static DETECTOR: Detector = Detector { code: "FL701", name: "client", doc: DOC, run };
+pub static DETECTOR: Detector = Detector {
+    code: "FL701",
+    name: "client",
+    doc: DOC,
+    run,
+};
 
 #[derive(Default)]
 struct V {
@@ -29,11 +34,18 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     let w = ctx.an.windows.during;
     let mut by_v: BTreeMap<String, V> = BTreeMap::new();
     for r in &ctx.ds.requests {
-        let in_w = if ctx.an.windows.by_file.is_empty() { w.is_some_and(|w| w.contains(r.start)) } else { ctx.an.windows.assign(r.source.file, r.start) == Some(WindowName::During) };
+        let in_w = if ctx.an.windows.by_file.is_empty() {
+            w.is_some_and(|w| w.contains(r.start))
+        } else {
+            ctx.an.windows.assign(r.source.file, r.start) == Some(WindowName::During)
+        };
         if !in_w {
             continue;
         }
-        let key = r.vantage.clone().unwrap_or_else(|| format!("capture-{}", r.source.file));
+        let key = r
+            .vantage
+            .clone()
+            .unwrap_or_else(|| format!("capture-{}", r.source.file));
         let v = by_v.entry(key).or_default();
         v.n += 1;
         v.hosts.insert(r.host.clone());
@@ -42,10 +54,16 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             v.failing_hosts.insert(r.host.clone());
         }
     }
-    let bad: Vec<(&String, &V)> = by_v.iter().filter(|(_, v)| v.client_err >= 2 && v.client_err as f64 / v.n as f64 >= 0.1).collect();
+    let bad: Vec<(&String, &V)> = by_v
+        .iter()
+        .filter(|(_, v)| v.client_err >= 2 && v.client_err as f64 / v.n as f64 >= 0.1)
+        .collect();
     let probes = ctx.http(Dim::Origin, "probe:first", WindowName::During);
     let probes_ok = probes.is_none_or(|p| p.error_rate() < 0.05);
-    let others_ok = by_v.iter().filter(|(k, _)| !bad.iter().any(|(b, _)| b == k)).all(|(_, v)| v.client_err == 0);
+    let others_ok = by_v
+        .iter()
+        .filter(|(k, _)| !bad.iter().any(|(b, _)| b == k))
+        .all(|(_, v)| v.client_err == 0);
     if !bad.is_empty() && probes_ok && (others_ok || bad.len() < by_v.len()) {
         f.fired = true;
         let (name, v) = bad[0];
@@ -58,7 +76,10 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             ctx.example_requests(|r| r.error_class.is_some_and(|c| c.is_client_side())),
         ));
         let elsewhere = match (by_v.len() > bad.len(), probes) {
-            (true, Some(p)) => format!("other vantages saw none and probes stayed at {} errors", pct(p.error_rate())),
+            (true, Some(p)) => format!(
+                "other vantages saw none and probes stayed at {} errors",
+                pct(p.error_rate())
+            ),
             (true, None) => "other vantages saw none".to_string(),
             (false, Some(p)) => format!("probes stayed at {} errors", pct(p.error_rate())),
             (false, None) => "no other vantage to compare with".to_string(),
@@ -69,20 +90,47 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             v.failing_hosts.len(),
             v.hosts.len()
         );
-        let weight = if by_v.len() > bad.len() || probes.is_some() { 0.9 } else { 0.7 };
-        f.support(FaultDomain::Client, weight, "browser-side errors on one vantage");
-        for d in [FaultDomain::Backend, FaultDomain::Network, FaultDomain::Dns, FaultDomain::Cdn, FaultDomain::ThirdParty, FaultDomain::Tls] {
-            f.support(d, -0.3, "the errors were raised by the capturing browser itself");
+        let weight = if by_v.len() > bad.len() || probes.is_some() {
+            0.9
+        } else {
+            0.7
+        };
+        f.support(
+            FaultDomain::Client,
+            weight,
+            "browser-side errors on one vantage",
+        );
+        for d in [
+            FaultDomain::Backend,
+            FaultDomain::Network,
+            FaultDomain::Dns,
+            FaultDomain::Cdn,
+            FaultDomain::ThirdParty,
+            FaultDomain::Tls,
+        ] {
+            f.support(
+                d,
+                -0.3,
+                "the errors were raised by the capturing browser itself",
+            );
         }
         f.regions = bad.iter().map(|(k, _)| (*k).clone()).collect();
     } else {
         let total: u64 = by_v.values().map(|v| v.client_err).sum();
         let n: u64 = by_v.values().map(|v| v.n).sum();
-        f.summary = format!("client: {total} browser-side errors in {n} browser requests from {} vantage{} during the window", by_v.len(), if by_v.len() == 1 { "" } else { "s" });
+        f.summary = format!(
+            "client: {total} browser-side errors in {n} browser requests from {} vantage{} during the window",
+            by_v.len(),
+            if by_v.len() == 1 { "" } else { "s" }
+        );
         if n >= 10 && total == 0 {
             f.support(FaultDomain::Client, -0.6, f.summary.clone());
         } else if n == 0 && probes.is_some_and(|p| p.count >= 10 && p.error_rate() >= 0.05) {
-            f.support(FaultDomain::Client, -0.5, "client: independent probes saw the failures, not one browser");
+            f.support(
+                FaultDomain::Client,
+                -0.5,
+                "client: independent probes saw the failures, not one browser",
+            );
         }
     }
     vec![f]

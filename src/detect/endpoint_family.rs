@@ -10,7 +10,12 @@ Points to: backend (a specific service), when some families fail (error rate up 
 
 Known false positives: a family served from a different host or CDN (then the host, not the service, differs: check the host breakdown); rate limiting of one API (429 is not counted as an error, 503 from a limiter is).";
 
-pub static DETECTOR: Detector = Detector { code: "FL104", name: "endpoint-family", doc: DOC, run };
+pub static DETECTOR: Detector = Detector {
+    code: "FL104",
+    name: "endpoint-family",
+    doc: DOC,
+    run,
+};
 
 fn run(ctx: &Ctx) -> Vec<Finding> {
     if !ctx.has_incident() {
@@ -22,7 +27,9 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         if *dim != Dim::Family {
             continue;
         }
-        let Some(d) = by_w.get(&WindowName::During) else { continue };
+        let Some(d) = by_w.get(&WindowName::During) else {
+            continue;
+        };
         if d.count < 5 {
             continue;
         }
@@ -36,23 +43,58 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     }
     let mut f = Finding::new(DETECTOR.code, DETECTOR.name);
     if failing.is_empty() || healthy.is_empty() {
-        f.summary = format!("{} endpoint families failing, {} healthy", failing.len(), healthy.len());
+        f.summary = format!(
+            "{} endpoint families failing, {} healthy",
+            failing.len(),
+            healthy.len()
+        );
         return vec![f];
     }
     f.fired = true;
     for (key, _, _, c) in &failing {
-        f.evidence.push(evidence_from(*c, ctx.an.comparison("http", "family", key, "error_rate", WindowName::After), &format!("error rate {key}"), "ratio", vec![]));
+        f.evidence.push(evidence_from(
+            *c,
+            ctx.an
+                .comparison("http", "family", key, "error_rate", WindowName::After),
+            &format!("error rate {key}"),
+            "ratio",
+            vec![],
+        ));
     }
-    let names: Vec<String> = failing.iter().map(|(k, b, d, _)| format!("{k} ({} -> {})", pct(*b), pct(*d))).collect();
+    let names: Vec<String> = failing
+        .iter()
+        .map(|(k, b, d, _)| format!("{k} ({} -> {})", pct(*b), pct(*d)))
+        .collect();
     f.summary = format!(
         "only some endpoint families failed: {}; {} other families stayed healthy ({}): a service behind the front door, not connectivity",
         names.join(", "),
         healthy.len(),
-        healthy.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
+        healthy
+            .iter()
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ")
     );
-    f.support(FaultDomain::Backend, 0.45, "failures confined to some endpoint families");
-    f.support(FaultDomain::Network, -0.3, "other endpoints on the same hosts were fine");
-    f.support(FaultDomain::Dns, -0.3, "other endpoints on the same hosts were fine");
-    f.support(FaultDomain::Tls, -0.2, "other endpoints on the same hosts were fine");
+    f.support(
+        FaultDomain::Backend,
+        0.45,
+        "failures confined to some endpoint families",
+    );
+    f.support(
+        FaultDomain::Network,
+        -0.3,
+        "other endpoints on the same hosts were fine",
+    );
+    f.support(
+        FaultDomain::Dns,
+        -0.3,
+        "other endpoints on the same hosts were fine",
+    );
+    f.support(
+        FaultDomain::Tls,
+        -0.2,
+        "other endpoints on the same hosts were fine",
+    );
     vec![f]
 }

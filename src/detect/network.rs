@@ -10,7 +10,12 @@ Points to: network, when loss rises (mean >= 2 % and up from before) or latency 
 
 Known false positives: ICMP deprioritised by a router (loss to an intermediate hop but not the destination: only the last hop counts here); a saturated uplink at one probe site (one agent only); a server that is too busy to accept connections (connect timeouts with zero loss point to the server instead).";
 
-pub static DETECTOR: Detector = Detector { code: "FL301", name: "network", doc: DOC, run };
+pub static DETECTOR: Detector = Detector {
+    code: "FL301",
+    name: "network",
+    doc: DOC,
+    run,
+};
 
 fn run(ctx: &Ctx) -> Vec<Finding> {
     if !ctx.has_incident() {
@@ -18,7 +23,10 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     }
     let mut f = Finding::new(DETECTOR.code, DETECTOR.name);
     let nets = &ctx.an.net;
-    let all_d = nets.get("all").and_then(|m| m.get(&WindowName::During)).filter(|s| s.n > s.dns_n);
+    let all_d = nets
+        .get("all")
+        .and_then(|m| m.get(&WindowName::During))
+        .filter(|s| s.n > s.dns_n);
     let mut bad_regions = Vec::new();
     let mut max_loss: f64 = 0.0;
     let mut regions_with_data = 0;
@@ -26,37 +34,83 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         if region == "all" {
             continue;
         }
-        let Some(d) = by_w.get(&WindowName::During).filter(|s| s.n > s.dns_n) else { continue };
+        let Some(d) = by_w.get(&WindowName::During).filter(|s| s.n > s.dns_n) else {
+            continue;
+        };
         regions_with_data += 1;
         let loss = d.loss_pct_mean.unwrap_or(0.0);
         max_loss = max_loss.max(d.loss_pct_max_agent.unwrap_or(loss));
-        let before_loss = by_w.get(&WindowName::Before).and_then(|b| b.loss_pct_mean).unwrap_or(0.0);
-        let lat = ctx.an.comparison("net", "region", region, "latency_ms", WindowName::During);
-        let loss_up = loss >= 2.0 && loss >= before_loss + 2.0 && (ctx.an.windows.before.is_none() || before_loss < loss / 2.0);
-        let lat_up = lat.is_some_and(|c| c.significant() && c.ratio.unwrap_or(1.0) >= 1.5 && c.value.unwrap_or(0.0) - c.before.unwrap_or(0.0) >= 20.0);
+        let before_loss = by_w
+            .get(&ctx.an.baseline)
+            .and_then(|b| b.loss_pct_mean)
+            .unwrap_or(0.0);
+        let lat = ctx
+            .an
+            .comparison("net", "region", region, "latency_ms", WindowName::During);
+        let loss_up = loss >= 2.0
+            && loss >= before_loss + 2.0
+            && (ctx.an.windows.get(ctx.an.baseline).is_none() || before_loss < loss / 2.0);
+        let lat_up = lat.is_some_and(|c| {
+            c.significant()
+                && c.ratio.unwrap_or(1.0) >= 1.5
+                && c.value.unwrap_or(0.0) - c.before.unwrap_or(0.0) >= 20.0
+        });
         if loss_up || lat_up {
             bad_regions.push(region.clone());
             f.evidence.push(evidence_levels(
                 &format!("packet loss {region}"),
                 "pct",
-                [by_w.get(&WindowName::Before).and_then(|s| s.loss_pct_mean), Some(loss), by_w.get(&WindowName::After).and_then(|s| s.loss_pct_mean)],
-                [by_w.get(&WindowName::Before).map_or(0, |s| s.n), d.n],
+                [
+                    by_w.get(&ctx.an.baseline).and_then(|s| s.loss_pct_mean),
+                    Some(loss),
+                    by_w.get(&WindowName::After).and_then(|s| s.loss_pct_mean),
+                ],
+                [by_w.get(&ctx.an.baseline).map_or(0, |s| s.n), d.n],
                 vec![],
             ));
             if let Some(c) = lat {
-                f.evidence.push(evidence_from(Some(c), ctx.an.comparison("net", "region", region, "latency_ms", WindowName::After), &format!("latency {region} (p50)"), "ms", vec![]));
+                f.evidence.push(evidence_from(
+                    Some(c),
+                    ctx.an
+                        .comparison("net", "region", region, "latency_ms", WindowName::After),
+                    &format!("latency {region} (p50)"),
+                    "ms",
+                    vec![],
+                ));
             }
         }
     }
     // connect phase and transport errors on first-party HTTP
     let conn = ctx.cmp("http", "party", "first", "connect_ms");
-    let conn_up = conn.is_some_and(|c| c.significant() && c.ratio.unwrap_or(1.0) >= 1.5 && c.value.unwrap_or(0.0) - c.before.unwrap_or(0.0) >= 20.0);
+    let conn_up = conn.is_some_and(|c| {
+        c.significant()
+            && c.ratio.unwrap_or(1.0) >= 1.5
+            && c.value.unwrap_or(0.0) - c.before.unwrap_or(0.0) >= 20.0
+    });
     let transport = |w: WindowName| {
         ctx.http(Dim::Party, "first", w)
-            .map(|g| (g.error_classes.iter().filter(|(c, _)| matches!(c.as_str(), "connection_timed_out" | "connection_refused" | "connection_reset" | "connection_closed" | "timeout")).map(|(_, n)| *n).sum::<u64>(), g.count))
+            .map(|g| {
+                (
+                    g.error_classes
+                        .iter()
+                        .filter(|(c, _)| {
+                            matches!(
+                                c.as_str(),
+                                "connection_timed_out"
+                                    | "connection_refused"
+                                    | "connection_reset"
+                                    | "connection_closed"
+                                    | "timeout"
+                            )
+                        })
+                        .map(|(_, n)| *n)
+                        .sum::<u64>(),
+                    g.count,
+                )
+            })
             .unwrap_or((0, 0))
     };
-    let (tb, nb) = transport(WindowName::Before);
+    let (tb, nb) = transport(ctx.an.baseline);
     let (td, nd) = transport(WindowName::During);
     let t_rate = if nd > 0 { td as f64 / nd as f64 } else { 0.0 };
     let t_before = if nb > 0 { tb as f64 / nb as f64 } else { 0.0 };
@@ -66,14 +120,34 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         for v in ctx.vantages("first") {
             let k = format!("first@{v}");
             let g = ctx.http(Dim::Vantage, &k, WindowName::During);
-            let t: u64 = g.map(|g| g.error_classes.iter().filter(|(c, _)| matches!(c.as_str(), "connection_timed_out" | "connection_refused" | "connection_reset" | "timeout")).map(|(_, n)| *n).sum()).unwrap_or(0);
-            let c_up = ctx.cmp("http", "vantage", &k, "connect_ms").is_some_and(|c| c.significant() && c.ratio.unwrap_or(1.0) >= 1.5);
+            let t: u64 = g
+                .map(|g| {
+                    g.error_classes
+                        .iter()
+                        .filter(|(c, _)| {
+                            matches!(
+                                c.as_str(),
+                                "connection_timed_out"
+                                    | "connection_refused"
+                                    | "connection_reset"
+                                    | "timeout"
+                            )
+                        })
+                        .map(|(_, n)| *n)
+                        .sum()
+                })
+                .unwrap_or(0);
+            let c_up = ctx
+                .cmp("http", "vantage", &k, "connect_ms")
+                .is_some_and(|c| c.significant() && c.ratio.unwrap_or(1.0) >= 1.5);
             if c_up || g.is_some_and(|g| g.count > 0 && t as f64 / g.count as f64 >= 0.05) {
                 transport_regions.push(v);
             }
         }
     }
-    if !bad_regions.is_empty() || ((conn_up || transport_up) && (all_d.is_none() || !bad_regions.is_empty())) {
+    if !bad_regions.is_empty()
+        || ((conn_up || transport_up) && (all_d.is_none() || !bad_regions.is_empty()))
+    {
         f.fired = true;
         let mut regions = bad_regions.clone();
         for r in transport_regions {
@@ -82,23 +156,54 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             }
         }
         if conn_up || transport_up {
-            f.evidence.push(evidence_levels("first-party transport errors (timeouts, refused, reset)", "ratio", [Some(t_before), Some(t_rate), None], [nb, nd], ctx.example_requests(|r| r.error_class.is_some_and(|c| c.is_transport()))));
+            f.evidence.push(evidence_levels(
+                "first-party transport errors (timeouts, refused, reset)",
+                "ratio",
+                [Some(t_before), Some(t_rate), None],
+                [nb, nd],
+                ctx.example_requests(|r| r.error_class.is_some_and(|c| c.is_transport())),
+            ));
             if let Some(c) = conn {
-                f.evidence.push(evidence_from(Some(c), ctx.an.comparison("http", "party", "first", "connect_ms", WindowName::After), "first-party connect (p50)", "ms", vec![]));
+                f.evidence.push(evidence_from(
+                    Some(c),
+                    ctx.an
+                        .comparison("http", "party", "first", "connect_ms", WindowName::After),
+                    "first-party connect (p50)",
+                    "ms",
+                    vec![],
+                ));
             }
         }
-        let loss_txt = if !bad_regions.is_empty() { format!("packet loss up to {max_loss:.1} % from {}", bad_regions.join(", ")) } else { String::new() };
+        let loss_txt = if !bad_regions.is_empty() {
+            format!(
+                "packet loss up to {max_loss:.1} % from {}",
+                bad_regions.join(", ")
+            )
+        } else {
+            String::new()
+        };
         let conn_txt = match conn {
-            Some(c) if conn_up => format!("connect time {} -> {}", ms(c.before.unwrap_or(0.0)), ms(c.value.unwrap_or(0.0))),
+            Some(c) if conn_up => format!(
+                "connect time {} -> {}",
+                ms(c.before.unwrap_or(0.0)),
+                ms(c.value.unwrap_or(0.0))
+            ),
             _ if transport_up => format!("{td} transport errors in {nd} requests"),
             _ => String::new(),
         };
-        let parts: Vec<String> = [loss_txt, conn_txt].into_iter().filter(|s| !s.is_empty()).collect();
+        let parts: Vec<String> = [loss_txt, conn_txt]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect();
         f.summary = format!("the transport path degraded: {}", parts.join("; "));
         let w = if !bad_regions.is_empty() { 0.75 } else { 0.4 };
         f.support(FaultDomain::Network, w, f.summary.clone());
         if !bad_regions.is_empty() && regions_with_data > bad_regions.len() {
-            f.support(FaultDomain::Backend, -0.2, "a regional path problem: other regions reached the same service fine");
+            f.support(
+                FaultDomain::Backend,
+                -0.2,
+                "a regional path problem: other regions reached the same service fine",
+            );
         }
         f.regions = regions;
     } else if let Some(d) = all_d {
@@ -110,7 +215,11 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         );
         f.support(FaultDomain::Network, -0.7, f.summary.clone());
     } else if let Some(c) = conn.filter(|c| c.sufficient) {
-        f.summary = format!("network: first-party connect p50 {} -> {}, {td} transport errors in {nd} requests", ms(c.before.unwrap_or(0.0)), ms(c.value.unwrap_or(0.0)));
+        f.summary = format!(
+            "network: first-party connect p50 {} -> {}, {td} transport errors in {nd} requests",
+            ms(c.before.unwrap_or(0.0)),
+            ms(c.value.unwrap_or(0.0))
+        );
         f.support(FaultDomain::Network, -0.4, f.summary.clone());
     }
     vec![f]

@@ -10,47 +10,102 @@ Points to: backend, when the component count falls (median down >= 10 %, signifi
 
 Known false positives: a deploy that really removed components (a lighter page: then it stays lighter after recovery too; compare after vs before); ad or tracker blocking on the capturing browser; captures of different pages mixed in one window.";
 
-pub static DETECTOR: Detector = Detector { code: "FL103", name: "partial-load", doc: DOC, run };
+pub static DETECTOR: Detector = Detector {
+    code: "FL103",
+    name: "partial-load",
+    doc: DOC,
+    run,
+};
 
 fn run(ctx: &Ctx) -> Vec<Finding> {
-    if !ctx.has_incident() || ctx.an.windows.before.is_none() {
+    if !ctx.has_incident() || ctx.an.windows.get(ctx.an.baseline).is_none() {
         return vec![];
     }
-    let comp = ctx.an.comparison("page", "vantage", "all", "components", WindowName::During);
-    let load = ctx.an.comparison("page", "vantage", "all", "load_ms", WindowName::During);
+    let comp = ctx
+        .an
+        .comparison("page", "vantage", "all", "components", WindowName::During);
+    let load = ctx
+        .an
+        .comparison("page", "vantage", "all", "load_ms", WindowName::During);
     let Some(c) = comp else { return vec![] };
     let mut f = Finding::new(DETECTOR.code, DETECTOR.name);
-    f.evidence.push(evidence_from(Some(c), ctx.an.comparison("page", "vantage", "all", "components", WindowName::After), "page components (p50)", "count", vec![]));
+    f.evidence.push(evidence_from(
+        Some(c),
+        ctx.an
+            .comparison("page", "vantage", "all", "components", WindowName::After),
+        "page components (p50)",
+        "count",
+        vec![],
+    ));
     if let Some(l) = load {
-        f.evidence.push(evidence_from(Some(l), ctx.an.comparison("page", "vantage", "all", "load_ms", WindowName::After), "page load time (p50)", "ms", vec![]));
+        f.evidence.push(evidence_from(
+            Some(l),
+            ctx.an
+                .comparison("page", "vantage", "all", "load_ms", WindowName::After),
+            "page load time (p50)",
+            "ms",
+            vec![],
+        ));
     }
     let (cb, cd) = (c.before.unwrap_or(0.0), c.value.unwrap_or(0.0));
-    let fell = c.sufficient && cb > 0.0 && cd <= cb * 0.9 && c.p_value.is_some_and(|p| p < 0.05) && c.effect.is_some_and(|e| e <= -0.3);
+    let fell = c.sufficient
+        && cb > 0.0
+        && cd <= cb * 0.9
+        && c.p_value.is_some_and(|p| p < 0.05)
+        && c.effect.is_some_and(|e| e <= -0.3);
     let load_ratio = load.and_then(|l| l.ratio).unwrap_or(1.0);
     if fell && load_ratio <= 1.1 {
         f.fired = true;
-        let (lb, ld) = (load.and_then(|l| l.before).unwrap_or(0.0), load.and_then(|l| l.value).unwrap_or(0.0));
+        let (lb, ld) = (
+            load.and_then(|l| l.before).unwrap_or(0.0),
+            load.and_then(|l| l.value).unwrap_or(0.0),
+        );
         f.summary = format!(
             "page load time {} ({} -> {}) but page components dropped {cb:.0} -> {cd:.0}: not everything loaded, the frontend was reachable and the backend was not",
-            if load_ratio < 0.95 { "improved" } else { "held" },
+            if load_ratio < 0.95 {
+                "improved"
+            } else {
+                "held"
+            },
             ms(lb),
             ms(ld)
         );
-        f.support(FaultDomain::Backend, 0.5, format!("components {cb:.0} -> {cd:.0} with load time x{load_ratio:.2}"));
-        f.support(FaultDomain::Network, -0.25, "pages still loaded, and faster: the path to the frontend worked");
-        f.support(FaultDomain::Dns, -0.25, "the page's main document still loaded: its name resolved");
+        f.support(
+            FaultDomain::Backend,
+            0.5,
+            format!("components {cb:.0} -> {cd:.0} with load time x{load_ratio:.2}"),
+        );
+        f.support(
+            FaultDomain::Network,
+            -0.25,
+            "pages still loaded, and faster: the path to the frontend worked",
+        );
+        f.support(
+            FaultDomain::Dns,
+            -0.25,
+            "the page's main document still loaded: its name resolved",
+        );
         for (key, _) in ctx.an.pages.iter().filter(|(k, _)| *k != "all") {
-            if let Some(vc) = ctx.an.comparison("page", "vantage", key, "components", WindowName::During)
+            if let Some(vc) =
+                ctx.an
+                    .comparison("page", "vantage", key, "components", WindowName::During)
                 && vc.sufficient
                 && vc.value.unwrap_or(0.0) <= vc.before.unwrap_or(0.0) * 0.9
             {
-                f.regions.push(key.split('@').nth(1).unwrap_or(key).to_string());
+                f.regions
+                    .push(key.split('@').nth(1).unwrap_or(key).to_string());
             }
         }
     } else if fell {
         f.fired = true;
-        f.summary = format!("page components dropped {cb:.0} -> {cd:.0} while load time rose x{load_ratio:.2}: components failing slowly");
-        f.support(FaultDomain::Backend, 0.2, "components missing from page loads");
+        f.summary = format!(
+            "page components dropped {cb:.0} -> {cd:.0} while load time rose x{load_ratio:.2}: components failing slowly"
+        );
+        f.support(
+            FaultDomain::Backend,
+            0.2,
+            "components missing from page loads",
+        );
     } else {
         f.summary = format!("page components {cb:.0} -> {cd:.0}, load time x{load_ratio:.2}");
     }

@@ -9,7 +9,12 @@ Points to: no domain by itself. Recurring waves with the same signature are typi
 
 Known false positives: load-dependent failures that follow traffic peaks (waves then follow the daily curve rather than changes).";
 
-pub static DETECTOR: Detector = Detector { code: "FL902", name: "recurrence", doc: DOC, run };
+pub static DETECTOR: Detector = Detector {
+    code: "FL902",
+    name: "recurrence",
+    doc: DOC,
+    run,
+};
 
 fn run(ctx: &Ctx) -> Vec<Finding> {
     let waves = &ctx.an.windows.waves;
@@ -18,13 +23,22 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     }
     let mut f = Finding::new(DETECTOR.code, DETECTOR.name);
     f.fired = true;
-    let list: Vec<String> = waves.iter().map(|w| format!("{}-{} UTC", w.start.format("%H:%M"), w.end.format("%H:%M"))).collect();
-    let gaps: Vec<f64> = waves.windows(2).map(|p| (p[1].start - p[0].end).num_milliseconds() as f64 / 60_000.0).collect();
+    let list: Vec<String> = waves
+        .iter()
+        .map(|w| format!("{}-{} UTC", w.start.format("%H:%M"), w.end.format("%H:%M")))
+        .collect();
+    let gaps: Vec<f64> = waves
+        .windows(2)
+        .map(|p| (p[1].start - p[0].end).num_milliseconds() as f64 / 60_000.0)
+        .collect();
     f.summary = format!(
         "the incident came in {} waves ({}), separated by calm gaps of {} min: intermittent, the same failure recurring",
         waves.len(),
         list.join(", "),
-        gaps.iter().map(|g| format!("{g:.0}")).collect::<Vec<_>>().join(", ")
+        gaps.iter()
+            .map(|g| format!("{g:.0}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     vec![f]
 }

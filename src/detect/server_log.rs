@@ -10,40 +10,107 @@ Points to: backend, when the server itself logged 5xx or its upstream time rose:
 
 Known false positives: logs from only one of several servers or regions; log sampling; 5xx for bots or health checks (the endpoint breakdown shows which).";
 
-pub static DETECTOR: Detector = Detector { code: "FL801", name: "server-log", doc: DOC, run };
+pub static DETECTOR: Detector = Detector {
+    code: "FL801",
+    name: "server-log",
+    doc: DOC,
+    run,
+};
 
 fn run(ctx: &Ctx) -> Vec<Finding> {
     if !ctx.has_incident() {
         return vec![];
     }
-    let Some(by_w) = ctx.an.server.get("all") else { return vec![] };
-    let Some(d) = by_w.get(&WindowName::During) else { return vec![] };
+    let Some(by_w) = ctx.an.server.get("all") else {
+        return vec![];
+    };
+    let Some(d) = by_w.get(&WindowName::During) else {
+        return vec![];
+    };
     let mut f = Finding::new(DETECTOR.code, DETECTOR.name);
-    let c5 = ctx.an.comparison("server", "endpoint", "all", "rate_5xx", WindowName::During);
-    let cu = ctx.an.comparison("server", "endpoint", "all", "upstream_ms", WindowName::During).or_else(|| ctx.an.comparison("server", "endpoint", "all", "request_ms", WindowName::During));
-    let locs: Vec<_> = ctx.ds.server.iter().filter(|s| s.status >= 500 && ctx.an.windows.during.is_some_and(|w| w.contains(s.ts))).take(3).map(|s| s.source).collect();
-    f.evidence.push(evidence_from(c5, ctx.an.comparison("server", "endpoint", "all", "rate_5xx", WindowName::After), "server-logged 5xx rate", "ratio", locs));
+    let c5 = ctx
+        .an
+        .comparison("server", "endpoint", "all", "rate_5xx", WindowName::During);
+    let cu = ctx
+        .an
+        .comparison(
+            "server",
+            "endpoint",
+            "all",
+            "upstream_ms",
+            WindowName::During,
+        )
+        .or_else(|| {
+            ctx.an.comparison(
+                "server",
+                "endpoint",
+                "all",
+                "request_ms",
+                WindowName::During,
+            )
+        });
+    let locs: Vec<_> = ctx
+        .ds
+        .server
+        .iter()
+        .filter(|s| s.status >= 500 && ctx.an.windows.during.is_some_and(|w| w.contains(s.ts)))
+        .take(3)
+        .map(|s| s.source)
+        .collect();
+    f.evidence.push(evidence_from(
+        c5,
+        ctx.an
+            .comparison("server", "endpoint", "all", "rate_5xx", WindowName::After),
+        "server-logged 5xx rate",
+        "ratio",
+        locs,
+    ));
     if let Some(u) = cu {
-        f.evidence.push(evidence_from(Some(u), None, &format!("server {} (p50)", u.signal.trim_end_matches("_ms")), "ms", vec![]));
+        f.evidence.push(evidence_from(
+            Some(u),
+            None,
+            &format!("server {} (p50)", u.signal.trim_end_matches("_ms")),
+            "ms",
+            vec![],
+        ));
     }
     let rate = d.status_5xx as f64 / d.n.max(1) as f64;
-    let before = by_w.get(&WindowName::Before);
+    let before = by_w.get(&ctx.an.baseline);
     let rpm_before = before.map(|b| b.requests_per_min).unwrap_or(0.0);
     let logged_5xx = ctx.rate_rose(c5, rate, 0.02) && d.status_5xx >= 3;
     let slow = cu.is_some_and(|u| u.significant() && u.ratio.unwrap_or(1.0) >= 1.5);
     let dropped = rpm_before > 0.0 && d.requests_per_min < rpm_before * 0.6;
-    let mix: Vec<String> = d.status_mix.iter().filter(|(s, _)| **s >= 500).map(|(s, n)| format!("{n}x{s}")).collect();
+    let mix: Vec<String> = d
+        .status_mix
+        .iter()
+        .filter(|(s, _)| **s >= 500)
+        .map(|(s, n)| format!("{n}x{s}"))
+        .collect();
     if logged_5xx || slow {
         f.fired = true;
         let mut parts = Vec::new();
         if logged_5xx {
-            parts.push(format!("5xx {} -> {} ({})", pct(c5.and_then(|c| c.before).unwrap_or(0.0)), pct(rate), mix.join(", ")));
+            parts.push(format!(
+                "5xx {} -> {} ({})",
+                pct(c5.and_then(|c| c.before).unwrap_or(0.0)),
+                pct(rate),
+                mix.join(", ")
+            ));
         }
         if slow && let Some(u) = cu {
-            parts.push(format!("{} {} -> {}", u.signal.replace("_ms", " time"), ms(u.before.unwrap_or(0.0)), ms(u.value.unwrap_or(0.0))));
+            parts.push(format!(
+                "{} {} -> {}",
+                u.signal.replace("_ms", " time"),
+                ms(u.before.unwrap_or(0.0)),
+                ms(u.value.unwrap_or(0.0))
+            ));
         }
         f.summary = format!("the server's own log confirms it: {}", parts.join("; "));
-        f.support(FaultDomain::Backend, 0.5, "server-side 5xx / upstream time in the access log");
+        f.support(
+            FaultDomain::Backend,
+            0.5,
+            "server-side 5xx / upstream time in the access log",
+        );
         f.support(FaultDomain::Network, -0.3, "requests reached the server");
         f.support(FaultDomain::Dns, -0.3, "requests reached the server");
     } else if dropped {
@@ -54,11 +121,25 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             d.requests_per_min,
             pct(rate)
         );
-        f.support(FaultDomain::Backend, -0.45, "the server saw fewer requests and answered those it saw");
-        f.support(FaultDomain::Network, 0.15, "requests lost before the server");
+        f.support(
+            FaultDomain::Backend,
+            -0.45,
+            "the server saw fewer requests and answered those it saw",
+        );
+        f.support(
+            FaultDomain::Network,
+            0.15,
+            "requests lost before the server",
+        );
         f.support(FaultDomain::Dns, 0.15, "requests lost before the server");
     } else {
-        f.summary = format!("server log: {} 5xx over {} requests during the window, rate {:.1}/min (before {:.1}/min)", pct(rate), d.n, d.requests_per_min, rpm_before);
+        f.summary = format!(
+            "server log: {} 5xx over {} requests during the window, rate {:.1}/min (before {:.1}/min)",
+            pct(rate),
+            d.n,
+            d.requests_per_min,
+            rpm_before
+        );
         if d.n >= 20 {
             f.support(FaultDomain::Backend, -0.35, f.summary.clone());
         }

@@ -10,14 +10,19 @@ Points to: backend, when wait rises (median ratio >= 1.5, significant) while DNS
 
 Known false positives: a slower client machine (every phase slows, including connect); a changed request mix (heavier queries during the window): check the endpoint breakdown; HTTP/2 or HTTP/3 connection reuse that hides connect time in wait.";
 
-pub static DETECTOR: Detector = Detector { code: "FL102", name: "server-wait", doc: DOC, run };
+pub static DETECTOR: Detector = Detector {
+    code: "FL102",
+    name: "server-wait",
+    doc: DOC,
+    run,
+};
 
 fn ratio(c: Option<&Comparison>) -> Option<f64> {
     c.and_then(|c| c.ratio)
 }
 
 fn run(ctx: &Ctx) -> Vec<Finding> {
-    if !ctx.has_incident() || ctx.an.windows.before.is_none() {
+    if !ctx.has_incident() || ctx.an.windows.get(ctx.an.baseline).is_none() {
         return vec![];
     }
     let mut f = Finding::new(DETECTOR.code, DETECTOR.name);
@@ -25,26 +30,62 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     let api = ctx.cmp("http", "resource_type", "first:xhr", "wait_ms");
     let all = ctx.cmp("http", "party", "first", "wait_ms");
     let (cmp, label, key, dim) = match api {
-        Some(c) if c.sufficient => (Some(c), "first-party API wait (p50)", "first:xhr", "resource_type"),
+        Some(c) if c.sufficient => (
+            Some(c),
+            "first-party API wait (p50)",
+            "first:xhr",
+            "resource_type",
+        ),
         _ => (all, "first-party server wait (p50)", "first", "party"),
     };
     let Some(c) = cmp else { return vec![] };
-    let after = ctx.an.comparison("http", dim, key, "wait_ms", WindowName::After);
-    f.evidence.push(evidence_from(Some(c), after, label, "ms", vec![]));
-    let flat: Vec<(&str, Option<&Comparison>)> = ["dns_ms", "connect_ms", "tls_ms"].iter().map(|p| (*p, ctx.cmp("http", "party", "first", p))).collect();
+    let after = ctx
+        .an
+        .comparison("http", dim, key, "wait_ms", WindowName::After);
+    f.evidence
+        .push(evidence_from(Some(c), after, label, "ms", vec![]));
+    let flat: Vec<(&str, Option<&Comparison>)> = ["dns_ms", "connect_ms", "tls_ms"]
+        .iter()
+        .map(|p| (*p, ctx.cmp("http", "party", "first", p)))
+        .collect();
     for (p, fc) in &flat {
         if fc.is_some_and(|x| x.sufficient) {
-            f.evidence.push(evidence_from(*fc, ctx.an.comparison("http", "party", "first", p, WindowName::After), &format!("first-party {} (p50)", p.trim_end_matches("_ms")), "ms", vec![]));
+            f.evidence.push(evidence_from(
+                *fc,
+                ctx.an
+                    .comparison("http", "party", "first", p, WindowName::After),
+                &format!("first-party {} (p50)", p.trim_end_matches("_ms")),
+                "ms",
+                vec![],
+            ));
         }
     }
     // the test runs on wait relative to each vantage/endpoint's baseline
     let rel = ctx.cmp("http", dim, key, "wait_rel");
-    let r = rel.and_then(|x| x.value).unwrap_or_else(|| ratio(Some(c)).unwrap_or(1.0));
+    let r = rel
+        .and_then(|x| x.value)
+        .unwrap_or_else(|| ratio(Some(c)).unwrap_or(1.0));
     if let Some(x) = rel {
-        f.evidence.push(evidence_from(Some(x), ctx.an.comparison("http", dim, key, "wait_rel", WindowName::After), &format!("{label}, relative to each endpoint's baseline"), "ratio", vec![]));
+        f.evidence.push(evidence_from(
+            Some(x),
+            ctx.an
+                .comparison("http", dim, key, "wait_rel", WindowName::After),
+            &format!("{label}, relative to each endpoint's baseline"),
+            "ratio",
+            vec![],
+        ));
     }
-    let transport_flat = flat.iter().all(|(_, fc)| fc.is_none_or(|x| !x.sufficient || ratio(Some(x)).unwrap_or(1.0) < 1.3 || x.value.unwrap_or(0.0) - x.before.unwrap_or(0.0) < 10.0));
-    let rose = rel.unwrap_or(c).significant() && rel.unwrap_or(c).effect.unwrap_or(0.0) >= 0.33 && r >= 1.4 && c.value.unwrap_or(0.0) - c.before.unwrap_or(0.0) >= 10.0;
+    let transport_flat = flat.iter().all(|(_, fc)| {
+        fc.is_none_or(|x| {
+            !x.sufficient
+                || ratio(Some(x)).unwrap_or(1.0) < 1.3
+                || x.value.unwrap_or(0.0) - x.before.unwrap_or(0.0) < 10.0
+        })
+    });
+    let rose = rel.unwrap_or(c).significant()
+        && rel.unwrap_or(c).effect.unwrap_or(0.0) >= 0.33
+        && r >= 1.4
+        && c.value.unwrap_or(0.0) - c.before.unwrap_or(0.0) >= 10.0;
     let doc = ctx.cmp("http", "resource_type", "first:document", "wait_ms");
     let front_fast = doc.is_some_and(|d| d.sufficient && d.ratio.unwrap_or(1.0) < 1.3);
     if rose && transport_flat {
@@ -53,10 +94,22 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             "{label} rose {} -> {} (x{r:.1} against each endpoint's baseline) while DNS, connect and TLS stayed flat{}",
             ms(c.before.unwrap_or(0.0)),
             ms(c.value.unwrap_or(0.0)),
-            if front_fast && key == "first:xhr" { "; the frontend document stayed fast" } else { "" }
+            if front_fast && key == "first:xhr" {
+                "; the frontend document stayed fast"
+            } else {
+                ""
+            }
         );
-        f.support(FaultDomain::Backend, (0.3 + (r - 1.0) * 0.25).min(0.75), format!("server wait x{r:.1} with transport phases flat"));
-        f.support(FaultDomain::Network, -0.2, "connect times flat while only the server wait rose");
+        f.support(
+            FaultDomain::Backend,
+            (0.3 + (r - 1.0) * 0.25).min(0.75),
+            format!("server wait x{r:.1} with transport phases flat"),
+        );
+        f.support(
+            FaultDomain::Network,
+            -0.2,
+            "connect times flat while only the server wait rose",
+        );
         for v in ctx.vantages("first") {
             let k = format!("first@{v}");
             if let Some(vc) = ctx.cmp("http", "vantage", &k, "wait_ms")
@@ -67,7 +120,11 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             }
         }
     } else {
-        f.summary = format!("{label} {} -> {} (x{r:.2})", ms(c.before.unwrap_or(0.0)), ms(c.value.unwrap_or(0.0)));
+        f.summary = format!(
+            "{label} {} -> {} (x{r:.2})",
+            ms(c.before.unwrap_or(0.0)),
+            ms(c.value.unwrap_or(0.0))
+        );
     }
     vec![f]
 }

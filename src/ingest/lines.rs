@@ -55,7 +55,11 @@ pub fn split_chunks(bytes: &[u8], target: usize) -> Vec<Chunk<'_>> {
     let mut line = 1u64;
     let mut out = Vec::with_capacity(counts.len());
     for (i, w) in bounds.windows(2).enumerate() {
-        out.push(Chunk { offset: w[0], first_line: line, data: &bytes[w[0]..w[1]] });
+        out.push(Chunk {
+            offset: w[0],
+            first_line: line,
+            data: &bytes[w[0]..w[1]],
+        });
         line += counts[i];
     }
     out
@@ -65,7 +69,9 @@ pub fn split_chunks(bytes: &[u8], target: usize) -> Vec<Chunk<'_>> {
 pub fn chunk_lines<'a>(c: &Chunk<'a>) -> impl Iterator<Item = (u64, &'a [u8])> + 'a {
     let data = c.data.strip_suffix(b"\n").unwrap_or(c.data);
     let first = c.first_line;
-    data.split(|&b| b == b'\n').enumerate().map(move |(i, l)| (first + i as u64, l.strip_suffix(b"\r").unwrap_or(l)))
+    data.split(|&b| b == b'\n')
+        .enumerate()
+        .map(move |(i, l)| (first + i as u64, l.strip_suffix(b"\r").unwrap_or(l)))
 }
 
 /// Parse a line-oriented file in parallel chunks. `parse` gets the line
@@ -87,7 +93,14 @@ where
                 let line = if n == 1 { super::strip_bom(line) } else { line };
                 let at = SourceRef::line(file.id, n);
                 if line.len() > limit {
-                    rep.reject(at, format!("line of {} bytes exceeds the {} byte limit", line.len(), limit));
+                    rep.reject(
+                        at,
+                        format!(
+                            "line of {} bytes exceeds the {} byte limit",
+                            line.len(),
+                            limit
+                        ),
+                    );
                     continue;
                 }
                 if line.iter().all(|b| b.is_ascii_whitespace()) {
@@ -106,11 +119,15 @@ where
     // one allocation per vector instead of repeated doubling: readers of
     // large files produce millions of records
     let r = &mut out.records;
-    r.requests.reserve(parts.iter().map(|p| p.0.requests.len()).sum());
+    r.requests
+        .reserve(parts.iter().map(|p| p.0.requests.len()).sum());
     r.pages.reserve(parts.iter().map(|p| p.0.pages.len()).sum());
-    r.probes.reserve(parts.iter().map(|p| p.0.probes.len()).sum());
-    r.server.reserve(parts.iter().map(|p| p.0.server.len()).sum());
-    r.changes.reserve(parts.iter().map(|p| p.0.changes.len()).sum());
+    r.probes
+        .reserve(parts.iter().map(|p| p.0.probes.len()).sum());
+    r.server
+        .reserve(parts.iter().map(|p| p.0.server.len()).sum());
+    r.changes
+        .reserve(parts.iter().map(|p| p.0.changes.len()).sum());
     for (rec, rep) in parts {
         out.records.append(rec);
         merge_report(&mut out.report, rep);
@@ -155,7 +172,17 @@ mod tests {
     #[test]
     fn no_trailing_newline_and_crlf() {
         let chunks = split_chunks(b"a\r\nb\r\nc", 2);
-        let lines: Vec<(u64, Vec<u8>)> = chunks.iter().flat_map(|c| chunk_lines(c).map(|(n, l)| (n, l.to_vec())).collect::<Vec<_>>()).collect();
-        assert_eq!(lines, vec![(1, b"a".to_vec()), (2, b"b".to_vec()), (3, b"c".to_vec())]);
+        let lines: Vec<(u64, Vec<u8>)> = chunks
+            .iter()
+            .flat_map(|c| {
+                chunk_lines(c)
+                    .map(|(n, l)| (n, l.to_vec()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert_eq!(
+            lines,
+            vec![(1, b"a".to_vec()), (2, b"b".to_vec()), (3, b"c".to_vec())]
+        );
     }
 }

@@ -46,7 +46,11 @@ pub struct IngestOptions {
 
 impl IngestOptions {
     pub fn max_record_bytes(&self) -> usize {
-        if self.max_record_bytes == 0 { DEFAULT_MAX_RECORD_BYTES } else { self.max_record_bytes }
+        if self.max_record_bytes == 0 {
+            DEFAULT_MAX_RECORD_BYTES
+        } else {
+            self.max_record_bytes
+        }
     }
 }
 
@@ -105,7 +109,11 @@ pub fn parse_file(file: &InputFile, opts: &IngestOptions) -> Parsed {
     let mut parsed = if let Some(err) = &file.read_error {
         Parsed {
             records: Records::default(),
-            report: InputReport { format: "unreadable".into(), skipped: Some(err.clone()), ..Default::default() },
+            report: InputReport {
+                format: "unreadable".into(),
+                skipped: Some(err.clone()),
+                ..Default::default()
+            },
         }
     } else {
         match detect(&file.bytes) {
@@ -134,7 +142,11 @@ pub fn parse_file(file: &InputFile, opts: &IngestOptions) -> Parsed {
 pub fn parse_file_as(file: &InputFile, opts: &IngestOptions, name: &str) -> Parsed {
     let reg = registry();
     let spec = if name == "changes" {
-        if trimmed_head(&file.bytes).starts_with(b"{") { Some(&changes::FORMAT_JSONL) } else { Some(&changes::FORMAT_CSV) }
+        if trimmed_head(&file.bytes).starts_with(b"{") {
+            Some(&changes::FORMAT_JSONL)
+        } else {
+            Some(&changes::FORMAT_CSV)
+        }
     } else {
         reg.iter().copied().find(|f| f.name == name)
     };
@@ -158,7 +170,9 @@ fn unrecognised_reason(bytes: &[u8]) -> String {
     if head.contains(&0) {
         return "binary content (NUL bytes): not a supported format".into();
     }
-    if std::str::from_utf8(head).is_err() && std::str::from_utf8(&head[..head.len().saturating_sub(4)]).is_err() {
+    if std::str::from_utf8(head).is_err()
+        && std::str::from_utf8(&head[..head.len().saturating_sub(4)]).is_err()
+    {
         return "not UTF-8 text: not a supported format".into();
     }
     "content matches no supported format (HAR, probe/change log, k6, curl, RIPE Atlas, ping, mtr, access log)".into()
@@ -173,7 +187,11 @@ pub fn ingest(files: &[InputFile], opts: &IngestOptions) -> Dataset {
         let r = p.records;
         // move rather than copy when nothing is there yet (large single files)
         fn take<T>(into: &mut Vec<T>, from: Vec<T>) {
-            if into.is_empty() { *into = from } else { into.extend(from) }
+            if into.is_empty() {
+                *into = from
+            } else {
+                into.extend(from)
+            }
         }
         take(&mut ds.requests, r.requests);
         take(&mut ds.pages, r.pages);
@@ -192,7 +210,10 @@ pub fn strip_bom(b: &[u8]) -> &[u8] {
 /// First non-whitespace bytes after a BOM.
 pub fn trimmed_head(b: &[u8]) -> &[u8] {
     let b = strip_bom(b);
-    let start = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
     &b[start..]
 }
 
@@ -200,7 +221,9 @@ pub fn trimmed_head(b: &[u8]) -> &[u8] {
 pub fn first_line(b: &[u8]) -> String {
     let b = trimmed_head(b);
     let end = b.iter().position(|&c| c == b'\n').unwrap_or(b.len());
-    String::from_utf8_lossy(&b[..end]).trim_end_matches('\r').to_string()
+    String::from_utf8_lossy(&b[..end])
+        .trim_end_matches('\r')
+        .to_string()
 }
 
 #[cfg(test)]
@@ -214,8 +237,19 @@ mod tests {
         for f in &reg {
             assert!(!f.samples.is_empty(), "{} has no samples", f.name);
             for s in f.samples {
-                let claimers: Vec<&str> = reg.iter().filter(|g| (g.sniff)(s.as_bytes())).map(|g| g.name).collect();
-                assert_eq!(claimers, vec![f.name], "sample of {} claimed by {:?}:\n{}", f.name, claimers, s);
+                let claimers: Vec<&str> = reg
+                    .iter()
+                    .filter(|g| (g.sniff)(s.as_bytes()))
+                    .map(|g| g.name)
+                    .collect();
+                assert_eq!(
+                    claimers,
+                    vec![f.name],
+                    "sample of {} claimed by {:?}:\n{}",
+                    f.name,
+                    claimers,
+                    s
+                );
             }
         }
     }

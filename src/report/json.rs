@@ -4,7 +4,8 @@
 use super::Report;
 
 pub fn render(r: &Report) -> String {
-    let mut s = serde_json::to_string_pretty(r).unwrap_or_else(|e| format!("{{\"error\": \"cannot serialise report: {e}\"}}"));
+    let mut s = serde_json::to_string_pretty(r)
+        .unwrap_or_else(|e| format!("{{\"error\": \"cannot serialise report: {e}\"}}"));
     s.push('\n');
     s
 }

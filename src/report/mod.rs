@@ -13,7 +13,7 @@ pub mod svg;
 pub mod table;
 pub mod text;
 
-use crate::aggregate::{Analysis, Dim, WindowName, Window};
+use crate::aggregate::{Analysis, Dim, Window, WindowName};
 use crate::detect::{FaultDomain, Finding};
 use crate::model::{Dataset, LocKind, Party, SourceRef};
 use crate::redact::Redactor;
@@ -231,11 +231,19 @@ fn r(x: Option<f64>) -> Option<f64> {
 }
 
 fn win(w: Option<Window>) -> Option<WinOut> {
-    w.map(|w| WinOut { start: ts(w.start), end: ts(w.end), minutes: round(w.minutes()) })
+    w.map(|w| WinOut {
+        start: ts(w.start),
+        end: ts(w.end),
+        minutes: round(w.minutes()),
+    })
 }
 
 pub fn location(ds: &Dataset, s: SourceRef) -> String {
-    let path = ds.inputs.get(s.file as usize).map(|i| i.path.as_str()).unwrap_or("?");
+    let path = ds
+        .inputs
+        .get(s.file as usize)
+        .map(|i| i.path.as_str())
+        .unwrap_or("?");
     match s.kind {
         LocKind::Line => format!("{path}:{}", s.n),
         LocKind::Entry => format!("{path}#entry{}", s.n),
@@ -251,7 +259,14 @@ pub struct ReportOptions {
     pub top: usize,
 }
 
-pub fn build(ds: &Dataset, an: &Analysis, findings: &[Finding], verdict: &Verdict, opts: &ReportOptions, redactor: &Redactor) -> Report {
+pub fn build(
+    ds: &Dataset,
+    an: &Analysis,
+    findings: &[Finding],
+    verdict: &Verdict,
+    opts: &ReportOptions,
+    redactor: &Redactor,
+) -> Report {
     let onset = an.windows.during.map(|d| d.start);
     let mut evidence = Vec::new();
     for f in findings {
@@ -259,7 +274,13 @@ pub fn build(ds: &Dataset, an: &Analysis, findings: &[Finding], verdict: &Verdic
         let main = f
             .supports
             .iter()
-            .filter(|s| if f.fired { s.weight > 0.0 } else { s.weight < 0.0 })
+            .filter(|s| {
+                if f.fired {
+                    s.weight > 0.0
+                } else {
+                    s.weight < 0.0
+                }
+            })
             .max_by(|a, b| a.weight.abs().total_cmp(&b.weight.abs()));
         for e in &f.evidence {
             evidence.push(EvidenceOut {
@@ -287,7 +308,15 @@ pub fn build(ds: &Dataset, an: &Analysis, findings: &[Finding], verdict: &Verdic
             fired: f.fired,
             summary: f.summary.clone(),
             regions: f.regions.clone(),
-            supports: f.supports.iter().map(|s| SupportOut { fault_domain: s.domain, weight: round(s.weight), reason: s.reason.clone() }).collect(),
+            supports: f
+                .supports
+                .iter()
+                .map(|s| SupportOut {
+                    fault_domain: s.domain,
+                    weight: round(s.weight),
+                    reason: s.reason.clone(),
+                })
+                .collect(),
         })
         .collect();
     let changes = ds
@@ -298,7 +327,8 @@ pub fn build(ds: &Dataset, an: &Analysis, findings: &[Finding], verdict: &Verdic
             service: c.service.clone(),
             kind: c.kind.as_str().into(),
             summary: c.summary.clone(),
-            minutes_before_onset: onset.map(|o| round((o - c.ts).num_milliseconds() as f64 / 60_000.0)),
+            minutes_before_onset: onset
+                .map(|o| round((o - c.ts).num_milliseconds() as f64 / 60_000.0)),
             location: location(ds, c.source),
         })
         .collect();
@@ -344,7 +374,10 @@ pub fn build(ds: &Dataset, an: &Analysis, findings: &[Finding], verdict: &Verdic
     };
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
-        tool: Tool { name: "faultlens", version: env!("CARGO_PKG_VERSION") },
+        tool: Tool {
+            name: "faultlens",
+            version: env!("CARGO_PKG_VERSION"),
+        },
         generated_at: opts.now.map(ts),
         verdict: Verdict {
             confidence: round(verdict.confidence),
@@ -354,9 +387,22 @@ pub fn build(ds: &Dataset, an: &Analysis, findings: &[Finding], verdict: &Verdic
             before: win(an.windows.before),
             during: win(an.windows.during),
             after: win(an.windows.after),
-            method: serde_json::to_value(an.windows.method).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
-            waves: an.windows.waves.iter().map(|w| win(Some(*w)).expect("some")).collect(),
-            blips: an.windows.blips.iter().map(|w| win(Some(*w)).expect("some")).collect(),
+            method: serde_json::to_value(an.windows.method)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            waves: an
+                .windows
+                .waves
+                .iter()
+                .map(|w| win(Some(*w)).expect("some"))
+                .collect(),
+            blips: an
+                .windows
+                .blips
+                .iter()
+                .map(|w| win(Some(*w)).expect("some"))
+                .collect(),
             peak: an.windows.peak.map(ts),
             bin_seconds: an.series.bin_ms as f64 / 1000.0,
             candidate: None,
@@ -406,7 +452,12 @@ fn regions(an: &Analysis, v: &Verdict) -> Vec<RegionRow> {
     for region in &an.regions {
         let key = format!("first@{region}");
         let g = |w| an.http_stat(Dim::Vantage, &key, w);
-        let n = |w: WindowName| an.net.get(region).and_then(|m| m.get(&w)).filter(|s| s.n > s.dns_n);
+        let n = |w: WindowName| {
+            an.net
+                .get(region)
+                .and_then(|m| m.get(&w))
+                .filter(|s| s.n > s.dns_n)
+        };
         rows.push(RegionRow {
             region: region.clone(),
             requests_during: g(WindowName::During).map_or(0, |s| s.count),
@@ -416,7 +467,9 @@ fn regions(an: &Analysis, v: &Verdict) -> Vec<RegionRow> {
             wait_p50_ms_during: r(g(WindowName::During).and_then(|s| s.p50("wait_ms"))),
             loss_pct_before: r(n(WindowName::Before).and_then(|s| s.loss_pct_mean)),
             loss_pct_during: r(n(WindowName::During).and_then(|s| s.loss_pct_mean)),
-            latency_p50_ms_before: r(n(WindowName::Before).map(|s| s.latency_ms.p50).filter(|_| true)),
+            latency_p50_ms_before: r(n(WindowName::Before)
+                .map(|s| s.latency_ms.p50)
+                .filter(|_| true)),
             latency_p50_ms_during: r(n(WindowName::During).map(|s| s.latency_ms.p50)),
             affected: v.affected_regions.contains(region),
         });
@@ -425,13 +478,21 @@ fn regions(an: &Analysis, v: &Verdict) -> Vec<RegionRow> {
 }
 
 fn top_changes(an: &Analysis, top: usize) -> Vec<TopChange> {
-    let mut c: Vec<_> = an.comparisons.iter().filter(|c| c.window == WindowName::During && c.significant()).collect();
+    let mut c: Vec<_> = an
+        .comparisons
+        .iter()
+        .filter(|c| c.window == WindowName::During && c.significant())
+        .collect();
     c.sort_by(|a, b| {
         b.effect
             .unwrap_or(0.0)
             .abs()
             .total_cmp(&a.effect.unwrap_or(0.0).abs())
-            .then(a.q_value.unwrap_or(1.0).total_cmp(&b.q_value.unwrap_or(1.0)))
+            .then(
+                a.q_value
+                    .unwrap_or(1.0)
+                    .total_cmp(&b.q_value.unwrap_or(1.0)),
+            )
             .then(a.family.cmp(&b.family))
             .then(a.dim.cmp(&b.dim))
             .then(a.key.cmp(&b.key))
@@ -445,7 +506,9 @@ fn top_changes(an: &Analysis, top: usize) -> Vec<TopChange> {
             signal: c.signal.clone(),
             before: r(c.before),
             during: r(c.value),
-            after: r(an.comparison(&c.family, &c.dim, &c.key, &c.signal, WindowName::After).and_then(|a| a.value)),
+            after: r(an
+                .comparison(&c.family, &c.dim, &c.key, &c.signal, WindowName::After)
+                .and_then(|a| a.value)),
             ratio: r(c.ratio),
             ratio_ci: c.ratio_ci.map(|(a, b)| (round(a), round(b))),
             effect: r(c.effect),
@@ -473,7 +536,10 @@ fn hosts(ds: &Dataset, an: &Analysis) -> Vec<HostRow> {
             let g = by_w.values().max_by_key(|g| g.count);
             HostRow {
                 host: host.clone(),
-                party: crate::aggregate::obs::party_str(party_of.get(host.as_str()).copied().unwrap_or(Party::First)).to_string(),
+                party: crate::aggregate::obs::party_str(
+                    party_of.get(host.as_str()).copied().unwrap_or(Party::First),
+                )
+                .to_string(),
                 count,
                 errors,
                 wait_p50_ms: r(g.and_then(|g| g.p50("wait_ms"))),

@@ -17,6 +17,10 @@ struct Change {
 
 const AUTHORS: [&str; 5] = ["deploy-bot", "mkhan", "jlopez", "a.nowak", "ci-pipeline"];
 
+fn author(r: &mut Rng) -> &'static str {
+    AUTHORS[(r.next_u64() % AUTHORS.len() as u64) as usize]
+}
+
 fn culprit(w: &World, r: &mut Rng) -> Option<(String, &'static str, String)> {
     let svc = |s: &str| s.to_string();
     Some(match w.kind {
@@ -121,7 +125,7 @@ pub(crate) fn write(w: &World, out: &mut Out) -> std::io::Result<()> {
             service: service.to_string(),
             kind,
             summary: summary.to_string(),
-            author: *r.pick(&AUTHORS),
+            author: author(&mut r),
         });
     }
     if let (Some(on), Some(rec)) = (w.onset(), w.recovery()) {
@@ -130,27 +134,26 @@ pub(crate) fn write(w: &World, out: &mut Out) -> std::io::Result<()> {
             ScenarioKind::Dns | ScenarioKind::CdnEdge => 0.4,
             _ => 0.0,
         };
-        if r.chance(p) {
-            if let Some((service, kind, summary)) = culprit(w, &mut r) {
-                let ts =
-                    on - Duration::minutes(r.range_i(2, 24)) - Duration::seconds(r.range_i(0, 59));
+        if r.chance(p)
+            && let Some((service, kind, summary)) = culprit(w, &mut r)
+        {
+            let ts = on - Duration::minutes(r.range_i(2, 24)) - Duration::seconds(r.range_i(0, 59));
+            list.push(Change {
+                ts,
+                service: service.clone(),
+                kind,
+                summary: summary.clone(),
+                author: author(&mut r),
+            });
+            if r.chance(0.85) {
+                let ts = rec - Duration::seconds(r.range_i(0, 180));
                 list.push(Change {
                     ts,
-                    service: service.clone(),
-                    kind,
-                    summary: summary.clone(),
-                    author: *r.pick(&AUTHORS),
+                    service,
+                    kind: "rollback",
+                    summary: format!("Revert: {summary}"),
+                    author: author(&mut r),
                 });
-                if r.chance(0.85) {
-                    let ts = rec - Duration::seconds(r.range_i(0, 180));
-                    list.push(Change {
-                        ts,
-                        service,
-                        kind: "rollback",
-                        summary: format!("Revert: {summary}"),
-                        author: *r.pick(&AUTHORS),
-                    });
-                }
             }
         }
         if w.kind == ScenarioKind::TlsCert && r.chance(0.7) {

@@ -5,7 +5,7 @@
 //! `connect`; Firefox style writes local-offset times, integer timings and
 //! counts `ssl` on top of `connect`.
 
-use super::page::{Assets, Cache, PagePlan, PlannedEntry, plan_page};
+use super::page::{Assets, Cache, PagePlan, PlannedEntry, add_background, looks_broken, plan_page};
 use super::{Client, Fail, OFFSETS, Out, Rng, Role, World, rfc3339};
 use chrono::{Duration, SecondsFormat};
 use serde_json::{Value, json};
@@ -154,15 +154,13 @@ fn entry(c: &Ctx, r: &mut Rng, p: &PagePlan, page_id: &str, e: &PlannedEntry) ->
     } else {
         0
     };
-    let transfer = if e.cache == Cache::Disk {
-        0
-    } else if failed.is_some() {
+    let transfer = if e.cache == Cache::Disk || failed.is_some() {
         0
     } else {
         let ratio = if mime.contains("javascript")
-            || e.mime.contains("css")
-            || e.mime.contains("json")
-            || e.mime.contains("html")
+            || mime.contains("css")
+            || mime.contains("json")
+            || mime.contains("html")
         {
             0.28
         } else {
@@ -337,18 +335,38 @@ pub(crate) fn write(w: &World, out: &mut Out) -> std::io::Result<()> {
             t = t.max(mid - Duration::minutes(r.range_i(15, 25)));
             stop = stop.min(rec + Duration::minutes(r.range_i(12, 20)));
         }
-        let mut plans = Vec::new();
+        let mut plans: Vec<PagePlan> = Vec::new();
+        let mut retries = 0;
         while t < stop {
-            plans.push(plan_page(
-                w,
-                &assets,
-                &mut r,
-                t,
-                label,
-                Some(label),
-                Client::Browser,
-            ));
-            t += Duration::seconds(r.range_i(lo * 60, hi * 60));
+            let p = plan_page(w, &assets, &mut r, t, label, Some(label), Client::Browser);
+            // Users reload a broken page within a minute or two, a few times.
+            let max_retries = if w.profile.lean_har { 2 } else { 3 };
+            let next = if looks_broken(&p) && retries < max_retries {
+                retries += 1;
+                t + Duration::seconds(r.range_i(40, 120))
+            } else {
+                retries = 0;
+                t + Duration::seconds(r.range_i(lo * 60, hi * 60))
+            };
+            let load_end = t + Duration::milliseconds(p.on_load.unwrap_or(0.0) as i64);
+            let has_app = p.entries.len() > 1;
+            plans.push(p);
+            // The open app polls every few minutes until the next load.
+            if has_app {
+                let (plo, phi) = if w.profile.lean_har {
+                    (280, 420)
+                } else {
+                    (60, 150)
+                };
+                let mut at = load_end + Duration::seconds(r.range_i(10, 90));
+                while at < next - Duration::seconds(10) {
+                    if let Some(last) = plans.last_mut() {
+                        add_background(w, &mut r, last, at, label, Some(label), Client::Browser);
+                    }
+                    at += Duration::seconds(r.range_i(plo, phi));
+                }
+            }
+            t = next;
         }
         // Full profile: the SRE saved two captures; compact: one.
         let split = if w.profile.pretty_har && plans.len() > 8 {

@@ -131,17 +131,20 @@ pub(crate) fn write(w: &World, out: &mut Out) -> std::io::Result<()> {
             },
             &tags,
         );
-        let itags = format!("{{\"group\":\"\",\"region\":\"{region}\",\"scenario\":\"default\"}}");
-        let iend = end + Duration::milliseconds(r.range_i(1, 5));
-        wr.point(
-            "iteration_duration",
-            "trend",
-            "time",
-            iend,
-            elapsed + r.range_f(0.5, 3.0),
-            &itags,
-        );
-        wr.point("iterations", "counter", "default", iend, 1.0, &itags);
+        if !w.profile.lean_har {
+            let itags =
+                format!("{{\"group\":\"\",\"region\":\"{region}\",\"scenario\":\"default\"}}");
+            let iend = end + Duration::milliseconds(r.range_i(1, 5));
+            wr.point(
+                "iteration_duration",
+                "trend",
+                "time",
+                iend,
+                elapsed + r.range_f(0.5, 3.0),
+                &itags,
+            );
+            wr.point("iterations", "counter", "default", iend, 1.0, &itags);
+        }
         m += every;
     }
     let mut lines = wr.lines;

@@ -298,9 +298,9 @@ impl Profile {
         Profile {
             agents_per_region: 2,
             probe_every_min: 6,
-            page_every_min: (8, 12),
+            page_every_min: (10, 14),
             max_har_vantages: 1,
-            access_per_min: (1, 3),
+            access_per_min: (1, 2),
             baseline_min: (45, 52),
             after_min: (30, 34),
             pretty_har: false,
@@ -550,7 +550,7 @@ impl World {
                 onset + Duration::minutes(incident_len) + Duration::seconds(r.range_i(0, 59)),
             ));
         }
-        let end = start + Duration::minutes(baseline + incident_len + after + 1);
+        let end = start + Duration::minutes(baseline + incident_len + after + 2);
 
         let regional_pick = |r: &mut Rng| r.pick(&REGIONS).to_string();
         let all: Vec<String> = REGIONS.iter().map(|s| s.to_string()).collect();
@@ -583,7 +583,9 @@ impl World {
         } else {
             regional_pick(&mut r)
         };
-        har_vantages.push((first.clone(), false));
+        // The offline client exports from Chrome (its `_error` names the cause).
+        let first_firefox = kind != ScenarioKind::ClientOffline && r.chance(0.3);
+        har_vantages.push((first.clone(), first_firefox));
         if n_vant > 1 {
             let others: Vec<&str> = REGIONS.iter().copied().filter(|x| *x != first).collect();
             har_vantages.push((r.pick(&others).to_string(), r.chance(0.6)));
@@ -793,16 +795,17 @@ impl World {
         }
 
         // The client scenario: every host fails from one machine.
-        if let (Some(v), Some(cv)) = (vantage, &self.client_vantage) {
-            if v == cv && self.active(t) {
-                o.status = 0;
-                o.fail = Some(if r.chance(0.8) {
-                    Fail::ClientDisconnected
-                } else {
-                    Fail::ClientNetworkChanged
-                });
-                return o;
-            }
+        if let (Some(v), Some(cv)) = (vantage, &self.client_vantage)
+            && v == cv
+            && self.active(t)
+        {
+            o.status = 0;
+            o.fail = Some(if r.chance(0.8) {
+                Fail::ClientDisconnected
+            } else {
+                Fail::ClientNetworkChanged
+            });
+            return o;
         }
         if !self.active(t) || !self.region_hit(region) {
             return o;
@@ -871,10 +874,14 @@ impl World {
                 o.rtt_ms += self.latency_add_ms * r.lognormal(1.0, 0.3);
                 if r.chance(p * 0.5) {
                     o.status = 0;
-                    o.fail = Some(if r.chance(0.8) {
+                    let x = r.f64();
+                    o.fail = Some(if x < 0.7 {
                         Fail::ConnTimeout
-                    } else {
+                    } else if x < 0.85 {
                         Fail::ConnReset
+                    } else {
+                        // Request sent, the response lost on the way back.
+                        Fail::Timeout
                     });
                 } else {
                     if r.chance(p) {
@@ -1156,6 +1163,12 @@ pub(crate) fn json_str(s: &str) -> String {
 
 /// A JSON object written field by field, in order.
 pub(crate) struct Obj(String);
+impl Default for Obj {
+    fn default() -> Self {
+        Obj::new()
+    }
+}
+
 impl Obj {
     pub fn new() -> Obj {
         Obj(String::from("{"))

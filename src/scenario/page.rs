@@ -430,6 +430,74 @@ pub(crate) fn plan_page(
     }
 }
 
+/// Background traffic of an open app between page loads: a session poll to
+/// the API and an analytics beacon, attached to the page that is open.
+pub(crate) fn add_background(
+    w: &World,
+    r: &mut Rng,
+    plan: &mut PagePlan,
+    at: DateTime<Utc>,
+    region: &str,
+    vantage: Option<&str>,
+    client: Client,
+) {
+    let open: BTreeSet<String> = plan
+        .entries
+        .iter()
+        .filter(|e| e.outcome.fail.is_none())
+        .map(|e| e.host.clone())
+        .collect();
+    let mut b = Builder {
+        w,
+        t: plan.t,
+        region,
+        vantage,
+        client,
+        open,
+        entries: Vec::new(),
+    };
+    let off = (at - plan.t).num_milliseconds() as f64;
+    let session = w
+        .endpoints
+        .iter()
+        .find(|e| e.family == super::Family::Auth)
+        .cloned()
+        .unwrap_or_else(|| w.endpoints[0].clone());
+    let path = w.fill_path(r, &session);
+    let bytes = r.range_i(300, 900) as u64;
+    b.add(
+        r,
+        off,
+        Role::Api,
+        path,
+        "GET",
+        "xhr",
+        "application/json",
+        bytes,
+        false,
+    );
+    let at2 = off + r.range_f(50.0, 400.0);
+    b.add(
+        r,
+        at2,
+        Role::Third(0),
+        "/g/collect?v=2&tid=G-4F2K9XQ7LM&en=user_engagement".to_string(),
+        "POST",
+        "ping",
+        "text/plain",
+        0,
+        false,
+    );
+    plan.entries.append(&mut b.entries);
+}
+
+/// A page load that hit errors: the user tries again soon.
+pub(crate) fn looks_broken(plan: &PagePlan) -> bool {
+    plan.entries
+        .iter()
+        .any(|e| e.status == 0 || e.status >= 500)
+}
+
 pub(crate) fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {

@@ -339,11 +339,11 @@ pub(crate) fn add_junk(
     junk: &[String],
 ) -> u64 {
     let n = r.range_i(1, 2) as usize;
-    for k in 0..n.min(junk.len()) {
+    for j in junk.iter().take(n) {
         let lo = first_data + 1;
         let hi = lines.len().max(lo);
         let at = r.range_i(lo as i64, hi as i64) as usize;
-        lines.insert(at.min(lines.len()), junk[k].clone());
+        lines.insert(at.min(lines.len()), j.clone());
     }
     n.min(junk.len()) as u64
 }
