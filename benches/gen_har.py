@@ -24,7 +24,7 @@ with open(out, "w") as f:
     while written < target:
         kind, mime = kinds[i % len(kinds)]
         host = hosts[i % len(hosts)]
-        body = base64.b64encode(rng.randbytes(rng.randint(1500, 3400))).decode()
+        body = base64.b64encode(rng.randbytes(rng.randint(1100, 2450))).decode()
         status = 200 if i % 97 else (0 if i % 2 else 503)
         ssl = round(rng.uniform(5, 40), 3) if i % 7 == 0 else -1
         connect = round(ssl + rng.uniform(5, 30), 3) if ssl > 0 else -1

@@ -5,7 +5,13 @@
 use faultlens::ingest::{self, IngestOptions, InputFile};
 
 pub fn run(names: &[&str], data: &[u8]) {
-    let file = InputFile { id: 0, path: "fuzz".into(), vantage: Some("fuzz".into()), bytes: data.to_vec(), read_error: None };
+    let file = InputFile {
+        id: 0,
+        path: "fuzz".into(),
+        vantage: Some("fuzz".into()),
+        bytes: data.to_vec(),
+        read_error: None,
+    };
     let opts = IngestOptions::default();
     let _ = ingest::detect(data);
     let reg = ingest::registry();
@@ -13,7 +19,11 @@ pub fn run(names: &[&str], data: &[u8]) {
     for f in reg.iter().filter(|f| names.contains(&f.name)) {
         forced = true;
         let p = (f.parse)(&file, &opts);
-        assert!(p.report.rejections.len() as u64 <= p.report.bad_records, "{}: rejections not counted", f.name);
+        assert!(
+            p.report.rejections.len() as u64 <= p.report.bad_records,
+            "{}: rejections not counted",
+            f.name
+        );
     }
     if !forced {
         // Format renamed: still exercise detection + parsing.

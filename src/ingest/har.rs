@@ -25,6 +25,7 @@ use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
@@ -192,56 +193,6 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
             }
         }
         d.deserialize_any(V(std::marker::PhantomData))
-    }
-}
-
-/// A response body: only its length in bytes (of the JSON string as
-/// decoded) is kept, the text itself is never stored.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-struct BodyLen(Option<u64>);
-
-impl<'de> Deserialize<'de> for BodyLen {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = BodyLen;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a body string")
-            }
-            fn visit_str<E>(self, v: &str) -> Result<BodyLen, E> {
-                Ok(BodyLen(Some(v.len() as u64)))
-            }
-            fn visit_unit<E>(self) -> Result<BodyLen, E> {
-                Ok(BodyLen(None))
-            }
-            fn visit_none<E>(self) -> Result<BodyLen, E> {
-                Ok(BodyLen(None))
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<BodyLen, D::Error> {
-                BodyLen::deserialize(d)
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<BodyLen, E> {
-                Ok(BodyLen(None))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<BodyLen, E> {
-                Ok(BodyLen(None))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<BodyLen, E> {
-                Ok(BodyLen(None))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<BodyLen, E> {
-                Ok(BodyLen(None))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<BodyLen, A::Error> {
-                while a.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(BodyLen(None))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<BodyLen, A::Error> {
-                while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(BodyLen(None))
-            }
-        }
-        d.deserialize_any(V)
     }
 }
 
@@ -482,8 +433,10 @@ struct Content<'a> {
     size: Num,
     #[serde(rename = "mimeType", borrow, default)]
     mime: Text<'a>,
-    #[serde(default)]
-    text: BodyLen,
+    /// The body is never decoded or copied: serde_json skips it at full
+    /// speed and hands back the raw slice, whose length is all we keep.
+    #[serde(borrow, default)]
+    text: Option<&'a RawValue>,
     #[serde(borrow, default)]
     encoding: Text<'a>,
 }
@@ -692,7 +645,14 @@ fn convert_entry(
     let body_bytes = content
         .and_then(|c| {
             c.size.nonneg().map(|v| v as u64).or_else(|| {
-                let n = c.text.0?;
+                // Raw JSON string: length without the quotes (escapes
+                // counted as written; exact for base64 and plain text).
+                let raw = c.text?.get();
+                let n = if raw.starts_with('"') {
+                    raw.len().saturating_sub(2) as u64
+                } else {
+                    return None;
+                };
                 Some(if c.encoding.get() == Some("base64") {
                     n / 4 * 3
                 } else {
@@ -755,7 +715,10 @@ pub fn parse_har_bytes(
     opts: &IngestOptions,
 ) -> Parsed {
     let l = json_scan::scan_har(bytes);
-    let mut report = InputReport::default();
+    let mut report = InputReport {
+        format: "har".to_string(),
+        ..Default::default()
+    };
     if l.log_open.is_none() {
         return not_a_har(id, &l, report);
     }
@@ -1219,7 +1182,10 @@ pub fn parse_har_reader_blocks<R: Read>(
             .map(|r| (r.start, head[r.clone()].to_vec()))
             .collect();
     }
-    let mut report = InputReport::default();
+    let mut report = InputReport {
+        format: "har".to_string(),
+        ..Default::default()
+    };
     let pages: Vec<(usize, &[u8])> = pages_owned.iter().map(|(a, b)| (*a, &b[..])).collect();
     let records = assemble(id, &vantage, &mut report, &pages, outs);
     damage_account(
