@@ -3,9 +3,15 @@
 //! happen once here, so every renderer prints the same numbers and none can
 //! leak a secret the others hide.
 
+pub mod impact;
 pub mod json;
 pub mod markdown;
+/// Hand-built report for renderer tests (not part of the API).
+#[doc(hidden)]
+pub mod sample;
+pub mod svg;
 pub mod table;
+pub mod text;
 
 use crate::aggregate::{Analysis, Dim, Window, WindowName};
 use crate::detect::{FaultDomain, Finding};
@@ -36,6 +42,8 @@ pub struct Report {
     pub hosts: Vec<HostRow>,
     pub series: Vec<SeriesOut>,
     pub coverage: Coverage,
+    /// Page loads and failed page loads before / during (for the summary's impact).
+    pub page_impact: impact::PageImpact,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -419,6 +427,7 @@ pub fn build(
             })
             .collect(),
         coverage,
+        page_impact: impact::pages(ds, an),
     };
     if verdict.fault_domain == FaultDomain::None && report.windows.during.is_some() {
         let w = &mut report.windows;
