@@ -7,3 +7,5 @@
 pub mod classify;
 pub mod ingest;
 pub mod model;
+pub mod redact;
+pub mod sanitize;
