@@ -352,11 +352,22 @@ impl Redactor {
             }
             None => before_q,
         };
+        // A URL embedded in the path (`/proxy/https://u:p@host/...`) is a URL.
+        static SCHEME: OnceLock<Regex> = OnceLock::new();
+        let scheme = SCHEME.get_or_init(|| Regex::new(r"\b[A-Za-z][A-Za-z0-9+.-]{1,15}://").unwrap());
+        let spans = marker_spans(path);
+        let (path, embedded) = match scheme.find_iter(path).find(|m| !inside(&spans, m.start())) {
+            Some(m) => (&path[..m.start()], Some(&path[m.start()..])),
+            None => (path, None),
+        };
         for (i, seg) in split_all_outside(path, '/').into_iter().enumerate() {
             if i > 0 {
                 out.push('/');
             }
             out.push_str(&self.path_segment(seg));
+        }
+        if let Some(e) = embedded {
+            out.push_str(&self.url(e));
         }
         if let Some(q) = query {
             out.push('?');
@@ -378,9 +389,10 @@ impl Redactor {
             }
             match split_first_outside(p, '=') {
                 Some((n, v)) => {
-                    out.push_str(n);
+                    let n = self.bare_value(RedactionKind::Query, n);
+                    out.push_str(&n);
                     out.push('=');
-                    out.push_str(&self.query_param(n, v));
+                    out.push_str(&self.query_param(&n, v));
                 }
                 None => out.push_str(&self.bare_value(RedactionKind::Query, p)),
             }
@@ -465,14 +477,32 @@ impl Redactor {
         if !self.enabled || s.is_empty() {
             return s.to_string();
         }
-        let s = map_unprotected(s, false, |p, out| self.rule_cookie_lines(p, out));
-        let s = map_unprotected(&s, false, |p, out| self.rule_urls(p, out));
-        let s = map_unprotected(&s, true, |p, out| self.rule_jwt(p, out));
-        let s = map_unprotected(&s, true, |p, out| self.rule_auth_scheme(p, out));
-        let s = map_unprotected(&s, true, |p, out| self.rule_json_pairs(p, out));
-        let s = map_unprotected(&s, true, |p, out| self.rule_assign(p, out));
-        let s = map_unprotected(&s, true, |p, out| self.rule_known_keys(p, out));
-        map_unprotected(&s, true, |p, out| self.rule_opaque(p, out))
+        // Rules see text between markers; a redaction can change what a
+        // neighbouring rule sees (a quote consumed as a closing quote is an
+        // opening quote next time), so run to a fixed point. Every change
+        // turns text into markers, so this ends quickly (2 rounds typically).
+        let mut cur = self.text_once(s);
+        for _ in 0..8 {
+            let next = self.text_once(&cur);
+            if next == cur {
+                break;
+            }
+            cur = next;
+        }
+        cur
+    }
+
+    fn text_once(&self, s: &str) -> String {
+        let c = cookie_line_re();
+        let u = url_re();
+        let s = map_unprotected(s, &[], |p, out| self.rule_cookie_lines(p, out));
+        let s = map_unprotected(&s, &[c], |p, out| self.rule_urls(p, out));
+        let s = map_unprotected(&s, &[c, u], |p, out| self.rule_jwt(p, out));
+        let s = map_unprotected(&s, &[c, u], |p, out| self.rule_auth_scheme(p, out));
+        let s = map_unprotected(&s, &[c, u], |p, out| self.rule_json_pairs(p, out));
+        let s = map_unprotected(&s, &[c, u], |p, out| self.rule_assign(p, out));
+        let s = map_unprotected(&s, &[c, u], |p, out| self.rule_known_keys(p, out));
+        map_unprotected(&s, &[c, u], |p, out| self.rule_opaque(p, out))
     }
 
     /// A request or response body: JSON is parsed and secret-named keys
@@ -491,7 +521,7 @@ impl Redactor {
             }
             return body.to_string();
         }
-        if m.contains("x-www-form-urlencoded") || (m.is_empty() && looks_form(body)) {
+        if m.contains("x-www-form-urlencoded") {
             let mut out = String::with_capacity(body.len());
             for (i, p) in split_all_outside(body, '&').into_iter().enumerate() {
                 if i > 0 {
@@ -499,9 +529,10 @@ impl Redactor {
                 }
                 match split_first_outside(p, '=') {
                     Some((n, v)) => {
-                        out.push_str(n);
+                        let n = self.bare_value(RedactionKind::Body, n);
+                        out.push_str(&n);
                         out.push('=');
-                        out.push_str(&self.form_param(n, v));
+                        out.push_str(&self.form_param(&n, v));
                     }
                     None => out.push_str(&self.bare_value(RedactionKind::Body, p)),
                 }
@@ -509,7 +540,7 @@ impl Redactor {
             return out;
         }
         if m.contains("multipart/form-data") {
-            let s = map_unprotected(body, true, |p, out| self.rule_multipart(p, out));
+            let s = map_unprotected(body, &[], |p, out| self.rule_multipart(p, out));
             return self.text(&s);
         }
         self.text(body)
@@ -569,9 +600,7 @@ impl Redactor {
     // ---- text rules: each gets a piece of text holding no marker ----
 
     fn rule_cookie_lines(&self, p: &str, out: &mut String) {
-        static RE: OnceLock<Regex> = OnceLock::new();
-        let re = RE.get_or_init(|| Regex::new(r"(?i)\b(set-cookie|cookie)([ \t]*:[ \t]*)([^\r\n]+)").unwrap());
-        replace_caps(re, p, out, |c, o| {
+        replace_caps(cookie_line_re(), p, out, |c, o| {
             o.push_str(&c[1]);
             o.push_str(&c[2]);
             if c[1].eq_ignore_ascii_case("cookie") {
@@ -688,6 +717,10 @@ impl Redactor {
         let re = RE.get_or_init(|| Regex::new(r"[A-Za-z0-9_+/-]{24,}={0,2}").unwrap());
         replace_caps(re, p, out, |c, o| {
             let run = &c[0];
+            if run.contains('/') && !run.starts_with('/') && !run.contains("//") && looks_opaque_with(run, true) {
+                o.push_str(&self.value(RedactionKind::Token, run));
+                return;
+            }
             for (i, piece) in run.split('/').enumerate() {
                 if i > 0 {
                     o.push('/');
@@ -718,30 +751,32 @@ impl Redactor {
     }
 }
 
-/// Apply `f` to the pieces of `s` between markers (and, when
-/// `protect_urls`, between URLs too, which the URL rule already handled),
-/// copying the protected parts verbatim.
-fn map_unprotected(s: &str, protect_urls: bool, mut f: impl FnMut(&str, &mut String)) -> String {
+/// Apply `f` to the pieces of `s` between markers and between matches of
+/// `protect` (text an earlier rule already handled as a whole: cookie
+/// lines, URLs), copying the protected parts verbatim.
+fn map_unprotected(s: &str, protect: &[&Regex], mut f: impl FnMut(&str, &mut String)) -> String {
     let mut out = String::with_capacity(s.len() + 16);
-    let mut last = 0;
     let mut spans: Vec<(usize, usize)> = marker_re().find_iter(s).map(|m| (m.start(), m.end())).collect();
-    if protect_urls {
-        // URLs found in the text between markers.
+    if !protect.is_empty() {
         let mut extra = Vec::new();
         let mut prev = 0;
         for &(a, b) in spans.iter().chain(std::iter::once(&(s.len(), s.len()))) {
-            for m in url_re().find_iter(&s[prev..a]) {
-                extra.push((prev + m.start(), prev + m.end()));
+            for re in protect {
+                for m in re.find_iter(&s[prev..a]) {
+                    extra.push((prev + m.start(), prev + m.end()));
+                }
             }
             prev = b;
         }
         spans.extend(extra);
         spans.sort_unstable();
     }
+    let mut last = 0;
     for (a, b) in spans {
-        if a < last {
+        if b <= last {
             continue;
         }
+        let a = a.max(last);
         f(&s[last..a], &mut out);
         out.push_str(&s[a..b]);
         last = b;
@@ -759,6 +794,11 @@ fn replace_caps(re: &Regex, p: &str, out: &mut String, mut f: impl FnMut(&regex:
         last = m.end();
     }
     out.push_str(&p[last..]);
+}
+
+fn cookie_line_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"(?i)\b(set-cookie|cookie)([ \t]*:[ \t]*)([^\r\n]+)").unwrap())
 }
 
 fn url_re() -> &'static Regex {
@@ -867,6 +907,9 @@ pub fn b64_encode(b: &[u8]) -> String {
 }
 
 fn credential_like(s: &str) -> bool {
+    if s.trim_end_matches('=').bytes().all(|c| c.is_ascii_alphabetic()) {
+        return false;
+    }
     let has_digit = s.bytes().any(|c| c.is_ascii_digit());
     let has_upper = s.bytes().any(|c| c.is_ascii_uppercase());
     let has_lower = s.bytes().any(|c| c.is_ascii_lowercase());
@@ -928,6 +971,9 @@ const NOT_SECRET_WORDS: &[&str] = &[
 /// Does a parameter / JSON key / cookie attribute name look like it holds a
 /// secret? Word-based, so `keyboard`, `monkey`, `author`, `zipcode` do not.
 pub fn is_secret_name(name: &str) -> bool {
+    if name.contains(MARKER_PREFIX) {
+        return false;
+    }
     let words = name_words(name);
     if words.is_empty() {
         return false;
@@ -960,14 +1006,6 @@ pub fn is_secret_header(name: &str) -> bool {
             .any(|s| l.contains(s))
 }
 
-fn looks_form(body: &str) -> bool {
-    let b = body.trim();
-    !b.is_empty()
-        && b.contains('=')
-        && !b.contains(char::is_whitespace)
-        && b.split('&').all(|p| p.split('=').next().is_some_and(|n| !n.is_empty() && n.len() <= 64))
-}
-
 /// `name.ext` where ext is 1-5 letters/digits: returns (stem, ext).
 fn file_parts(seg: &str) -> Option<(&str, &str)> {
     let dot = seg.rfind('.')?;
@@ -997,9 +1035,17 @@ fn is_uuid(s: &str) -> bool {
 /// words (`getUserAccountSettingsById2024`, `my-blog-post-title-2024` are
 /// not). UUIDs are identifiers, not credentials, and are kept.
 pub fn looks_opaque(s: &str) -> bool {
+    looks_opaque_with(s, false)
+}
+
+fn looks_opaque_with(s: &str, slash: bool) -> bool {
     let s = s.trim_end_matches('=');
     let b = s.as_bytes();
-    if b.len() < 24 || !b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'+' | b'-' | b'~' | b'.')) {
+    if b.len() < 24
+        || !b
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'+' | b'-' | b'~' | b'.') || (slash && c == b'/'))
+    {
         return false;
     }
     if is_uuid(s) {

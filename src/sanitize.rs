@@ -273,6 +273,9 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
         loop {
             match skip(&self.inp.buf, self.inp.pos) {
                 Ok(end) => {
+                    if end - self.inp.pos > limit {
+                        return Err(Halt::Fatal(SanitizeError::TooLarge { offset: self.inp.offset(), limit }));
+                    }
                     let v = self.inp.buf[self.inp.pos..end].to_vec();
                     self.inp.pos = end;
                     return Ok(v);
