@@ -161,7 +161,10 @@ fn marker_re() -> &'static Regex {
 
 /// True when `s` is exactly one redaction marker.
 pub fn is_marker(s: &str) -> bool {
-    s.starts_with(MARKER_PREFIX) && marker_re().find(s).is_some_and(|m| m.start() == 0 && m.end() == s.len())
+    s.starts_with(MARKER_PREFIX)
+        && marker_re()
+            .find(s)
+            .is_some_and(|m| m.start() == 0 && m.end() == s.len())
 }
 
 /// The marker for `value`: `[REDACTED:` + first 8 hex of SHA-256 over the
@@ -185,7 +188,10 @@ impl Redactor {
     /// `enabled = false` only for `--unsafe-include-secrets`: every method
     /// then returns its input unchanged.
     pub fn new(enabled: bool) -> Self {
-        Redactor { enabled, counts: Default::default() }
+        Redactor {
+            enabled,
+            counts: Default::default(),
+        }
     }
 
     pub fn enabled(&self) -> bool {
@@ -245,11 +251,17 @@ impl Redactor {
         let out = match lname.as_str() {
             "cookie" => self.cookie_header(value),
             "set-cookie" => self.set_cookie_header(value),
-            "referer" | "referrer" | "location" | "content-location" | "origin" | ":path" => self.url(value),
+            "referer" | "referrer" | "location" | "content-location" | "origin" | ":path" => {
+                self.url(value)
+            }
             _ if is_secret_header(&lname) => self.auth_value(value),
             _ => self.text(value),
         };
-        if out == value { Cow::Borrowed(value) } else { Cow::Owned(out) }
+        if out == value {
+            Cow::Borrowed(value)
+        } else {
+            Cow::Owned(out)
+        }
     }
 
     fn auth_value(&self, value: &str) -> String {
@@ -261,7 +273,11 @@ impl Redactor {
             let rest = c.get(4).map_or("", |m| m.as_str());
             if !rest.trim().is_empty() {
                 let end = c.get(3).map_or(0, |m| m.end());
-                return format!("{}{}", &value[..end], self.value(RedactionKind::Header, rest));
+                return format!(
+                    "{}{}",
+                    &value[..end],
+                    self.value(RedactionKind::Header, rest)
+                );
             }
         }
         self.value(RedactionKind::Header, value)
@@ -354,7 +370,8 @@ impl Redactor {
         };
         // A URL embedded in the path (`/proxy/https://u:p@host/...`) is a URL.
         static SCHEME: OnceLock<Regex> = OnceLock::new();
-        let scheme = SCHEME.get_or_init(|| Regex::new(r"\b[A-Za-z][A-Za-z0-9+.-]{1,15}://").unwrap());
+        let scheme =
+            SCHEME.get_or_init(|| Regex::new(r"\b[A-Za-z][A-Za-z0-9+.-]{1,15}://").unwrap());
         let spans = marker_spans(path);
         let (path, embedded) = match scheme.find_iter(path).find(|m| !inside(&spans, m.start())) {
             Some(m) => (&path[..m.start()], Some(&path[m.start()..])),
@@ -430,10 +447,18 @@ impl Redactor {
         if is_jwt(&decoded) || looks_opaque(&decoded) {
             return self.value(kind, value);
         }
-        if decoded.contains("://") || decoded.contains('=') || decoded.contains("eyJ") || decoded.contains(' ') {
+        if decoded.contains("://")
+            || decoded.contains('=')
+            || decoded.contains("eyJ")
+            || decoded.contains(' ')
+        {
             let t = self.text(&decoded);
             if t != decoded.as_ref() {
-                return if decoded.as_ref() == value { t } else { percent_encode(&t) };
+                return if decoded.as_ref() == value {
+                    t
+                } else {
+                    percent_encode(&t)
+                };
             }
         }
         value.to_string()
@@ -445,7 +470,11 @@ impl Redactor {
         }
         if let Some((s, params)) = split_first_outside(seg, ';') {
             // matrix parameters: /app;jsessionid=ABC
-            return format!("{};{}", self.path_segment(s), self.query_string(params, ';'));
+            return format!(
+                "{};{}",
+                self.path_segment(s),
+                self.query_string(params, ';')
+            );
         }
         let decoded = percent_decode(seg);
         if is_jwt(&decoded) {
@@ -457,7 +486,11 @@ impl Redactor {
             }
             if looks_opaque(stem) {
                 let raw_ext_at = seg.rfind('.').unwrap_or(seg.len());
-                return format!("{}{}", self.value(RedactionKind::Path, &seg[..raw_ext_at]), &seg[raw_ext_at..]);
+                return format!(
+                    "{}{}",
+                    self.value(RedactionKind::Path, &seg[..raw_ext_at]),
+                    &seg[raw_ext_at..]
+                );
             }
             return seg.to_string();
         }
@@ -514,7 +547,8 @@ impl Redactor {
         }
         let m = mime.to_ascii_lowercase();
         let t = body.trim_start();
-        let jsonish = m.contains("json") || ((t.starts_with('{') || t.starts_with('[')) && !m.contains("html"));
+        let jsonish = m.contains("json")
+            || ((t.starts_with('{') || t.starts_with('[')) && !m.contains("html"));
         if jsonish && let Ok(mut v) = serde_json::from_str::<Value>(body) {
             if self.json_value(&mut v) {
                 return serde_json::to_string(&v).unwrap_or_else(|_| self.text(body));
@@ -567,7 +601,11 @@ impl Redactor {
             Value::Object(o) => {
                 let mut changed = false;
                 for (k, x) in o.iter_mut() {
-                    changed |= if is_secret_name(k) { self.json_secret(x) } else { self.json_value(x) };
+                    changed |= if is_secret_name(k) {
+                        self.json_secret(x)
+                    } else {
+                        self.json_value(x)
+                    };
                 }
                 changed
             }
@@ -621,13 +659,16 @@ impl Redactor {
     }
 
     fn rule_jwt(&self, p: &str, out: &mut String) {
-        replace_caps(jwt_re(), p, out, |c, o| o.push_str(&self.value(RedactionKind::Jwt, &c[0])));
+        replace_caps(jwt_re(), p, out, |c, o| {
+            o.push_str(&self.value(RedactionKind::Jwt, &c[0]))
+        });
     }
 
     fn rule_auth_scheme(&self, p: &str, out: &mut String) {
         static RE: OnceLock<Regex> = OnceLock::new();
         let re = RE.get_or_init(|| {
-            Regex::new(r"(?i)\b(bearer|basic|token|negotiate|ntlm)(\s+)([A-Za-z0-9._~+/=-]{6,})").unwrap()
+            Regex::new(r"(?i)\b(bearer|basic|token|negotiate|ntlm)(\s+)([A-Za-z0-9._~+/=-]{6,})")
+                .unwrap()
         });
         replace_caps(re, p, out, |c, o| {
             o.push_str(&c[1]);
@@ -681,7 +722,9 @@ impl Redactor {
             let skip = !is_secret_name(name)
                 || raw.starts_with("//")
                 || (c[3].trim() == ":" && is_scheme_word(val))
-                || (c[3].trim() == "=" && is_scheme_word(val) && name.eq_ignore_ascii_case("authorization"));
+                || (c[3].trim() == "="
+                    && is_scheme_word(val)
+                    && name.eq_ignore_ascii_case("authorization"));
             if skip {
                 o.push_str(&c[0]);
                 return;
@@ -709,7 +752,9 @@ impl Redactor {
             ))
             .unwrap()
         });
-        replace_caps(re, p, out, |c, o| o.push_str(&self.value(RedactionKind::Token, &c[0])));
+        replace_caps(re, p, out, |c, o| {
+            o.push_str(&self.value(RedactionKind::Token, &c[0]))
+        });
     }
 
     fn rule_opaque(&self, p: &str, out: &mut String) {
@@ -717,7 +762,11 @@ impl Redactor {
         let re = RE.get_or_init(|| Regex::new(r"[A-Za-z0-9_+/-]{24,}={0,2}").unwrap());
         replace_caps(re, p, out, |c, o| {
             let run = &c[0];
-            if run.contains('/') && !run.starts_with('/') && !run.contains("//") && looks_opaque_with(run, true) {
+            if run.contains('/')
+                && !run.starts_with('/')
+                && !run.contains("//")
+                && looks_opaque_with(run, true)
+            {
                 o.push_str(&self.value(RedactionKind::Token, run));
                 return;
             }
@@ -756,7 +805,10 @@ impl Redactor {
 /// lines, URLs), copying the protected parts verbatim.
 fn map_unprotected(s: &str, protect: &[&Regex], mut f: impl FnMut(&str, &mut String)) -> String {
     let mut out = String::with_capacity(s.len() + 16);
-    let mut spans: Vec<(usize, usize)> = marker_re().find_iter(s).map(|m| (m.start(), m.end())).collect();
+    let mut spans: Vec<(usize, usize)> = marker_re()
+        .find_iter(s)
+        .map(|m| (m.start(), m.end()))
+        .collect();
     if !protect.is_empty() {
         let mut extra = Vec::new();
         let mut prev = 0;
@@ -785,7 +837,12 @@ fn map_unprotected(s: &str, protect: &[&Regex], mut f: impl FnMut(&str, &mut Str
     out
 }
 
-fn replace_caps(re: &Regex, p: &str, out: &mut String, mut f: impl FnMut(&regex::Captures, &mut String)) {
+fn replace_caps(
+    re: &Regex,
+    p: &str,
+    out: &mut String,
+    mut f: impl FnMut(&regex::Captures, &mut String),
+) {
     let mut last = 0;
     for c in re.captures_iter(p) {
         let m = c.get(0).unwrap();
@@ -803,7 +860,9 @@ fn cookie_line_re() -> &'static Regex {
 
 fn url_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(r#"\b[A-Za-z][A-Za-z0-9+.-]{1,15}://[^\s"'<>\[\]\\{}|^`]+"#).unwrap())
+    RE.get_or_init(|| {
+        Regex::new(r#"\b[A-Za-z][A-Za-z0-9+.-]{1,15}://[^\s"'<>\[\]\\{}|^`]+"#).unwrap()
+    })
 }
 
 fn jwt_re() -> &'static Regex {
@@ -816,7 +875,10 @@ fn jwt_re() -> &'static Regex {
 
 /// True when the whole of `s` is a JWT (JWS compact form, or JWE).
 pub fn is_jwt(s: &str) -> bool {
-    s.starts_with("eyJ") && jwt_re().find(s).is_some_and(|m| m.start() == 0 && m.end() == s.len())
+    s.starts_with("eyJ")
+        && jwt_re()
+            .find(s)
+            .is_some_and(|m| m.start() == 0 && m.end() == s.len())
 }
 
 /// Marker for a JWT keeping the non-identifying parts: header `alg`/`typ`,
@@ -850,7 +912,11 @@ pub fn jwt_marker(jwt: &str) -> String {
 }
 
 fn push_annot(m: &mut String, k: &str, v: &str) {
-    let clean: String = v.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')).take(40).collect();
+    let clean: String = v
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        .take(40)
+        .collect();
     if !clean.is_empty() {
         m.push(':');
         m.push_str(k);
@@ -897,23 +963,38 @@ pub fn b64_encode(b: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(b.len().div_ceil(3) * 4);
     for ch in b.chunks(3) {
-        let n = (ch[0] as u32) << 16 | (*ch.get(1).unwrap_or(&0) as u32) << 8 | *ch.get(2).unwrap_or(&0) as u32;
+        let n = (ch[0] as u32) << 16
+            | (*ch.get(1).unwrap_or(&0) as u32) << 8
+            | *ch.get(2).unwrap_or(&0) as u32;
         out.push(T[(n >> 18) as usize & 63] as char);
         out.push(T[(n >> 12) as usize & 63] as char);
-        out.push(if ch.len() > 1 { T[(n >> 6) as usize & 63] as char } else { '=' });
-        out.push(if ch.len() > 2 { T[n as usize & 63] as char } else { '=' });
+        out.push(if ch.len() > 1 {
+            T[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if ch.len() > 2 {
+            T[n as usize & 63] as char
+        } else {
+            '='
+        });
     }
     out
 }
 
 fn credential_like(s: &str) -> bool {
-    if s.trim_end_matches('=').bytes().all(|c| c.is_ascii_alphabetic()) {
+    if s.trim_end_matches('=')
+        .bytes()
+        .all(|c| c.is_ascii_alphabetic())
+    {
         return false;
     }
     let has_digit = s.bytes().any(|c| c.is_ascii_digit());
     let has_upper = s.bytes().any(|c| c.is_ascii_uppercase());
     let has_lower = s.bytes().any(|c| c.is_ascii_lowercase());
-    let has_sym = s.bytes().any(|c| matches!(c, b'.' | b'_' | b'~' | b'+' | b'/' | b'=' | b'-'));
+    let has_sym = s
+        .bytes()
+        .any(|c| matches!(c, b'.' | b'_' | b'~' | b'+' | b'/' | b'=' | b'-'));
     has_digit || has_sym || (has_upper && has_lower && s.len() >= 12)
 }
 
@@ -953,19 +1034,89 @@ fn name_words(name: &str) -> Vec<String> {
 }
 
 const SECRET_WORDS: &[&str] = &[
-    "token", "tokens", "password", "passwd", "pwd", "pass", "passphrase", "passcode", "secret", "secrets", "key",
-    "apikey", "sig", "signature", "session", "sessionid", "sessid", "sid", "auth", "authorization", "jwt",
-    "credential", "credentials", "cookie", "csrf", "xsrf", "otp", "totp", "mfa", "pin", "verifier", "assertion",
-    "ticket", "bearer", "saml", "privatekey", "accesskey", "secretkey",
+    "token",
+    "tokens",
+    "password",
+    "passwd",
+    "pwd",
+    "pass",
+    "passphrase",
+    "passcode",
+    "secret",
+    "secrets",
+    "key",
+    "apikey",
+    "sig",
+    "signature",
+    "session",
+    "sessionid",
+    "sessid",
+    "sid",
+    "auth",
+    "authorization",
+    "jwt",
+    "credential",
+    "credentials",
+    "cookie",
+    "csrf",
+    "xsrf",
+    "otp",
+    "totp",
+    "mfa",
+    "pin",
+    "verifier",
+    "assertion",
+    "ticket",
+    "bearer",
+    "saml",
+    "privatekey",
+    "accesskey",
+    "secretkey",
 ];
 const SECRET_SUBSTRINGS: &[&str] = &[
-    "token", "passw", "secret", "apikey", "sessionid", "sessid", "jwt", "csrf", "xsrf", "credential",
-    "signature", "privatekey", "accesskey", "samlresponse", "samlrequest", "authorization",
+    "token",
+    "passw",
+    "secret",
+    "apikey",
+    "sessionid",
+    "sessid",
+    "jwt",
+    "csrf",
+    "xsrf",
+    "credential",
+    "signature",
+    "privatekey",
+    "accesskey",
+    "samlresponse",
+    "samlrequest",
+    "authorization",
 ];
 const NOT_SECRET_WORDS: &[&str] = &[
-    "type", "expires", "expiry", "expiration", "ttl", "length", "count", "url", "uri", "endpoint", "method",
-    "hint", "format", "version", "mode", "enabled", "present", "required", "policy", "name", "names", "timeout",
-    "status", "error", "errors",
+    "type",
+    "expires",
+    "expiry",
+    "expiration",
+    "ttl",
+    "length",
+    "count",
+    "url",
+    "uri",
+    "endpoint",
+    "method",
+    "hint",
+    "format",
+    "version",
+    "mode",
+    "enabled",
+    "present",
+    "required",
+    "policy",
+    "name",
+    "names",
+    "timeout",
+    "status",
+    "error",
+    "errors",
 ];
 
 /// Does a parameter / JSON key / cookie attribute name look like it holds a
@@ -995,22 +1146,42 @@ pub fn is_secret_header(name: &str) -> bool {
     let l = name.trim().to_ascii_lowercase();
     if matches!(
         l.as_str(),
-        ":authority" | "www-authenticate" | "proxy-authenticate" | "vary" | "accept-ch" | "keep-alive"
+        ":authority"
+            | "www-authenticate"
+            | "proxy-authenticate"
+            | "vary"
+            | "accept-ch"
+            | "keep-alive"
     ) || l.starts_with("access-control-")
     {
         return false;
     }
     is_secret_name(&l)
-        || ["token", "auth", "secret", "session", "signature", "password", "csrf", "xsrf", "api-key", "apikey", "credential", "cookie"]
-            .iter()
-            .any(|s| l.contains(s))
+        || [
+            "token",
+            "auth",
+            "secret",
+            "session",
+            "signature",
+            "password",
+            "csrf",
+            "xsrf",
+            "api-key",
+            "apikey",
+            "credential",
+            "cookie",
+        ]
+        .iter()
+        .any(|s| l.contains(s))
 }
 
 /// `name.ext` where ext is 1-5 letters/digits: returns (stem, ext).
 fn file_parts(seg: &str) -> Option<(&str, &str)> {
     let dot = seg.rfind('.')?;
     let (stem, ext) = (&seg[..dot], &seg[dot + 1..]);
-    (!stem.is_empty() && (1..=5).contains(&ext.len()) && ext.bytes().all(|c| c.is_ascii_alphanumeric())
+    (!stem.is_empty()
+        && (1..=5).contains(&ext.len())
+        && ext.bytes().all(|c| c.is_ascii_alphanumeric())
         && ext.bytes().any(|c| c.is_ascii_alphabetic()))
     .then_some((stem, ext))
 }
@@ -1018,15 +1189,41 @@ fn file_parts(seg: &str) -> Option<(&str, &str)> {
 fn is_static_ext(ext: &str) -> bool {
     matches!(
         ext.to_ascii_lowercase().as_str(),
-        "js" | "mjs" | "css" | "map" | "png" | "jpg" | "jpeg" | "gif" | "svg" | "webp" | "avif" | "ico" | "woff"
-            | "woff2" | "ttf" | "otf" | "eot" | "html" | "htm" | "wasm" | "json" | "txt" | "xml"
+        "js" | "mjs"
+            | "css"
+            | "map"
+            | "png"
+            | "jpg"
+            | "jpeg"
+            | "gif"
+            | "svg"
+            | "webp"
+            | "avif"
+            | "ico"
+            | "woff"
+            | "woff2"
+            | "ttf"
+            | "otf"
+            | "eot"
+            | "html"
+            | "htm"
+            | "wasm"
+            | "json"
+            | "txt"
+            | "xml"
     )
 }
 
 fn is_uuid(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 36
-        && b.iter().enumerate().all(|(i, &c)| if matches!(i, 8 | 13 | 18 | 23) { c == b'-' } else { c.is_ascii_hexdigit() })
+        && b.iter().enumerate().all(|(i, &c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                c == b'-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
 }
 
 /// Is `s` a long, random-looking token: at least 24 characters of
@@ -1042,9 +1239,11 @@ fn looks_opaque_with(s: &str, slash: bool) -> bool {
     let s = s.trim_end_matches('=');
     let b = s.as_bytes();
     if b.len() < 24
-        || !b
-            .iter()
-            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'+' | b'-' | b'~' | b'.') || (slash && c == b'/'))
+        || !b.iter().all(|&c| {
+            c.is_ascii_alphanumeric()
+                || matches!(c, b'_' | b'+' | b'-' | b'~' | b'.')
+                || (slash && c == b'/')
+        })
     {
         return false;
     }
@@ -1072,11 +1271,13 @@ fn entropy(b: &[u8]) -> f64 {
         freq[c as usize] += 1;
     }
     let n = b.len() as f64;
-    freq.iter().filter(|&&f| f > 0).map(|&f| {
-        let p = f as f64 / n;
-        -p * p.log2()
-    })
-    .sum()
+    freq.iter()
+        .filter(|&&f| f > 0)
+        .map(|&f| {
+            let p = f as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
 }
 
 /// Share of characters sitting in word-like letter runs (camelCase split,
@@ -1094,7 +1295,10 @@ fn wordy_fraction(s: &str) -> f64 {
         let start = i;
         i += 1;
         if b[start].is_ascii_uppercase() {
-            while i < b.len() && b[i].is_ascii_uppercase() && b.get(i + 1).is_some_and(|n| !n.is_ascii_lowercase()) {
+            while i < b.len()
+                && b[i].is_ascii_uppercase()
+                && b.get(i + 1).is_some_and(|n| !n.is_ascii_lowercase())
+            {
                 i += 1;
             }
         }
@@ -1164,7 +1368,8 @@ fn hex_val(c: u8) -> Option<u8> {
 fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len() * 3 / 2);
     for &c in s.as_bytes() {
-        if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~' | b'[' | b']' | b':') {
+        if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~' | b'[' | b']' | b':')
+        {
             out.push(c as char);
         } else {
             out.push_str(&format!("%{c:02X}"));
@@ -1178,7 +1383,9 @@ fn scheme_end(s: &str) -> Option<usize> {
     let scheme = &s[..i];
     (!scheme.is_empty()
         && scheme.as_bytes()[0].is_ascii_alphabetic()
-        && scheme.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'.' | b'-')))
+        && scheme
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'.' | b'-')))
     .then_some(i + 3)
 }
 
@@ -1186,7 +1393,10 @@ fn marker_spans(s: &str) -> Vec<(usize, usize)> {
     if !s.contains(MARKER_PREFIX) {
         return Vec::new();
     }
-    marker_re().find_iter(s).map(|m| (m.start(), m.end())).collect()
+    marker_re()
+        .find_iter(s)
+        .map(|m| (m.start(), m.end()))
+        .collect()
 }
 
 fn inside(spans: &[(usize, usize)], i: usize) -> bool {
@@ -1195,12 +1405,16 @@ fn inside(spans: &[(usize, usize)], i: usize) -> bool {
 
 fn find_outside(s: &str, ch: char) -> Option<usize> {
     let spans = marker_spans(s);
-    s.match_indices(ch).map(|(i, _)| i).find(|&i| !inside(&spans, i))
+    s.match_indices(ch)
+        .map(|(i, _)| i)
+        .find(|&i| !inside(&spans, i))
 }
 
 fn rfind_outside(s: &str, ch: char) -> Option<usize> {
     let spans = marker_spans(s);
-    s.rmatch_indices(ch).map(|(i, _)| i).find(|&i| !inside(&spans, i))
+    s.rmatch_indices(ch)
+        .map(|(i, _)| i)
+        .find(|&i| !inside(&spans, i))
 }
 
 /// Split at the first `ch` that is not inside a marker.
@@ -1246,16 +1460,58 @@ mod tests {
     #[test]
     fn secret_names_and_near_misses() {
         for n in [
-            "token", "access_token", "id_token", "refresh_token", "code", "password", "passwd", "pwd", "secret",
-            "client_secret", "api_key", "apikey", "apiKey", "key", "sig", "signature", "session", "sessionid",
-            "sid", "auth", "jwt", "SAMLResponse", "SAMLRequest", "X-Amz-Signature", "X-Amz-Credential",
-            "X-Amz-Security-Token", "user[password]", "code_verifier", "PHPSESSID", "JSESSIONID", "csrfmiddlewaretoken",
+            "token",
+            "access_token",
+            "id_token",
+            "refresh_token",
+            "code",
+            "password",
+            "passwd",
+            "pwd",
+            "secret",
+            "client_secret",
+            "api_key",
+            "apikey",
+            "apiKey",
+            "key",
+            "sig",
+            "signature",
+            "session",
+            "sessionid",
+            "sid",
+            "auth",
+            "jwt",
+            "SAMLResponse",
+            "SAMLRequest",
+            "X-Amz-Signature",
+            "X-Amz-Credential",
+            "X-Amz-Security-Token",
+            "user[password]",
+            "code_verifier",
+            "PHPSESSID",
+            "JSESSIONID",
+            "csrfmiddlewaretoken",
         ] {
             assert!(is_secret_name(n), "{n} should be secret");
         }
         for n in [
-            "keyboard", "monkey", "author", "zipcode", "error_code", "status_code", "token_type", "expires_in", "q",
-            "page", "state", "redirect_uri", "user", "v", "passenger", "keynote", "session_timeout",
+            "keyboard",
+            "monkey",
+            "author",
+            "zipcode",
+            "error_code",
+            "status_code",
+            "token_type",
+            "expires_in",
+            "q",
+            "page",
+            "state",
+            "redirect_uri",
+            "user",
+            "v",
+            "passenger",
+            "keynote",
+            "session_timeout",
         ] {
             assert!(!is_secret_name(n), "{n} should not be secret");
         }
@@ -1269,18 +1525,35 @@ mod tests {
         assert!(!v.contains("abc.def"));
         let bearer = format!("Bearer {JWT}");
         let v = r.header_value("authorization", &bearer);
-        assert!(v.starts_with("Bearer [REDACTED:") && v.contains(":jwt:alg=RS256"), "{v}");
-        for name in ["X-API-Key", "X-Auth-Token", "X-CSRF-Token", "X-XSRF-Token", "X-My-Auth-Token", "X-Amz-Security-Token", "Proxy-Authorization"] {
+        assert!(
+            v.starts_with("Bearer [REDACTED:") && v.contains(":jwt:alg=RS256"),
+            "{v}"
+        );
+        for name in [
+            "X-API-Key",
+            "X-Auth-Token",
+            "X-CSRF-Token",
+            "X-XSRF-Token",
+            "X-My-Auth-Token",
+            "X-Amz-Security-Token",
+            "Proxy-Authorization",
+        ] {
             let v = r.header_value(name, "s3cr3t-value-xyz");
             assert!(!v.contains("s3cr3t"), "{name}: {v}");
         }
         // not secret
         assert_eq!(r.header_value("Accept", "text/html"), "text/html");
         assert_eq!(r.header_value("Keep-Alive", "timeout=5"), "timeout=5");
-        assert_eq!(r.header_value(":authority", "api.example.com"), "api.example.com");
+        assert_eq!(
+            r.header_value(":authority", "api.example.com"),
+            "api.example.com"
+        );
         let wa = r#"Bearer realm="api", error="invalid_token""#;
         assert_eq!(r.header_value("WWW-Authenticate", wa), wa);
-        assert_eq!(r.header_value("Access-Control-Allow-Credentials", "true"), "true");
+        assert_eq!(
+            r.header_value("Access-Control-Allow-Credentials", "true"),
+            "true"
+        );
         let ua = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
         assert_eq!(r.header_value("User-Agent", ua), ua);
         assert_eq!(r.stats().header, 8);
@@ -1291,13 +1564,22 @@ mod tests {
         let r = r();
         let v = r.header_value("Cookie", "a.b*c[1]=val1; (x|y)+=val2; plain=val3; novalue");
         assert!(v.starts_with("a.b*c[1]=[REDACTED:"), "{v}");
-        assert!(v.contains("; (x|y)+=[REDACTED:") && v.contains("; plain=[REDACTED:"), "{v}");
+        assert!(
+            v.contains("; (x|y)+=[REDACTED:") && v.contains("; plain=[REDACTED:"),
+            "{v}"
+        );
         for s in ["val1", "val2", "val3", "novalue"] {
             assert!(!v.contains(s), "{v}");
         }
         assert_eq!(r.stats().cookie, 4);
-        let sc = r.header_value("Set-Cookie", "sid=abc123; Path=/; HttpOnly\ntheme=dark; Max-Age=60");
-        assert!(sc.starts_with("sid=[REDACTED:") && sc.contains("; Path=/; HttpOnly\ntheme=[REDACTED:"), "{sc}");
+        let sc = r.header_value(
+            "Set-Cookie",
+            "sid=abc123; Path=/; HttpOnly\ntheme=dark; Max-Age=60",
+        );
+        assert!(
+            sc.starts_with("sid=[REDACTED:") && sc.contains("; Path=/; HttpOnly\ntheme=[REDACTED:"),
+            "{sc}"
+        );
         assert!(sc.ends_with("; Max-Age=60"));
         // same value, same marker in header and cookies array
         assert!(v.contains(&r.cookie_value("val1")));
@@ -1307,14 +1589,21 @@ mod tests {
     fn urls() {
         let r = r();
         let u = r.url("https://user:pw@api.example.com/v1/items?access_token=tok1&code=c0de&sig=abc&keyboard=1&monkey=2&q=shoes#x");
-        assert!(u.starts_with("https://[REDACTED:") && u.contains("@api.example.com/v1/items?access_token=[REDACTED:"), "{u}");
+        assert!(
+            u.starts_with("https://[REDACTED:")
+                && u.contains("@api.example.com/v1/items?access_token=[REDACTED:"),
+            "{u}"
+        );
         assert!(u.contains("&keyboard=1&monkey=2&q=shoes#x"), "{u}");
         for s in ["user:pw", "tok1", "c0de", "sig=abc"] {
             assert!(!u.contains(s), "{u}");
         }
         // path blobs
         let u = r.url("https://x.example/reset/Zk3Qp9LmX2vR7tYw8sN4bH6jD1cF5gKa/confirm");
-        assert!(u.contains("/reset/[REDACTED:") && u.ends_with("/confirm"), "{u}");
+        assert!(
+            u.contains("/reset/[REDACTED:") && u.ends_with("/confirm"),
+            "{u}"
+        );
         for keep in [
             "https://cdn.example.com/static/app.3f9a1c.js",
             "https://cdn.example.com/static/main.5d41402abc4b2a76b9719d911017c592.chunk.js",
@@ -1333,7 +1622,10 @@ mod tests {
         assert!(!u.contains("abc123secret"), "{u}");
         // OAuth implicit-flow fragment and jsessionid matrix param
         let u = r.url("https://app.example/cb#access_token=frag5ecret&token_type=Bearer");
-        assert!(!u.contains("frag5ecret") && u.contains("token_type=Bearer"), "{u}");
+        assert!(
+            !u.contains("frag5ecret") && u.contains("token_type=Bearer"),
+            "{u}"
+        );
         let u = r.url("https://app.example/shop;jsessionid=1A2B3C4D5E?x=1");
         assert!(!u.contains("1A2B3C4D5E"), "{u}");
     }
@@ -1341,7 +1633,10 @@ mod tests {
     #[test]
     fn jwt_keeps_safe_claims_only() {
         let m = jwt_marker(JWT);
-        assert!(m.contains(":alg=RS256:typ=JWT:iss=login.example.com:exp=1764064000:iat=1764060400"), "{m}");
+        assert!(
+            m.contains(":alg=RS256:typ=JWT:iss=login.example.com:exp=1764064000:iat=1764060400"),
+            "{m}"
+        );
         assert!(!m.contains("alice") && !m.contains("user-42"));
         assert!(is_marker(&m));
         let t = r().text(&format!("auth failed with token {JWT}."));
@@ -1352,13 +1647,19 @@ mod tests {
     fn text_rules() {
         let r = r();
         let cases = [
-            ("upstream said: Authorization: Bearer abcDEF123456", "abcDEF123456"),
+            (
+                "upstream said: Authorization: Bearer abcDEF123456",
+                "abcDEF123456",
+            ),
             ("login password=hunter2&user=bob", "hunter2"),
             (r#"{"client_secret": "cs-999", "user": "bob"}"#, "cs-999"),
             (r#"{"pin": 123456}"#, "123456"),
             ("key AKIAIOSFODNN7EXAMPLE used", "AKIAIOSFODNN7EXAMPLE"),
             ("x-api-key: k-12345 rejected", "k-12345"),
-            ("opaque wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY here", "bPxRfiCYEXAMPLEKEY"),
+            (
+                "opaque wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY here",
+                "bPxRfiCYEXAMPLEKEY",
+            ),
             ("GET https://a.example/p?token=qqq111 failed", "qqq111"),
             ("Cookie: SID=31d4d96e407aad42; lang=en", "31d4d96e407aad42"),
         ];
@@ -1390,13 +1691,23 @@ mod tests {
         for s in ["pw1", "rt1", "42", "zzzTOKEN999"] {
             assert!(!b.contains(s), "{b}");
         }
-        let f = r.body("application/x-www-form-urlencoded", "grant_type=password&username=bob&password=pw2&client_secret=cs2");
-        assert!(f.starts_with("grant_type=password&username=bob&password=[REDACTED:"), "{f}");
+        let f = r.body(
+            "application/x-www-form-urlencoded",
+            "grant_type=password&username=bob&password=pw2&client_secret=cs2",
+        );
+        assert!(
+            f.starts_with("grant_type=password&username=bob&password=[REDACTED:"),
+            "{f}"
+        );
         assert!(!f.contains("pw2") && !f.contains("cs2"));
         let unchanged = "{\n  \"ok\": true\n}";
         assert_eq!(r.body("application/json", unchanged), unchanged);
-        let mp = "--b\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\nmpSecret\r\n--b--";
-        assert!(!r.body("multipart/form-data; boundary=b", mp).contains("mpSecret"));
+        let mp =
+            "--b\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\nmpSecret\r\n--b--";
+        assert!(
+            !r.body("multipart/form-data; boundary=b", mp)
+                .contains("mpSecret")
+        );
     }
 
     #[test]

@@ -13,7 +13,9 @@
 //! before the cut, closed into a valid document, plus a warning.
 
 use crate::ingest::json_scan::{Stop, json_start, skip_string, skip_value};
-use crate::redact::{RedactionKind, RedactionStats, Redactor, b64_decode, b64_encode, is_secret_name};
+use crate::redact::{
+    RedactionKind, RedactionStats, Redactor, b64_decode, b64_encode, is_secret_name,
+};
 use serde::Serialize;
 use serde_json::Value;
 use std::io::{self, Read, Write};
@@ -29,7 +31,11 @@ pub struct SanitizeOptions {
 
 impl SanitizeOptions {
     fn limit(&self) -> usize {
-        if self.max_value_bytes == 0 { crate::ingest::DEFAULT_MAX_RECORD_BYTES } else { self.max_value_bytes }
+        if self.max_value_bytes == 0 {
+            crate::ingest::DEFAULT_MAX_RECORD_BYTES
+        } else {
+            self.max_value_bytes
+        }
     }
 }
 
@@ -78,7 +84,14 @@ fn sanitize_blocks<R: Read, W: Write>(
     block: usize,
 ) -> Result<SanitizeReport, SanitizeError> {
     let mut s = Sanitizer {
-        inp: Input { r: input, buf: Vec::new(), pos: 0, base: 0, eof: false, block },
+        inp: Input {
+            r: input,
+            buf: Vec::new(),
+            pos: 0,
+            base: 0,
+            eof: false,
+            block,
+        },
         out: io::BufWriter::with_capacity(1 << 20, output),
         pending: Vec::new(),
         redactor: Redactor::new(true),
@@ -191,9 +204,17 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
         match self.inp.buf.get(start) {
             Some(b'{') => {}
             Some(_) => {
-                return Err(SanitizeError::NotHar { offset: start as u64, reason: "the document is not a JSON object".into() });
+                return Err(SanitizeError::NotHar {
+                    offset: start as u64,
+                    reason: "the document is not a JSON object".into(),
+                });
             }
-            None => return Err(SanitizeError::NotHar { offset: 0, reason: "empty input".into() }),
+            None => {
+                return Err(SanitizeError::NotHar {
+                    offset: 0,
+                    reason: "empty input".into(),
+                });
+            }
         }
         match self.object(Level::Root) {
             Ok(()) => {}
@@ -268,13 +289,19 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
     }
 
     /// Bytes of the complete JSON value at the read position (consumed).
-    fn value_bytes(&mut self, skip: fn(&[u8], usize) -> Result<usize, Stop>) -> Result<Vec<u8>, Halt> {
+    fn value_bytes(
+        &mut self,
+        skip: fn(&[u8], usize) -> Result<usize, Stop>,
+    ) -> Result<Vec<u8>, Halt> {
         let limit = self.opts.limit();
         loop {
             match skip(&self.inp.buf, self.inp.pos) {
                 Ok(end) => {
                     if end - self.inp.pos > limit {
-                        return Err(Halt::Fatal(SanitizeError::TooLarge { offset: self.inp.offset(), limit }));
+                        return Err(Halt::Fatal(SanitizeError::TooLarge {
+                            offset: self.inp.offset(),
+                            limit,
+                        }));
                     }
                     let v = self.inp.buf[self.inp.pos..end].to_vec();
                     self.inp.pos = end;
@@ -282,7 +309,10 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
                 }
                 Err(Stop::Eof) => {
                     if self.inp.buf.len() - self.inp.pos > limit {
-                        return Err(Halt::Fatal(SanitizeError::TooLarge { offset: self.inp.offset(), limit }));
+                        return Err(Halt::Fatal(SanitizeError::TooLarge {
+                            offset: self.inp.offset(),
+                            limit,
+                        }));
                     }
                     if !self.inp.fill()? {
                         return Err(Halt::Eof);
@@ -324,8 +354,9 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
                 }
                 b'"' => {
                     let key_raw = self.value_bytes(skip_string)?;
-                    let key: String = serde_json::from_slice(&key_raw)
-                        .unwrap_or_else(|_| String::from_utf8_lossy(&key_raw[1..key_raw.len() - 1]).into_owned());
+                    let key: String = serde_json::from_slice(&key_raw).unwrap_or_else(|_| {
+                        String::from_utf8_lossy(&key_raw[1..key_raw.len() - 1]).into_owned()
+                    });
                     self.pending.extend_from_slice(&key_raw);
                     self.ws()?;
                     if self.peek()? != b':' {
@@ -410,7 +441,10 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
     }
 
     fn malformed(&self, reason: &str) -> Halt {
-        Halt::Fatal(SanitizeError::Malformed { offset: self.inp.offset(), reason: reason.to_string() })
+        Halt::Fatal(SanitizeError::Malformed {
+            offset: self.inp.offset(),
+            reason: reason.to_string(),
+        })
     }
 
     /// A complete entry or page: parsed, redacted, re-serialized (or copied
@@ -420,8 +454,14 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
             Ok(v @ Value::Object(_)) => v,
             Ok(_) | Err(_) => {
                 self.report.entries_dropped += 1;
-                let what = if level == Level::Pages { "page" } else { "entry" };
-                self.report.warnings.push(format!("dropped an invalid {what} at byte {at}"));
+                let what = if level == Level::Pages {
+                    "page"
+                } else {
+                    "entry"
+                };
+                self.report
+                    .warnings
+                    .push(format!("dropped an invalid {what} at byte {at}"));
                 return None;
             }
         };
@@ -437,19 +477,32 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
                 self.generic("", &mut v)
             }
         };
-        Some(if changed { serde_json::to_vec(&v).unwrap_or_else(|_| raw.to_vec()) } else { raw.to_vec() })
+        Some(if changed {
+            serde_json::to_vec(&v).unwrap_or_else(|_| raw.to_vec())
+        } else {
+            raw.to_vec()
+        })
     }
 
     /// Any other value (creator, browser, comment, unknown keys).
     fn leaf(&mut self, key: &str, raw: &[u8], at: u64) -> Result<Vec<u8>, Halt> {
         let mut v: Value = serde_json::from_slice(raw).map_err(|e| {
-            Halt::Fatal(SanitizeError::Malformed { offset: at, reason: format!("invalid JSON value: {e}") })
+            Halt::Fatal(SanitizeError::Malformed {
+                offset: at,
+                reason: format!("invalid JSON value: {e}"),
+            })
         })?;
-        Ok(if self.generic(key, &mut v) { serde_json::to_vec(&v).unwrap_or_else(|_| raw.to_vec()) } else { raw.to_vec() })
+        Ok(if self.generic(key, &mut v) {
+            serde_json::to_vec(&v).unwrap_or_else(|_| raw.to_vec())
+        } else {
+            raw.to_vec()
+        })
     }
 
     fn entry(&mut self, e: &mut Value) -> bool {
-        let Some(obj) = e.as_object_mut() else { return false };
+        let Some(obj) = e.as_object_mut() else {
+            return false;
+        };
         let mut changed = false;
         for (k, x) in obj.iter_mut() {
             changed |= match k.as_str() {
@@ -461,7 +514,9 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
     }
 
     fn message(&mut self, m: &mut Value) -> bool {
-        let Some(obj) = m.as_object_mut() else { return self.generic("", m) };
+        let Some(obj) = m.as_object_mut() else {
+            return self.generic("", m);
+        };
         let mut changed = false;
         for (k, x) in obj.iter_mut() {
             changed |= match k.as_str() {
@@ -495,14 +550,20 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
     /// Arrays of `{name, value, ...}`: `value` through `f`, the name kept,
     /// any other field generic.
     fn pairs(&mut self, x: &mut Value, f: impl Fn(&Redactor, &str, &str) -> String) -> bool {
-        let Value::Array(items) = x else { return self.generic("", x) };
+        let Value::Array(items) = x else {
+            return self.generic("", x);
+        };
         let mut changed = false;
         for item in items.iter_mut() {
             let Some(o) = item.as_object_mut() else {
                 changed |= self.generic("", item);
                 continue;
             };
-            let name = o.get("name").and_then(Value::as_str).unwrap_or("").to_string();
+            let name = o
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             for (k, v) in o.iter_mut() {
                 changed |= match (k.as_str(), &mut *v) {
                     ("name", Value::String(_)) => false,
@@ -523,8 +584,14 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
     }
 
     fn post_data(&mut self, x: &mut Value) -> bool {
-        let Some(o) = x.as_object_mut() else { return self.generic("", x) };
-        let mime = o.get("mimeType").and_then(Value::as_str).unwrap_or("").to_string();
+        let Some(o) = x.as_object_mut() else {
+            return self.generic("", x);
+        };
+        let mime = o
+            .get("mimeType")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         let mut changed = false;
         for (k, v) in o.iter_mut() {
             changed |= match k.as_str() {
@@ -538,24 +605,46 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
     }
 
     fn content(&mut self, x: &mut Value) -> bool {
-        let Some(o) = x.as_object_mut() else { return self.generic("", x) };
-        let mime = o.get("mimeType").and_then(Value::as_str).unwrap_or("").to_ascii_lowercase();
+        let Some(o) = x.as_object_mut() else {
+            return self.generic("", x);
+        };
+        let mime = o
+            .get("mimeType")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_ascii_lowercase();
         let base64 = o.get("encoding").and_then(Value::as_str) == Some("base64");
-        let droppable = ["html", "javascript", "ecmascript", "css"].iter().any(|m| mime.contains(m));
+        let droppable = ["html", "javascript", "ecmascript", "css"]
+            .iter()
+            .any(|m| mime.contains(m));
         let mut changed = false;
         if self.opts.drop_bodies
             && droppable
-            && o.get("text").and_then(Value::as_str).is_some_and(|t| !t.is_empty())
+            && o.get("text")
+                .and_then(Value::as_str)
+                .is_some_and(|t| !t.is_empty())
         {
             o.insert("text".into(), Value::String(String::new()));
-            o.insert("comment".into(), Value::String("body dropped by faultlens sanitize --drop-bodies".into()));
+            o.insert(
+                "comment".into(),
+                Value::String("body dropped by faultlens sanitize --drop-bodies".into()),
+            );
             self.report.bodies_dropped += 1;
             changed = true;
         }
         let textual = mime.is_empty()
-            || ["json", "text", "javascript", "ecmascript", "xml", "x-www-form-urlencoded", "html", "css"]
-                .iter()
-                .any(|m| mime.contains(m));
+            || [
+                "json",
+                "text",
+                "javascript",
+                "ecmascript",
+                "xml",
+                "x-www-form-urlencoded",
+                "html",
+                "css",
+            ]
+            .iter()
+            .any(|m| mime.contains(m));
         for (k, v) in o.iter_mut() {
             changed |= match (k.as_str(), &mut *v) {
                 ("text", Value::String(s)) if base64 => {
@@ -613,7 +702,8 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
                 }
             }
             Value::Number(_) if !key.is_empty() && is_secret_name(key) => {
-                let mut wrapped = Value::Object(serde_json::Map::from_iter([(key.to_string(), x.clone())]));
+                let mut wrapped =
+                    Value::Object(serde_json::Map::from_iter([(key.to_string(), x.clone())]));
                 if r.json_value(&mut wrapped) {
                     *x = wrapped[key].take();
                     true
@@ -678,20 +768,38 @@ mod tests {
         }
         assert_eq!(rep.entries_written, 2);
         assert_eq!(rep.pages_written, 1);
-        assert!(rep.redactions.cookie >= 2 && rep.redactions.query >= 2, "{rep:?}");
+        assert!(
+            rep.redactions.cookie >= 2 && rep.redactions.query >= 2,
+            "{rep:?}"
+        );
         // clean entry copied byte for byte
         assert!(out.contains(r#""text":"{\"ok\": true}""#));
-        assert_eq!(v["log"]["entries"][0]["response"]["content"]["text"], "<p>hi</p>");
-        assert_eq!(v["log"]["entries"][0]["request"]["cookies"][0]["name"], "a.b*c[1]");
+        assert_eq!(
+            v["log"]["entries"][0]["response"]["content"]["text"],
+            "<p>hi</p>"
+        );
+        assert_eq!(
+            v["log"]["entries"][0]["request"]["cookies"][0]["name"],
+            "a.b*c[1]"
+        );
     }
 
     #[test]
     fn drop_bodies_only_html_js_css() {
-        let (out, rep) = run(HAR, &SanitizeOptions { drop_bodies: true, ..Default::default() });
+        let (out, rep) = run(
+            HAR,
+            &SanitizeOptions {
+                drop_bodies: true,
+                ..Default::default()
+            },
+        );
         let v: Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["log"]["entries"][0]["response"]["content"]["text"], "");
         assert!(v["log"]["entries"][0]["response"]["content"]["comment"].is_string());
-        assert_eq!(v["log"]["entries"][1]["response"]["content"]["text"], "{\"ok\": true}");
+        assert_eq!(
+            v["log"]["entries"][1]["response"]["content"]["text"],
+            "{\"ok\": true}"
+        );
         assert_eq!(rep.bodies_dropped, 1);
     }
 
@@ -714,7 +822,10 @@ mod tests {
 
     #[test]
     fn bom_jsonp_and_invalid_entry() {
-        let wrapped = format!("\u{feff}onInputData({});", HAR.replacen("\"entries\":[", "\"entries\":[ [1,2], ", 1));
+        let wrapped = format!(
+            "\u{feff}onInputData({});",
+            HAR.replacen("\"entries\":[", "\"entries\":[ [1,2], ", 1)
+        );
         let (out, rep) = run(&wrapped, &SanitizeOptions::default());
         let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
         assert_eq!(v["log"]["entries"].as_array().unwrap().len(), 2);
@@ -724,14 +835,30 @@ mod tests {
     #[test]
     fn errors_are_clear() {
         let mut out = Vec::new();
-        assert!(matches!(sanitize_har(&b"[1,2]"[..], &mut out, &SanitizeOptions::default()), Err(SanitizeError::NotHar { .. })));
-        let big = format!("{{\"log\":{{\"entries\":[{{\"x\":\"{}\"}}]}}}}", "a".repeat(5000));
-        let opts = SanitizeOptions { max_value_bytes: 1000, ..Default::default() };
-        let mut out = Vec::new();
-        assert!(matches!(sanitize_har(big.as_bytes(), &mut out, &opts), Err(SanitizeError::TooLarge { .. })));
+        assert!(matches!(
+            sanitize_har(&b"[1,2]"[..], &mut out, &SanitizeOptions::default()),
+            Err(SanitizeError::NotHar { .. })
+        ));
+        let big = format!(
+            "{{\"log\":{{\"entries\":[{{\"x\":\"{}\"}}]}}}}",
+            "a".repeat(5000)
+        );
+        let opts = SanitizeOptions {
+            max_value_bytes: 1000,
+            ..Default::default()
+        };
         let mut out = Vec::new();
         assert!(matches!(
-            sanitize_har(&b"{\"log\":{\"entries\":[{\"a\":1}} ]}}"[..], &mut out, &SanitizeOptions::default()),
+            sanitize_har(big.as_bytes(), &mut out, &opts),
+            Err(SanitizeError::TooLarge { .. })
+        ));
+        let mut out = Vec::new();
+        assert!(matches!(
+            sanitize_har(
+                &b"{\"log\":{\"entries\":[{\"a\":1}} ]}}"[..],
+                &mut out,
+                &SanitizeOptions::default()
+            ),
             Err(SanitizeError::Malformed { .. })
         ));
     }
@@ -753,7 +880,13 @@ mod tests {
         let (b, _) = run(HAR, &SanitizeOptions::default());
         for block in [1, 7, 64] {
             let mut a = Vec::new();
-            sanitize_blocks(Slow(HAR.as_bytes()), &mut a, &SanitizeOptions::default(), block).unwrap();
+            sanitize_blocks(
+                Slow(HAR.as_bytes()),
+                &mut a,
+                &SanitizeOptions::default(),
+                block,
+            )
+            .unwrap();
             assert_eq!(String::from_utf8(a).unwrap(), b, "block {block}");
         }
     }

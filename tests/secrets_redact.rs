@@ -29,7 +29,11 @@ fn planted() -> Vec<String> {
 }
 
 fn leaks<'a>(planted: &'a [String], out: &str) -> Vec<&'a str> {
-    planted.iter().filter(|s| out.contains(s.as_str())).map(String::as_str).collect()
+    planted
+        .iter()
+        .filter(|s| out.contains(s.as_str()))
+        .map(String::as_str)
+        .collect()
 }
 
 /// Records which planted secrets were seen in some input field, so the test
@@ -46,7 +50,8 @@ impl<'a> Check<'a> {
             if input.contains(s.as_str()) {
                 self.seen.insert(s.as_str());
                 if redacted.contains(s.as_str()) {
-                    self.failures.push(format!("{where_}: {s} survives in {redacted:?}"));
+                    self.failures
+                        .push(format!("{where_}: {s} survives in {redacted:?}"));
                 }
             }
         }
@@ -55,7 +60,7 @@ impl<'a> Check<'a> {
 
 /// Walk a HAR entry the way a renderer would see it, redacting each field
 /// with the function meant for it.
-fn walk(r: &Redactor, c: &mut Check, path: &str, v: &Value, ctx: &Value) {
+fn walk(r: &Redactor, c: &mut Check, path: &str, v: &Value) {
     match v {
         Value::Object(o) => {
             let name = o.get("name").and_then(Value::as_str).unwrap_or("");
@@ -84,13 +89,13 @@ fn walk(r: &Redactor, c: &mut Check, path: &str, v: &Value, ctx: &Value) {
                         c.field(&p, s, &r.body(mime, s));
                     }
                 } else {
-                    walk(r, c, &p, x, v);
+                    walk(r, c, &p, x);
                 }
             }
         }
         Value::Array(a) => {
             for (i, x) in a.iter().enumerate() {
-                walk(r, c, &format!("{path}[{i}]"), x, ctx);
+                walk(r, c, &format!("{path}[{i}]"), x);
             }
         }
         Value::String(s) => {
@@ -112,15 +117,23 @@ fn walk(r: &Redactor, c: &mut Check, path: &str, v: &Value, ctx: &Value) {
 fn every_planted_secret_is_redacted_in_its_field() {
     let planted = planted();
     let r = Redactor::new(true);
-    let mut c = Check { planted: &planted, seen: BTreeSet::new(), failures: Vec::new() };
+    let mut c = Check {
+        planted: &planted,
+        seen: BTreeSet::new(),
+        failures: Vec::new(),
+    };
 
     let har: Value = serde_json::from_str(&read("capture.har")).unwrap();
-    walk(&r, &mut c, "log", &har["log"], &Value::Null);
+    walk(&r, &mut c, "log", &har["log"]);
 
     for (i, line) in read("probes.jsonl").lines().enumerate() {
         let v: Value = serde_json::from_str(line).unwrap();
         let target = v["target"].as_str().unwrap();
-        c.field(&format!("probes.jsonl:{} target", i + 1), target, &r.url(target));
+        c.field(
+            &format!("probes.jsonl:{} target", i + 1),
+            target,
+            &r.url(target),
+        );
         if let Some(e) = v["error"].as_str() {
             c.field(&format!("probes.jsonl:{} error", i + 1), e, &r.text(e));
         }
@@ -131,9 +144,17 @@ fn every_planted_secret_is_redacted_in_its_field() {
         // request target (between the method and the protocol) and referrer
         let req = line.split('"').nth(1).unwrap();
         let target = req.split(' ').nth(1).unwrap();
-        c.field(&format!("access.log:{} target", i + 1), target, &r.url(target));
+        c.field(
+            &format!("access.log:{} target", i + 1),
+            target,
+            &r.url(target),
+        );
         let referrer = line.split('"').nth(3).unwrap();
-        c.field(&format!("access.log:{} referrer", i + 1), referrer, &r.url(referrer));
+        c.field(
+            &format!("access.log:{} referrer", i + 1),
+            referrer,
+            &r.url(referrer),
+        );
         c.field(&format!("access.log:{} line", i + 1), line, &r.text(line));
     }
 
@@ -143,9 +164,27 @@ fn every_planted_secret_is_redacted_in_its_field() {
         c.field(&format!("changes.jsonl:{} summary", i + 1), s, &r.text(s));
     }
 
-    assert!(c.failures.is_empty(), "{} leaks:\n{}", c.failures.len(), c.failures.join("\n"));
-    let unseen: Vec<&String> = planted.iter().filter(|s| !c.seen.contains(s.as_str())).collect();
-    assert!(unseen.is_empty(), "planted.txt lists secrets found in no fixture field: {unseen:?}");
+    // Identifying JWT claims (sub, email) are planted inside JWT payloads:
+    // the JWT marker keeps only alg/typ/iss host/exp/iat/nbf.
+    for jwt in planted.iter().filter(|s| faultlens::redact::is_jwt(s)) {
+        let payload =
+            String::from_utf8(b64_decode(jwt.split('.').nth(1).unwrap()).unwrap()).unwrap();
+        c.field("jwt payload", &payload, &faultlens::redact::jwt_marker(jwt));
+    }
+    assert!(
+        c.failures.is_empty(),
+        "{} leaks:\n{}",
+        c.failures.len(),
+        c.failures.join("\n")
+    );
+    let unseen: Vec<&String> = planted
+        .iter()
+        .filter(|s| !c.seen.contains(s.as_str()))
+        .collect();
+    assert!(
+        unseen.is_empty(),
+        "planted.txt lists secrets found in no fixture field: {unseen:?}"
+    );
     let stats = r.stats();
     for (kind, n) in stats.iter() {
         assert!(n > 0, "no {kind} redaction over the corpus: {stats:?}");
@@ -159,11 +198,21 @@ fn sanitize_output_is_har_with_same_entries_and_no_secret() {
     let before: Value = serde_json::from_str(&input).unwrap();
     for drop_bodies in [false, true] {
         let mut out = Vec::new();
-        let rep = sanitize_har(input.as_bytes(), &mut out, &SanitizeOptions { drop_bodies, ..Default::default() })
-            .unwrap();
+        let rep = sanitize_har(
+            input.as_bytes(),
+            &mut out,
+            &SanitizeOptions {
+                drop_bodies,
+                ..Default::default()
+            },
+        )
+        .unwrap();
         let text = String::from_utf8(out).unwrap();
         let leaked = leaks(&planted, &text);
-        assert!(leaked.is_empty(), "sanitize (drop_bodies={drop_bodies}) leaked {leaked:?}");
+        assert!(
+            leaked.is_empty(),
+            "sanitize (drop_bodies={drop_bodies}) leaked {leaked:?}"
+        );
         let after: Value = serde_json::from_str(&text).unwrap();
         let log = &after["log"];
         assert_eq!(log["version"], "1.2");
@@ -172,7 +221,12 @@ fn sanitize_output_is_har_with_same_entries_and_no_secret() {
         assert_eq!(log["entries"].as_array().unwrap().len(), n);
         assert_eq!(rep.entries_written as usize, n);
         assert_eq!(log["pages"].as_array().unwrap().len(), 1);
-        for (e0, e1) in before["log"]["entries"].as_array().unwrap().iter().zip(log["entries"].as_array().unwrap()) {
+        for (e0, e1) in before["log"]["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(log["entries"].as_array().unwrap())
+        {
             // HAR 1.2 shape kept: same request/response fields, methods, statuses, timings
             assert_eq!(e0["request"]["method"], e1["request"]["method"]);
             assert_eq!(e0["response"]["status"], e1["response"]["status"]);
@@ -193,7 +247,15 @@ fn sanitize_output_is_har_with_same_entries_and_no_secret() {
             .collect();
         assert_eq!(names, ["a.b*c[1]", "sessionid", "(x|y)+"]);
         let r = &rep.redactions;
-        assert!(r.cookie >= 10 && r.query >= 5 && r.jwt >= 2 && r.header >= 4 && r.path >= 1 && r.userinfo >= 1, "{r:?}");
+        assert!(
+            r.cookie >= 10
+                && r.query >= 5
+                && r.jwt >= 2
+                && r.header >= 4
+                && r.path >= 1
+                && r.userinfo >= 1,
+            "{r:?}"
+        );
         if drop_bodies {
             assert!(rep.bodies_dropped >= 2, "{rep:?}");
         } else {
@@ -207,8 +269,15 @@ fn same_secret_same_marker_across_places() {
     let r = Redactor::new(true);
     let har: Value = serde_json::from_str(&read("capture.har")).unwrap();
     let e0 = &har["log"]["entries"][0]["request"];
-    let cookie_hdr = e0["headers"].as_array().unwrap().iter().find(|h| h["name"] == "cookie").unwrap();
-    let from_header = r.header_value("cookie", cookie_hdr["value"].as_str().unwrap()).into_owned();
+    let cookie_hdr = e0["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["name"] == "cookie")
+        .unwrap();
+    let from_header = r
+        .header_value("cookie", cookie_hdr["value"].as_str().unwrap())
+        .into_owned();
     for c in e0["cookies"].as_array().unwrap() {
         let m = r.cookie_value(c["value"].as_str().unwrap());
         assert!(from_header.contains(&m), "{m} not in {from_header}");
