@@ -514,7 +514,13 @@ impl Redactor {
         // neighbouring rule sees (a quote consumed as a closing quote is an
         // opening quote next time), so run to a fixed point. Every change
         // turns text into markers, so this ends quickly (2 rounds typically).
+        if !may_hold_secret(s) {
+            return s.to_string();
+        }
         let mut cur = self.text_once(s);
+        if cur == s {
+            return cur;
+        }
         for _ in 0..8 {
             let next = self.text_once(&cur);
             if next == cur {
@@ -797,6 +803,35 @@ impl Redactor {
                 o.push_str(&c[3]);
             }
         });
+    }
+}
+
+/// Cheap pre-check for [`Redactor::text`]: every text rule needs one of
+/// `: = "`, a token-like run of 16+ characters, or an auth scheme word
+/// followed by a 6+ character run. Most strings in a HAR have none.
+fn may_hold_secret(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.iter().any(|c| matches!(c, b':' | b'=' | b'"')) {
+        return true;
+    }
+    let mut run = 0usize;
+    let mut longest = 0usize;
+    for &c in b {
+        if c.is_ascii_alphanumeric() || matches!(c, b'_' | b'+' | b'/' | b'.' | b'~' | b'-') {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    if longest >= 16 {
+        return true;
+    }
+    longest >= 6 && {
+        let l = s.to_ascii_lowercase();
+        ["bearer", "basic", "token", "negotiate", "ntlm"]
+            .iter()
+            .any(|w| l.contains(w))
     }
 }
 
