@@ -354,10 +354,18 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
                 }
                 b'"' => {
                     let key_raw = self.value_bytes(skip_string)?;
-                    let key: String = serde_json::from_slice(&key_raw).unwrap_or_else(|_| {
-                        String::from_utf8_lossy(&key_raw[1..key_raw.len() - 1]).into_owned()
-                    });
-                    self.pending.extend_from_slice(&key_raw);
+                    // A key that is not valid JSON (control bytes, bad escapes)
+                    // is written back re-encoded, so the output stays JSON.
+                    let (key, key_out) = match serde_json::from_slice::<String>(&key_raw) {
+                        Ok(k) => (k, key_raw),
+                        Err(_) => {
+                            let k = String::from_utf8_lossy(&key_raw[1..key_raw.len() - 1])
+                                .into_owned();
+                            let out = serde_json::to_vec(&k).unwrap_or_else(|_| b"\"\"".to_vec());
+                            (k, out)
+                        }
+                    };
+                    self.pending.extend_from_slice(&key_out);
                     self.ws()?;
                     if self.peek()? != b':' {
                         return Err(self.malformed("expected ':' after an object key"));
@@ -428,11 +436,9 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
                             first = false;
                         }
                         None => {
-                            // keep the separator logic right: drop what preceded it
+                            // The separator before a dropped element goes
+                            // with it; the next element brings its own.
                             self.pending.clear();
-                            if !first {
-                                self.pending.push(b',');
-                            }
                         }
                     }
                 }
@@ -888,6 +894,63 @@ mod tests {
             )
             .unwrap();
             assert_eq!(String::from_utf8(a).unwrap(), b, "block {block}");
+        }
+    }
+
+    /// A cut anywhere gives either a clear error or a valid JSON document
+    /// holding a prefix of the entries, never a panic and never a secret.
+    #[test]
+    fn cut_at_every_byte() {
+        let full: Value = serde_json::from_str(HAR).unwrap();
+        let n = full["log"]["entries"].as_array().unwrap().len();
+        for cut in 0..HAR.len() {
+            if !HAR.is_char_boundary(cut) {
+                continue;
+            }
+            let mut out = Vec::new();
+            if sanitize_har(
+                &HAR.as_bytes()[..cut],
+                &mut out,
+                &SanitizeOptions::default(),
+            )
+            .is_ok()
+            {
+                let text = String::from_utf8(out).unwrap();
+                let v: Value = serde_json::from_str(&text)
+                    .unwrap_or_else(|e| panic!("cut {cut}: {e}: {text}"));
+                let got = v["log"]["entries"].as_array().map_or(0, Vec::len);
+                assert!(got <= n);
+                for s in ["qSecret1", "ckSecret1", "pageSecret1"] {
+                    assert!(!text.contains(s), "cut {cut}: {s} in {text}");
+                }
+            }
+        }
+    }
+
+    mod prop {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(500))]
+            #[test]
+            fn arbitrary_and_mutated_input_never_panics(
+                bytes in proptest::collection::vec(any::<u8>(), 0..400),
+                flips in proptest::collection::vec((any::<proptest::sample::Index>(), any::<u8>()), 0..6),
+            ) {
+                let mut out = Vec::new();
+                let _ = sanitize_har(&bytes[..], &mut out, &SanitizeOptions::default());
+                let mut har = HAR.as_bytes().to_vec();
+                for (i, b) in flips {
+                    let at = i.index(har.len());
+                    har[at] = b;
+                }
+                let mut out = Vec::new();
+                if sanitize_har(&har[..], &mut out, &SanitizeOptions::default()).is_ok() {
+                    prop_assert!(serde_json::from_slice::<Value>(&out).is_ok() || std::str::from_utf8(&har).is_err(),
+                        "invalid output: {}", String::from_utf8_lossy(&out));
+                }
+            }
         }
     }
 }
