@@ -95,6 +95,7 @@ fn sanitize_blocks<R: Read, W: Write>(
         },
         out: io::BufWriter::with_capacity(1 << 20, output),
         pending: Vec::new(),
+        comma_at: None,
         redactor: Redactor::new(true),
         opts: opts.clone(),
         report: SanitizeReport::default(),
@@ -191,6 +192,8 @@ struct Sanitizer<R, W: Write> {
     /// only once the value after them is complete, so a cut never leaves a
     /// dangling `,` or `"key":`.
     pending: Vec<u8>,
+    /// Where in `pending` the input's separator comma was.
+    comma_at: Option<usize>,
     redactor: Redactor,
     opts: SanitizeOptions,
     report: SanitizeReport,
@@ -279,14 +282,32 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
         }
     }
 
-    fn commit(&mut self, bytes: &[u8], first_in_container: bool) -> Result<(), Halt> {
-        if first_in_container {
-            self.pending.retain(|&c| c != b',');
+    /// Write the pending whitespace / key, then `bytes`. Separators are
+    /// never copied from the input: `sep` writes a `,` first, so dropped or
+    /// damaged elements cannot leave a missing or doubled comma.
+    fn commit(&mut self, bytes: &[u8], sep: bool) -> Result<(), Halt> {
+        // Put the comma where the input had it (keeps formatting byte-exact).
+        let at = if sep {
+            Some(self.comma_at.unwrap_or(0).min(self.pending.len()))
+        } else {
+            None
+        };
+        match at {
+            Some(i) => {
+                self.out.write_all(&self.pending[..i])?;
+                self.out.write_all(b",")?;
+                self.out.write_all(&self.pending[i..])?;
+            }
+            None => self.out.write_all(&self.pending)?,
         }
-        self.out.write_all(&self.pending)?;
-        self.pending.clear();
+        self.clear_pending();
         self.out.write_all(bytes)?;
         Ok(())
+    }
+
+    fn clear_pending(&mut self) {
+        self.pending.clear();
+        self.comma_at = None;
     }
 
     /// Bytes of the complete JSON value at the read position (consumed).
@@ -334,7 +355,7 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
         self.commit(b"{", false)?;
         let r = self.object_members(level);
         if matches!(r, Err(Halt::Eof)) {
-            self.pending.clear();
+            self.clear_pending();
             self.out.write_all(b"}")?;
         }
         r
@@ -351,7 +372,7 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
                 }
                 b',' => {
                     self.inp.pos += 1;
-                    self.pending.push(b',');
+                    self.comma_at.get_or_insert(self.pending.len());
                 }
                 b'"' => {
                     let key_raw = self.value_bytes(skip_string)?;
@@ -383,18 +404,18 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
                     let c = self.peek()?;
                     match (child, c) {
                         (Level::Log, b'{') => {
-                            self.commit(b"", first)?;
+                            self.commit(b"", !first)?;
                             self.object(Level::Log)?;
                         }
                         (Level::Entries | Level::Pages, b'[') => {
-                            self.commit(b"", first)?;
+                            self.commit(b"", !first)?;
                             self.array(child)?;
                         }
                         _ => {
                             let at = self.inp.offset();
                             let raw = self.value_bytes(skip_json_value)?;
                             let out = self.leaf(&key, &raw, at)?;
-                            self.commit(&out, first)?;
+                            self.commit(&out, !first)?;
                         }
                     }
                     first = false;
@@ -409,7 +430,7 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
         self.commit(b"[", false)?;
         let r = self.array_elements(level);
         if matches!(r, Err(Halt::Eof)) {
-            self.pending.clear();
+            self.clear_pending();
             self.out.write_all(b"]")?;
         }
         r
@@ -429,7 +450,7 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
     fn array_loop(
         &mut self,
         level: Level,
-        batch: &mut Vec<(Vec<u8>, Vec<u8>, u64)>,
+        batch: &mut Vec<Batched>,
         first: &mut bool,
     ) -> Result<(), Halt> {
         let mut batch_bytes = 0;
@@ -443,13 +464,18 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
                 }
                 b',' => {
                     self.inp.pos += 1;
-                    self.pending.push(b',');
+                    self.comma_at.get_or_insert(self.pending.len());
                 }
                 _ => {
                     let at = self.inp.offset();
                     let raw = self.value_bytes(skip_json_value)?;
                     batch_bytes += raw.len();
-                    batch.push((std::mem::take(&mut self.pending), raw, at));
+                    batch.push((
+                        std::mem::take(&mut self.pending),
+                        self.comma_at.take(),
+                        raw,
+                        at,
+                    ));
                     if batch.len() >= BATCH_ENTRIES || batch_bytes >= BATCH_BYTES {
                         self.flush_batch(level, batch, first)?;
                         batch_bytes = 0;
@@ -497,7 +523,7 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
     fn flush_batch(
         &mut self,
         level: Level,
-        batch: &mut Vec<(Vec<u8>, Vec<u8>, u64)>,
+        batch: &mut Vec<Batched>,
         first: &mut bool,
     ) -> Result<(), Halt> {
         if batch.is_empty() {
@@ -506,17 +532,18 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
         let (r, drop_bodies) = (&self.redactor, self.opts.drop_bodies);
         let results: Vec<Option<(Vec<u8>, u64)>> = batch
             .par_iter()
-            .map(|(_, raw, _)| process(r, drop_bodies, level, raw))
+            .map(|(_, _, raw, _)| process(r, drop_bodies, level, raw))
             .collect();
-        let tail = std::mem::take(&mut self.pending);
-        for ((pend, _, at), res) in batch.drain(..).zip(results) {
+        let tail = (std::mem::take(&mut self.pending), self.comma_at.take());
+        for ((pend, comma, _, at), res) in batch.drain(..).zip(results) {
             if let Some(out) = self.outcome(level, res, at) {
                 self.pending = pend;
-                self.commit(&out, *first)?;
+                self.comma_at = comma;
+                self.commit(&out, !*first)?;
                 *first = false;
             }
         }
-        self.pending = tail;
+        (self.pending, self.comma_at) = tail;
         Ok(())
     }
 
@@ -586,7 +613,7 @@ impl Work<'_> {
     fn map_str(&mut self, x: &mut Value, f: impl Fn(&Redactor, &str) -> String) -> bool {
         match x {
             Value::String(s) => {
-                let t = f(&self.r, s);
+                let t = f(self.r, s);
                 if t != *s {
                     *s = t;
                     true
@@ -619,7 +646,7 @@ impl Work<'_> {
                 changed |= match (k.as_str(), &mut *v) {
                     ("name", Value::String(_)) => false,
                     ("value", Value::String(s)) => {
-                        let t = f(&self.r, &name, s);
+                        let t = f(self.r, &name, s);
                         if t != *s {
                             *s = t;
                             true
@@ -809,6 +836,10 @@ fn process(r: &Redactor, drop_bodies: bool, level: Level, raw: &[u8]) -> Option<
 
 /// Entries are redacted in parallel batches of at most this many entries
 /// or bytes (memory stays bounded; output order is input order).
+/// An entry read but not yet written: pending bytes before it, where its
+/// comma was, its raw bytes and its input offset.
+type Batched = (Vec<u8>, Option<usize>, Vec<u8>, u64);
+
 const BATCH_ENTRIES: usize = 256;
 const BATCH_BYTES: usize = 32 << 20;
 
