@@ -340,7 +340,10 @@ fn run_analysis(
                     "faultlens: {}: {} bad records (first: {})",
                     i.path,
                     i.bad_records,
-                    i.rejected.first().map(|r| format!("{}: {}", r.at, r.reason)).unwrap_or_default()
+                    i.rejected
+                        .first()
+                        .map(|r| format!("{}: {}", r.at, r.reason))
+                        .unwrap_or_default()
                 );
             }
             for w in &i.warnings {
@@ -348,7 +351,9 @@ fn run_analysis(
             }
         }
         if skipped > 0 && verbose == 0 {
-            eprintln!("faultlens: {skipped} file(s) not recognised and skipped (listed under data coverage; -v prints them)");
+            eprintln!(
+                "faultlens: {skipped} file(s) not recognised and skipped (listed under data coverage; -v prints them)"
+            );
         }
     }
     let format = force_format.unwrap_or(c.format);

@@ -56,6 +56,38 @@ pub struct SanitizeReport {
     pub warnings: Vec<String>,
 }
 
+impl std::fmt::Display for SanitizeReport {
+    /// One line for the terminal: what was written and what was redacted,
+    /// counts per kind, never a value.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let r = &self.redactions;
+        write!(
+            f,
+            "{} entries, {} pages; redacted {} headers, {} cookies, {} query parameters, {} JWTs, {} path segments, {} body values, {} userinfo, {} tokens in text",
+            self.entries_written,
+            self.pages_written,
+            r.header,
+            r.cookie,
+            r.query,
+            r.jwt,
+            r.path,
+            r.body,
+            r.userinfo,
+            r.token
+        )?;
+        if self.bodies_dropped > 0 {
+            write!(f, "; {} bodies dropped", self.bodies_dropped)?;
+        }
+        if self.entries_dropped > 0 {
+            write!(f, "; {} invalid entries left out", self.entries_dropped)?;
+        }
+        if let Some(t) = self.truncated_at {
+            write!(f, "; input truncated at byte {t}")?;
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SanitizeError {
     #[error("I/O error: {0}")]

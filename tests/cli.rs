@@ -14,7 +14,11 @@ fn root() -> PathBuf {
 }
 
 fn incident(name: &str) -> String {
-    root().join("fixtures/incidents").join(name).display().to_string()
+    root()
+        .join("fixtures/incidents")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 fn run(args: &[&str]) -> Output {
@@ -23,7 +27,12 @@ fn run(args: &[&str]) -> Output {
 
 fn json(args: &[&str]) -> serde_json::Value {
     let o = run(args);
-    assert!(o.status.success(), "{:?}: {}", args, String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{:?}: {}",
+        args,
+        String::from_utf8_lossy(&o.stderr)
+    );
     serde_json::from_slice(&o.stdout).expect("json output")
 }
 
@@ -34,7 +43,14 @@ fn analyze_json_has_the_contract_fields() {
         assert!(v.get(k).is_some(), "missing {k}");
     }
     let verdict = &v["verdict"];
-    for k in ["fault_domain", "confidence", "scope", "affected_regions", "ruled_out", "summary"] {
+    for k in [
+        "fault_domain",
+        "confidence",
+        "scope",
+        "affected_regions",
+        "ruled_out",
+        "summary",
+    ] {
         assert!(verdict.get(k).is_some(), "missing verdict.{k}");
     }
     assert_eq!(verdict["fault_domain"], "backend");
@@ -55,24 +71,53 @@ fn analyze_json_has_the_contract_fields() {
         }
     }
     assert!(v["windows"]["during"]["start"].is_string());
-    assert!(v["changes"].as_array().unwrap().iter().any(|c| c["minutes_before_onset"].is_number()));
+    assert!(
+        v["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["minutes_before_onset"].is_number())
+    );
 }
 
 #[test]
 fn output_is_deterministic_across_order_and_threads() {
     let d = root().join("fixtures/incidents/discord-messaging");
-    let mut parts: Vec<String> = std::fs::read_dir(&d).unwrap().map(|e| e.unwrap().path().display().to_string()).collect();
+    let mut parts: Vec<String> = std::fs::read_dir(&d)
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
     parts.sort();
     let mut a = vec!["analyze".to_string(), "--format".into(), "json".into()];
     a.extend(parts.iter().cloned());
     let mut b = vec!["analyze".to_string(), "--format".into(), "json".into()];
     b.extend(parts.iter().rev().cloned());
-    let one = bin().args(&a).env("RAYON_NUM_THREADS", "1").output().unwrap();
-    let two = bin().args(&b).env("RAYON_NUM_THREADS", "2").output().unwrap();
+    let one = bin()
+        .args(&a)
+        .env("RAYON_NUM_THREADS", "1")
+        .output()
+        .unwrap();
+    let two = bin()
+        .args(&b)
+        .env("RAYON_NUM_THREADS", "2")
+        .output()
+        .unwrap();
     assert!(one.status.success());
-    assert_eq!(String::from_utf8_lossy(&one.stdout), String::from_utf8_lossy(&two.stdout));
-    let md1 = bin().args(["analyze", "--format", "markdown"]).args(&parts).output().unwrap();
-    let md2 = bin().args(["analyze", "--format", "markdown"]).args(parts.iter().rev()).env("RAYON_NUM_THREADS", "1").output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&one.stdout),
+        String::from_utf8_lossy(&two.stdout)
+    );
+    let md1 = bin()
+        .args(["analyze", "--format", "markdown"])
+        .args(&parts)
+        .output()
+        .unwrap();
+    let md2 = bin()
+        .args(["analyze", "--format", "markdown"])
+        .args(parts.iter().rev())
+        .env("RAYON_NUM_THREADS", "1")
+        .output()
+        .unwrap();
     assert_eq!(md1.stdout, md2.stdout);
 }
 
@@ -84,22 +129,39 @@ fn exit_codes_follow_the_contract() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("no usable input"));
     // bad usage
     assert_ne!(run(&["analyze"]).status.code(), Some(0));
-    let o = run(&["analyze", &incident("healthy"), "--window", "during=nonsense"]);
+    let o = run(&[
+        "analyze",
+        &incident("healthy"),
+        "--window",
+        "during=nonsense",
+    ]);
     assert_eq!(o.status.code(), Some(1));
     // analysis done, whatever the verdict
-    assert_eq!(run(&["analyze", &incident("healthy"), "-q"]).status.code(), Some(0));
+    assert_eq!(
+        run(&["analyze", &incident("healthy"), "-q"]).status.code(),
+        Some(0)
+    );
 }
 
 #[test]
 fn labels_stdin_and_gzip() {
     let har = root().join("fixtures/har");
-    let any_har = std::fs::read_dir(&har).unwrap().map(|e| e.unwrap().path()).find(|p| p.extension().is_some_and(|e| e == "har")).expect("a fixture HAR");
+    let any_har = std::fs::read_dir(&har)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "har"))
+        .expect("a fixture HAR");
     let label = format!("lab-1={}", any_har.display());
     let v = json(&["analyze", "--format", "json", &label]);
     assert_eq!(v["inputs"][0]["vantage"], "lab-1");
     // stdin
     let bytes = std::fs::read(&any_har).unwrap();
-    let mut child = bin().args(["analyze", "--format", "json", "-"]).stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().unwrap();
+    let mut child = bin()
+        .args(["analyze", "--format", "json", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     use std::io::Write;
     child.stdin.take().unwrap().write_all(&bytes).unwrap();
     let out = child.wait_with_output().unwrap();
@@ -122,7 +184,11 @@ fn explain_and_docs_are_in_sync() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("faster"));
     let o = run(&["explain", "--all", "--markdown"]);
     let doc = std::fs::read_to_string(root().join("docs/detectors.md")).unwrap();
-    assert_eq!(String::from_utf8_lossy(&o.stdout), doc, "docs/detectors.md is stale: run `faultlens explain --all --markdown > docs/detectors.md`");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        doc,
+        "docs/detectors.md is stale: run `faultlens explain --all --markdown > docs/detectors.md`"
+    );
     assert_eq!(run(&["explain", "nope"]).status.code(), Some(1));
 }
 
@@ -148,17 +214,34 @@ fn corpus(name: &str) -> Option<String> {
 
 #[test]
 fn real_capture_timed_out_is_the_client_losing_its_connection() {
-    let Some(p) = corpus("mitmproxy__mitmproxy__timed_out.har") else { return };
+    let Some(p) = corpus("mitmproxy__mitmproxy__timed_out.har") else {
+        return;
+    };
     let v = json(&["analyze", "--format", "json", &p]);
-    assert_eq!(v["verdict"]["fault_domain"], "client", "{}", v["verdict"]["summary"]);
+    assert_eq!(
+        v["verdict"]["fault_domain"], "client",
+        "{}",
+        v["verdict"]["summary"]
+    );
 }
 
 #[test]
 fn real_capture_304_is_a_third_party_failing() {
-    let Some(p) = corpus("sitespeedio__pagexray__304.har") else { return };
+    let Some(p) = corpus("sitespeedio__pagexray__304.har") else {
+        return;
+    };
     let v = json(&["analyze", "--format", "json", &p]);
-    assert_eq!(v["verdict"]["fault_domain"], "third_party", "{}", v["verdict"]["summary"]);
-    assert!(v["verdict"]["summary"].as_str().unwrap().contains("loremflickr.com"));
+    assert_eq!(
+        v["verdict"]["fault_domain"], "third_party",
+        "{}",
+        v["verdict"]["summary"]
+    );
+    assert!(
+        v["verdict"]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("loremflickr.com")
+    );
 }
 
 #[test]

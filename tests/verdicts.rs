@@ -78,9 +78,18 @@ fn every_bundled_incident_gets_the_right_domain_and_scope() {
             // every truly affected region is named; a region with too little
             // traffic to clear may be named too, but never all of them
             for r in &want_regions {
-                assert!(o.verdict.affected_regions.contains(r), "{}: {r} missing from {:?}", dir.display(), o.verdict.affected_regions);
+                assert!(
+                    o.verdict.affected_regions.contains(r),
+                    "{}: {r} missing from {:?}",
+                    dir.display(),
+                    o.verdict.affected_regions
+                );
             }
-            assert!(o.verdict.affected_regions.len() < o.analysis.regions.len(), "{}: regional but all regions named", dir.display());
+            assert!(
+                o.verdict.affected_regions.len() < o.analysis.regions.len(),
+                "{}: regional but all regions named",
+                dir.display()
+            );
         }
         assert!(
             o.verdict.confidence > 0.3,

@@ -154,7 +154,6 @@ fn report_err<T: Default>(what: &str, r: PolarsResult<T>) -> T {
     })
 }
 
-
 fn dim_key(dim: Dim, key: &str) -> String {
     format!("{}\u{1}{}", dim.as_str(), key)
 }

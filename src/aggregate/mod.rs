@@ -356,7 +356,11 @@ pub fn analyze(ds: &Dataset, opts: &AggOptions) -> Analysis {
     // the healthy stretch to compare with: before the incident, or after it
     // when the data starts inside the incident (captures often start late)
     let short = |w: Option<Window>| w.is_none_or(|w| w.minutes() < 5.0);
-    let base = if short(windows.before) && !short(windows.after) && windows.by_file.is_empty() { WindowName::After } else { WindowName::Before };
+    let base = if short(windows.before) && !short(windows.after) && windows.by_file.is_empty() {
+        WindowName::After
+    } else {
+        WindowName::Before
+    };
     let mut comparisons = Vec::new();
     compare_http(base, &http, &http_w, &http_stats, &mut comparisons);
     compare_pages(base, &pages, &page_w, &mut comparisons);
@@ -577,7 +581,8 @@ type Samples = HashMap<(Dim, String, WindowName), Vec<f64>>;
 
 const PHASES: [&str; 5] = ["wait_ms", "total_ms", "dns_ms", "connect_ms", "tls_ms"];
 
-fn compare_http(base: WindowName, 
+fn compare_http(
+    base: WindowName,
     http: &[HttpObs],
     win: &[Option<WindowName>],
     stats: &BTreeMap<(Dim, String), BTreeMap<WindowName, GroupStat>>,
@@ -588,7 +593,10 @@ fn compare_http(base: WindowName,
         let Some(b) = by_w.get(&base) else {
             continue;
         };
-        for w in [WindowName::During, WindowName::After].into_iter().filter(|w| *w != base) {
+        for w in [WindowName::During, WindowName::After]
+            .into_iter()
+            .filter(|w| *w != base)
+        {
             let Some(d) = by_w.get(&w) else { continue };
             for (signal, xb, xd) in [
                 ("error_rate", b.errors, d.errors),
@@ -634,14 +642,15 @@ fn compare_http(base: WindowName,
             && let Some(v) = o.phase("wait_ms")
         {
             {
-                base_wait.entry(format!(
-                    "{}|{}|{}",
-                    o.origin.as_str(),
-                    o.vantage,
-                    o.endpoint
-                ))
-                .or_default()
-                .push(v);
+                base_wait
+                    .entry(format!(
+                        "{}|{}|{}",
+                        o.origin.as_str(),
+                        o.vantage,
+                        o.endpoint
+                    ))
+                    .or_default()
+                    .push(v);
             }
         }
     }
@@ -683,7 +692,10 @@ fn compare_http(base: WindowName,
         groups.sort();
         for (dim, key, _) in groups {
             let before = &s[&(*dim, key.clone(), base)];
-            for w in [WindowName::During, WindowName::After].into_iter().filter(|w| *w != base) {
+            for w in [WindowName::During, WindowName::After]
+                .into_iter()
+                .filter(|w| *w != base)
+            {
                 if let Some(d) = s.get(&(*dim, key.clone(), w)) {
                     // the bootstrap CI is the costly part: only for the headline groups
                     let boot = w == WindowName::During
@@ -705,7 +717,12 @@ fn compare_http(base: WindowName,
     }
 }
 
-fn compare_pages(base: WindowName, pages: &[PageObs], win: &[Option<WindowName>], out: &mut Vec<Comparison>) {
+fn compare_pages(
+    base: WindowName,
+    pages: &[PageObs],
+    win: &[Option<WindowName>],
+    out: &mut Vec<Comparison>,
+) {
     let mut s: HashMap<(String, &'static str, WindowName), Vec<f64>> = HashMap::new();
     for (p, w) in pages.iter().zip(win) {
         let Some(w) = w else { continue };
@@ -726,12 +743,14 @@ fn compare_pages(base: WindowName, pages: &[PageObs], win: &[Option<WindowName>]
             }
         }
     }
-    let mut keys: Vec<&(String, &str, WindowName)> =
-        s.keys().filter(|k| k.2 == base).collect();
+    let mut keys: Vec<&(String, &str, WindowName)> = s.keys().filter(|k| k.2 == base).collect();
     keys.sort();
     for (key, signal, _) in keys {
         let b = &s[&(key.clone(), *signal, base)];
-        for w in [WindowName::During, WindowName::After].into_iter().filter(|w| *w != base) {
+        for w in [WindowName::During, WindowName::After]
+            .into_iter()
+            .filter(|w| *w != base)
+        {
             if let Some(d) = s.get(&(key.clone(), *signal, w)) {
                 out.push(distribution_cmp(
                     "page",
@@ -748,7 +767,12 @@ fn compare_pages(base: WindowName, pages: &[PageObs], win: &[Option<WindowName>]
     }
 }
 
-fn compare_net(base: WindowName, net: &[NetObs], win: &[Option<WindowName>], out: &mut Vec<Comparison>) {
+fn compare_net(
+    base: WindowName,
+    net: &[NetObs],
+    win: &[Option<WindowName>],
+    out: &mut Vec<Comparison>,
+) {
     let mut s: HashMap<(String, &'static str, WindowName), Vec<f64>> = HashMap::new();
     for (o, w) in net.iter().zip(win) {
         let Some(w) = w else { continue };
@@ -770,12 +794,14 @@ fn compare_net(base: WindowName, net: &[NetObs], win: &[Option<WindowName>], out
             }
         }
     }
-    let mut keys: Vec<&(String, &str, WindowName)> =
-        s.keys().filter(|k| k.2 == base).collect();
+    let mut keys: Vec<&(String, &str, WindowName)> = s.keys().filter(|k| k.2 == base).collect();
     keys.sort();
     for (key, signal, _) in keys {
         let b = &s[&(key.clone(), *signal, base)];
-        for w in [WindowName::During, WindowName::After].into_iter().filter(|w| *w != base) {
+        for w in [WindowName::During, WindowName::After]
+            .into_iter()
+            .filter(|w| *w != base)
+        {
             if let Some(d) = s.get(&(key.clone(), *signal, w)) {
                 if *signal == "dns_failure" {
                     let xb = b.iter().filter(|v| **v > 0.0).count() as u64;
@@ -801,7 +827,12 @@ fn compare_net(base: WindowName, net: &[NetObs], win: &[Option<WindowName>], out
     }
 }
 
-fn compare_server(base: WindowName, server: &[ServerObs], win: &[Option<WindowName>], out: &mut Vec<Comparison>) {
+fn compare_server(
+    base: WindowName,
+    server: &[ServerObs],
+    win: &[Option<WindowName>],
+    out: &mut Vec<Comparison>,
+) {
     let mut s: HashMap<(String, &'static str, WindowName), Vec<f64>> = HashMap::new();
     let mut counts: HashMap<(String, WindowName), (u64, u64)> = HashMap::new();
     for (o, w) in server.iter().zip(win) {
@@ -819,14 +850,14 @@ fn compare_server(base: WindowName, server: &[ServerObs], win: &[Option<WindowNa
             }
         }
     }
-    let mut keys: Vec<&(String, WindowName)> = counts
-        .keys()
-        .filter(|k| k.1 == base)
-        .collect();
+    let mut keys: Vec<&(String, WindowName)> = counts.keys().filter(|k| k.1 == base).collect();
     keys.sort();
     for (key, _) in keys {
         let b = counts[&(key.clone(), base)];
-        for w in [WindowName::During, WindowName::After].into_iter().filter(|w| *w != base) {
+        for w in [WindowName::During, WindowName::After]
+            .into_iter()
+            .filter(|w| *w != base)
+        {
             if let Some(d) = counts.get(&(key.clone(), w)) {
                 out.push(proportion_cmp(
                     "server", "endpoint", key, "rate_5xx", w, b.1, b.0, d.1, d.0,
@@ -834,12 +865,14 @@ fn compare_server(base: WindowName, server: &[ServerObs], win: &[Option<WindowNa
             }
         }
     }
-    let mut keys: Vec<&(String, &str, WindowName)> =
-        s.keys().filter(|k| k.2 == base).collect();
+    let mut keys: Vec<&(String, &str, WindowName)> = s.keys().filter(|k| k.2 == base).collect();
     keys.sort();
     for (key, signal, _) in keys {
         let b = &s[&(key.clone(), *signal, base)];
-        for w in [WindowName::During, WindowName::After].into_iter().filter(|w| *w != base) {
+        for w in [WindowName::During, WindowName::After]
+            .into_iter()
+            .filter(|w| *w != base)
+        {
             if let Some(d) = s.get(&(key.clone(), *signal, w)) {
                 out.push(distribution_cmp(
                     "server",

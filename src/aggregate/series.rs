@@ -88,7 +88,9 @@ fn median3(v: &[Option<f64>]) -> Vec<Option<f64>> {
 
 /// One minute, or about 1/40 of a short capture (at least 5 s).
 pub fn auto_bin_ms(start: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>) -> i64 {
-    let (Some(s), Some(e)) = (start, end) else { return 60_000 };
+    let (Some(s), Some(e)) = (start, end) else {
+        return 60_000;
+    };
     let span = (e - s).num_milliseconds();
     if span >= 60 * 60_000 {
         // one minute, but never more than MAX_BINS bins (captures from
@@ -211,7 +213,9 @@ pub fn build(
     };
     let bin_ms = bin_ms.max(1000);
     // an explicit --bin that would make millions of bins is widened too
-    let bin_ms = bin_ms.max((last_guess(http, pages, net, server) - start.timestamp_millis()) / MAX_BINS as i64 + 1);
+    let bin_ms = bin_ms.max(
+        (last_guess(http, pages, net, server) - start.timestamp_millis()) / MAX_BINS as i64 + 1,
+    );
     let s0 = start.timestamp_millis().div_euclid(bin_ms) * bin_ms;
     let last = http
         .iter()

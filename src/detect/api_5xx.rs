@@ -136,7 +136,9 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             let before = ctx
                 .http(Dim::Vantage, &key, ctx.an.baseline)
                 .map_or(0.0, |b| b.rate_5xx());
-            let hit = s.status_5xx >= 1 && s.rate_5xx() >= (0.4 * rate).max(0.02) && s.rate_5xx() >= 2.0 * before;
+            let hit = s.status_5xx >= 1
+                && s.rate_5xx() >= (0.4 * rate).max(0.02)
+                && s.rate_5xx() >= 2.0 * before;
             // a region only counts as spared when it had enough traffic
             // that, at the overall rate, it should have seen 2+ errors
             let too_thin_to_clear = (s.count as f64) * rate < 2.0;
