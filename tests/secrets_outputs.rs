@@ -22,12 +22,23 @@ fn planted() -> Vec<String> {
 
 fn leaks(bytes: &[u8], secrets: &[String]) -> Vec<String> {
     let text = String::from_utf8_lossy(bytes);
-    secrets.iter().filter(|s| text.contains(s.as_str())).cloned().collect()
+    secrets
+        .iter()
+        .filter(|s| text.contains(s.as_str()))
+        .cloned()
+        .collect()
 }
 
 fn run(args: &[&str]) -> (Vec<u8>, Vec<u8>) {
-    let o = Command::new(env!("CARGO_BIN_EXE_faultlens")).args(args).output().unwrap();
-    assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    let o = Command::new(env!("CARGO_BIN_EXE_faultlens"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     (o.stdout, o.stderr)
 }
 
@@ -49,28 +60,52 @@ fn no_planted_secret_in_any_output() {
     checked.push(("report stdout/stderr".into(), [out, err].concat()));
     for e in std::fs::read_dir(&tmp).unwrap() {
         let p = e.unwrap().path();
-        checked.push((format!("report file {}", p.display()), std::fs::read(&p).unwrap()));
+        checked.push((
+            format!("report file {}", p.display()),
+            std::fs::read(&p).unwrap(),
+        ));
     }
-    let (out, err) = run(&["compare", "--baseline", d, "--incident", d, "--format", "json"]);
+    let (out, err) = run(&[
+        "compare",
+        "--baseline",
+        d,
+        "--incident",
+        d,
+        "--format",
+        "json",
+    ]);
     checked.push(("compare".into(), [out, err].concat()));
     let har = tmp.join("clean.har");
     for extra in [&[][..], &["--drop-bodies"][..]] {
-        let mut args = vec!["sanitize", dir.join("capture.har").to_str().unwrap().to_string().leak() as &str, "-o", har.to_str().unwrap()];
+        let mut args = vec![
+            "sanitize",
+            dir.join("capture.har").to_str().unwrap().to_string().leak() as &str,
+            "-o",
+            har.to_str().unwrap(),
+        ];
         args.extend_from_slice(extra);
         let (out, err) = run(&args);
         checked.push(("sanitize stdout/stderr".into(), [out, err].concat()));
         let bytes = std::fs::read(&har).unwrap();
         // still a HAR with the same entries
         let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-        let orig: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("capture.har")).unwrap()).unwrap();
-        assert_eq!(v["log"]["entries"].as_array().unwrap().len(), orig["log"]["entries"].as_array().unwrap().len());
+        let orig: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("capture.har")).unwrap()).unwrap();
+        assert_eq!(
+            v["log"]["entries"].as_array().unwrap().len(),
+            orig["log"]["entries"].as_array().unwrap().len()
+        );
         checked.push((format!("sanitize {extra:?} output"), bytes));
     }
     let mut failures = Vec::new();
     for (what, bytes) in &checked {
         let l = leaks(bytes, &secrets);
         if !l.is_empty() {
-            failures.push(format!("{what} leaks {} secret(s), e.g. {:?}", l.len(), &l[..l.len().min(3)]));
+            failures.push(format!(
+                "{what} leaks {} secret(s), e.g. {:?}",
+                l.len(),
+                &l[..l.len().min(3)]
+            ));
         }
     }
     std::fs::remove_dir_all(&tmp).ok();
@@ -83,8 +118,17 @@ fn unsafe_flag_is_the_only_way_out() {
     // scan above is able to see them
     let secrets = planted();
     let d = root().join("fixtures/secrets");
-    let (out, _) = run(&["analyze", d.to_str().unwrap(), "--format", "json", "--unsafe-include-secrets"]);
+    let (out, _) = run(&[
+        "analyze",
+        d.to_str().unwrap(),
+        "--format",
+        "json",
+        "--unsafe-include-secrets",
+    ]);
     let (safe, _) = run(&["analyze", d.to_str().unwrap(), "--format", "json"]);
     assert!(leaks(&safe, &secrets).is_empty());
-    assert!(!leaks(&out, &secrets).is_empty(), "the unsafe run must show a planted secret, or this scan proves nothing");
+    assert!(
+        !leaks(&out, &secrets).is_empty(),
+        "the unsafe run must show a planted secret, or this scan proves nothing"
+    );
 }

@@ -227,3 +227,25 @@ fn changes_before_onset_are_linked() {
         "a change within 30 min of onset must fire FL901"
     );
 }
+
+/// A fixed set of freshly generated scenarios (one per kind, fixed seed):
+/// the generator and the pipeline must keep agreeing.
+#[test]
+fn generated_scenarios_fixed_seeds() {
+    use faultlens::scenario::{self, ScenarioKind};
+    let base = std::env::temp_dir().join(format!("fl-gen-{}", std::process::id()));
+    let mut misses = Vec::new();
+    for &kind in ScenarioKind::all() {
+        let dir = base.join(kind.name());
+        let t = scenario::generate(kind, 4242, &dir).unwrap();
+        let case = faultlens::accuracy::judge(&dir, &t);
+        if case.expected != case.got {
+            misses.push(format!(
+                "{}: expected {}, got {}",
+                case.kind, case.expected, case.got
+            ));
+        }
+    }
+    std::fs::remove_dir_all(&base).ok();
+    assert!(misses.is_empty(), "{}", misses.join("\n"));
+}
