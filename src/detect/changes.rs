@@ -6,7 +6,7 @@ use crate::model::ChangeKind;
 pub const DOC: &str = "\
 Looks at: the change log (deploys, config changes, rollbacks, maintenance) against the incident window: changes that took effect in the 30 minutes before onset, and rollbacks within 15 minutes of recovery.
 
-Points to: no domain by itself: a change names a likely trigger, not a place. It adds weight to the domain its service name suggests (a `dns`, `cdn`/`edge`, `tls`/`cert` or network service points there; anything else to backend, since most changes are to the service's own systems), and a rollback followed by recovery strengthens that link. The report's next steps are built from it (\"a config change preceded onset by 3 min: roll back, stage the rollout, add a validation step\").
+Points to: no domain by itself: a change names a likely trigger, not a place. It adds a little weight (0.05-0.1, a tie-breaker, never a verdict) to the domain its service name suggests (a `dns`, `cdn`, `tls`/`cert` or network service points there; anything else to backend, since most changes are to the service's own systems), and a rollback followed by recovery strengthens that link. The report's next steps are built from it (\"a config change preceded onset by 3 min: roll back, stage the rollout, add a validation step\").
 
 Known false positives: coincidental changes (busy teams deploy often: the closer to onset and the better the service name matches the failing component, the stronger); changes logged with local time and no offset (give offsets).";
 
@@ -88,15 +88,30 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     }
     f.fired = true;
     let mut parts = Vec::new();
-    // closest change before onset names the trigger
-    if let Some(c) = before.iter().max_by_key(|c| c.ts) {
+    // the likeliest trigger: a change whose service was later rolled back
+    // near recovery beats one that merely happened to be closest; config
+    // changes (the commonest trigger) beat deploys, closer beats farther
+    let score = |c: &&crate::model::Change| {
+        let m = (onset - c.ts).num_milliseconds() as f64 / 60_000.0;
+        let rolled_back = rollbacks.iter().any(|r| r.service == c.service);
+        let kind = match c.kind {
+            ChangeKind::Config => 1.0,
+            ChangeKind::Deploy => 0.6,
+            _ => 0.2,
+        };
+        (if rolled_back { 3.0 } else { 0.0 }) + kind + (LOOKBACK_MIN - m.max(0.0)) / LOOKBACK_MIN
+    };
+    if let Some(c) = before
+        .iter()
+        .max_by(|a, b| score(a).total_cmp(&score(b)).then(a.ts.cmp(&b.ts)))
+    {
         let m = (onset - c.ts).num_milliseconds() as f64 / 60_000.0;
         parts.push(format!(
             "a {} change to {} preceded onset by {m:.0} min",
             c.kind.as_str(),
             c.service
         ));
-        let w = if m <= 10.0 { 0.2 } else { 0.1 };
+        let w = if m <= 10.0 { 0.1 } else { 0.05 };
         f.support(
             domain_hint(&c.service, &c.summary),
             w,
@@ -110,7 +125,16 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             vec![c.source],
         ));
     }
-    if let Some(r) = rollbacks.first() {
+    // the rollback that matches the trigger, else the first one
+    let trigger = before
+        .iter()
+        .max_by(|a, b| score(a).total_cmp(&score(b)).then(a.ts.cmp(&b.ts)))
+        .map(|c| c.service.clone());
+    if let Some(r) = rollbacks
+        .iter()
+        .find(|r| Some(&r.service) == trigger.as_ref())
+        .or(rollbacks.first())
+    {
         let m = (r.ts - d.end).num_milliseconds() as f64 / 60_000.0;
         parts.push(format!(
             "a rollback of {} came {:.0} min {} recovery",
