@@ -82,10 +82,24 @@ pub fn ingest_sources(
         .par_iter()
         .enumerate()
         .map(|(i, (src, forced))| {
-            let file = discover::load(i as FileId, src, max);
-            let p = match forced {
-                Some(name) => ingest::parse_file_as(&file, opts, name),
-                None => ingest::parse_file(&file, opts),
+            let p = match (forced, stream_har(src)) {
+                // a large HAR streams in blocks: memory stays a fraction of the file
+                (None, Some(f)) => {
+                    let mut p = ingest::har::parse_har_reader(
+                        i as FileId,
+                        src.vantage.clone(),
+                        std::io::BufReader::new(f),
+                        opts,
+                    );
+                    p.report.format = ingest::har::FORMAT.name.to_string();
+                    p.report.path = src.display.clone();
+                    p.report.vantage = src.vantage.clone();
+                    p
+                }
+                (Some(name), _) => {
+                    ingest::parse_file_as(&discover::load(i as FileId, src, max), opts, name)
+                }
+                (None, None) => ingest::parse_file(&discover::load(i as FileId, src, max), opts),
             };
             let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             progress(n, total);
@@ -103,6 +117,28 @@ pub fn ingest_sources(
         ds.changes.extend(r.changes);
     }
     ds
+}
+
+/// Files at least this big that look like a plain (not gzipped) HAR are
+/// streamed instead of read whole.
+pub const STREAM_HAR_BYTES: u64 = 64 << 20;
+
+fn stream_har(src: &Source) -> Option<std::fs::File> {
+    use std::io::Read;
+    let discover::Origin::File(path) = &src.origin else {
+        return None;
+    };
+    if std::fs::metadata(path).ok()?.len() < STREAM_HAR_BYTES {
+        return None;
+    }
+    let mut head = vec![0u8; ingest::SNIFF_BYTES];
+    let mut f = std::fs::File::open(path).ok()?;
+    let n = f.read(&mut head).ok()?;
+    head.truncate(n);
+    if discover::is_gzip(&head) || !(ingest::har::FORMAT.sniff)(&head) {
+        return None;
+    }
+    std::fs::File::open(path).ok()
 }
 
 pub fn run(

@@ -5,10 +5,19 @@ use faultlens::pipeline::{self, Request};
 use std::path::Path;
 
 fn fired(name: &str) -> Vec<&'static str> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/incidents").join(name);
-    let req = Request { paths: vec![dir.display().to_string()], ..Default::default() };
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/incidents")
+        .join(name);
+    let req = Request {
+        paths: vec![dir.display().to_string()],
+        ..Default::default()
+    };
     let o = pipeline::run(&req, &mut Vec::new, &|_, _| {}).unwrap();
-    o.findings.iter().filter(|f| f.fired).map(|f| f.code).collect()
+    o.findings
+        .iter()
+        .filter(|f| f.fired)
+        .map(|f| f.code)
+        .collect()
 }
 
 #[test]
@@ -28,7 +37,10 @@ fn each_detector_fires_where_it_must_and_not_elsewhere() {
         ("FL901", "asana-global", "network-regional"),
         ("FL902", "jira-waves", "asana-global"),
     ];
-    let codes: Vec<&str> = faultlens::detect::registry().iter().map(|d| d.code).collect();
+    let codes: Vec<&str> = faultlens::detect::registry()
+        .iter()
+        .map(|d| d.code)
+        .collect();
     for (code, _, _) in &cases {
         assert!(codes.contains(code), "{code} not registered");
     }
