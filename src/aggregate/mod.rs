@@ -723,7 +723,7 @@ fn compare_pages(
     win: &[Option<WindowName>],
     out: &mut Vec<Comparison>,
 ) {
-    let mut s: HashMap<(String, &'static str, WindowName), Vec<f64>> = HashMap::new();
+    let mut s: KeyedSamples = HashMap::new();
     for (p, w) in pages.iter().zip(win) {
         let Some(w) = w else { continue };
         for key in [
@@ -743,28 +743,7 @@ fn compare_pages(
             }
         }
     }
-    let mut keys: Vec<&(String, &str, WindowName)> = s.keys().filter(|k| k.2 == base).collect();
-    keys.sort();
-    for (key, signal, _) in keys {
-        let b = &s[&(key.clone(), *signal, base)];
-        for w in [WindowName::During, WindowName::After]
-            .into_iter()
-            .filter(|w| *w != base)
-        {
-            if let Some(d) = s.get(&(key.clone(), *signal, w)) {
-                out.push(distribution_cmp(
-                    "page",
-                    "vantage",
-                    key,
-                    signal,
-                    w,
-                    b,
-                    d,
-                    key == "all" && w == WindowName::During,
-                ));
-            }
-        }
-    }
+    compare_keyed("page", "vantage", base, &s, &[], out);
 }
 
 fn compare_net(
@@ -773,7 +752,7 @@ fn compare_net(
     win: &[Option<WindowName>],
     out: &mut Vec<Comparison>,
 ) {
-    let mut s: HashMap<(String, &'static str, WindowName), Vec<f64>> = HashMap::new();
+    let mut s: KeyedSamples = HashMap::new();
     for (o, w) in net.iter().zip(win) {
         let Some(w) = w else { continue };
         for key in ["all".to_string(), o.region.clone()] {
@@ -794,37 +773,7 @@ fn compare_net(
             }
         }
     }
-    let mut keys: Vec<&(String, &str, WindowName)> = s.keys().filter(|k| k.2 == base).collect();
-    keys.sort();
-    for (key, signal, _) in keys {
-        let b = &s[&(key.clone(), *signal, base)];
-        for w in [WindowName::During, WindowName::After]
-            .into_iter()
-            .filter(|w| *w != base)
-        {
-            if let Some(d) = s.get(&(key.clone(), *signal, w)) {
-                if *signal == "dns_failure" {
-                    let xb = b.iter().filter(|v| **v > 0.0).count() as u64;
-                    let xd = d.iter().filter(|v| **v > 0.0).count() as u64;
-                    out.push(proportion_cmp(
-                        "net",
-                        "region",
-                        key,
-                        signal,
-                        w,
-                        xb,
-                        b.len() as u64,
-                        xd,
-                        d.len() as u64,
-                    ));
-                } else {
-                    out.push(distribution_cmp(
-                        "net", "region", key, signal, w, b, d, false,
-                    ));
-                }
-            }
-        }
-    }
+    compare_keyed("net", "region", base, &s, &["dns_failure"], out);
 }
 
 fn compare_server(
@@ -833,7 +782,7 @@ fn compare_server(
     win: &[Option<WindowName>],
     out: &mut Vec<Comparison>,
 ) {
-    let mut s: HashMap<(String, &'static str, WindowName), Vec<f64>> = HashMap::new();
+    let mut s: KeyedSamples = HashMap::new();
     let mut counts: HashMap<(String, WindowName), (u64, u64)> = HashMap::new();
     for (o, w) in server.iter().zip(win) {
         let Some(w) = w else { continue };
@@ -865,6 +814,24 @@ fn compare_server(
             }
         }
     }
+    compare_keyed("server", "endpoint", base, &s, &[], out);
+}
+
+/// Samples of one family keyed by (group key, signal, window).
+type KeyedSamples = HashMap<(String, &'static str, WindowName), Vec<f64>>;
+
+/// Compare every (key, signal) of a family against the baseline window, in
+/// a fixed order. Signals named in `proportions` hold 0/1 outcomes and get
+/// a proportion test; the others a distribution comparison (bootstrap CI
+/// only for the `all` group during the incident, the costly part).
+fn compare_keyed(
+    family: &str,
+    dim: &str,
+    base: WindowName,
+    s: &KeyedSamples,
+    proportions: &[&str],
+    out: &mut Vec<Comparison>,
+) {
     let mut keys: Vec<&(String, &str, WindowName)> = s.keys().filter(|k| k.2 == base).collect();
     keys.sort();
     for (key, signal, _) in keys {
@@ -873,10 +840,26 @@ fn compare_server(
             .into_iter()
             .filter(|w| *w != base)
         {
-            if let Some(d) = s.get(&(key.clone(), *signal, w)) {
+            let Some(d) = s.get(&(key.clone(), *signal, w)) else {
+                continue;
+            };
+            if proportions.contains(signal) {
+                let ones = |v: &[f64]| v.iter().filter(|x| **x > 0.0).count() as u64;
+                out.push(proportion_cmp(
+                    family,
+                    dim,
+                    key,
+                    signal,
+                    w,
+                    ones(b),
+                    b.len() as u64,
+                    ones(d),
+                    d.len() as u64,
+                ));
+            } else {
                 out.push(distribution_cmp(
-                    "server",
-                    "endpoint",
+                    family,
+                    dim,
                     key,
                     signal,
                     w,
