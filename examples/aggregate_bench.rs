@@ -11,14 +11,27 @@ use faultlens::model::*;
 use std::time::Instant;
 
 fn main() {
-    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
     let t0 = DateTime::<Utc>::from_timestamp(1_738_836_000, 0).unwrap();
     let span_ms = 3 * 3600 * 1000i64;
     let onset = span_ms / 2;
     let regions = ["us-east", "eu-west", "ap-south"];
-    let endpoints = ["/api/v1/projects/{id}/tasks", "/api/v1/messages", "/api/v1/auth/session", "/", "/assets/app.js"];
+    let endpoints = [
+        "/api/v1/projects/{id}/tasks",
+        "/api/v1/messages",
+        "/api/v1/auth/session",
+        "/",
+        "/assets/app.js",
+    ];
     let mut ds = Dataset::default();
-    ds.inputs.push(InputReport { path: "synthetic".into(), format: "synthetic".into(), ..Default::default() });
+    ds.inputs.push(InputReport {
+        path: "synthetic".into(),
+        format: "synthetic".into(),
+        ..Default::default()
+    });
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut rnd = || {
         x ^= x << 13;
@@ -36,7 +49,14 @@ fn main() {
         let ep = endpoints[(i / 3) % endpoints.len()];
         let wait = 80.0 * (1.0 + rnd()) * if incident { 2.0 } else { 1.0 };
         let status = if incident && rnd() < 0.3 { 503 } else { 200 };
-        let phases = Phases { dns_ms: Some(3.0), connect_ms: Some(20.0 + 10.0 * rnd()), tls_ms: Some(25.0), wait_ms: Some(wait), total_ms: Some(wait + 60.0), ..Default::default() };
+        let phases = Phases {
+            dns_ms: Some(3.0),
+            connect_ms: Some(20.0 + 10.0 * rnd()),
+            tls_ms: Some(25.0),
+            wait_ms: Some(wait),
+            total_ms: Some(wait + 60.0),
+            ..Default::default()
+        };
         if i < probes {
             ds.probes.push(ProbeRecord {
                 source: SourceRef::line(0, i as u64 + 1),
@@ -44,7 +64,11 @@ fn main() {
                 agent: format!("{region}-{}", i % 2),
                 region: region.into(),
                 test: "api-http".into(),
-                kind: if i % 4 == 0 { ProbeKind::Network } else { ProbeKind::Http },
+                kind: if i % 4 == 0 {
+                    ProbeKind::Network
+                } else {
+                    ProbeKind::Http
+                },
                 target: format!("https://api.example.com{ep}"),
                 registrable_domain: "example.com".into(),
                 status: Some(status),
