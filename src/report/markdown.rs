@@ -199,8 +199,12 @@ fn change_phrase(c: &ChangeOut) -> String {
     }
 }
 
-/// The most recent non-rollback change at most an hour before onset.
+/// The change the changes detector named as the likely trigger, else the
+/// most recent non-rollback change at most an hour before onset.
 fn trigger(r: &Report) -> Option<&ChangeOut> {
+    if let Some(c) = r.changes.iter().find(|c| c.suspected_trigger) {
+        return Some(c);
+    }
     r.changes
         .iter()
         .filter(|c| {

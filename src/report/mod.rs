@@ -117,6 +117,8 @@ pub struct ChangeOut {
     pub summary: String,
     pub minutes_before_onset: Option<f64>,
     pub location: String,
+    /// The change the changes detector (FL901) names as the likely trigger.
+    pub suspected_trigger: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -319,6 +321,12 @@ pub fn build(
                 .collect(),
         })
         .collect();
+    let trigger = findings
+        .iter()
+        .find(|f| f.code == "FL901" && f.fired)
+        .and_then(|f| f.evidence.first())
+        .filter(|e| e.signal.ends_with("minutes before onset"))
+        .and_then(|e| e.locations.first().copied());
     let changes = ds
         .changes
         .iter()
@@ -330,6 +338,7 @@ pub fn build(
             minutes_before_onset: onset
                 .map(|o| round((o - c.ts).num_milliseconds() as f64 / 60_000.0)),
             location: location(ds, c.source),
+            suspected_trigger: Some(c.source) == trigger,
         })
         .collect();
     let inputs = ds

@@ -190,6 +190,7 @@ pub fn report() -> Report {
             summary: "raise pool | timeout\nto 30s".into(),
             minutes_before_onset: Some(3.0),
             location: "changes.jsonl:2".into(),
+            suspected_trigger: true,
         },
         ChangeOut {
             ts: "2025-02-06T08:10:00.000Z".into(),
@@ -198,6 +199,7 @@ pub fn report() -> Report {
             summary: "web v1.42".into(),
             minutes_before_onset: Some(110.0),
             location: "changes.jsonl:1".into(),
+            suspected_trigger: false,
         },
         ChangeOut {
             ts: "2025-02-06T10:18:00.000Z".into(),
@@ -206,6 +208,7 @@ pub fn report() -> Report {
             summary: "revert pool config".into(),
             minutes_before_onset: Some(-18.0),
             location: "changes.jsonl:3".into(),
+            suspected_trigger: false,
         },
     ];
     let inputs = vec![
