@@ -242,7 +242,10 @@ proptest! {
         b[i] = byte;
         b.truncate(cut % (b.len() + 1));
         let p = faultlens::ingest::har::parse_har_bytes(0, None, &b, &IngestOptions::default());
-        prop_assert!(p.report.records <= 4);
+        // a corrupted string can desynchronise the scanner and split the
+        // damaged region into several bad elements, but never invent a
+        // usable request, and every element is accounted for
+        prop_assert!(p.records.requests.len() <= 4);
         prop_assert!(p.records.requests.len() as u64 + p.report.bad_records >= p.report.records);
     }
 }
