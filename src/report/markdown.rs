@@ -780,16 +780,7 @@ fn evidence(o: &mut String, r: &Report) {
             .iter()
             .map(|x| {
                 let u = text::unit_of_signal(&x.signal);
-                let ratio = match (x.ratio, x.ratio_ci) {
-                    (Some(q), Some((a, b))) => format!(
-                        "{} ({} - {})",
-                        text::num(q, 2),
-                        text::num(a, 2),
-                        text::num(b, 2)
-                    ),
-                    (Some(q), None) => text::num(q, 2),
-                    _ => "-".into(),
-                };
+                let ratio = text::ratio_ci(x.ratio, x.ratio_ci);
                 vec![
                     format!("{}: {}", x.family, x.group),
                     x.signal.clone(),

@@ -479,16 +479,7 @@ fn top_changes(c: &mut Ctx, r: &Report) {
             Some(false) => Some(Color::Green),
             None => None,
         };
-        let ratio = match (x.ratio, x.ratio_ci) {
-            (Some(q), Some((a, b))) => format!(
-                "{} ({}-{})",
-                text::num(q, 2),
-                text::num(a, 2),
-                text::num(b, 2)
-            ),
-            (Some(q), None) => text::num(q, 2),
-            _ => "-".into(),
-        };
+        let ratio = text::ratio_ci(x.ratio, x.ratio_ci);
         t.add_row(pick(
             vec![
                 Cell::new(format!("{}:{}", x.family, x.group)),

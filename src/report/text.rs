@@ -310,3 +310,12 @@ mod tests {
         assert_eq!(significance(None, None), "-");
     }
 }
+
+/// A median ratio with its bootstrap CI when there is one: `1.97 (1.57-2.59)`.
+pub fn ratio_ci(ratio: Option<f64>, ci: Option<(f64, f64)>) -> String {
+    match (ratio, ci) {
+        (Some(q), Some((a, b))) => format!("{} ({}-{})", num(q, 2), num(a, 2), num(b, 2)),
+        (Some(q), None) => num(q, 2),
+        _ => "-".into(),
+    }
+}
