@@ -274,6 +274,15 @@ pub fn domain_name(d: &str) -> String {
     d.replace('_', " ")
 }
 
+/// A median ratio with its bootstrap CI when there is one: `1.97 (1.57-2.59)`.
+pub fn ratio_ci(ratio: Option<f64>, ci: Option<(f64, f64)>) -> String {
+    match (ratio, ci) {
+        (Some(q), Some((a, b))) => format!("{} ({}-{})", num(q, 2), num(a, 2), num(b, 2)),
+        (Some(q), None) => num(q, 2),
+        _ => "-".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,14 +317,5 @@ mod tests {
         );
         assert_eq!(significance(Some(0.0312), None), "p=0.031");
         assert_eq!(significance(None, None), "-");
-    }
-}
-
-/// A median ratio with its bootstrap CI when there is one: `1.97 (1.57-2.59)`.
-pub fn ratio_ci(ratio: Option<f64>, ci: Option<(f64, f64)>) -> String {
-    match (ratio, ci) {
-        (Some(q), Some((a, b))) => format!("{} ({}-{})", num(q, 2), num(a, 2), num(b, 2)),
-        (Some(q), None) => num(q, 2),
-        _ => "-".into(),
     }
 }
