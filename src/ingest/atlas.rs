@@ -423,13 +423,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn file(text: &str) -> InputFile {
-        InputFile {
-            id: 5,
-            path: "a".into(),
-            vantage: None,
-            bytes: text.as_bytes().to_vec(),
-            read_error: None,
-        }
+        InputFile::from_bytes(5, "a", text)
     }
 
     #[test]

@@ -160,13 +160,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn file(text: &str) -> InputFile {
-        InputFile {
-            id: 1,
-            path: "c".into(),
-            vantage: None,
-            bytes: text.as_bytes().to_vec(),
-            read_error: None,
-        }
+        InputFile::from_bytes(1, "c", text)
     }
 
     #[test]

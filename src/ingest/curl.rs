@@ -10,7 +10,6 @@
 use super::lines::{LineOutcome, parse_lines};
 use super::probe::{Num, base_record, parse_time};
 use super::{FormatSpec, IngestOptions, InputFile, Parsed};
-use crate::classify;
 use crate::model::{ErrorClass, Phases, ProbeKind, ProbeRecord, Records, SourceRef};
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -203,22 +202,13 @@ fn build(line: &[u8], at: SourceRef, vantage: Option<&str>) -> Result<ProbeRecor
     r.status = l.http_code.0.or(l.response_code.0).map(|s| s as i32);
     r.phases = phases(&l);
     let exit = l.exitcode.0.map(|c| c as i64).filter(|&c| c != 0);
-    let msg = l
-        .errormsg
-        .as_deref()
-        .map(str::trim)
-        .filter(|m| !m.is_empty());
-    if let Some(m) = msg {
-        r.error = Some(m.to_string());
-        r.error_class = classify::classify_error(m);
-    } else if let Some(c) = exit {
-        r.error = Some(format!("curl exit code {c}"));
-    }
-    if let Some(c) = exit
-        && r.error_class.is_none_or(|e| e == ErrorClass::Other)
-    {
-        r.error_class = Some(class_from_exit(c));
-    }
+    super::apply_probe_error(
+        &mut r,
+        l.errormsg.as_deref(),
+        exit,
+        "curl exit code",
+        class_from_exit,
+    );
     Ok(r)
 }
 

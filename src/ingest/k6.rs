@@ -13,7 +13,6 @@
 use super::lines::LineOutcome;
 use super::probe::{Num, base_record, map_lines, parse_time};
 use super::{FormatSpec, IngestOptions, InputFile, Parsed};
-use crate::classify;
 use crate::model::{ErrorClass, Phases, ProbeKind, ProbeRecord, SourceRef};
 use rayon::prelude::*;
 use serde::Deserialize;
@@ -235,23 +234,11 @@ fn build(p: &Partial, file: &InputFile) -> Result<ProbeRecord, String> {
         .error_code
         .as_deref()
         .and_then(|c| c.trim().parse::<u32>().ok())
-        .filter(|&c| c > 0);
-    let text = tags
-        .error
-        .as_deref()
-        .map(str::trim)
-        .filter(|e| !e.is_empty());
-    if let Some(t) = text {
-        r.error = Some(t.to_string());
-        r.error_class = classify::classify_error(t);
-    } else if let Some(c) = code {
-        r.error = Some(format!("k6 error code {c}"));
-    }
-    if let Some(c) = code
-        && r.error_class.is_none_or(|e| e == ErrorClass::Other)
-    {
-        r.error_class = Some(class_from_code(c));
-    }
+        .filter(|&c| c > 0)
+        .map(i64::from);
+    super::apply_probe_error(&mut r, tags.error.as_deref(), code, "k6 error code", |c| {
+        class_from_code(c as u32)
+    });
     r.phases = Phases {
         blocked_ms: v[1],
         dns_ms: None,
@@ -313,13 +300,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn file(text: &str) -> InputFile {
-        InputFile {
-            id: 2,
-            path: "k".into(),
-            vantage: None,
-            bytes: text.as_bytes().to_vec(),
-            read_error: None,
-        }
+        InputFile::from_bytes(2, "k", text)
     }
 
     const TAGS: &str = r#"{"expected_response":"true","group":"","method":"GET","name":"https://test.k6.io/","proto":"HTTP/1.1","scenario":"browse","status":"200","url":"https://test.k6.io/"}"#;

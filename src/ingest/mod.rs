@@ -35,6 +35,44 @@ pub struct InputFile {
     pub read_error: Option<String>,
 }
 
+impl InputFile {
+    /// An input already in memory (tests, stdin, generated data).
+    pub fn from_bytes(id: FileId, path: &str, bytes: impl Into<Vec<u8>>) -> Self {
+        InputFile {
+            id,
+            path: path.to_string(),
+            vantage: None,
+            bytes: bytes.into(),
+            read_error: None,
+        }
+    }
+}
+
+/// Record a probe failure: the tool's error text when it has one (classified
+/// from its words), else its numeric code as text; when the words say
+/// nothing specific, the code's own class (`class_of_code`) wins.
+pub fn apply_probe_error(
+    r: &mut crate::model::ProbeRecord,
+    text: Option<&str>,
+    code: Option<i64>,
+    tool: &str,
+    class_of_code: impl Fn(i64) -> crate::model::ErrorClass,
+) {
+    use crate::model::ErrorClass;
+    let text = text.map(str::trim).filter(|t| !t.is_empty());
+    if let Some(t) = text {
+        r.error = Some(t.to_string());
+        r.error_class = crate::classify::classify_error(t);
+    } else if let Some(c) = code {
+        r.error = Some(format!("{tool} {c}"));
+    }
+    if let Some(c) = code
+        && r.error_class.is_none_or(|e| e == ErrorClass::Other)
+    {
+        r.error_class = Some(class_of_code(c));
+    }
+}
+
 /// Options readers need from the command line.
 #[derive(Debug, Clone, Default)]
 pub struct IngestOptions {

@@ -654,13 +654,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn file(text: &str) -> InputFile {
-        InputFile {
-            id: 3,
-            path: "p".into(),
-            vantage: None,
-            bytes: text.as_bytes().to_vec(),
-            read_error: None,
-        }
+        InputFile::from_bytes(3, "p", text)
     }
 
     #[test]
