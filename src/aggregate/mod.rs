@@ -204,6 +204,15 @@ impl GroupStat {
             self.status_5xx as f64 / self.count as f64
         }
     }
+    /// Requests whose error class matches `pred` (class names as in
+    /// [`crate::model::ErrorClass::as_str`]).
+    pub fn errors_where(&self, pred: impl Fn(&str) -> bool) -> u64 {
+        self.error_classes
+            .iter()
+            .filter(|(c, _)| pred(c))
+            .map(|(_, n)| *n)
+            .sum()
+    }
     pub fn p50(&self, phase: &str) -> Option<f64> {
         self.phases.get(phase).filter(|q| q.n > 0).map(|q| q.p50)
     }

@@ -17,6 +17,10 @@ pub static DETECTOR: Detector = Detector {
     run,
 };
 
+fn is_dns_class(c: &str) -> bool {
+    c.starts_with("dns_") || c == "name_not_resolved"
+}
+
 fn run(ctx: &Ctx) -> Vec<Finding> {
     if !ctx.has_incident() {
         return vec![];
@@ -24,16 +28,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     let mut f = Finding::new(DETECTOR.code, DETECTOR.name);
     let count_dns = |w: WindowName| -> (u64, u64) {
         ctx.http(Dim::Party, "first", w)
-            .map(|g| {
-                (
-                    g.error_classes
-                        .iter()
-                        .filter(|(c, _)| c.starts_with("dns_") || *c == "name_not_resolved")
-                        .map(|(_, n)| *n)
-                        .sum(),
-                    g.count,
-                )
-            })
+            .map(|g| (g.errors_where(is_dns_class), g.count))
             .unwrap_or((0, 0))
     };
     let (eb, nb) = count_dns(ctx.an.baseline);
@@ -116,12 +111,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         }
         for v in ctx.vantages("first") {
             if let Some(g) = ctx.http(Dim::Vantage, &format!("first@{v}"), WindowName::During) {
-                let e: u64 = g
-                    .error_classes
-                    .iter()
-                    .filter(|(c, _)| c.starts_with("dns_") || *c == "name_not_resolved")
-                    .map(|(_, n)| *n)
-                    .sum();
+                let e: u64 = g.errors_where(is_dns_class);
                 if g.count > 0 && e as f64 / g.count as f64 >= 0.05 && !f.regions.contains(&v) {
                     f.regions.push(v);
                 }

@@ -91,20 +91,16 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         ctx.http(Dim::Party, "first", w)
             .map(|g| {
                 (
-                    g.error_classes
-                        .iter()
-                        .filter(|(c, _)| {
-                            matches!(
-                                c.as_str(),
-                                "connection_timed_out"
-                                    | "connection_refused"
-                                    | "connection_reset"
-                                    | "connection_closed"
-                                    | "timeout"
-                            )
-                        })
-                        .map(|(_, n)| *n)
-                        .sum::<u64>(),
+                    g.errors_where(|c| {
+                        matches!(
+                            c,
+                            "connection_timed_out"
+                                | "connection_refused"
+                                | "connection_reset"
+                                | "connection_closed"
+                                | "timeout"
+                        )
+                    }),
                     g.count,
                 )
             })
@@ -122,19 +118,15 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             let g = ctx.http(Dim::Vantage, &k, WindowName::During);
             let t: u64 = g
                 .map(|g| {
-                    g.error_classes
-                        .iter()
-                        .filter(|(c, _)| {
-                            matches!(
-                                c.as_str(),
-                                "connection_timed_out"
-                                    | "connection_refused"
-                                    | "connection_reset"
-                                    | "timeout"
-                            )
-                        })
-                        .map(|(_, n)| *n)
-                        .sum()
+                    g.errors_where(|c| {
+                        matches!(
+                            c,
+                            "connection_timed_out"
+                                | "connection_refused"
+                                | "connection_reset"
+                                | "timeout"
+                        )
+                    })
                 })
                 .unwrap_or(0);
             let c_up = ctx

@@ -21,11 +21,7 @@ fn tls_count(ctx: &Ctx, key_dim: Dim, key: &str, w: WindowName) -> (u64, u64) {
     ctx.http(key_dim, key, w)
         .map(|g| {
             (
-                g.error_classes
-                    .iter()
-                    .filter(|(c, _)| matches!(c.as_str(), "cert_error" | "tls_error"))
-                    .map(|(_, n)| *n)
-                    .sum(),
+                g.errors_where(|c| matches!(c, "cert_error" | "tls_error")),
                 g.count,
             )
         })
