@@ -5,20 +5,31 @@
 //! discover -> ingest -> model -> aggregate -> detect -> verdict -> report.
 //! `pipeline` strings them together; `cli` is the only module that knows
 //! the command line.
+//!
+//! The `analysis` feature (on by default) carries every stage from
+//! aggregate on, and with it polars. The readers build without it, so the
+//! fuzz crate (instrumented, on nightly) does not compile polars.
 
+#[cfg(feature = "analysis")]
 pub mod accuracy;
+#[cfg(feature = "analysis")]
 pub mod aggregate;
 pub mod changepoint;
 pub mod classify;
+#[cfg(feature = "analysis")]
 pub mod cli;
+#[cfg(feature = "analysis")]
 pub mod detect;
 pub mod discover;
 pub mod ingest;
 pub mod model;
+#[cfg(feature = "analysis")]
 pub mod pipeline;
 pub mod redact;
+#[cfg(feature = "analysis")]
 pub mod report;
 pub mod sanitize;
 pub mod scenario;
 pub mod stats;
+#[cfg(feature = "analysis")]
 pub mod verdict;

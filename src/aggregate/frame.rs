@@ -4,7 +4,7 @@
 //! main thread only, never from inside a rayon closure (polars owns its
 //! own thread pool).
 
-use super::obs::{HttpObs, NetObs, PageObs, ServerObs};
+use super::obs::{HTTP_DIMS, HttpObs, Names, NetObs, Obs, PageObs, ServerObs};
 use super::{Dim, GroupStat, NetStat, PageStat, Quantiles, ServerStat, WindowName, Windows};
 use polars::prelude::*;
 use std::collections::{BTreeMap, HashMap};
@@ -27,141 +27,189 @@ fn w_from(i: u32) -> WindowName {
     }
 }
 
-type GroupKey = (String, u32);
+/// (group id, window index).
+type GroupKey = (u32, u32);
 
-/// Per (key, window): row count and quantiles of each measure.
+/// Per (group, window): row count, sums and quantiles of each measure.
 #[derive(Default)]
-struct QuantileResult {
+struct Grouped {
     count: HashMap<GroupKey, u64>,
-    quantiles: HashMap<(GroupKey, String), Quantiles>,
+    sums: HashMap<(GroupKey, &'static str), f64>,
+    quantiles: HashMap<(GroupKey, &'static str), Quantiles>,
 }
 
-fn grouped_quantiles(
-    keys: Vec<String>,
-    windows: Vec<u32>,
-    measures: Vec<(&'static str, Vec<Option<f64>>)>,
-) -> PolarsResult<QuantileResult> {
-    let height = keys.len();
-    let mut cols = vec![
-        Column::new("key".into(), keys),
-        Column::new("window".into(), windows),
-    ];
-    let mut aggs = vec![len().cast(DataType::Int64).alias("n")];
-    for (name, vals) in &measures {
-        cols.push(Column::new((*name).into(), vals.clone()));
-        aggs.push(
-            col(*name)
-                .count()
-                .cast(DataType::Int64)
-                .alias(format!("{name}__n")),
-        );
-        for (q, qn) in QS {
+impl Grouped {
+    fn q(&self, gk: GroupKey, measure: &'static str) -> Option<Quantiles> {
+        self.quantiles.get(&(gk, measure)).copied()
+    }
+}
+
+/// One group-by over rows that share measure columns but are grouped by
+/// one key column at a time: an observation counted under several groups
+/// (host, endpoint, vantage, ...) is one row, not one row per group, and
+/// the measure columns are shared between the passes (a `Column` clone is
+/// a reference count).
+struct Frame {
+    height: usize,
+    window: Column,
+    measures: Vec<(&'static str, Column)>,
+    sums: Vec<(&'static str, Column)>,
+}
+
+impl Frame {
+    fn new(windows: Vec<u32>) -> Frame {
+        Frame {
+            height: windows.len(),
+            window: Column::new("window".into(), windows),
+            measures: Vec::new(),
+            sums: Vec::new(),
+        }
+    }
+    fn measure(&mut self, name: &'static str, vals: Vec<Option<f64>>) {
+        self.measures.push((name, Column::new(name.into(), vals)));
+    }
+    fn sum(&mut self, name: &'static str, vals: Vec<f64>) {
+        self.sums.push((name, Column::new(name.into(), vals)));
+    }
+
+    /// Counts, sums and quantiles per (key, window); rows whose key is null
+    /// belong to no group of this pass.
+    fn quantiles(&self, keys: Vec<Option<u32>>, into: &mut Grouped) -> PolarsResult<()> {
+        let mut cols = vec![Column::new("key".into(), keys), self.window.clone()];
+        let mut aggs = vec![len().cast(DataType::Int64).alias("n")];
+        for (name, c) in &self.measures {
+            cols.push(c.clone());
             aggs.push(
                 col(*name)
-                    .quantile(lit(q), QuantileMethod::Linear)
-                    .cast(DataType::Float64)
-                    .alias(format!("{name}__{qn}")),
+                    .count()
+                    .cast(DataType::Int64)
+                    .alias(format!("{name}__n")),
             );
-        }
-    }
-    let df = DataFrame::new(height, cols)?;
-    let out = df
-        .lazy()
-        .group_by([col("key"), col("window")])
-        .agg(aggs)
-        .collect()?;
-    let key = out.column("key")?.str()?.clone();
-    let win = out.column("window")?.u32()?.clone();
-    let n = out.column("n")?.i64()?.clone();
-    let mut res = QuantileResult {
-        count: HashMap::new(),
-        quantiles: HashMap::new(),
-    };
-    let mut mcols = Vec::new();
-    for (name, _) in &measures {
-        let cnt = out.column(&format!("{name}__n"))?.i64()?.clone();
-        let qs: Vec<Float64Chunked> = QS
-            .iter()
-            .map(|(_, qn)| {
-                out.column(&format!("{name}__{qn}"))
-                    .and_then(|c| c.f64().cloned())
-            })
-            .collect::<PolarsResult<_>>()?;
-        mcols.push((*name, cnt, qs));
-    }
-    for i in 0..out.height() {
-        let (Some(k), Some(w)) = (key.get(i), win.get(i)) else {
-            continue;
-        };
-        let gk = (k.to_string(), w);
-        res.count.insert(gk.clone(), n.get(i).unwrap_or(0) as u64);
-        for (name, cnt, qs) in &mcols {
-            let c = cnt.get(i).unwrap_or(0) as u64;
-            if c == 0 {
-                continue;
+            for (q, qn) in QS {
+                aggs.push(
+                    col(*name)
+                        .quantile(lit(q), QuantileMethod::Linear)
+                        .cast(DataType::Float64)
+                        .alias(format!("{name}__{qn}")),
+                );
             }
-            let q = Quantiles {
-                n: c,
-                p50: qs[0].get(i).unwrap_or(f64::NAN),
-                p90: qs[1].get(i).unwrap_or(f64::NAN),
-                p95: qs[2].get(i).unwrap_or(f64::NAN),
-                p99: qs[3].get(i).unwrap_or(f64::NAN),
+        }
+        for (name, c) in &self.sums {
+            cols.push(c.clone());
+            aggs.push(col(*name).sum().cast(DataType::Float64).alias(*name));
+        }
+        let out = DataFrame::new(self.height, cols)?
+            .lazy()
+            .filter(col("key").is_not_null())
+            .group_by([col("key"), col("window")])
+            .agg(aggs)
+            .collect()?;
+        let key = out.column("key")?.u32()?.clone();
+        let win = out.column("window")?.u32()?.clone();
+        let n = out.column("n")?.i64()?.clone();
+        let mut mcols = Vec::new();
+        for (name, _) in &self.measures {
+            let cnt = out.column(&format!("{name}__n"))?.i64()?.clone();
+            let qs: Vec<Float64Chunked> = QS
+                .iter()
+                .map(|(_, qn)| {
+                    out.column(&format!("{name}__{qn}"))
+                        .and_then(|c| c.f64().cloned())
+                })
+                .collect::<PolarsResult<_>>()?;
+            mcols.push((*name, cnt, qs));
+        }
+        let scols: Vec<(&'static str, Float64Chunked)> = self
+            .sums
+            .iter()
+            .map(|(name, _)| Ok((*name, out.column(name)?.f64()?.clone())))
+            .collect::<PolarsResult<_>>()?;
+        for i in 0..out.height() {
+            let (Some(k), Some(w)) = (key.get(i), win.get(i)) else {
+                continue;
             };
-            res.quantiles.insert((gk.clone(), name.to_string()), q);
+            let gk = (k, w);
+            into.count.insert(gk, n.get(i).unwrap_or(0) as u64);
+            for (name, c) in &scols {
+                into.sums.insert((gk, *name), c.get(i).unwrap_or(0.0));
+            }
+            for (name, cnt, qs) in &mcols {
+                let c = cnt.get(i).unwrap_or(0) as u64;
+                if c == 0 {
+                    continue;
+                }
+                let q = Quantiles {
+                    n: c,
+                    p50: qs[0].get(i).unwrap_or(f64::NAN),
+                    p90: qs[1].get(i).unwrap_or(f64::NAN),
+                    p95: qs[2].get(i).unwrap_or(f64::NAN),
+                    p99: qs[3].get(i).unwrap_or(f64::NAN),
+                };
+                into.quantiles.insert((gk, *name), q);
+            }
         }
+        Ok(())
     }
-    Ok(res)
+
+    /// Row counts per (key, window, category); null categories are skipped.
+    fn counts(
+        &self,
+        keys: Vec<Option<u32>>,
+        cats: &Column,
+        into: &mut HashMap<(GroupKey, i32), u64>,
+    ) -> PolarsResult<()> {
+        let df = DataFrame::new(
+            self.height,
+            vec![
+                Column::new("key".into(), keys),
+                self.window.clone(),
+                cats.clone().with_name("cat".into()),
+            ],
+        )?;
+        let out = df
+            .lazy()
+            .filter(col("key").is_not_null().and(col("cat").is_not_null()))
+            .group_by([col("key"), col("window"), col("cat")])
+            .agg([len().cast(DataType::Int64).alias("n")])
+            .collect()?;
+        let key = out.column("key")?.u32()?.clone();
+        let win = out.column("window")?.u32()?.clone();
+        let cat = out.column("cat")?.i32()?.clone();
+        let n = out.column("n")?.i64()?.clone();
+        for i in 0..out.height() {
+            if let (Some(k), Some(w), Some(c), Some(n)) =
+                (key.get(i), win.get(i), cat.get(i), n.get(i))
+            {
+                into.insert(((k, w), c), n as u64);
+            }
+        }
+        Ok(())
+    }
 }
 
-/// Per (key, window, category): count.
-fn grouped_counts(
-    keys: Vec<String>,
-    windows: Vec<u32>,
-    cats: Vec<String>,
-) -> PolarsResult<HashMap<(GroupKey, String), u64>> {
-    let height = keys.len();
-    let df = DataFrame::new(
-        height,
-        vec![
-            Column::new("key".into(), keys),
-            Column::new("window".into(), windows),
-            Column::new("cat".into(), cats),
-        ],
-    )?;
-    let out = df
-        .lazy()
-        .group_by([col("key"), col("window"), col("cat")])
-        .agg([len().cast(DataType::Int64).alias("n")])
-        .collect()?;
-    let key = out.column("key")?.str()?.clone();
-    let win = out.column("window")?.u32()?.clone();
-    let cat = out.column("cat")?.str()?.clone();
-    let n = out.column("n")?.i64()?.clone();
-    let mut m = HashMap::new();
-    for i in 0..out.height() {
-        if let (Some(k), Some(w), Some(c), Some(n)) = (key.get(i), win.get(i), cat.get(i), n.get(i))
-        {
-            m.insert(((k.to_string(), w), c.to_string()), n as u64);
-        }
-    }
-    Ok(m)
-}
-
-fn report_err<T: Default>(what: &str, r: PolarsResult<T>) -> T {
-    r.unwrap_or_else(|e| {
+fn report_err(what: &str, r: PolarsResult<()>) {
+    if let Err(e) = r {
         eprintln!("faultlens: internal aggregation error in {what}: {e}");
-        T::default()
-    })
+    }
 }
 
-fn dim_key(dim: Dim, key: &str) -> String {
-    format!("{}\u{1}{}", dim.as_str(), key)
+/// Keys of a small family (`all` plus one key per observation), interned
+/// locally: the family's key id -> its name.
+#[derive(Default)]
+struct LocalKeys {
+    names: Names,
 }
 
-fn split_dim_key(s: &str) -> Option<(Dim, String)> {
-    let (d, k) = s.split_once('\u{1}')?;
-    let dim = Dim::ALL.into_iter().find(|x| x.as_str() == d)?;
-    Some((dim, k.to_string()))
+impl LocalKeys {
+    /// Two key columns: every row in `all`, and each row in its own key.
+    fn all_and(&mut self, rows: impl Iterator<Item = String>) -> [Vec<Option<u32>>; 2] {
+        let all = self.names.intern("all");
+        let own: Vec<Option<u32>> = rows.map(|k| Some(self.names.intern(&k))).collect();
+        [vec![Some(all); own.len()], own]
+    }
+    fn name(&self, id: u32) -> String {
+        self.names.get(id).to_string()
+    }
 }
 
 const HTTP_PHASES: [&str; 8] = [
@@ -176,157 +224,178 @@ const HTTP_PHASES: [&str; 8] = [
 ];
 
 pub fn http_stats(
-    http: &[HttpObs],
+    obs: &Obs,
     win: &[Option<WindowName>],
 ) -> BTreeMap<(Dim, String), BTreeMap<WindowName, GroupStat>> {
-    let mut keys = Vec::new();
-    let mut wins = Vec::new();
-    let mut phase_vals: Vec<Vec<Option<f64>>> = vec![Vec::new(); HTTP_PHASES.len()];
-    let mut err_flags = Vec::new();
-    let mut status = Vec::new();
-    let mut classes = Vec::new();
-    for (o, w) in http.iter().zip(win) {
-        let Some(w) = w else { continue };
-        for (dim, key) in o.keys() {
-            keys.push(dim_key(dim, &key));
-            wins.push(w_idx(*w));
-            for (i, p) in HTTP_PHASES.iter().enumerate() {
-                // phases of failed requests describe the failure, not the service
-                phase_vals[i].push(if o.status > 0 { o.phase(p) } else { None });
-            }
-            err_flags.push(if o.is_error { "1" } else { "0" }.to_string());
-            status.push(o.status.to_string());
-            classes.push(o.error_class.map(|c| c.as_str()).unwrap_or("").to_string());
-        }
+    let rows: Vec<(&HttpObs, u32)> = obs
+        .http
+        .iter()
+        .zip(win)
+        .filter_map(|(o, w)| Some((o, w_idx((*w)?))))
+        .collect();
+    let mut f = Frame::new(rows.iter().map(|(_, w)| *w).collect());
+    for p in HTTP_PHASES {
+        // phases of failed requests describe the failure, not the service
+        f.measure(
+            p,
+            rows.iter()
+                .map(|(o, _)| if o.status > 0 { o.phase(p) } else { None })
+                .collect(),
+        );
     }
-    let measures: Vec<(&'static str, Vec<Option<f64>>)> =
-        HTTP_PHASES.iter().copied().zip(phase_vals).collect();
-    let q = report_err(
-        "http quantiles",
-        grouped_quantiles(keys.clone(), wins.clone(), measures),
+    f.sum(
+        "errors",
+        rows.iter()
+            .map(|(o, _)| if o.is_error { 1.0 } else { 0.0 })
+            .collect(),
     );
-    let errs = report_err(
-        "http errors",
-        grouped_counts(keys.clone(), wins.clone(), err_flags),
+    let status = Column::new(
+        "status".into(),
+        rows.iter().map(|(o, _)| o.status).collect::<Vec<i32>>(),
     );
-    let st = report_err(
-        "http status",
-        grouped_counts(keys.clone(), wins.clone(), status),
+    let mut class_names: Vec<&'static str> = Vec::new();
+    let classes = Column::new(
+        "class".into(),
+        rows.iter()
+            .map(|(o, _)| {
+                let c = o.error_class?.as_str();
+                let i = class_names.iter().position(|x| *x == c).unwrap_or_else(|| {
+                    class_names.push(c);
+                    class_names.len() - 1
+                });
+                Some(i as i32)
+            })
+            .collect::<Vec<Option<i32>>>(),
     );
-    let cl = report_err("http error classes", grouped_counts(keys, wins, classes));
+    let mut q = Grouped::default();
+    let mut st = HashMap::new();
+    let mut cl = HashMap::new();
+    for pos in 0..HTTP_DIMS.len() {
+        let keys = || -> Vec<Option<u32>> {
+            rows.iter()
+                .map(|(o, _)| o.groups().get(pos).copied())
+                .collect()
+        };
+        report_err("http quantiles", f.quantiles(keys(), &mut q));
+        report_err("http status", f.counts(keys(), &status, &mut st));
+        report_err("http error classes", f.counts(keys(), &classes, &mut cl));
+    }
 
     let mut out: BTreeMap<(Dim, String), BTreeMap<WindowName, GroupStat>> = BTreeMap::new();
-    for ((k, w), n) in &q.count {
-        let Some(dk) = split_dim_key(k) else { continue };
-        let g = out.entry(dk).or_default().entry(w_from(*w)).or_default();
+    let mut by_key: HashMap<GroupKey, GroupStat> = HashMap::new();
+    for (gk, n) in &q.count {
+        let g = by_key.entry(*gk).or_default();
         g.count = *n;
-        g.errors = errs
-            .get(&((k.clone(), *w), "1".into()))
-            .copied()
-            .unwrap_or(0);
+        g.errors = q.sums.get(&(*gk, "errors")).copied().unwrap_or(0.0) as u64;
         for p in HTTP_PHASES {
-            if let Some(qq) = q.quantiles.get(&((k.clone(), *w), p.to_string())) {
-                g.phases.insert(p.to_string(), *qq);
+            if let Some(qq) = q.q(*gk, p) {
+                g.phases.insert(p.to_string(), qq);
             }
         }
     }
-    for (((k, w), s), n) in st {
-        let (Some(dk), Ok(code)) = (split_dim_key(&k), s.parse::<i32>()) else {
-            continue;
-        };
-        let g = out.entry(dk).or_default().entry(w_from(w)).or_default();
+    for ((gk, code), n) in st {
+        let g = by_key.entry(gk).or_default();
         g.status_mix.insert(code, n);
         if code >= 500 {
             g.status_5xx += n;
         }
     }
-    for (((k, w), c), n) in cl {
-        if c.is_empty() {
-            continue;
-        }
-        let Some(dk) = split_dim_key(&k) else {
+    for ((gk, c), n) in cl {
+        let Some(name) = class_names.get(c as usize) else {
             continue;
         };
-        out.entry(dk)
-            .or_default()
-            .entry(w_from(w))
+        by_key
+            .entry(gk)
             .or_default()
             .error_classes
-            .insert(c, n);
+            .insert(name.to_string(), n);
+    }
+    for (gk, g) in by_key {
+        let (dim, key) = obs.group_key(gk.0);
+        out.entry((dim, key.to_string()))
+            .or_default()
+            .insert(w_from(gk.1), g);
     }
     out
 }
 
 pub fn page_stats(
-    pages: &[PageObs],
+    obs: &Obs,
     win: &[Option<WindowName>],
 ) -> BTreeMap<String, BTreeMap<WindowName, PageStat>> {
-    let mut keys = Vec::new();
-    let mut wins = Vec::new();
-    let (mut comp, mut failed, mut load, mut cl) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (p, w) in pages.iter().zip(win) {
-        let Some(w) = w else { continue };
-        for key in [
-            "all".to_string(),
-            format!("{}@{}", p.origin.as_str(), p.vantage),
-        ] {
-            keys.push(key);
-            wins.push(w_idx(*w));
-            comp.push(p.components);
-            failed.push(p.failed);
-            load.push(p.load_ms);
-            cl.push(p.content_load_ms);
-        }
-    }
-    let failed_sum: HashMap<GroupKey, (f64, u64)> = {
-        let mut m: HashMap<GroupKey, (f64, u64)> = HashMap::new();
-        for ((k, w), f) in keys.iter().zip(&wins).zip(&failed) {
-            if let Some(f) = f {
-                let e = m.entry((k.clone(), *w)).or_default();
-                e.0 += f;
-                e.1 += 1;
-            }
-        }
-        m
-    };
-    let q = report_err(
-        "page quantiles",
-        grouped_quantiles(
-            keys,
-            wins,
-            vec![
-                ("components", comp),
-                ("load_ms", load),
-                ("content_load_ms", cl),
-            ],
-        ),
+    let rows: Vec<(&PageObs, u32)> = obs
+        .pages
+        .iter()
+        .zip(win)
+        .filter_map(|(o, w)| Some((o, w_idx((*w)?))))
+        .collect();
+    let mut f = Frame::new(rows.iter().map(|(_, w)| *w).collect());
+    f.measure(
+        "components",
+        rows.iter().map(|(p, _)| p.components).collect(),
     );
+    f.measure("load_ms", rows.iter().map(|(p, _)| p.load_ms).collect());
+    f.measure(
+        "content_load_ms",
+        rows.iter().map(|(p, _)| p.content_load_ms).collect(),
+    );
+    f.measure("failed", rows.iter().map(|(p, _)| p.failed).collect());
+    f.sum(
+        "failed_sum",
+        rows.iter().map(|(p, _)| p.failed.unwrap_or(0.0)).collect(),
+    );
+    let mut lk = LocalKeys::default();
+    let mut q = Grouped::default();
+    for keys in lk.all_and(
+        rows.iter()
+            .map(|(p, _)| format!("{}@{}", p.origin.as_str(), obs.names.get(p.vantage))),
+    ) {
+        report_err("page quantiles", f.quantiles(keys, &mut q));
+    }
     let mut out: BTreeMap<String, BTreeMap<WindowName, PageStat>> = BTreeMap::new();
-    for ((k, w), n) in &q.count {
-        let gk = (k.clone(), *w);
-        let get = |m: &str| q.quantiles.get(&(gk.clone(), m.to_string())).copied();
+    for (gk, n) in &q.count {
+        let failed_n = q.q(*gk, "failed").map_or(0, |q| q.n);
         let s = PageStat {
             n: *n,
-            components_p50: get("components").map(|q| q.p50),
-            failed_components_mean: failed_sum
-                .get(&gk)
-                .filter(|(_, c)| *c > 0)
-                .map(|(s, c)| s / *c as f64),
-            load_ms: get("load_ms").unwrap_or_default(),
-            content_load_ms: get("content_load_ms").unwrap_or_default(),
+            components_p50: q.q(*gk, "components").map(|q| q.p50),
+            failed_components_mean: (failed_n > 0).then(|| {
+                q.sums.get(&(*gk, "failed_sum")).copied().unwrap_or(0.0) / failed_n as f64
+            }),
+            load_ms: q.q(*gk, "load_ms").unwrap_or_default(),
+            content_load_ms: q.q(*gk, "content_load_ms").unwrap_or_default(),
         };
-        out.entry(k.clone()).or_default().insert(w_from(*w), s);
+        out.entry(lk.name(gk.0))
+            .or_default()
+            .insert(w_from(gk.1), s);
     }
     out
 }
 
 pub fn net_stats(
-    net: &[NetObs],
+    obs: &Obs,
     win: &[Option<WindowName>],
 ) -> BTreeMap<String, BTreeMap<WindowName, NetStat>> {
-    let mut keys = Vec::new();
-    let mut wins = Vec::new();
-    let (mut lat, mut jit, mut res) = (Vec::new(), Vec::new(), Vec::new());
+    let rows: Vec<(&NetObs, u32)> = obs
+        .net
+        .iter()
+        .zip(win)
+        .filter_map(|(o, w)| Some((o, w_idx((*w)?))))
+        .collect();
+    let mut f = Frame::new(rows.iter().map(|(_, w)| *w).collect());
+    f.measure(
+        "latency_ms",
+        rows.iter().map(|(o, _)| o.latency_ms).collect(),
+    );
+    f.measure("jitter_ms", rows.iter().map(|(o, _)| o.jitter_ms).collect());
+    f.measure(
+        "resolve_ms",
+        rows.iter().map(|(o, _)| o.resolve_ms).collect(),
+    );
+    let mut lk = LocalKeys::default();
+    let key_cols = lk.all_and(
+        rows.iter()
+            .map(|(o, _)| obs.names.get(o.region).to_string()),
+    );
     // means, availability and per-agent loss are simple sums: plain Rust
     #[derive(Default)]
     struct Acc {
@@ -337,18 +406,13 @@ pub fn net_stats(
         net_n: u64,
         dns_n: u64,
         dns_fail: u64,
-        agents: BTreeMap<String, (f64, u64)>,
+        agents: HashMap<u32, (f64, u64)>,
     }
     let mut acc: HashMap<GroupKey, Acc> = HashMap::new();
-    for (o, w) in net.iter().zip(win) {
-        let Some(w) = w else { continue };
-        for key in ["all".to_string(), o.region.clone()] {
-            keys.push(key.clone());
-            wins.push(w_idx(*w));
-            lat.push(o.latency_ms);
-            jit.push(o.jitter_ms);
-            res.push(o.resolve_ms);
-            let a = acc.entry((key, w_idx(*w))).or_default();
+    for keys in &key_cols {
+        for ((o, w), k) in rows.iter().zip(keys) {
+            let Some(k) = k else { continue };
+            let a = acc.entry((*k, *w)).or_default();
             a.n += 1;
             if o.is_dns {
                 a.dns_n += 1;
@@ -363,83 +427,86 @@ pub fn net_stats(
                 if let Some(l) = o.loss_pct {
                     a.loss_sum += l;
                     a.loss_n += 1;
-                    let e = a.agents.entry(o.agent.clone()).or_default();
+                    let e = a.agents.entry(o.agent).or_default();
                     e.0 += l;
                     e.1 += 1;
                 }
             }
         }
     }
-    let q = report_err(
-        "net quantiles",
-        grouped_quantiles(
-            keys,
-            wins,
-            vec![("latency_ms", lat), ("jitter_ms", jit), ("resolve_ms", res)],
-        ),
-    );
+    let mut q = Grouped::default();
+    for keys in key_cols {
+        report_err("net quantiles", f.quantiles(keys, &mut q));
+    }
     let mut out: BTreeMap<String, BTreeMap<WindowName, NetStat>> = BTreeMap::new();
     for (gk, a) in acc {
-        let get = |m: &str| q.quantiles.get(&(gk.clone(), m.to_string())).copied();
+        // agents in name order so the float max is the same every run
+        let mut agents: Vec<(&str, f64)> = a
+            .agents
+            .iter()
+            .map(|(id, (s, n))| (obs.names.get(*id), s / *n as f64))
+            .collect();
+        agents.sort_by(|x, y| x.0.cmp(y.0));
         let s = NetStat {
             n: a.n,
             agents: a.agents.len() as u64,
             loss_pct_mean: (a.loss_n > 0).then(|| a.loss_sum / a.loss_n as f64),
-            loss_pct_max_agent: a
-                .agents
-                .values()
-                .map(|(s, n)| s / *n as f64)
+            loss_pct_max_agent: agents
+                .iter()
+                .map(|(_, v)| *v)
                 .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v)))),
-            latency_ms: get("latency_ms").unwrap_or_default(),
-            jitter_ms_p50: get("jitter_ms").map(|q| q.p50),
+            latency_ms: q.q(gk, "latency_ms").unwrap_or_default(),
+            jitter_ms_p50: q.q(gk, "jitter_ms").map(|q| q.p50),
             availability: (a.net_n > 0).then(|| a.ok as f64 / a.net_n as f64),
             dns_n: a.dns_n,
             dns_failures: a.dns_fail,
-            resolve_ms: get("resolve_ms").unwrap_or_default(),
+            resolve_ms: q.q(gk, "resolve_ms").unwrap_or_default(),
         };
-        out.entry(gk.0).or_default().insert(w_from(gk.1), s);
+        out.entry(lk.name(gk.0))
+            .or_default()
+            .insert(w_from(gk.1), s);
     }
     out
 }
 
 pub fn server_stats(
-    server: &[ServerObs],
+    obs: &Obs,
     win: &[Option<WindowName>],
     windows: &Windows,
 ) -> BTreeMap<String, BTreeMap<WindowName, ServerStat>> {
-    let mut keys = Vec::new();
-    let mut wins = Vec::new();
-    let (mut req, mut up, mut status) = (Vec::new(), Vec::new(), Vec::new());
-    for (o, w) in server.iter().zip(win) {
-        let Some(w) = w else { continue };
-        for key in ["all".to_string(), o.endpoint.clone()] {
-            keys.push(key);
-            wins.push(w_idx(*w));
-            req.push(o.request_ms);
-            up.push(o.upstream_ms);
-            status.push(o.status.to_string());
-        }
-    }
-    let q = report_err(
-        "server quantiles",
-        grouped_quantiles(
-            keys.clone(),
-            wins.clone(),
-            vec![("request_ms", req), ("upstream_ms", up)],
-        ),
+    let rows: Vec<(&ServerObs, u32)> = obs
+        .server
+        .iter()
+        .zip(win)
+        .filter_map(|(o, w)| Some((o, w_idx((*w)?))))
+        .collect();
+    let mut f = Frame::new(rows.iter().map(|(_, w)| *w).collect());
+    f.measure(
+        "request_ms",
+        rows.iter().map(|(o, _)| o.request_ms).collect(),
     );
-    let st = report_err("server status", grouped_counts(keys, wins, status));
+    f.measure(
+        "upstream_ms",
+        rows.iter().map(|(o, _)| o.upstream_ms).collect(),
+    );
+    let status = Column::new(
+        "status".into(),
+        rows.iter().map(|(o, _)| o.status).collect::<Vec<i32>>(),
+    );
+    let mut lk = LocalKeys::default();
+    let mut q = Grouped::default();
+    let mut st = HashMap::new();
+    for keys in lk.all_and(
+        rows.iter()
+            .map(|(o, _)| obs.names.get(o.endpoint).to_string()),
+    ) {
+        report_err("server quantiles", f.quantiles(keys.clone(), &mut q));
+        report_err("server status", f.counts(keys, &status, &mut st));
+    }
     let mut out: BTreeMap<String, BTreeMap<WindowName, ServerStat>> = BTreeMap::new();
-    for ((k, w), n) in &q.count {
-        let gk = (k.clone(), *w);
-        let get = |m: &str| {
-            q.quantiles
-                .get(&(gk.clone(), m.to_string()))
-                .copied()
-                .unwrap_or_default()
-        };
+    for (gk, n) in &q.count {
         let minutes = windows
-            .get(w_from(*w))
+            .get(w_from(gk.1))
             .map(|x| x.minutes())
             .filter(|m| *m > 0.0);
         let s = ServerStat {
@@ -447,14 +514,18 @@ pub fn server_stats(
             status_5xx: 0,
             status_mix: BTreeMap::new(),
             requests_per_min: minutes.map(|m| *n as f64 / m).unwrap_or(0.0),
-            request_ms: get("request_ms"),
-            upstream_ms: get("upstream_ms"),
+            request_ms: q.q(*gk, "request_ms").unwrap_or_default(),
+            upstream_ms: q.q(*gk, "upstream_ms").unwrap_or_default(),
         };
-        out.entry(k.clone()).or_default().insert(w_from(*w), s);
+        out.entry(lk.name(gk.0))
+            .or_default()
+            .insert(w_from(gk.1), s);
     }
-    for (((k, w), s), n) in st {
-        let Ok(code) = s.parse::<i32>() else { continue };
-        if let Some(x) = out.get_mut(&k).and_then(|m| m.get_mut(&w_from(w))) {
+    for ((gk, code), n) in st {
+        if let Some(x) = out
+            .get_mut(&lk.name(gk.0))
+            .and_then(|m| m.get_mut(&w_from(gk.1)))
+        {
             x.status_mix.insert(code, n);
             if code >= 500 {
                 x.status_5xx += n;

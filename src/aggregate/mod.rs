@@ -341,26 +341,24 @@ impl Analysis {
 
 /// Run the stage.
 pub fn analyze(ds: &Dataset, opts: &AggOptions) -> Analysis {
-    let http = obs::http_obs(ds);
-    let pages = obs::page_obs(ds);
-    let net = obs::net_obs(ds);
-    let server = obs::server_obs(ds);
-    let (data_start, data_end) = span(&http, &pages, &net, &server, ds);
+    let obs = obs::Obs::build(ds);
+    let (http, pages, net, server) = (&obs.http, &obs.pages, &obs.net, &obs.server);
+    let (data_start, data_end) = span(http, pages, net, server);
     let bin_ms = opts
         .bin_ms
         .unwrap_or_else(|| series::auto_bin_ms(data_start, data_end));
-    let series = series::build(&http, &pages, &net, &server, data_start, bin_ms);
-    let windows = choose_windows(ds, opts, &series, &http, data_start, data_end);
+    let series = series::build(http, pages, net, server, data_start, bin_ms);
+    let windows = choose_windows(ds, opts, &series, http, data_start, data_end);
     let assign = |s: SourceRef, ts_ms: i64| windows.assign(s.file, ms_to_dt(ts_ms));
     let http_w: Vec<Option<WindowName>> = http.iter().map(|o| assign(o.source, o.ts_ms)).collect();
     let page_w: Vec<Option<WindowName>> = pages.iter().map(|o| assign(o.source, o.ts_ms)).collect();
     let net_w: Vec<Option<WindowName>> = net.iter().map(|o| assign(o.source, o.ts_ms)).collect();
     let srv_w: Vec<Option<WindowName>> = server.iter().map(|o| assign(o.source, o.ts_ms)).collect();
 
-    let http_stats = frame::http_stats(&http, &http_w);
-    let page_stats = frame::page_stats(&pages, &page_w);
-    let net_stats = frame::net_stats(&net, &net_w);
-    let server_stats = frame::server_stats(&server, &srv_w, &windows);
+    let http_stats = frame::http_stats(&obs, &http_w);
+    let page_stats = frame::page_stats(&obs, &page_w);
+    let net_stats = frame::net_stats(&obs, &net_w);
+    let server_stats = frame::server_stats(&obs, &srv_w, &windows);
 
     // the healthy stretch to compare with: before the incident, or after it
     // when the data starts inside the incident (captures often start late)
@@ -371,29 +369,36 @@ pub fn analyze(ds: &Dataset, opts: &AggOptions) -> Analysis {
         WindowName::Before
     };
     let mut comparisons = Vec::new();
-    compare_http(base, &http, &http_w, &http_stats, &mut comparisons);
-    compare_pages(base, &pages, &page_w, &mut comparisons);
-    compare_net(base, &net, &net_w, &mut comparisons);
-    compare_server(base, &server, &srv_w, &mut comparisons);
+    compare_http(base, &obs, &http_w, &http_stats, &mut comparisons);
+    compare_pages(base, &obs, &page_w, &mut comparisons);
+    compare_net(base, &obs, &net_w, &mut comparisons);
+    compare_server(base, &obs, &srv_w, &mut comparisons);
     adjust_q_values(&mut comparisons);
 
+    let name = |id: &u32| obs.names.get(*id).to_string();
     let mut regions: Vec<String> = http
         .iter()
-        .map(|o| o.vantage.clone())
-        .chain(net.iter().map(|o| o.region.clone()))
-        .chain(pages.iter().map(|p| p.vantage.clone()))
+        .map(|o| o.vantage)
+        .chain(net.iter().map(|o| o.region))
+        .chain(pages.iter().map(|p| p.vantage))
+        .collect::<std::collections::BTreeSet<u32>>()
+        .iter()
+        .map(name)
         .filter(|v| !v.is_empty())
         .collect();
     regions.sort();
     regions.dedup();
     let mut agents: Vec<String> = net
         .iter()
-        .map(|o| o.agent.clone())
+        .map(|o| o.agent)
         .chain(
             http.iter()
                 .filter(|o| o.origin == obs::Origin::Probe)
-                .map(|o| o.agent.clone()),
+                .map(|o| o.agent),
         )
+        .collect::<std::collections::BTreeSet<u32>>()
+        .iter()
+        .map(name)
         .collect();
     agents.sort();
     agents.dedup();
@@ -423,7 +428,6 @@ fn span(
     pages: &[PageObs],
     net: &[NetObs],
     server: &[ServerObs],
-    ds: &Dataset,
 ) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
     let ts = http
         .iter()
@@ -436,7 +440,6 @@ fn span(
         lo = lo.min(t);
         hi = hi.max(t);
     }
-    let _ = ds;
     if lo > hi {
         return (None, None);
     }
@@ -585,18 +588,86 @@ fn persistent_failure(http: &[HttpObs]) -> bool {
     n >= 5 && (client >= 3 && client * 10 >= n || failed >= 5 && failed * 10 >= n)
 }
 
-/// Raw samples keyed by group and window, for the statistical tests.
-type Samples = HashMap<(Dim, String, WindowName), Vec<f64>>;
+/// Rank-test samples of one (signal, group, window) cell, thinned while
+/// they are collected: at most `MAX_TEST_SAMPLES` evenly spaced values (the
+/// same picks `thin` makes from the full vector), with the full count kept.
+/// Memory stays flat however many records there are.
+#[derive(Debug, Default, Clone)]
+struct Sampled {
+    n: u64,
+    seen: u64,
+    next: u64,
+    vals: Vec<f64>,
+}
 
-const PHASES: [&str; 5] = ["wait_ms", "total_ms", "dns_ms", "connect_ms", "tls_ms"];
+impl Sampled {
+    fn push(&mut self, v: f64) {
+        let max = MAX_TEST_SAMPLES as u64;
+        if self.n <= max {
+            self.vals.push(v);
+        } else if self.next < max
+            && self.seen == (self.next as f64 * (self.n as f64 / max as f64)) as u64
+        {
+            self.vals.push(v);
+            self.next += 1;
+        }
+        self.seen += 1;
+    }
+    fn side(&self) -> (&[f64], u64) {
+        (&self.vals, self.n)
+    }
+}
+
+/// Dense table of `Sampled` cells indexed by (signal, group id, window),
+/// filled in two passes: count, then collect.
+struct SampleTable {
+    groups: usize,
+    cells: Vec<Sampled>,
+}
+
+impl SampleTable {
+    fn new(signals: usize, groups: usize) -> Self {
+        SampleTable {
+            groups,
+            cells: vec![Sampled::default(); signals * groups * 3],
+        }
+    }
+    fn idx(&self, signal: usize, gid: u32, w: WindowName) -> usize {
+        (signal * self.groups + gid as usize) * 3 + w as usize
+    }
+    fn count(&mut self, signal: usize, gid: u32, w: WindowName) {
+        let i = self.idx(signal, gid, w);
+        self.cells[i].n += 1;
+    }
+    fn push(&mut self, signal: usize, gid: u32, w: WindowName, v: f64) {
+        let i = self.idx(signal, gid, w);
+        self.cells[i].push(v);
+    }
+    fn get(&self, signal: usize, gid: u32, w: WindowName) -> Option<&Sampled> {
+        Some(&self.cells[self.idx(signal, gid, w)]).filter(|c| c.n > 0)
+    }
+}
+
+/// Signals of the HTTP rank tests, in output order; `wait_rel` is wait
+/// over each (origin, vantage, endpoint)'s baseline median.
+const HTTP_SIGNALS: [&str; 6] = [
+    "connect_ms",
+    "dns_ms",
+    "tls_ms",
+    "total_ms",
+    "wait_ms",
+    "wait_rel",
+];
+const WAIT_REL: usize = 5;
 
 fn compare_http(
     base: WindowName,
-    http: &[HttpObs],
+    obs: &obs::Obs,
     win: &[Option<WindowName>],
     stats: &BTreeMap<(Dim, String), BTreeMap<WindowName, GroupStat>>,
     out: &mut Vec<Comparison>,
 ) {
+    let http = &obs.http;
     // error rates: proportion tests from the counts
     for ((dim, key), by_w) in stats {
         let Some(b) = by_w.get(&base) else {
@@ -625,87 +696,83 @@ fn compare_http(
             }
         }
     }
-    // phases: Mann-Whitney on successful responses
-    let mut samples: HashMap<&'static str, Samples> = HashMap::new();
-    for (o, w) in http.iter().zip(win) {
-        let Some(w) = w else { continue };
-        if o.status <= 0 {
-            continue;
-        }
-        for phase in PHASES {
-            let Some(v) = o.phase(phase) else { continue };
-            let s = samples.entry(phase).or_default();
-            for (dim, key) in o.keys() {
-                s.entry((dim, key, *w)).or_default().push(v);
-            }
-        }
-    }
     // wait relative to each (origin, vantage, endpoint)'s baseline median:
     // "API response times doubled" even when regions with different round
     // trips are pooled
-    let mut base_wait: HashMap<String, Vec<f64>> = HashMap::new();
+    let mut base_wait: HashMap<(obs::Origin, u32, u32), Vec<f64>> = HashMap::new();
     for (o, w) in http.iter().zip(win) {
         if *w == Some(base)
             && o.status > 0
             && o.party == crate::model::Party::First
             && let Some(v) = o.phase("wait_ms")
         {
-            {
-                base_wait
-                    .entry(format!(
-                        "{}|{}|{}",
-                        o.origin.as_str(),
-                        o.vantage,
-                        o.endpoint
-                    ))
-                    .or_default()
-                    .push(v);
-            }
+            base_wait
+                .entry((o.origin, o.vantage, o.endpoint))
+                .or_default()
+                .push(v);
         }
     }
-    let base_wait: HashMap<String, f64> = base_wait
+    let base_wait: HashMap<(obs::Origin, u32, u32), f64> = base_wait
         .into_iter()
         .filter_map(|(k, v)| stats::median(&v).filter(|m| *m > 0.0).map(|m| (k, m)))
         .collect();
-    if !base_wait.is_empty() {
-        let rel = samples.entry("wait_rel").or_default();
+    // phases: Mann-Whitney on successful responses; one visit per
+    // (observation, signal, group), first to count, then to collect
+    let visit = |table: &mut SampleTable, collect: bool| {
         for (o, w) in http.iter().zip(win) {
-            let (Some(w), Some(v)) = (w, o.phase("wait_ms")) else {
-                continue;
-            };
-            if o.status <= 0 || o.party != crate::model::Party::First {
+            let Some(w) = *w else { continue };
+            if o.status <= 0 {
                 continue;
             }
-            let Some(m) = base_wait.get(&format!(
-                "{}|{}|{}",
-                o.origin.as_str(),
-                o.vantage,
-                o.endpoint
-            )) else {
+            for (si, phase) in HTTP_SIGNALS[..WAIT_REL].iter().enumerate() {
+                let Some(v) = o.phase(phase) else { continue };
+                for &g in o.groups() {
+                    if collect {
+                        table.push(si, g, w, v);
+                    } else {
+                        table.count(si, g, w);
+                    }
+                }
+            }
+            if o.party != crate::model::Party::First {
+                continue;
+            }
+            let (Some(v), Some(m)) = (
+                o.phase("wait_ms"),
+                base_wait.get(&(o.origin, o.vantage, o.endpoint)),
+            ) else {
                 continue;
             };
-            for key in [
-                (Dim::Party, "first".to_string()),
-                (Dim::ResourceType, format!("first:{}", o.rtype.as_str())),
-            ] {
-                rel.entry((key.0, key.1, *w)).or_default().push(v / m);
+            // the first-party and first-party-by-resource-type groups
+            for g in [o.groups()[0], o.groups()[3]] {
+                if collect {
+                    table.push(WAIT_REL, g, w, v / m);
+                } else {
+                    table.count(WAIT_REL, g, w);
+                }
             }
         }
-    }
-    let mut phases: Vec<&&str> = samples.keys().collect();
-    phases.sort();
-    for phase in phases {
-        let s = &samples[*phase];
-        let mut groups: Vec<&(Dim, String, WindowName)> =
-            s.keys().filter(|k| k.2 == base).collect();
-        groups.sort();
-        for (dim, key, _) in groups {
-            let before = &s[&(*dim, key.clone(), base)];
+    };
+    let mut table = SampleTable::new(HTTP_SIGNALS.len(), obs.groups.len());
+    visit(&mut table, false);
+    visit(&mut table, true);
+    let mut groups: Vec<(Dim, &str, u32)> = (0..obs.groups.len() as u32)
+        .map(|g| {
+            let (d, k) = obs.group_key(g);
+            (d, k, g)
+        })
+        .collect();
+    groups.sort();
+    for (si, phase) in HTTP_SIGNALS.iter().enumerate() {
+        for &(dim, key, g) in &groups {
+            let Some(before) = table.get(si, g, base) else {
+                continue;
+            };
             for w in [WindowName::During, WindowName::After]
                 .into_iter()
                 .filter(|w| *w != base)
             {
-                if let Some(d) = s.get(&(*dim, key.clone(), w)) {
+                if let Some(d) = table.get(si, g, w) {
                     // the bootstrap CI is the costly part: only for the headline groups
                     let boot = w == WindowName::During
                         && matches!(dim, Dim::Party | Dim::Origin | Dim::ResourceType)
@@ -716,8 +783,8 @@ fn compare_http(
                         key,
                         phase,
                         w,
-                        before,
-                        d,
+                        before.side(),
+                        d.side(),
                         boot,
                     ));
                 }
@@ -728,27 +795,27 @@ fn compare_http(
 
 fn compare_pages(
     base: WindowName,
-    pages: &[PageObs],
+    obs: &obs::Obs,
     win: &[Option<WindowName>],
     out: &mut Vec<Comparison>,
 ) {
-    let mut s: KeyedSamples = HashMap::new();
-    for (p, w) in pages.iter().zip(win) {
+    let mut s = KeyedSamples::default();
+    let mut buf = String::new();
+    for (p, w) in obs.pages.iter().zip(win) {
         let Some(w) = w else { continue };
-        for key in [
-            "all".to_string(),
-            format!("{}@{}", p.origin.as_str(), p.vantage),
-        ] {
+        let own = s.names.intern_fmt(
+            &mut buf,
+            format_args!("{}@{}", p.origin.as_str(), obs.names.get(p.vantage)),
+        );
+        for key in [s.all(), own] {
             if let Some(c) = p.components {
-                s.entry((key.clone(), "components", *w))
-                    .or_default()
-                    .push(c);
+                s.push(key, "components", *w, c);
             }
             if let Some(l) = p.load_ms {
-                s.entry((key.clone(), "load_ms", *w)).or_default().push(l);
+                s.push(key, "load_ms", *w, l);
             }
             if let Some(f) = p.failed {
-                s.entry((key, "failed_components", *w)).or_default().push(f);
+                s.push(key, "failed_components", *w, f);
             }
         }
     }
@@ -757,14 +824,15 @@ fn compare_pages(
 
 fn compare_net(
     base: WindowName,
-    net: &[NetObs],
+    obs: &obs::Obs,
     win: &[Option<WindowName>],
     out: &mut Vec<Comparison>,
 ) {
-    let mut s: KeyedSamples = HashMap::new();
-    for (o, w) in net.iter().zip(win) {
+    let mut s = KeyedSamples::default();
+    for (o, w) in obs.net.iter().zip(win) {
         let Some(w) = w else { continue };
-        for key in ["all".to_string(), o.region.clone()] {
+        let own = s.names.intern(obs.names.get(o.region));
+        for key in [s.all(), own] {
             for (signal, v) in [
                 ("loss_pct", o.loss_pct),
                 ("latency_ms", o.latency_ms),
@@ -772,13 +840,11 @@ fn compare_net(
                 ("resolve_ms", o.resolve_ms),
             ] {
                 if let Some(v) = v {
-                    s.entry((key.clone(), signal, *w)).or_default().push(v);
+                    s.push(key, signal, *w, v);
                 }
             }
             if o.is_dns {
-                s.entry((key.clone(), "dns_failure", *w))
-                    .or_default()
-                    .push(if o.failed { 1.0 } else { 0.0 });
+                s.push(key, "dns_failure", *w, if o.failed { 1.0 } else { 0.0 });
             }
         }
     }
@@ -787,38 +853,43 @@ fn compare_net(
 
 fn compare_server(
     base: WindowName,
-    server: &[ServerObs],
+    obs: &obs::Obs,
     win: &[Option<WindowName>],
     out: &mut Vec<Comparison>,
 ) {
-    let mut s: KeyedSamples = HashMap::new();
-    let mut counts: HashMap<(String, WindowName), (u64, u64)> = HashMap::new();
-    for (o, w) in server.iter().zip(win) {
+    let mut s = KeyedSamples::default();
+    let mut counts: HashMap<(u32, WindowName), (u64, u64)> = HashMap::new();
+    for (o, w) in obs.server.iter().zip(win) {
         let Some(w) = w else { continue };
-        for key in ["all".to_string(), o.endpoint.clone()] {
-            let c = counts.entry((key.clone(), *w)).or_default();
+        let own = s.names.intern(obs.names.get(o.endpoint));
+        for key in [s.all(), own] {
+            let c = counts.entry((key, *w)).or_default();
             c.0 += 1;
             if o.status >= 500 {
                 c.1 += 1;
             }
             for (signal, v) in [("request_ms", o.request_ms), ("upstream_ms", o.upstream_ms)] {
                 if let Some(v) = v {
-                    s.entry((key.clone(), signal, *w)).or_default().push(v);
+                    s.push(key, signal, *w, v);
                 }
             }
         }
     }
-    let mut keys: Vec<&(String, WindowName)> = counts.keys().filter(|k| k.1 == base).collect();
+    let mut keys: Vec<(&str, u32)> = counts
+        .keys()
+        .filter(|k| k.1 == base)
+        .map(|k| (s.names.get(k.0), k.0))
+        .collect();
     keys.sort();
-    for (key, _) in keys {
-        let b = counts[&(key.clone(), base)];
+    for (name, key) in keys {
+        let b = counts[&(key, base)];
         for w in [WindowName::During, WindowName::After]
             .into_iter()
             .filter(|w| *w != base)
         {
-            if let Some(d) = counts.get(&(key.clone(), w)) {
+            if let Some(d) = counts.get(&(key, w)) {
                 out.push(proportion_cmp(
-                    "server", "endpoint", key, "rate_5xx", w, b.1, b.0, d.1, d.0,
+                    "server", "endpoint", name, "rate_5xx", w, b.1, b.0, d.1, d.0,
                 ));
             }
         }
@@ -826,8 +897,22 @@ fn compare_server(
     compare_keyed("server", "endpoint", base, &s, &[], out);
 }
 
-/// Samples of one family keyed by (group key, signal, window).
-type KeyedSamples = HashMap<(String, &'static str, WindowName), Vec<f64>>;
+/// Samples of one family keyed by (group key id, signal, window); the
+/// family's keys (`all`, a region, an endpoint) are interned locally.
+#[derive(Default)]
+struct KeyedSamples {
+    names: obs::Names,
+    samples: HashMap<(u32, &'static str, WindowName), Vec<f64>>,
+}
+
+impl KeyedSamples {
+    fn all(&mut self) -> u32 {
+        self.names.intern("all")
+    }
+    fn push(&mut self, key: u32, signal: &'static str, w: WindowName, v: f64) {
+        self.samples.entry((key, signal, w)).or_default().push(v);
+    }
+}
 
 /// Compare every (key, signal) of a family against the baseline window, in
 /// a fixed order. Signals named in `proportions` hold 0/1 outcomes and get
@@ -841,18 +926,23 @@ fn compare_keyed(
     proportions: &[&str],
     out: &mut Vec<Comparison>,
 ) {
-    let mut keys: Vec<&(String, &str, WindowName)> = s.keys().filter(|k| k.2 == base).collect();
+    let mut keys: Vec<(&str, &str, u32)> = s
+        .samples
+        .keys()
+        .filter(|k| k.2 == base)
+        .map(|k| (s.names.get(k.0), k.1, k.0))
+        .collect();
     keys.sort();
-    for (key, signal, _) in keys {
-        let b = &s[&(key.clone(), *signal, base)];
+    for (key, signal, id) in keys {
+        let b = &s.samples[&(id, signal, base)];
         for w in [WindowName::During, WindowName::After]
             .into_iter()
             .filter(|w| *w != base)
         {
-            let Some(d) = s.get(&(key.clone(), *signal, w)) else {
+            let Some(d) = s.samples.get(&(id, signal, w)) else {
                 continue;
             };
-            if proportions.contains(signal) {
+            if proportions.contains(&signal) {
                 let ones = |v: &[f64]| v.iter().filter(|x| **x > 0.0).count() as u64;
                 out.push(proportion_cmp(
                     family,
@@ -872,8 +962,8 @@ fn compare_keyed(
                     key,
                     signal,
                     w,
-                    b,
-                    d,
+                    (b, b.len() as u64),
+                    (d, d.len() as u64),
                     key == "all" && w == WindowName::During,
                 ));
             }
@@ -940,13 +1030,13 @@ fn distribution_cmp(
     key: &str,
     signal: &str,
     w: WindowName,
-    b: &[f64],
-    d: &[f64],
+    (b, n_b): (&[f64], u64),
+    (d, n_d): (&[f64], u64),
     boot: bool,
 ) -> Comparison {
     // past this size every real change is significant anyway; the tests run
-    // on evenly spaced samples (deterministic) so cost stays flat at scale
-    let (n_b, n_d) = (b.len() as u64, d.len() as u64);
+    // on evenly spaced samples (deterministic) so cost stays flat at scale.
+    // `n_b`/`n_d` are the full counts when the samples were thinned already.
     let (tb, td) = (thin(b), thin(d));
     let (b, d) = (&tb[..], &td[..]);
     let suff = matches!(stats::sufficiency(b.len(), d.len()), stats::Sufficiency::Ok);
@@ -1022,5 +1112,45 @@ fn adjust_q_values(cmps: &mut [Comparison]) {
         for (k, &i) in ids.iter().enumerate() {
             cmps[i].q_value = Some(qs[k]);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Thinning while collecting picks exactly what `thin` picks from the
+    /// whole vector, and keeps the full count.
+    #[test]
+    fn streaming_thin_matches_thin() {
+        for n in [
+            0usize,
+            1,
+            7,
+            MAX_TEST_SAMPLES,
+            MAX_TEST_SAMPLES + 1,
+            3 * MAX_TEST_SAMPLES + 17,
+        ] {
+            let all: Vec<f64> = (0..n).map(|i| (i * 7 % 1009) as f64).collect();
+            let mut s = Sampled {
+                n: n as u64,
+                ..Default::default()
+            };
+            for v in &all {
+                s.push(*v);
+            }
+            assert_eq!(s.side().1, n as u64);
+            assert_eq!(s.side().0, &thin(&all)[..], "n = {n}");
+        }
+    }
+
+    #[test]
+    fn sample_table_cells_are_independent() {
+        let mut t = SampleTable::new(2, 3);
+        t.count(1, 2, WindowName::During);
+        t.push(1, 2, WindowName::During, 4.0);
+        assert!(t.get(1, 2, WindowName::Before).is_none());
+        assert!(t.get(0, 2, WindowName::During).is_none());
+        assert_eq!(t.get(1, 2, WindowName::During).unwrap().vals, vec![4.0]);
     }
 }

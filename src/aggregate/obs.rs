@@ -6,6 +6,7 @@
 use crate::model::{Dataset, ErrorClass, Party, Phases, ProbeKind, ResourceType, SourceRef};
 
 use super::Dim;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Origin {
@@ -30,24 +31,102 @@ pub fn party_str(p: Party) -> &'static str {
     }
 }
 
+/// Strings seen by the stage, each stored once and named by a dense id, so
+/// that the millions of observations (and the polars frames and sample
+/// tables built from them) carry integers, not owned strings.
+#[derive(Debug, Default, Clone)]
+pub struct Names {
+    index: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Names {
+    pub fn intern(&mut self, s: &str) -> u32 {
+        if let Some(id) = self.index.get(s) {
+            return *id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(s.to_string());
+        self.index.insert(s.to_string(), id);
+        id
+    }
+    /// Intern a formatted string, reusing `buf` so a hit allocates nothing.
+    pub fn intern_fmt(&mut self, buf: &mut String, args: std::fmt::Arguments) -> u32 {
+        use std::fmt::Write;
+        buf.clear();
+        let _ = buf.write_fmt(args);
+        self.intern(buf)
+    }
+    pub fn get(&self, id: u32) -> &str {
+        self.names.get(id as usize).map_or("", |s| s.as_str())
+    }
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}
+
+/// Group (dimension, key) pairs of the HTTP family with dense ids: the
+/// polars group-bys and the rank-test sample tables index by these.
+#[derive(Debug, Default, Clone)]
+pub struct Groups {
+    index: HashMap<(Dim, u32), u32>,
+    groups: Vec<(Dim, u32)>,
+}
+
+impl Groups {
+    pub fn id(&mut self, dim: Dim, name: u32) -> u32 {
+        let next = self.groups.len() as u32;
+        *self.index.entry((dim, name)).or_insert_with(|| {
+            self.groups.push((dim, name));
+            next
+        })
+    }
+    pub fn get(&self, gid: u32) -> (Dim, u32) {
+        self.groups[gid as usize]
+    }
+    pub fn len(&self) -> usize {
+        self.groups.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+}
+
+/// The dimensions an HTTP observation is counted under, in the order of
+/// `HttpObs::groups`; third-party observations stop after `Vantage`.
+pub const HTTP_DIMS: [Dim; 8] = [
+    Dim::Party,
+    Dim::Origin,
+    Dim::Host,
+    Dim::ResourceType,
+    Dim::Vantage,
+    Dim::Endpoint,
+    Dim::Family,
+    Dim::Edge,
+];
+
 #[derive(Debug, Clone)]
 pub struct HttpObs {
     pub ts_ms: i64,
     pub source: SourceRef,
     pub origin: Origin,
-    pub vantage: String,
-    pub agent: String,
+    /// `Names` ids.
+    pub vantage: u32,
+    pub agent: u32,
+    /// `host /path/{id}`, a `Names` id.
+    pub endpoint: u32,
     pub party: Party,
-    pub host: String,
-    pub domain: String,
-    pub endpoint: String,
-    pub family: String,
     pub rtype: ResourceType,
     pub status: i32,
     pub error_class: Option<ErrorClass>,
     pub is_error: bool,
-    pub edge: bool,
     pub phases: Phases,
+    /// `Groups` ids, one per `HTTP_DIMS` entry (the first `n_groups`).
+    groups: [u32; 8],
+    n_groups: u8,
 }
 
 impl HttpObs {
@@ -67,32 +146,106 @@ impl HttpObs {
         .filter(|v| v.is_finite() && *v >= 0.0)
     }
 
-    /// Every (dimension, key) this observation is counted under.
-    pub fn keys(&self) -> Vec<(Dim, String)> {
-        let party = party_str(self.party);
-        let mut k = vec![
-            (Dim::Party, party.to_string()),
-            (Dim::Origin, format!("{}:{}", self.origin.as_str(), party)),
-            (Dim::Host, self.host.clone()),
-            (
-                Dim::ResourceType,
-                format!("{}:{}", party, self.rtype.as_str()),
-            ),
-            (Dim::Vantage, format!("{}@{}", party, self.vantage)),
-        ];
-        if self.party == Party::First {
-            k.push((Dim::Endpoint, self.endpoint.clone()));
-            k.push((Dim::Family, self.family.clone()));
-            k.push((
-                Dim::Edge,
-                if self.edge {
-                    "edge".into()
-                } else {
-                    "origin".into()
-                },
-            ));
+    /// Every group this observation is counted under (`Groups` ids).
+    pub fn groups(&self) -> &[u32] {
+        &self.groups[..self.n_groups as usize]
+    }
+}
+
+/// The observation tables of every family plus the names they point into.
+#[derive(Debug, Default)]
+pub struct Obs {
+    pub http: Vec<HttpObs>,
+    pub pages: Vec<PageObs>,
+    pub net: Vec<NetObs>,
+    pub server: Vec<ServerObs>,
+    pub names: Names,
+    pub groups: Groups,
+}
+
+impl Obs {
+    pub fn build(ds: &Dataset) -> Obs {
+        let mut o = Obs::default();
+        o.http = http_obs(ds, &mut o.names, &mut o.groups);
+        o.pages = page_obs(ds, &mut o.names);
+        o.net = net_obs(ds, &mut o.names);
+        o.server = server_obs(ds, &mut o.names);
+        o
+    }
+    /// The (dimension, key) of an HTTP group id.
+    pub fn group_key(&self, gid: u32) -> (Dim, &str) {
+        let (d, n) = self.groups.get(gid);
+        (d, self.names.get(n))
+    }
+}
+
+/// Interns the group keys of one HTTP observation. Keys built from small
+/// sets (party, origin, resource type, vantage) are cached by their parts
+/// so the common case formats nothing.
+struct HttpKeyer {
+    buf: String,
+    small: HashMap<(Origin, Party, ResourceType, u32), [u32; 4]>,
+    per_host: HashMap<u32, u32>,
+}
+
+impl HttpKeyer {
+    fn new() -> Self {
+        HttpKeyer {
+            buf: String::new(),
+            small: HashMap::new(),
+            per_host: HashMap::new(),
         }
-        k
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn keys(
+        &mut self,
+        names: &mut Names,
+        groups: &mut Groups,
+        origin: Origin,
+        party: Party,
+        rtype: ResourceType,
+        vantage: u32,
+        host: u32,
+        endpoint: u32,
+        family: u32,
+        edge: bool,
+    ) -> ([u32; 8], u8) {
+        let buf = &mut self.buf;
+        let small = *self
+            .small
+            .entry((origin, party, rtype, vantage))
+            .or_insert_with(|| {
+                let p = party_str(party);
+                let v = names.get(vantage).to_string();
+                [
+                    groups.id(Dim::Party, names.intern(p)),
+                    groups.id(
+                        Dim::Origin,
+                        names.intern_fmt(buf, format_args!("{}:{p}", origin.as_str())),
+                    ),
+                    groups.id(
+                        Dim::ResourceType,
+                        names.intern_fmt(buf, format_args!("{p}:{}", rtype.as_str())),
+                    ),
+                    groups.id(Dim::Vantage, names.intern_fmt(buf, format_args!("{p}@{v}"))),
+                ]
+            });
+        let host_gid = *self
+            .per_host
+            .entry(host)
+            .or_insert_with(|| groups.id(Dim::Host, host));
+        let mut g = [small[0], small[1], host_gid, small[2], small[3], 0, 0, 0];
+        if party != Party::First {
+            return (g, 5);
+        }
+        g[5] = groups.id(Dim::Endpoint, endpoint);
+        g[6] = groups.id(Dim::Family, family);
+        g[7] = groups.id(
+            Dim::Edge,
+            names.intern(if edge { "edge" } else { "origin" }),
+        );
+        (g, 8)
     }
 }
 
@@ -125,58 +278,103 @@ pub fn family_of(template: &str) -> String {
     if out.is_empty() { "/".into() } else { out }
 }
 
-pub fn http_obs(ds: &Dataset) -> Vec<HttpObs> {
+fn http_obs(ds: &Dataset, names: &mut Names, groups: &mut Groups) -> Vec<HttpObs> {
     let mut out = Vec::with_capacity(ds.requests.len() + ds.probes.len());
+    let mut keyer = HttpKeyer::new();
+    let mut buf = String::new();
+    // template -> (endpoint, family) per host: formatting each once
+    let mut ep_cache: HashMap<(u32, &str), (u32, u32)> = HashMap::new();
     for r in &ds.requests {
         let edge = r.edge.provider.is_some() || r.edge.cache.is_some();
-        let vantage = r
-            .vantage
-            .clone()
-            .unwrap_or_else(|| format!("capture-{}", r.source.file));
+        let vantage = match &r.vantage {
+            Some(v) => names.intern(v),
+            None => names.intern_fmt(&mut buf, format_args!("capture-{}", r.source.file)),
+        };
+        let host = names.intern(&r.host);
+        let (endpoint, family) = *ep_cache.entry((host, &r.endpoint)).or_insert_with(|| {
+            (
+                names.intern_fmt(&mut buf, format_args!("{} {}", r.host, r.endpoint)),
+                names.intern_fmt(
+                    &mut buf,
+                    format_args!("{} {}", r.host, family_of(&r.endpoint)),
+                ),
+            )
+        });
+        let (g, n) = keyer.keys(
+            names,
+            groups,
+            Origin::Browser,
+            r.party,
+            r.resource_type,
+            vantage,
+            host,
+            endpoint,
+            family,
+            edge,
+        );
         out.push(HttpObs {
             ts_ms: r.start.timestamp_millis(),
             source: r.source,
             origin: Origin::Browser,
-            agent: vantage.clone(),
+            agent: vantage,
             vantage,
+            endpoint,
             party: r.party,
-            host: r.host.clone(),
-            domain: r.registrable_domain.clone(),
-            endpoint: format!("{} {}", r.host, r.endpoint),
-            family: format!("{} {}", r.host, family_of(&r.endpoint)),
             rtype: r.resource_type,
             status: r.status,
             error_class: r.error_class,
             is_error: r.is_error(),
-            edge,
             phases: r.phases,
+            groups: g,
+            n_groups: n,
         });
     }
+    // probe target URL -> (host, endpoint, family, resource type)
+    let mut target_cache: HashMap<&str, (u32, u32, u32, ResourceType)> = HashMap::new();
     for p in ds.probes.iter().filter(|p| p.kind == ProbeKind::Http) {
-        let (_, host, path) = crate::classify::split_url(&p.target);
-        let template = crate::classify::endpoint_template(path);
-        let status = p.status.unwrap_or(0);
+        let (host, endpoint, family, rtype) =
+            *target_cache.entry(p.target.as_str()).or_insert_with(|| {
+                let (_, host, path) = crate::classify::split_url(&p.target);
+                let template = crate::classify::endpoint_template(path);
+                (
+                    names.intern(host),
+                    names.intern_fmt(&mut buf, format_args!("{host} {template}")),
+                    names.intern_fmt(&mut buf, format_args!("{host} {}", family_of(&template))),
+                    if template.contains("/api") {
+                        ResourceType::Xhr
+                    } else {
+                        ResourceType::Document
+                    },
+                )
+            });
+        let vantage = names.intern(&p.region);
+        let (g, n) = keyer.keys(
+            names,
+            groups,
+            Origin::Probe,
+            Party::First,
+            rtype,
+            vantage,
+            host,
+            endpoint,
+            family,
+            false,
+        );
         out.push(HttpObs {
             ts_ms: p.ts.timestamp_millis(),
             source: p.source,
             origin: Origin::Probe,
-            vantage: p.region.clone(),
-            agent: p.agent.clone(),
+            vantage,
+            agent: names.intern(&p.agent),
+            endpoint,
             party: Party::First,
-            host: host.to_string(),
-            domain: p.registrable_domain.clone(),
-            endpoint: format!("{host} {template}"),
-            family: format!("{host} {}", family_of(&template)),
-            rtype: if template.contains("/api") {
-                ResourceType::Xhr
-            } else {
-                ResourceType::Document
-            },
-            status,
+            rtype,
+            status: p.status.unwrap_or(0),
             error_class: p.error_class,
             is_error: p.is_error(),
-            edge: false,
             phases: p.phases,
+            groups: g,
+            n_groups: n,
         });
     }
     out
@@ -187,24 +385,26 @@ pub struct PageObs {
     pub ts_ms: i64,
     pub source: SourceRef,
     pub origin: Origin,
-    pub vantage: String,
+    /// `Names` id.
+    pub vantage: u32,
     pub components: Option<f64>,
     pub failed: Option<f64>,
     pub load_ms: Option<f64>,
     pub content_load_ms: Option<f64>,
 }
 
-pub fn page_obs(ds: &Dataset) -> Vec<PageObs> {
+fn page_obs(ds: &Dataset, names: &mut Names) -> Vec<PageObs> {
     let mut out = Vec::new();
+    let mut buf = String::new();
     for p in &ds.pages {
         out.push(PageObs {
             ts_ms: p.start.timestamp_millis(),
             source: p.source,
             origin: Origin::Browser,
-            vantage: p
-                .vantage
-                .clone()
-                .unwrap_or_else(|| format!("capture-{}", p.source.file)),
+            vantage: match &p.vantage {
+                Some(v) => names.intern(v),
+                None => names.intern_fmt(&mut buf, format_args!("capture-{}", p.source.file)),
+            },
             components: Some(p.components as f64),
             failed: Some(p.failed_components as f64),
             load_ms: p.on_load_ms.filter(|v| *v >= 0.0),
@@ -216,7 +416,7 @@ pub fn page_obs(ds: &Dataset) -> Vec<PageObs> {
             ts_ms: p.ts.timestamp_millis(),
             source: p.source,
             origin: Origin::Probe,
-            vantage: p.region.clone(),
+            vantage: names.intern(&p.region),
             components: p.components,
             failed: p.component_errors,
             load_ms: p.page_load_ms,
@@ -230,8 +430,9 @@ pub fn page_obs(ds: &Dataset) -> Vec<PageObs> {
 pub struct NetObs {
     pub ts_ms: i64,
     pub source: SourceRef,
-    pub region: String,
-    pub agent: String,
+    /// `Names` ids.
+    pub region: u32,
+    pub agent: u32,
     pub is_dns: bool,
     pub failed: bool,
     pub error_class: Option<ErrorClass>,
@@ -241,15 +442,15 @@ pub struct NetObs {
     pub resolve_ms: Option<f64>,
 }
 
-pub fn net_obs(ds: &Dataset) -> Vec<NetObs> {
+fn net_obs(ds: &Dataset, names: &mut Names) -> Vec<NetObs> {
     ds.probes
         .iter()
         .filter(|p| matches!(p.kind, ProbeKind::Network | ProbeKind::Dns))
         .map(|p| NetObs {
             ts_ms: p.ts.timestamp_millis(),
             source: p.source,
-            region: p.region.clone(),
-            agent: p.agent.clone(),
+            region: names.intern(&p.region),
+            agent: names.intern(&p.agent),
             is_dns: p.kind == ProbeKind::Dns,
             failed: p.is_error(),
             error_class: p.error_class,
@@ -265,19 +466,20 @@ pub fn net_obs(ds: &Dataset) -> Vec<NetObs> {
 pub struct ServerObs {
     pub ts_ms: i64,
     pub source: SourceRef,
-    pub endpoint: String,
+    /// `Names` id.
+    pub endpoint: u32,
     pub status: i32,
     pub request_ms: Option<f64>,
     pub upstream_ms: Option<f64>,
 }
 
-pub fn server_obs(ds: &Dataset) -> Vec<ServerObs> {
+fn server_obs(ds: &Dataset, names: &mut Names) -> Vec<ServerObs> {
     ds.server
         .iter()
         .map(|s| ServerObs {
             ts_ms: s.ts.timestamp_millis(),
             source: s.source,
-            endpoint: s.endpoint.clone(),
+            endpoint: names.intern(&s.endpoint),
             status: s.status,
             request_ms: s.request_ms,
             upstream_ms: s.upstream_ms,

@@ -182,7 +182,7 @@ fn last_guess(http: &[HttpObs], pages: &[PageObs], net: &[NetObs], server: &[Ser
 /// Max over groups of a per-group per-bin rate: a regional problem is not
 /// diluted by healthy regions.
 fn max_group_rate(
-    groups: &BTreeMap<String, Vec<(u64, u64)>>,
+    groups: &BTreeMap<u32, Vec<(u64, u64)>>,
     bins: usize,
     min_n: u64,
 ) -> Vec<Option<f64>> {
@@ -231,10 +231,11 @@ pub fn build(
         bins,
         data: BTreeMap::new(),
     };
-    let mut probe_by_region: BTreeMap<String, Vec<(u64, u64)>> = BTreeMap::new();
-    let mut api_waits: Vec<(usize, String, f64)> = Vec::new();
-    let mut browser_by_vantage: BTreeMap<String, Vec<(u64, u64)>> = BTreeMap::new();
-    let mut loss_by_region: BTreeMap<String, Vec<(f64, u64)>> = BTreeMap::new();
+    // keyed by `Names` ids: every use below is order-free (max, median)
+    let mut probe_by_region: BTreeMap<u32, Vec<(u64, u64)>> = BTreeMap::new();
+    let mut api_waits: Vec<(usize, (Origin, u32, u32), f64)> = Vec::new();
+    let mut browser_by_vantage: BTreeMap<u32, Vec<(u64, u64)>> = BTreeMap::new();
+    let mut loss_by_region: BTreeMap<u32, Vec<(f64, u64)>> = BTreeMap::new();
 
     for o in http {
         let i = idx(o.ts_ms);
@@ -271,7 +272,7 @@ pub fn build(
                     &mut browser_by_vantage
                 };
                 let g = groups
-                    .entry(o.vantage.clone())
+                    .entry(o.vantage)
                     .or_insert_with(|| vec![(0, 0); bins]);
                 g[i].0 += 1;
                 g[i].1 += o.is_error as u64;
@@ -279,11 +280,7 @@ pub fn build(
                     if let Some(w) = o.phase("wait_ms") {
                         acc.bin("fp_wait_ms", i).vals.push(w);
                         if o.rtype == crate::model::ResourceType::Xhr {
-                            api_waits.push((
-                                i,
-                                format!("{}|{}|{}", o.origin.as_str(), o.vantage, o.endpoint),
-                                w,
-                            ));
+                            api_waits.push((i, (o.origin, o.vantage, o.endpoint), w));
                         }
                     }
                     if let Some(c) = o.phase("connect_ms") {
@@ -313,7 +310,7 @@ pub fn build(
         if let Some(l) = o.loss_pct {
             acc.bin("net_loss_pct", i).vals.push(l);
             let g = loss_by_region
-                .entry(o.region.clone())
+                .entry(o.region)
                 .or_insert_with(|| vec![(0.0, 0); bins]);
             g[i].0 += l;
             g[i].1 += 1;
@@ -418,11 +415,11 @@ pub fn build(
     );
     // API wait relative to each (vantage, endpoint)'s own typical wait, so
     // that a bin's mix of fast and slow regions does not read as a change
-    let mut by_group: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    let mut by_group: BTreeMap<(Origin, u32, u32), Vec<f64>> = BTreeMap::new();
     for (_, g, w) in &api_waits {
-        by_group.entry(g.as_str()).or_default().push(*w);
+        by_group.entry(*g).or_default().push(*w);
     }
-    let med: BTreeMap<&str, f64> = by_group
+    let med: BTreeMap<(Origin, u32, u32), f64> = by_group
         .into_iter()
         .map(|(g, mut v)| {
             v.sort_by(|a, b| a.total_cmp(b));
@@ -430,7 +427,7 @@ pub fn build(
         })
         .collect();
     for (i, g, w) in &api_waits {
-        if let Some(m) = med.get(g.as_str()).filter(|m| **m > 0.0) {
+        if let Some(m) = med.get(g).filter(|m| **m > 0.0) {
             acc.bin("fp_api_wait_rel", *i).vals.push(w / m);
         }
     }
