@@ -4,7 +4,7 @@
 //! main thread only, never from inside a rayon closure (polars owns its
 //! own thread pool).
 
-use super::obs::{HTTP_DIMS, HttpObs, Names, NetObs, Obs, PageObs, ServerObs};
+use super::obs::{HTTP_DIMS, HttpObs, Names, NetObs, Obs, PHASE_NAMES, PageObs, ServerObs};
 use super::{Dim, GroupStat, NetStat, PageStat, Quantiles, ServerStat, WindowName, Windows};
 use polars::prelude::*;
 use std::collections::{BTreeMap, HashMap};
@@ -156,7 +156,7 @@ impl Frame {
         &self,
         keys: Vec<Option<u32>>,
         cats: &Column,
-        into: &mut HashMap<(GroupKey, i32), u64>,
+        into: &mut HashMap<(GroupKey, i64), u64>,
     ) -> PolarsResult<()> {
         let df = DataFrame::new(
             self.height,
@@ -174,7 +174,7 @@ impl Frame {
             .collect()?;
         let key = out.column("key")?.u32()?.clone();
         let win = out.column("window")?.u32()?.clone();
-        let cat = out.column("cat")?.i32()?.clone();
+        let cat = out.column("cat")?.i64()?.clone();
         let n = out.column("n")?.i64()?.clone();
         for i in 0..out.height() {
             if let (Some(k), Some(w), Some(c), Some(n)) =
@@ -212,17 +212,6 @@ impl LocalKeys {
     }
 }
 
-const HTTP_PHASES: [&str; 8] = [
-    "blocked_ms",
-    "dns_ms",
-    "connect_ms",
-    "tls_ms",
-    "send_ms",
-    "wait_ms",
-    "receive_ms",
-    "total_ms",
-];
-
 pub fn http_stats(
     obs: &Obs,
     win: &[Option<WindowName>],
@@ -234,12 +223,12 @@ pub fn http_stats(
         .filter_map(|(o, w)| Some((o, w_idx((*w)?))))
         .collect();
     let mut f = Frame::new(rows.iter().map(|(_, w)| *w).collect());
-    for p in HTTP_PHASES {
+    for (i, p) in PHASE_NAMES.iter().enumerate() {
         // phases of failed requests describe the failure, not the service
         f.measure(
             p,
             rows.iter()
-                .map(|(o, _)| if o.status > 0 { o.phase(p) } else { None })
+                .map(|(o, _)| if o.status > 0 { o.phase_at(i) } else { None })
                 .collect(),
         );
     }
@@ -249,36 +238,40 @@ pub fn http_stats(
             .map(|(o, _)| if o.is_error { 1.0 } else { 0.0 })
             .collect(),
     );
-    let status = Column::new(
-        "status".into(),
-        rows.iter().map(|(o, _)| o.status).collect::<Vec<i32>>(),
-    );
+    // status and error class in one category (one counting pass, not two):
+    // status * CLASSES + class index, the last index meaning "no class"
+    const CLASSES: i64 = 64;
     let mut class_names: Vec<&'static str> = Vec::new();
-    let classes = Column::new(
-        "class".into(),
+    let status_class = Column::new(
+        "status_class".into(),
         rows.iter()
             .map(|(o, _)| {
-                let c = o.error_class?.as_str();
-                let i = class_names.iter().position(|x| *x == c).unwrap_or_else(|| {
-                    class_names.push(c);
-                    class_names.len() - 1
-                });
-                Some(i as i32)
+                let cls = match o.error_class {
+                    Some(c) => {
+                        let c = c.as_str();
+                        class_names.iter().position(|x| *x == c).unwrap_or_else(|| {
+                            class_names.push(c);
+                            class_names.len() - 1
+                        }) as i64
+                    }
+                    None => CLASSES - 1,
+                };
+                o.status as i64 * CLASSES + cls
             })
-            .collect::<Vec<Option<i32>>>(),
+            .collect::<Vec<i64>>(),
     );
     let mut q = Grouped::default();
-    let mut st = HashMap::new();
-    let mut cl = HashMap::new();
+    let mut sc = HashMap::new();
     for pos in 0..HTTP_DIMS.len() {
-        let keys = || -> Vec<Option<u32>> {
-            rows.iter()
-                .map(|(o, _)| o.groups().get(pos).copied())
-                .collect()
-        };
-        report_err("http quantiles", f.quantiles(keys(), &mut q));
-        report_err("http status", f.counts(keys(), &status, &mut st));
-        report_err("http error classes", f.counts(keys(), &classes, &mut cl));
+        let keys: Vec<Option<u32>> = rows
+            .iter()
+            .map(|(o, _)| o.groups().get(pos).copied())
+            .collect();
+        report_err("http quantiles", f.quantiles(keys.clone(), &mut q));
+        report_err(
+            "http status and error classes",
+            f.counts(keys, &status_class, &mut sc),
+        );
     }
 
     let mut out: BTreeMap<(Dim, String), BTreeMap<WindowName, GroupStat>> = BTreeMap::new();
@@ -287,28 +280,22 @@ pub fn http_stats(
         let g = by_key.entry(*gk).or_default();
         g.count = *n;
         g.errors = q.sums.get(&(*gk, "errors")).copied().unwrap_or(0.0) as u64;
-        for p in HTTP_PHASES {
+        for p in PHASE_NAMES {
             if let Some(qq) = q.q(*gk, p) {
                 g.phases.insert(p.to_string(), qq);
             }
         }
     }
-    for ((gk, code), n) in st {
+    for ((gk, combo), n) in sc {
+        let (code, cls) = (combo.div_euclid(CLASSES), combo.rem_euclid(CLASSES));
         let g = by_key.entry(gk).or_default();
-        g.status_mix.insert(code, n);
+        *g.status_mix.entry(code as i32).or_default() += n;
         if code >= 500 {
             g.status_5xx += n;
         }
-    }
-    for ((gk, c), n) in cl {
-        let Some(name) = class_names.get(c as usize) else {
-            continue;
-        };
-        by_key
-            .entry(gk)
-            .or_default()
-            .error_classes
-            .insert(name.to_string(), n);
+        if let Some(name) = class_names.get(cls as usize) {
+            *g.error_classes.entry(name.to_string()).or_default() += n;
+        }
     }
     for (gk, g) in by_key {
         let (dim, key) = obs.group_key(gk.0);
@@ -491,7 +478,9 @@ pub fn server_stats(
     );
     let status = Column::new(
         "status".into(),
-        rows.iter().map(|(o, _)| o.status).collect::<Vec<i32>>(),
+        rows.iter()
+            .map(|(o, _)| o.status as i64)
+            .collect::<Vec<i64>>(),
     );
     let mut lk = LocalKeys::default();
     let mut q = Grouped::default();
@@ -526,7 +515,7 @@ pub fn server_stats(
             .get_mut(&lk.name(gk.0))
             .and_then(|m| m.get_mut(&w_from(gk.1)))
         {
-            x.status_mix.insert(code, n);
+            x.status_mix.insert(code as i32, n);
             if code >= 500 {
                 x.status_5xx += n;
             }

@@ -659,6 +659,8 @@ const HTTP_SIGNALS: [&str; 6] = [
     "wait_rel",
 ];
 const WAIT_REL: usize = 5;
+/// `obs::PHASE_NAMES` index of each signal before `WAIT_REL`.
+const HTTP_SIGNAL_PHASES: [usize; WAIT_REL] = [2, 1, 3, 7, 5];
 
 fn compare_http(
     base: WindowName,
@@ -724,8 +726,8 @@ fn compare_http(
             if o.status <= 0 {
                 continue;
             }
-            for (si, phase) in HTTP_SIGNALS[..WAIT_REL].iter().enumerate() {
-                let Some(v) = o.phase(phase) else { continue };
+            for (si, pi) in HTTP_SIGNAL_PHASES.iter().enumerate() {
+                let Some(v) = o.phase_at(*pi) else { continue };
                 for &g in o.groups() {
                     if collect {
                         table.push(si, g, w, v);
@@ -1141,6 +1143,13 @@ mod tests {
             }
             assert_eq!(s.side().1, n as u64);
             assert_eq!(s.side().0, &thin(&all)[..], "n = {n}");
+        }
+    }
+
+    #[test]
+    fn http_signals_point_at_their_phases() {
+        for (si, pi) in HTTP_SIGNAL_PHASES.iter().enumerate() {
+            assert_eq!(HTTP_SIGNALS[si], obs::PHASE_NAMES[*pi]);
         }
     }
 

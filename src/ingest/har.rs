@@ -240,7 +240,12 @@ impl EdgeHeaders {
     fn add(&mut self, name: &str, value: &str) {
         let n = name.trim();
         let eq = |s: &str| n.eq_ignore_ascii_case(s);
-        let starts = |p: &str| n.len() >= p.len() && n[..p.len()].eq_ignore_ascii_case(p);
+        // byte-wise: a header name is not always ASCII in a hostile file
+        let starts = |p: &str| {
+            n.as_bytes()
+                .get(..p.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(p.as_bytes()))
+        };
         if eq("server") {
             self.server.get_or_insert_with(|| short_lower(value));
         } else if eq("via") {
@@ -1224,6 +1229,18 @@ mod tests {
             r#"{{"log":{{"version":"1.2","pages":[{pages}],"entries":[{}]}}}}"#,
             entries.join(",")
         )
+    }
+
+    /// Found by `cargo fuzz` (har target): a header name with a multi-byte
+    /// character where a CDN prefix would end.
+    #[test]
+    fn non_ascii_header_name_does_not_panic() {
+        let mut h = EdgeHeaders::default();
+        h.add("x-fastl\u{4f7}", "1");
+        h.add("akamai\u{4f7}", "1");
+        assert!(!h.fastly);
+        h.add("X-Fastly-Request-ID", "1");
+        assert!(h.fastly);
     }
 
     #[test]
