@@ -194,6 +194,35 @@ pub struct Phases {
     pub total_ms: Option<f64>,
 }
 
+impl Phases {
+    /// Field names, in `Phases::at` order.
+    pub const NAMES: [&'static str; 8] = [
+        "blocked_ms",
+        "dns_ms",
+        "connect_ms",
+        "tls_ms",
+        "send_ms",
+        "wait_ms",
+        "receive_ms",
+        "total_ms",
+    ];
+
+    /// The phase named `Phases::NAMES[i]`.
+    pub fn at(&self, i: usize) -> Option<f64> {
+        match i {
+            0 => self.blocked_ms,
+            1 => self.dns_ms,
+            2 => self.connect_ms,
+            3 => self.tls_ms,
+            4 => self.send_ms,
+            5 => self.wait_ms,
+            6 => self.receive_ms,
+            7 => self.total_ms,
+            _ => None,
+        }
+    }
+}
+
 /// CDN / edge hints seen on a response.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct EdgeHints {

@@ -4,7 +4,7 @@
 //! main thread only, never from inside a rayon closure (polars owns its
 //! own thread pool).
 
-use super::obs::{HTTP_DIMS, HttpObs, Names, NetObs, Obs, PHASE_NAMES, PageObs, ServerObs};
+use super::obs::{HTTP_DIMS, Names, Obs, PHASE_NAMES};
 use super::{Dim, GroupStat, NetStat, PageStat, Quantiles, ServerStat, WindowName, Windows};
 use polars::prelude::*;
 use std::collections::{BTreeMap, HashMap};
@@ -187,6 +187,14 @@ impl Frame {
     }
 }
 
+/// The observations that fall in a window, with the window's index.
+fn windowed<'o, T>(obs: &'o [T], win: &[Option<WindowName>]) -> Vec<(&'o T, u32)> {
+    obs.iter()
+        .zip(win)
+        .filter_map(|(o, w)| Some((o, w_idx((*w)?))))
+        .collect()
+}
+
 fn report_err(what: &str, r: PolarsResult<()>) {
     if let Err(e) = r {
         eprintln!("faultlens: internal aggregation error in {what}: {e}");
@@ -216,12 +224,7 @@ pub fn http_stats(
     obs: &Obs,
     win: &[Option<WindowName>],
 ) -> BTreeMap<(Dim, String), BTreeMap<WindowName, GroupStat>> {
-    let rows: Vec<(&HttpObs, u32)> = obs
-        .http
-        .iter()
-        .zip(win)
-        .filter_map(|(o, w)| Some((o, w_idx((*w)?))))
-        .collect();
+    let rows = windowed(&obs.http, win);
     let mut f = Frame::new(rows.iter().map(|(_, w)| *w).collect());
     for (i, p) in PHASE_NAMES.iter().enumerate() {
         // phases of failed requests describe the failure, not the service
@@ -310,12 +313,7 @@ pub fn page_stats(
     obs: &Obs,
     win: &[Option<WindowName>],
 ) -> BTreeMap<String, BTreeMap<WindowName, PageStat>> {
-    let rows: Vec<(&PageObs, u32)> = obs
-        .pages
-        .iter()
-        .zip(win)
-        .filter_map(|(o, w)| Some((o, w_idx((*w)?))))
-        .collect();
+    let rows = windowed(&obs.pages, win);
     let mut f = Frame::new(rows.iter().map(|(_, w)| *w).collect());
     f.measure(
         "components",
@@ -362,12 +360,7 @@ pub fn net_stats(
     obs: &Obs,
     win: &[Option<WindowName>],
 ) -> BTreeMap<String, BTreeMap<WindowName, NetStat>> {
-    let rows: Vec<(&NetObs, u32)> = obs
-        .net
-        .iter()
-        .zip(win)
-        .filter_map(|(o, w)| Some((o, w_idx((*w)?))))
-        .collect();
+    let rows = windowed(&obs.net, win);
     let mut f = Frame::new(rows.iter().map(|(_, w)| *w).collect());
     f.measure(
         "latency_ms",
@@ -461,12 +454,7 @@ pub fn server_stats(
     win: &[Option<WindowName>],
     windows: &Windows,
 ) -> BTreeMap<String, BTreeMap<WindowName, ServerStat>> {
-    let rows: Vec<(&ServerObs, u32)> = obs
-        .server
-        .iter()
-        .zip(win)
-        .filter_map(|(o, w)| Some((o, w_idx((*w)?))))
-        .collect();
+    let rows = windowed(&obs.server, win);
     let mut f = Frame::new(rows.iter().map(|(_, w)| *w).collect());
     f.measure(
         "request_ms",

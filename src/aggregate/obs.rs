@@ -138,19 +138,7 @@ impl HttpObs<'_> {
 
     /// Phase by its index in `PHASE_NAMES` (the hot loops' form of `phase`).
     pub fn phase_at(&self, i: usize) -> Option<f64> {
-        let p = &self.phases;
-        match i {
-            0 => p.blocked_ms,
-            1 => p.dns_ms,
-            2 => p.connect_ms,
-            3 => p.tls_ms,
-            4 => p.send_ms,
-            5 => p.wait_ms,
-            6 => p.receive_ms,
-            7 => p.total_ms,
-            _ => None,
-        }
-        .filter(|v| v.is_finite() && *v >= 0.0)
+        self.phases.at(i).filter(|v| v.is_finite() && *v >= 0.0)
     }
 
     /// Every group this observation is counted under (`Groups` ids).
@@ -160,16 +148,7 @@ impl HttpObs<'_> {
 }
 
 /// Phase names, in the order `HttpObs::phase_at` takes.
-pub const PHASE_NAMES: [&str; 8] = [
-    "blocked_ms",
-    "dns_ms",
-    "connect_ms",
-    "tls_ms",
-    "send_ms",
-    "wait_ms",
-    "receive_ms",
-    "total_ms",
-];
+pub const PHASE_NAMES: [&str; 8] = Phases::NAMES;
 
 /// The observation tables of every family plus the names they point into.
 #[derive(Debug, Default)]
