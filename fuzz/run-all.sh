@@ -43,6 +43,7 @@ for t in "${targets[@]}"; do
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "logs/$t.log" | grep -o '[0-9]*$')
   cov=$(grep -oE 'cov: [0-9]+' "logs/$t.log" | tail -1)
   secs_run=$(grep -oE 'stat::average_exec_per_sec: *[0-9]+' "logs/$t.log" | grep -oE '[0-9]+$')
-  crashes=$(ls "artifacts/$t" 2>/dev/null | wc -l)
-  echo "$t: rc=$rc executions=${execs:-?} exec_per_s=${secs_run:-?} ${cov:-} crash_artifacts=$crashes"
+  crashes=$(ls "artifacts/$t" 2>/dev/null | grep -c '^crash-')
+  slow=$(ls "artifacts/$t" 2>/dev/null | grep -c '^slow-unit-')
+  echo "$t: rc=$rc executions=${execs:-?} exec_per_s=${secs_run:-?} ${cov:-} crashes=$crashes slow_units=$slow"
 done
