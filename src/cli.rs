@@ -19,7 +19,7 @@ pub struct Cli {
     /// Less output on stderr (no progress, no warnings summary).
     #[arg(short, long, global = true)]
     pub quiet: bool,
-    /// More output on stderr (per-file details).
+    /// More output on stderr: -v per-file details, -vv also each stage's wall time.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     #[command(subcommand)]
@@ -348,6 +348,11 @@ fn run_analysis(
             }
             for w in &i.warnings {
                 eprintln!("faultlens: {}: {w}", i.path);
+            }
+        }
+        if verbose > 1 {
+            for (stage, ms) in &outcome.stage_ms {
+                eprintln!("faultlens: stage {stage}: {ms:.1} ms");
             }
         }
         if skipped > 0 && verbose == 0 {

@@ -60,6 +60,30 @@ pub struct Outcome {
     pub findings: Vec<Finding>,
     pub verdict: Verdict,
     pub report: Report,
+    /// Wall time of each stage, in order (`faultlens -vv` prints them):
+    /// where a slow run spends its time, without a profiler.
+    pub stage_ms: Vec<(&'static str, f64)>,
+}
+
+/// Wall-clock laps between stages.
+struct Laps {
+    last: std::time::Instant,
+    laps: Vec<(&'static str, f64)>,
+}
+
+impl Laps {
+    fn start() -> Self {
+        Laps {
+            last: std::time::Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+    fn lap(&mut self, stage: &'static str) {
+        let now = std::time::Instant::now();
+        self.laps
+            .push((stage, (now - self.last).as_secs_f64() * 1000.0));
+        self.last = now;
+    }
 }
 
 /// Progress callback: (files done, files total).
@@ -146,6 +170,7 @@ pub fn run(
     stdin: &mut dyn FnMut() -> Vec<u8>,
     progress: Progress,
 ) -> Result<Outcome, Error> {
+    let mut laps = Laps::start();
     let mut ingest_opts = IngestOptions {
         max_record_bytes: req.max_record_bytes,
         ..Default::default()
@@ -180,6 +205,7 @@ pub fn run(
     let sources: Vec<(Source, Option<&'static str>)> =
         tagged.iter().map(|(s, f, _)| (s.clone(), *f)).collect();
     let mut ds = ingest_sources(&sources, &ingest_opts, progress);
+    laps.lap("discover+ingest");
     let usable: u64 = ds.inputs.iter().map(|i| i.records).sum();
     if usable == 0 {
         let why: Vec<String> = ds
@@ -205,6 +231,7 @@ pub fn run(
             first_party: req.first_party.clone(),
         },
     );
+    laps.lap("model");
 
     let mut agg = AggOptions {
         bin_ms: req.bin_seconds.map(|s| s as i64 * 1000),
@@ -227,7 +254,9 @@ pub fn run(
     }
     agg.windows = parse_windows(&req.windows, &ds)?;
     let analysis = aggregate::analyze(&ds, &agg);
+    laps.lap("aggregate");
     let findings = detect::run_all(&ds, &analysis);
+    laps.lap("detect");
     let records_during = analysis
         .http
         .get(&(aggregate::Dim::Party, "first".to_string()))
@@ -250,6 +279,7 @@ pub fn run(
         records_total: usable,
     };
     let verdict = verdict::decide(&findings, &vin);
+    laps.lap("verdict");
     let redactor = Redactor::new(!req.unsafe_include_secrets);
     let report = report::build(
         &ds,
@@ -262,12 +292,14 @@ pub fn run(
         },
         &redactor,
     );
+    laps.lap("report");
     Ok(Outcome {
         dataset: ds,
         analysis,
         findings,
         verdict,
         report,
+        stage_ms: laps.laps,
     })
 }
 

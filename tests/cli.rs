@@ -122,6 +122,45 @@ fn output_is_deterministic_across_order_and_threads() {
 }
 
 #[test]
+fn vv_prints_stage_times_on_stderr_only() {
+    let dir = incident("asana-global");
+    let plain = run(&[
+        "analyze",
+        "--format",
+        "json",
+        "--now",
+        "2025-02-06T12:00:00Z",
+        &dir,
+    ]);
+    let vv = run(&[
+        "-vv",
+        "analyze",
+        "--format",
+        "json",
+        "--now",
+        "2025-02-06T12:00:00Z",
+        &dir,
+    ]);
+    assert!(plain.status.success() && vv.status.success());
+    assert_eq!(plain.stdout, vv.stdout, "-vv must not change the report");
+    let err = String::from_utf8_lossy(&vv.stderr);
+    for stage in [
+        "discover+ingest",
+        "model",
+        "aggregate",
+        "detect",
+        "verdict",
+        "report",
+    ] {
+        assert!(
+            err.contains(&format!("faultlens: stage {stage}: ")),
+            "{stage} missing in {err}"
+        );
+    }
+    assert!(!String::from_utf8_lossy(&plain.stderr).contains("stage "));
+}
+
+#[test]
 fn exit_codes_follow_the_contract() {
     // no usable input
     let o = run(&["analyze", "/nonexistent/path/x.har"]);
