@@ -1,8 +1,11 @@
 //! The polars part of the stage: grouped counts and quantiles. Two generic
 //! group-bys (quantiles of numeric measures, and counts of a category) serve
-//! every family, so the engine is confined to this file. Called from the
-//! main thread only, never from inside a rayon closure (polars owns its
-//! own thread pool).
+//! every family, so the engine is confined to this file. An observation
+//! counted under several groups is one row, grouped once per key position,
+//! because exploding it into one row per group multiplied memory by eight
+//! and cost a gigabyte per million records. Called from the main thread
+//! only, never from inside a rayon closure (polars owns its own thread
+//! pool).
 
 use super::obs::{HTTP_DIMS, Names, Obs, PHASE_NAMES};
 use super::{Dim, GroupStat, NetStat, PageStat, Quantiles, ServerStat, WindowName, Windows};

@@ -1,7 +1,9 @@
 //! Flatten the normalized records into observation rows, one shape per
 //! family (HTTP, page, network, server), with the grouping keys computed
-//! once. Browser requests and probe HTTP checks share one shape so that a
-//! 5xx is a 5xx whichever vantage saw it.
+//! once and interned to dense ids: at ten million records, owned key
+//! strings per observation were most of the stage's time and memory.
+//! Browser requests and probe HTTP checks share one shape so that a 5xx is
+//! a 5xx whichever vantage saw it.
 
 use crate::model::{Dataset, ErrorClass, Party, Phases, ProbeKind, ResourceType, SourceRef};
 
