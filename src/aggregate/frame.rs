@@ -7,7 +7,7 @@
 //! only, never from inside a rayon closure (polars owns its own thread
 //! pool).
 
-use super::obs::{HTTP_DIMS, Names, Obs, PHASE_NAMES};
+use super::obs::{ALL, HTTP_DIMS, Names, Obs, PHASE_NAMES, own_key};
 use super::{Dim, GroupStat, NetStat, PageStat, Quantiles, ServerStat, WindowName, Windows};
 use polars::prelude::*;
 use std::collections::{BTreeMap, HashMap};
@@ -214,8 +214,8 @@ struct LocalKeys {
 impl LocalKeys {
     /// Two key columns: every row in `all`, and each row in its own key.
     fn all_and(&mut self, rows: impl Iterator<Item = String>) -> [Vec<Option<u32>>; 2] {
-        let all = self.names.intern("all");
-        let own: Vec<Option<u32>> = rows.map(|k| Some(self.names.intern(&k))).collect();
+        let all = self.names.intern(ALL);
+        let own: Vec<Option<u32>> = rows.map(|k| Some(self.names.intern(own_key(&k)))).collect();
         [vec![Some(all); own.len()], own]
     }
     fn name(&self, id: u32) -> String {
@@ -245,8 +245,9 @@ pub fn http_stats(
             .collect(),
     );
     // status and error class in one category (one counting pass, not two):
-    // status * CLASSES + class index, the last index meaning "no class"
-    const CLASSES: i64 = 64;
+    // status * CLASSES + class index, the last index meaning "no class";
+    // room for far more classes than the model has
+    const CLASSES: i64 = 1 << 16;
     let mut class_names: Vec<&'static str> = Vec::new();
     let status_class = Column::new(
         "status_class".into(),
@@ -327,28 +328,36 @@ pub fn page_stats(
         "content_load_ms",
         rows.iter().map(|(p, _)| p.content_load_ms).collect(),
     );
-    f.measure("failed", rows.iter().map(|(p, _)| p.failed).collect());
-    f.sum(
-        "failed_sum",
-        rows.iter().map(|(p, _)| p.failed.unwrap_or(0.0)).collect(),
-    );
     let mut lk = LocalKeys::default();
-    let mut q = Grouped::default();
-    for keys in lk.all_and(
+    let key_cols = lk.all_and(
         rows.iter()
             .map(|(p, _)| format!("{}@{}", p.origin.as_str(), obs.names.get(p.vantage))),
-    ) {
+    );
+    // failed-component means are summed here, in row order, so the float
+    // sum does not depend on how polars splits the work
+    let mut failed: HashMap<GroupKey, (f64, u64)> = HashMap::new();
+    for keys in &key_cols {
+        for ((p, w), k) in rows.iter().zip(keys) {
+            if let (Some(k), Some(f)) = (k, p.failed) {
+                let e = failed.entry((*k, *w)).or_default();
+                e.0 += f;
+                e.1 += 1;
+            }
+        }
+    }
+    let mut q = Grouped::default();
+    for keys in key_cols {
         report_err("page quantiles", f.quantiles(keys, &mut q));
     }
     let mut out: BTreeMap<String, BTreeMap<WindowName, PageStat>> = BTreeMap::new();
     for (gk, n) in &q.count {
-        let failed_n = q.q(*gk, "failed").map_or(0, |q| q.n);
         let s = PageStat {
             n: *n,
             components_p50: q.q(*gk, "components").map(|q| q.p50),
-            failed_components_mean: (failed_n > 0).then(|| {
-                q.sums.get(&(*gk, "failed_sum")).copied().unwrap_or(0.0) / failed_n as f64
-            }),
+            failed_components_mean: failed
+                .get(gk)
+                .filter(|(_, c)| *c > 0)
+                .map(|(s, c)| s / *c as f64),
             load_ms: q.q(*gk, "load_ms").unwrap_or_default(),
             content_load_ms: q.q(*gk, "content_load_ms").unwrap_or_default(),
         };

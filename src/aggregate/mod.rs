@@ -833,7 +833,7 @@ fn compare_net(
     let mut s = KeyedSamples::default();
     for (o, w) in obs.net.iter().zip(win) {
         let Some(w) = w else { continue };
-        let own = s.names.intern(obs.names.get(o.region));
+        let own = s.names.intern(obs::own_key(obs.names.get(o.region)));
         for key in [s.all(), own] {
             for (signal, v) in [
                 ("loss_pct", o.loss_pct),
@@ -863,7 +863,7 @@ fn compare_server(
     let mut counts: HashMap<(u32, WindowName), (u64, u64)> = HashMap::new();
     for (o, w) in obs.server.iter().zip(win) {
         let Some(w) = w else { continue };
-        let own = s.names.intern(obs.names.get(o.endpoint));
+        let own = s.names.intern(obs::own_key(obs.names.get(o.endpoint)));
         for key in [s.all(), own] {
             let c = counts.entry((key, *w)).or_default();
             c.0 += 1;
@@ -909,7 +909,7 @@ struct KeyedSamples {
 
 impl KeyedSamples {
     fn all(&mut self) -> u32 {
-        self.names.intern("all")
+        self.names.intern(obs::ALL)
     }
     fn push(&mut self, key: u32, signal: &'static str, w: WindowName, v: f64) {
         self.samples.entry((key, signal, w)).or_default().push(v);
@@ -966,7 +966,7 @@ fn compare_keyed(
                     w,
                     (b, b.len() as u64),
                     (d, d.len() as u64),
-                    key == "all" && w == WindowName::During,
+                    key == obs::ALL && w == WindowName::During,
                 ));
             }
         }
@@ -1151,6 +1151,43 @@ mod tests {
         for (si, pi) in HTTP_SIGNAL_PHASES.iter().enumerate() {
             assert_eq!(HTTP_SIGNALS[si], obs::PHASE_NAMES[*pi]);
         }
+    }
+
+    /// A region literally named `all` keeps its own group (`=all`) and the
+    /// group of everything still holds every record exactly once.
+    #[test]
+    fn a_region_named_all_does_not_merge_with_everything() {
+        use crate::model::*;
+        let t0 = DateTime::<Utc>::from_timestamp(1_738_836_000, 0).unwrap();
+        let mut ds = Dataset::default();
+        for i in 0..40u64 {
+            ds.probes.push(ProbeRecord {
+                source: SourceRef::line(0, i + 1),
+                ts: t0 + chrono::Duration::seconds(i as i64 * 30),
+                agent: format!("a{}", i % 2),
+                region: if i % 2 == 0 { "all" } else { "us-east" }.into(),
+                test: "ping".into(),
+                kind: ProbeKind::Network,
+                target: "example.com".into(),
+                registrable_domain: "example.com".into(),
+                status: None,
+                error: None,
+                error_class: None,
+                phases: Phases::default(),
+                loss_pct: Some(0.0),
+                latency_ms: Some(if i % 2 == 0 { 10.0 } else { 30.0 }),
+                jitter_ms: Some(1.0),
+                page_load_ms: None,
+                components: None,
+                component_errors: None,
+                resolve_ms: None,
+            });
+        }
+        let an = analyze(&ds, &AggOptions::default());
+        let n = |k: &str| an.net.get(k).map(|m| m.values().map(|s| s.n).sum::<u64>());
+        assert_eq!(n("all"), Some(40));
+        assert_eq!(n("=all"), Some(20));
+        assert_eq!(n("us-east"), Some(20));
     }
 
     #[test]

@@ -97,6 +97,16 @@ impl Groups {
     }
 }
 
+/// The key of the group every observation of a family belongs to.
+pub const ALL: &str = "all";
+
+/// A region or endpoint's own group key: one literally named `all` is
+/// renamed `=all`, so that it cannot merge with (and double-count into) the
+/// group of everything.
+pub fn own_key(key: &str) -> &str {
+    if key == ALL { "=all" } else { key }
+}
+
 /// The dimensions an HTTP observation is counted under, in the order of
 /// `HttpObs::groups`; third-party observations stop after `Vantage`.
 pub const HTTP_DIMS: [Dim; 8] = [
