@@ -305,9 +305,9 @@ pub struct Analysis {
     pub http: BTreeMap<(Dim, String), BTreeMap<WindowName, GroupStat>>,
     /// vantage key (`all`, `browser@us-east`, `probe@eu-west`) -> window -> stats.
     pub pages: BTreeMap<String, BTreeMap<WindowName, PageStat>>,
-    /// region key (`all`, `us-east`, `agent:<id>`) -> window -> stats.
+    /// region key (`all`, `us-east`, `agent:<id>`; a region named `all` is `=all`) -> window -> stats.
     pub net: BTreeMap<String, BTreeMap<WindowName, NetStat>>,
-    /// endpoint key (`all` or endpoint template) -> window -> stats.
+    /// endpoint key (`all` or endpoint template; one named `all` is `=all`) -> window -> stats.
     pub server: BTreeMap<String, BTreeMap<WindowName, ServerStat>>,
     pub comparisons: Vec<Comparison>,
     /// Regions / vantages that had any data.
