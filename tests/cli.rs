@@ -124,23 +124,16 @@ fn output_is_deterministic_across_order_and_threads() {
 #[test]
 fn vv_prints_stage_times_on_stderr_only() {
     let dir = incident("asana-global");
-    let plain = run(&[
+    let args = [
         "analyze",
         "--format",
         "json",
         "--now",
         "2025-02-06T12:00:00Z",
         &dir,
-    ]);
-    let vv = run(&[
-        "-vv",
-        "analyze",
-        "--format",
-        "json",
-        "--now",
-        "2025-02-06T12:00:00Z",
-        &dir,
-    ]);
+    ];
+    let plain = run(&args);
+    let vv = run(&[&["-vv"][..], &args[..]].concat());
     assert!(plain.status.success() && vv.status.success());
     assert_eq!(plain.stdout, vv.stdout, "-vv must not change the report");
     let err = String::from_utf8_lossy(&vv.stderr);
