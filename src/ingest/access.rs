@@ -18,8 +18,8 @@
 //! the backend) are kept apart: their difference is what separates a slow
 //! backend from a slow proxy or client.
 
+use super::lines::map_lines;
 use super::lines::{LineOutcome, parse_lines};
-use super::probe::map_lines;
 use super::{FormatSpec, IngestOptions, InputFile, Parsed, SNIFF_BYTES};
 use crate::classify;
 use crate::model::{Records, ServerRequest, SourceRef};
@@ -354,13 +354,12 @@ fn parse_clf(file: &InputFile, opts: &IngestOptions) -> Parsed {
         let Ok(text) = std::str::from_utf8(line) else {
             return LineOutcome::Reject("not UTF-8".into());
         };
-        match parse_clf_line(text) {
-            Ok(c) => {
-                out.server.push(clf_record(c, at));
-                LineOutcome::Record
-            }
-            Err(e) => LineOutcome::Reject(e.into()),
-        }
+        LineOutcome::push(
+            parse_clf_line(text)
+                .map(|c| clf_record(c, at))
+                .map_err(String::from),
+            &mut out.server,
+        )
     })
 }
 
@@ -498,13 +497,7 @@ fn parse_w3c(file: &InputFile, opts: &IngestOptions) -> Parsed {
                 return LineOutcome::Reject("not UTF-8".into());
             };
             super::probe::reserve_chunk(&mut state.1, line.len(), bytes.len());
-            match w3c_line(f, text, at) {
-                Ok(r) => {
-                    state.1.push(r);
-                    LineOutcome::Record
-                }
-                Err(e) => LineOutcome::Reject(e),
-            }
+            LineOutcome::push(w3c_line(f, text, at), &mut state.1)
         },
     );
     let mut out = Parsed::default();

@@ -97,19 +97,16 @@ fn parse_jsonl(file: &InputFile, opts: &IngestOptions) -> Parsed {
             Ok(l) => l,
             Err(e) => return LineOutcome::Reject(format!("not a change JSON object: {e}")),
         };
-        match build(
-            l.ts.0,
-            l.service.as_deref(),
-            l.kind.as_deref(),
-            l.summary.as_deref(),
-            at,
-        ) {
-            Ok(c) => {
-                out.changes.push(c);
-                LineOutcome::Record
-            }
-            Err(e) => LineOutcome::Reject(e),
-        }
+        LineOutcome::push(
+            build(
+                l.ts.0,
+                l.service.as_deref(),
+                l.kind.as_deref(),
+                l.summary.as_deref(),
+                at,
+            ),
+            &mut out.changes,
+        )
     })
 }
 
@@ -138,19 +135,16 @@ fn parse_csv(file: &InputFile, opts: &IngestOptions) -> Parsed {
             return LineOutcome::Reject(format!("{} fields, header has {width}", cells.len()));
         }
         let get = |c: Option<usize>| c.map(|i| cells[i].as_ref());
-        match build(
-            get(c_ts).and_then(parse_time),
-            get(c_service),
-            get(c_kind),
-            get(c_summary),
-            at,
-        ) {
-            Ok(c) => {
-                out.changes.push(c);
-                LineOutcome::Record
-            }
-            Err(e) => LineOutcome::Reject(e),
-        }
+        LineOutcome::push(
+            build(
+                get(c_ts).and_then(parse_time),
+                get(c_service),
+                get(c_kind),
+                get(c_summary),
+                at,
+            ),
+            &mut out.changes,
+        )
     })
 }
 

@@ -216,13 +216,7 @@ fn parse(file: &InputFile, opts: &IngestOptions) -> Parsed {
     let vantage = file.vantage.as_deref();
     parse_lines(file, opts, |line, at, out: &mut Records| {
         super::probe::reserve_chunk(&mut out.probes, line.len(), file.bytes.len());
-        match build(line, at, vantage) {
-            Ok(r) => {
-                out.probes.push(r);
-                LineOutcome::Record
-            }
-            Err(e) => LineOutcome::Reject(e),
-        }
+        LineOutcome::push(build(line, at, vantage), &mut out.probes)
     })
 }
 

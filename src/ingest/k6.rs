@@ -11,7 +11,8 @@
 //! order, so the output does not depend on the thread count.
 
 use super::lines::LineOutcome;
-use super::probe::{Num, base_record, map_lines, parse_time};
+use super::lines::map_lines;
+use super::probe::{Num, base_record, parse_time};
 use super::{FormatSpec, IngestOptions, InputFile, Parsed};
 use crate::model::{ErrorClass, Phases, ProbeKind, ProbeRecord, SourceRef};
 use rayon::prelude::*;

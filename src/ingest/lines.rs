@@ -18,6 +18,19 @@ pub enum LineOutcome {
     Reject(String),
 }
 
+impl LineOutcome {
+    /// A line's record pushed into `into`, or the reason there is none.
+    pub fn push<T>(built: Result<T, String>, into: &mut Vec<T>) -> LineOutcome {
+        match built {
+            Ok(r) => {
+                into.push(r);
+                LineOutcome::Record
+            }
+            Err(e) => LineOutcome::Reject(e),
+        }
+    }
+}
+
 /// A slice of the file starting at a line boundary.
 #[derive(Debug, Clone, Copy)]
 pub struct Chunk<'a> {
@@ -82,39 +95,12 @@ pub fn parse_lines<F>(file: &InputFile, opts: &IngestOptions, parse: F) -> Parse
 where
     F: Fn(&[u8], SourceRef, &mut Records) -> LineOutcome + Sync,
 {
-    let limit = opts.max_record_bytes();
-    let chunks = split_chunks(&file.bytes, CHUNK_BYTES);
-    let parts: Vec<(Records, InputReport)> = chunks
-        .par_iter()
-        .map(|c| {
-            let mut rec = Records::default();
-            let mut rep = InputReport::default();
-            for (n, line) in chunk_lines(c) {
-                let line = if n == 1 { super::strip_bom(line) } else { line };
-                let at = SourceRef::line(file.id, n);
-                if line.len() > limit {
-                    rep.reject(
-                        at,
-                        format!(
-                            "line of {} bytes exceeds the {} byte limit",
-                            line.len(),
-                            limit
-                        ),
-                    );
-                    continue;
-                }
-                if line.iter().all(|b| b.is_ascii_whitespace()) {
-                    continue;
-                }
-                match parse(line, at, &mut rec) {
-                    LineOutcome::Record => rep.records += 1,
-                    LineOutcome::Skip => {}
-                    LineOutcome::Reject(why) => rep.reject(at, why),
-                }
-            }
-            (rec, rep)
-        })
-        .collect();
+    let parts = map_lines(
+        file,
+        opts,
+        |_| Records::default(),
+        |rec, line, at| parse(line, at, rec),
+    );
     let mut out = Parsed::default();
     // one allocation per vector instead of repeated doubling: readers of
     // large files produce millions of records
@@ -133,6 +119,56 @@ where
         merge_report(&mut out.report, rep);
     }
     out
+}
+
+/// Like [`parse_lines`] but each chunk carries its own state (a partial
+/// join, the `#Fields:` in force, ...): `init` builds the state for a
+/// chunk, `f` feeds it one line. Same size limit, BOM and blank-line rules;
+/// returns the states and accounts in chunk (= line) order.
+pub fn map_lines<S, I, F>(
+    file: &InputFile,
+    opts: &IngestOptions,
+    init: I,
+    f: F,
+) -> Vec<(S, InputReport)>
+where
+    S: Send,
+    I: Fn(&Chunk<'_>) -> S + Sync,
+    F: Fn(&mut S, &[u8], SourceRef) -> LineOutcome + Sync,
+{
+    let limit = opts.max_record_bytes();
+    let chunks = split_chunks(&file.bytes, CHUNK_BYTES);
+    chunks
+        .par_iter()
+        .map(|c| {
+            let mut state = init(c);
+            let mut rep = InputReport::default();
+            for (n, line) in chunk_lines(c) {
+                let line = if n == 1 { super::strip_bom(line) } else { line };
+                let at = SourceRef::line(file.id, n);
+                if line.len() > limit {
+                    rep.reject(
+                        at,
+                        format!(
+                            "line of {} bytes exceeds the {} byte limit",
+                            line.len(),
+                            limit
+                        ),
+                    );
+                    continue;
+                }
+                if line.iter().all(|b| b.is_ascii_whitespace()) {
+                    continue;
+                }
+                match f(&mut state, line, at) {
+                    LineOutcome::Record => rep.records += 1,
+                    LineOutcome::Skip => {}
+                    LineOutcome::Reject(why) => rep.reject(at, why),
+                }
+            }
+            (state, rep)
+        })
+        .collect()
 }
 
 /// Merge a chunk's account into the file's (rejections stay in line order).

@@ -10,7 +10,8 @@
 //! the first line of its minute.
 
 use super::lines::LineOutcome;
-use super::probe::{base_record, map_lines};
+use super::lines::map_lines;
+use super::probe::base_record;
 use super::{FormatSpec, IngestOptions, InputFile, Parsed};
 use crate::classify;
 use crate::model::{ErrorClass, ProbeKind, ProbeRecord, SourceRef};

@@ -305,57 +305,6 @@ pub(crate) fn parse_kind(s: &str) -> Option<ProbeKind> {
     }
 }
 
-/// Like [`super::lines::parse_lines`] but each chunk carries its own state
-/// (a partial join, the `#Fields:` in force, ...): `init` builds the state
-/// for a chunk, `f` feeds it one line. Same size limit, BOM and blank-line
-/// rules; returns the states and accounts in chunk (= line) order.
-pub(crate) fn map_lines<S, I, F>(
-    file: &InputFile,
-    opts: &IngestOptions,
-    init: I,
-    f: F,
-) -> Vec<(S, crate::model::InputReport)>
-where
-    S: Send,
-    I: Fn(&super::lines::Chunk<'_>) -> S + Sync,
-    F: Fn(&mut S, &[u8], SourceRef) -> LineOutcome + Sync,
-{
-    use rayon::prelude::*;
-    let limit = opts.max_record_bytes();
-    let chunks = super::lines::split_chunks(&file.bytes, super::lines::CHUNK_BYTES);
-    chunks
-        .par_iter()
-        .map(|c| {
-            let mut state = init(c);
-            let mut rep = crate::model::InputReport::default();
-            for (n, line) in super::lines::chunk_lines(c) {
-                let line = if n == 1 { super::strip_bom(line) } else { line };
-                let at = SourceRef::line(file.id, n);
-                if line.len() > limit {
-                    rep.reject(
-                        at,
-                        format!(
-                            "line of {} bytes exceeds the {} byte limit",
-                            line.len(),
-                            limit
-                        ),
-                    );
-                    continue;
-                }
-                if line.iter().all(|b| b.is_ascii_whitespace()) {
-                    continue;
-                }
-                match f(&mut state, line, at) {
-                    LineOutcome::Record => rep.records += 1,
-                    LineOutcome::Skip => {}
-                    LineOutcome::Reject(why) => rep.reject(at, why),
-                }
-            }
-            (state, rep)
-        })
-        .collect()
-}
-
 // ---------------------------------------------------------------- sniff
 
 fn sniff_jsonl(head: &[u8]) -> bool {
@@ -543,13 +492,7 @@ fn parse_jsonl(file: &InputFile, opts: &IngestOptions) -> Parsed {
                 l.resolve_ms.0,
             ],
         };
-        match build(f, at, vantage) {
-            Ok(r) => {
-                out.probes.push(r);
-                LineOutcome::Record
-            }
-            Err(e) => LineOutcome::Reject(e),
-        }
+        LineOutcome::push(build(f, at, vantage), &mut out.probes)
     })
 }
 
@@ -637,13 +580,7 @@ fn parse_csv(file: &InputFile, opts: &IngestOptions) -> Parsed {
             error: get(c_error),
             nums,
         };
-        match build(f, at, vantage) {
-            Ok(r) => {
-                out.probes.push(r);
-                LineOutcome::Record
-            }
-            Err(e) => LineOutcome::Reject(e),
-        }
+        LineOutcome::push(build(f, at, vantage), &mut out.probes)
     })
 }
 
