@@ -779,39 +779,15 @@ fn evidence(o: &mut String, r: &Report) {
             .top_changes
             .iter()
             .map(|x| {
-                let u = text::unit_of_signal(&x.signal);
-                let ratio = text::ratio_ci(x.ratio, x.ratio_ci);
-                vec![
-                    format!("{}: {}", x.family, x.group),
-                    x.signal.clone(),
-                    value(x.before, u),
-                    value(x.during, u),
-                    value(x.after, u),
-                    ratio,
-                    x.effect.map_or("-".into(), |e| text::num(e, 2)),
-                    x.q_value.map_or("-".into(), |q| {
-                        if q < 0.001 {
-                            "<0.001".into()
-                        } else {
-                            text::num(q, 3)
-                        }
-                    }),
-                ]
+                let mut row = vec![format!("{}: {}", x.family, x.group)];
+                row.extend(text::top_change_cells(x));
+                row
             })
             .collect();
         table(
             o,
-            &[
-                "group",
-                "signal",
-                "before",
-                "during",
-                "after",
-                "ratio (95% CI)",
-                "effect",
-                "q",
-            ],
-            &[false, false, true, true, true, true, true, true],
+            &text::TOP_CHANGE_HEADER,
+            &text::TOP_CHANGE_NUMERIC,
             &rows,
         );
     }

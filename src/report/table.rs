@@ -458,55 +458,30 @@ fn top_changes(c: &mut Ctx, r: &Report) {
     }
     c.heading("Top statistical changes (during vs before)");
     let keep = [true, true, true, true, !c.narrow(), !c.narrow(), true, true];
-    let header = pick(
-        vec![
-            "group",
-            "signal",
-            "before",
-            "during",
-            "after",
-            "ratio (95% CI)",
-            "effect",
-            "q",
-        ],
-        &keep,
-    );
+    let header = pick(text::TOP_CHANGE_HEADER.to_vec(), &keep);
     let mut t = c.table(&header);
     for x in &r.top_changes {
-        let unit = text::unit_of_signal(&x.signal);
         let col = match text::direction(x.before, x.during) {
             Some(true) => Some(Color::Red),
             Some(false) => Some(Color::Green),
             None => None,
         };
-        let ratio = text::ratio_ci(x.ratio, x.ratio_ci);
+        let [signal, before, during, after, ratio, effect, q] = text::top_change_cells(x);
         t.add_row(pick(
             vec![
                 Cell::new(format!("{}:{}", x.family, x.group)),
-                Cell::new(&x.signal),
-                c.num(value(x.before, unit)),
-                c.num_fg(value(x.during, unit), col),
-                c.num(value(x.after, unit)),
+                Cell::new(signal),
+                c.num(before),
+                c.num_fg(during, col),
+                c.num(after),
                 c.num(ratio),
-                c.num(x.effect.map_or("-".into(), |e| text::num(e, 2))),
-                c.num(x.q_value.map_or("-".into(), |q| {
-                    if q < 0.001 {
-                        "<0.001".into()
-                    } else {
-                        text::num(q, 3)
-                    }
-                })),
+                c.num(effect),
+                c.num(q),
             ],
             &keep,
         ));
     }
-    c.no_wrap(
-        &mut t,
-        &pick(
-            vec![false, false, true, true, true, true, true, true],
-            &keep,
-        ),
-    );
+    c.no_wrap(&mut t, &pick(text::TOP_CHANGE_NUMERIC.to_vec(), &keep));
     c.push(&t);
 }
 

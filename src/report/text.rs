@@ -2,7 +2,7 @@
 //! terminal and the post-incident summary print the same number the same
 //! way (a rate is always a percentage, a duration always carries its unit).
 
-use super::{EvidenceOut, Report, SeriesOut, WinOut};
+use super::{EvidenceOut, Report, SeriesOut, TopChange, WinOut};
 use chrono::{DateTime, Duration, Utc};
 
 /// A value in its unit: ratios as percentages, milliseconds with `ms`,
@@ -281,6 +281,41 @@ pub fn ratio_ci(ratio: Option<f64>, ci: Option<(f64, f64)>) -> String {
         (Some(q), None) => num(q, 2),
         _ => "-".into(),
     }
+}
+
+/// Columns of the top-changes table, and which hold numbers.
+pub const TOP_CHANGE_HEADER: [&str; 8] = [
+    "group",
+    "signal",
+    "before",
+    "during",
+    "after",
+    "ratio (95% CI)",
+    "effect",
+    "q",
+];
+pub const TOP_CHANGE_NUMERIC: [bool; 8] = [false, false, true, true, true, true, true, true];
+
+/// The cells of one top change after the group column: signal, before,
+/// during, after, ratio with CI, effect, q (the renderers label the group
+/// their own way).
+pub fn top_change_cells(x: &TopChange) -> [String; 7] {
+    let unit = unit_of_signal(&x.signal);
+    [
+        x.signal.clone(),
+        value(x.before, unit),
+        value(x.during, unit),
+        value(x.after, unit),
+        ratio_ci(x.ratio, x.ratio_ci),
+        x.effect.map_or("-".into(), |e| num(e, 2)),
+        x.q_value.map_or("-".into(), |q| {
+            if q < 0.001 {
+                "<0.001".into()
+            } else {
+                num(q, 3)
+            }
+        }),
+    ]
 }
 
 #[cfg(test)]
