@@ -68,6 +68,21 @@ pub enum Command {
         after_help = "Examples:\n  faultlens scenario asana-global --seed 7 --out /tmp/s\n  faultlens scenario --list"
     )]
     Scenario(ScenarioArgs),
+    /// Write the normalized tables as Hive-partitioned Parquet (for Spark & co.).
+    #[command(
+        after_help = "Examples:\n  faultlens export fixtures/incidents/asana-global --parquet /tmp/asana-tables\n  faultlens sql > aggregates.sql   # run it on Spark over the tables\n  faultlens analyze --aggregates /tmp/asana-aggregates"
+    )]
+    Export(ExportArgs),
+    /// Print the aggregation SQL (Spark SQL dialect) that reduces exported tables.
+    #[command(
+        after_help = "Examples:\n  faultlens sql\n  faultlens sql --sample-rate 0.01 > aggregates.sql"
+    )]
+    Sql(SqlArgs),
+    /// Run the aggregation SQL locally (polars, streaming) over exported tables.
+    #[command(
+        after_help = "Examples:\n  faultlens aggregate /tmp/tables --out /tmp/aggregates --sample-rate 0.05\n  faultlens analyze --aggregates /tmp/aggregates"
+    )]
+    Aggregate(AggregateArgs),
     /// Run many generated scenarios and print the accuracy table.
     #[command(
         after_help = "Examples:\n  faultlens accuracy --seeds 5\n  faultlens accuracy --seeds 20 --markdown > docs/accuracy.md"
@@ -132,10 +147,58 @@ pub struct Common {
 #[derive(Args, Debug)]
 pub struct AnalyzeArgs {
     /// Files, folders, `-` for stdin; `label=PATH` names the vantage.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "aggregates", value_name = "PATH")]
     pub paths: Vec<String>,
+    /// Read the tables an engine wrote with `faultlens sql` (or `faultlens aggregate`) instead of PATHs.
+    #[arg(long, value_name = "DIR", conflicts_with = "paths")]
+    pub aggregates: Option<PathBuf>,
     #[command(flatten)]
     pub common: Common,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// Files, folders, `-` for stdin; `label=PATH` names the vantage.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<String>,
+    /// Directory to write the tables to (Hive-partitioned by day and source kind).
+    #[arg(long, required = true, value_name = "DIR")]
+    pub parquet: PathBuf,
+    /// A change log (deploys, config changes, rollbacks), whatever its name.
+    #[arg(long, value_name = "FILE")]
+    pub changes: Vec<String>,
+    /// Registrable domain that is first party (repeatable).
+    #[arg(long = "first-party", value_name = "DOMAIN")]
+    pub first_party: Vec<String>,
+    /// CSV probe_id,region[,country,asn] for RIPE Atlas results.
+    #[arg(long, value_name = "FILE")]
+    pub vantage_map: Option<String>,
+    /// Reject any single line or JSON record larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::ingest::DEFAULT_MAX_RECORD_BYTES)]
+    pub max_record_bytes: usize,
+    /// Write secrets as they are. Never do this for tables you share.
+    #[arg(long)]
+    pub unsafe_include_secrets: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct SqlArgs {
+    /// Share of rows the row tables keep (0..1]; counts stay exact through the per-second bins.
+    #[arg(long, default_value_t = 1.0, value_name = "RATE")]
+    pub sample_rate: f64,
+}
+
+#[derive(Args, Debug)]
+pub struct AggregateArgs {
+    /// A directory written by `faultlens export`.
+    #[arg(value_name = "DIR")]
+    pub tables: PathBuf,
+    /// Directory to write the aggregates to (one subdirectory per statement).
+    #[arg(long, required = true, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Share of rows the row tables keep (0..1].
+    #[arg(long, default_value_t = 1.0, value_name = "RATE")]
+    pub sample_rate: f64,
 }
 
 #[derive(Args, Debug)]
@@ -261,6 +324,14 @@ fn request(paths: Vec<String>, c: &Common) -> Result<Request, CliError> {
         top: c.top,
         ..Default::default()
     })
+}
+
+fn check_rate(r: f64) -> Result<(), CliError> {
+    if r > 0.0 && r <= 1.0 {
+        Ok(())
+    } else {
+        Err(CliError::Usage(format!("--sample-rate {r}: expected 0 < RATE <= 1")))
+    }
 }
 
 fn read_stdin() -> Vec<u8> {
@@ -397,8 +468,47 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
     let (q, v) = (cli.quiet, cli.verbose);
     match cli.command {
         Command::Analyze(a) => {
-            let req = request(a.paths, &a.common)?;
+            let mut req = request(a.paths, &a.common)?;
+            req.aggregates = a.aggregates;
             run_analysis(req, &a.common, q, v, None)
+        }
+        Command::Export(a) => {
+            let req = Request {
+                paths: a.paths,
+                changes: a.changes,
+                first_party: a.first_party,
+                vantage_map: a.vantage_map,
+                max_record_bytes: a.max_record_bytes,
+                unsafe_include_secrets: a.unsafe_include_secrets,
+                ..Default::default()
+            };
+            let progress = Progress::new(q);
+            let cb = |d: usize, t: usize| progress.tick(d, t);
+            let summary = pipeline::export(&req, &a.parquet, &mut read_stdin, &cb)?;
+            progress.finish();
+            if !q {
+                for (t, (rows, files)) in &summary.tables {
+                    eprintln!("faultlens: {t}: {rows} rows in {files} file(s)");
+                }
+                eprintln!("faultlens: wrote {}", a.parquet.display());
+            }
+            Ok(())
+        }
+        Command::Sql(a) => {
+            check_rate(a.sample_rate)?;
+            write_out(None, &crate::columnar::engine::render(a.sample_rate))
+        }
+        Command::Aggregate(a) => {
+            check_rate(a.sample_rate)?;
+            let s = crate::columnar::engine::run_local(&a.tables, &a.out, a.sample_rate)
+                .map_err(pipeline::Error::from)?;
+            if !q {
+                for (name, rows) in &s.rows {
+                    eprintln!("faultlens: {name}: {rows} rows");
+                }
+                eprintln!("faultlens: wrote {}", a.out.display());
+            }
+            Ok(())
         }
         Command::Compare(a) => {
             let mut req = request(a.incident, &a.common)?;

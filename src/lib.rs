@@ -19,6 +19,8 @@ pub mod classify;
 #[cfg(feature = "analysis")]
 pub mod cli;
 #[cfg(feature = "analysis")]
+pub mod columnar;
+#[cfg(feature = "analysis")]
 pub mod detect;
 pub mod discover;
 pub mod ingest;

@@ -502,7 +502,9 @@ pub struct ModelOptions {
 /// a deterministic order. First party = registrable domains of the pages'
 /// main documents (or `--first-party`), plus probe targets, which are by
 /// definition what the SRE monitors.
-pub fn finalize(ds: &mut Dataset, opts: &ModelOptions) {
+/// Assign parties and put records in their deterministic order. Returns
+/// the first-party registrable domains it used.
+pub fn finalize(ds: &mut Dataset, opts: &ModelOptions) -> Vec<String> {
     use std::collections::BTreeSet;
     let mut first: BTreeSet<String> = opts
         .first_party
@@ -548,4 +550,80 @@ pub fn finalize(ds: &mut Dataset, opts: &ModelOptions) {
         .sort_by(|a, b| a.ts.cmp(&b.ts).then(a.source.cmp(&b.source)));
     ds.changes
         .sort_by(|a, b| a.ts.cmp(&b.ts).then(a.source.cmp(&b.source)));
+    first.into_iter().collect()
+}
+
+/// The inverse of each enum's `as_str`, for tables written by faultlens
+/// itself (Parquet export, engine aggregates): a name it does not know is
+/// `None`, never a guess.
+pub trait Named: Sized + Copy + 'static {
+    const ALL: &'static [Self];
+    fn name(self) -> &'static str;
+    fn from_name(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.name() == s)
+    }
+}
+
+macro_rules! named {
+    ($t:ty, $f:expr, [$($v:expr),* $(,)?]) => {
+        impl Named for $t {
+            const ALL: &'static [Self] = &[$($v),*];
+            fn name(self) -> &'static str {
+                $f(self)
+            }
+        }
+    };
+}
+
+named!(ErrorClass, ErrorClass::as_str, [
+    ErrorClass::NameNotResolved, ErrorClass::DnsServfail, ErrorClass::DnsNxdomain,
+    ErrorClass::DnsTimeout, ErrorClass::ConnectionRefused, ErrorClass::ConnectionReset,
+    ErrorClass::ConnectionClosed, ErrorClass::ConnectionTimedOut, ErrorClass::Timeout,
+    ErrorClass::InternetDisconnected, ErrorClass::NetworkChanged, ErrorClass::Proxy,
+    ErrorClass::CertError, ErrorClass::TlsError, ErrorClass::BlockedByClient,
+    ErrorClass::Aborted, ErrorClass::Other,
+]);
+named!(ResourceType, ResourceType::as_str, [
+    ResourceType::Document, ResourceType::Script, ResourceType::Stylesheet,
+    ResourceType::Image, ResourceType::Font, ResourceType::Media, ResourceType::Xhr,
+    ResourceType::Websocket, ResourceType::Ping, ResourceType::Other,
+]);
+named!(ProbeKind, ProbeKind::as_str, [
+    ProbeKind::Http, ProbeKind::Network, ProbeKind::Page, ProbeKind::Dns,
+]);
+named!(ChangeKind, ChangeKind::as_str, [
+    ChangeKind::Deploy, ChangeKind::Config, ChangeKind::Rollback,
+    ChangeKind::Maintenance, ChangeKind::Other,
+]);
+named!(Party, |p: Party| match p {
+    Party::First => "first",
+    Party::Third => "third",
+    Party::Unknown => "unknown",
+}, [Party::First, Party::Third, Party::Unknown]);
+named!(LocKind, |k: LocKind| match k {
+    LocKind::Line => "line",
+    LocKind::Entry => "entry",
+    LocKind::Byte => "byte",
+}, [LocKind::Line, LocKind::Entry, LocKind::Byte]);
+
+#[cfg(test)]
+mod named_tests {
+    use super::*;
+
+    fn round_trip<T: Named + PartialEq + std::fmt::Debug>() {
+        for v in T::ALL {
+            assert_eq!(T::from_name(v.name()), Some(*v));
+        }
+        assert_eq!(T::from_name("no-such-name"), None);
+    }
+
+    #[test]
+    fn every_name_parses_back() {
+        round_trip::<ErrorClass>();
+        round_trip::<ResourceType>();
+        round_trip::<ProbeKind>();
+        round_trip::<ChangeKind>();
+        round_trip::<Party>();
+        round_trip::<LocKind>();
+    }
 }

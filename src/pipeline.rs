@@ -25,6 +25,8 @@ pub enum Error {
     BadVantageMap(String, String),
     #[error("cannot read {0}: {1}")]
     Io(String, std::io::Error),
+    #[error("{0}")]
+    Columnar(#[from] crate::columnar::Error),
 }
 
 impl Error {
@@ -52,6 +54,9 @@ pub struct Request {
     pub unsafe_include_secrets: bool,
     pub now: Option<DateTime<Utc>>,
     pub top: usize,
+    /// Read the tables an engine wrote (`analyze --aggregates DIR`)
+    /// instead of `paths`.
+    pub aggregates: Option<std::path::PathBuf>,
 }
 
 pub struct Outcome {
@@ -165,12 +170,44 @@ fn stream_har(src: &Source) -> Option<std::fs::File> {
     std::fs::File::open(path).ok()
 }
 
-pub fn run(
+/// A dataset ready for the aggregate stage, from raw inputs or from an
+/// engine's aggregates.
+pub struct Loaded {
+    pub dataset: Dataset,
+    /// The first-party domains the model used (exported with the tables).
+    pub first_party: Vec<String>,
+    /// Compare mode: (baseline, incident) file ids.
+    pub compare: Option<(Vec<FileId>, Vec<FileId>)>,
+    /// Exact per-second HTTP counts from an engine (empty for raw inputs).
+    pub bins: crate::columnar::engine::Bins,
+    /// Share of rows the engine kept (1.0 for raw inputs).
+    pub sample_rate: f64,
+}
+
+/// Discover, ingest and model the request's inputs (or import the
+/// engine's tables named by `req.aggregates`).
+pub fn load(
     req: &Request,
     stdin: &mut dyn FnMut() -> Vec<u8>,
     progress: Progress,
-) -> Result<Outcome, Error> {
-    let mut laps = Laps::start();
+) -> Result<Loaded, Error> {
+    if let Some(dir) = &req.aggregates {
+        let imp = crate::columnar::import(dir)?;
+        let usable: u64 = imp.dataset.inputs.iter().map(|i| i.records).sum();
+        if usable == 0 {
+            return Err(Error::NoUsableInput(format!(
+                "{}: the aggregates hold no records",
+                dir.display()
+            )));
+        }
+        return Ok(Loaded {
+            dataset: imp.dataset,
+            first_party: imp.first_party,
+            compare: None,
+            bins: imp.bins,
+            sample_rate: imp.sample_rate,
+        });
+    }
     let mut ingest_opts = IngestOptions {
         max_record_bytes: req.max_record_bytes,
         ..Default::default()
@@ -205,7 +242,6 @@ pub fn run(
     let sources: Vec<(Source, Option<&'static str>)> =
         tagged.iter().map(|(s, f, _)| (s.clone(), *f)).collect();
     let mut ds = ingest_sources(&sources, &ingest_opts, progress);
-    laps.lap("discover+ingest");
     let usable: u64 = ds.inputs.iter().map(|i| i.records).sum();
     if usable == 0 {
         let why: Vec<String> = ds
@@ -225,35 +261,69 @@ pub fn run(
         return Err(Error::NoUsableInput(why.join("; ")));
     }
     fill_spans(&mut ds);
-    model::finalize(
+    let first_party = model::finalize(
         &mut ds,
         &ModelOptions {
             first_party: req.first_party.clone(),
         },
     );
-    laps.lap("model");
+    let compare = req.compare.then(|| {
+        let ids = |tag: u8| -> Vec<FileId> {
+            tagged
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.2 == tag)
+                .map(|(i, _)| i as FileId)
+                .collect()
+        };
+        (ids(0), ids(1))
+    });
+    Ok(Loaded {
+        dataset: ds,
+        first_party,
+        compare,
+        bins: Default::default(),
+        sample_rate: 1.0,
+    })
+}
 
+/// Ingest and model the inputs, then write the tables as Parquet.
+pub fn export(
+    req: &Request,
+    dir: &std::path::Path,
+    stdin: &mut dyn FnMut() -> Vec<u8>,
+    progress: Progress,
+) -> Result<crate::columnar::ExportSummary, Error> {
+    let l = load(req, stdin, progress)?;
+    let redactor = Redactor::new(!req.unsafe_include_secrets);
+    Ok(crate::columnar::export(
+        &l.dataset,
+        &l.first_party,
+        dir,
+        &redactor,
+    )?)
+}
+
+pub fn run(
+    req: &Request,
+    stdin: &mut dyn FnMut() -> Vec<u8>,
+    progress: Progress,
+) -> Result<Outcome, Error> {
+    let mut laps = Laps::start();
+    let loaded = load(req, stdin, progress)?;
+    laps.lap("discover+ingest+model");
+    let ds = loaded.dataset;
+    let usable: u64 = ds.inputs.iter().map(|i| i.records).sum();
     let mut agg = AggOptions {
         bin_ms: req.bin_seconds.map(|s| s as i64 * 1000),
         ..Default::default()
     };
-    if req.compare {
-        let base: Vec<FileId> = tagged
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| t.2 == 0)
-            .map(|(i, _)| i as FileId)
-            .collect();
-        let inc: Vec<FileId> = tagged
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| t.2 == 1)
-            .map(|(i, _)| i as FileId)
-            .collect();
-        agg.compare = Some((base, inc));
-    }
+    agg.compare = loaded.compare;
     agg.windows = parse_windows(&req.windows, &ds)?;
-    let analysis = aggregate::analyze(&ds, &agg);
+    let mut analysis = aggregate::analyze(&ds, &agg);
+    if loaded.sample_rate < 1.0 && !loaded.bins.is_empty() {
+        aggregate::bins::apply(&mut analysis, &loaded.bins);
+    }
     laps.lap("aggregate");
     let findings = detect::run_all(&ds, &analysis);
     laps.lap("detect");

@@ -6,6 +6,7 @@
 
 mod frame;
 pub mod obs;
+pub mod bins;
 pub mod series;
 
 use crate::model::{Dataset, FileId, SourceRef};
@@ -662,15 +663,13 @@ const WAIT_REL: usize = 5;
 /// `obs::PHASE_NAMES` index of each signal before `WAIT_REL`.
 const HTTP_SIGNAL_PHASES: [usize; WAIT_REL] = [2, 1, 3, 7, 5];
 
-fn compare_http(
+/// Error-rate and 5xx-rate proportion tests of every HTTP group, from the
+/// counts alone (engine bins replace the counts and call this again).
+fn http_proportions(
     base: WindowName,
-    obs: &obs::Obs,
-    win: &[Option<WindowName>],
     stats: &BTreeMap<(Dim, String), BTreeMap<WindowName, GroupStat>>,
     out: &mut Vec<Comparison>,
 ) {
-    let http = &obs.http;
-    // error rates: proportion tests from the counts
     for ((dim, key), by_w) in stats {
         let Some(b) = by_w.get(&base) else {
             continue;
@@ -698,6 +697,17 @@ fn compare_http(
             }
         }
     }
+}
+
+fn compare_http(
+    base: WindowName,
+    obs: &obs::Obs,
+    win: &[Option<WindowName>],
+    stats: &BTreeMap<(Dim, String), BTreeMap<WindowName, GroupStat>>,
+    out: &mut Vec<Comparison>,
+) {
+    let http = &obs.http;
+    http_proportions(base, stats, out);
     // wait relative to each (origin, vantage, endpoint)'s baseline median:
     // "API response times doubled" even when regions with different round
     // trips are pooled

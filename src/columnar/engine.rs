@@ -1,0 +1,263 @@
+//! The aggregation SQL (`sql/aggregates.sql`) and the local engine that
+//! runs it. The same text runs unchanged on Spark (`sql/spark_run.py`);
+//! locally polars runs it over lazy Parquet scans with its streaming
+//! engine, so an export larger than memory still reduces on one machine.
+
+use super::tables::Reader;
+use super::{Error, io, parquet_files, pl, write_parquet};
+use polars::prelude::*;
+use polars::sql::SQLContext;
+use std::path::Path;
+
+/// The SQL text as shipped, with `{sample_below}` unexpanded.
+pub const SQL: &str = include_str!("../../sql/aggregates.sql");
+
+/// Sample keys are 32-bit: `sample_key < KEY_SPACE` keeps every row.
+pub const KEY_SPACE: i64 = 1 << 32;
+
+/// One named statement of `SQL`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    pub name: String,
+    pub sql: String,
+}
+
+/// The threshold that keeps `rate` of the rows (0..=1).
+pub fn sample_below(rate: f64) -> i64 {
+    let r = if rate.is_finite() { rate.clamp(0.0, 1.0) } else { 1.0 };
+    (r * KEY_SPACE as f64).round() as i64
+}
+
+/// `SQL` with the sample threshold filled in: what `faultlens sql` prints.
+pub fn render(rate: f64) -> String {
+    SQL.replace("{sample_below}", &sample_below(rate).to_string())
+}
+
+/// The statements of `render(rate)`, split on their `-- name:` lines.
+pub fn queries(rate: f64) -> Vec<Query> {
+    let text = render(rate);
+    let mut out: Vec<Query> = Vec::new();
+    for line in text.lines() {
+        if let Some(name) = line.strip_prefix("-- name:") {
+            out.push(Query {
+                name: name.trim().to_string(),
+                sql: String::new(),
+            });
+        } else if let Some(q) = out.last_mut()
+            && !line.trim_start().starts_with("--")
+        {
+            q.sql.push_str(line);
+            q.sql.push('\n');
+        }
+    }
+    for q in &mut out {
+        q.sql = q.sql.trim().trim_end_matches(';').trim().to_string();
+    }
+    out
+}
+
+/// What a local engine run wrote: query -> rows.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct RunSummary {
+    pub rows: Vec<(String, u64)>,
+}
+
+/// Run every statement over the export in `export_dir` with polars (lazy
+/// scans, streaming engine) and write each result to `out_dir/<name>/`,
+/// as an engine would.
+pub fn run_local(export_dir: &Path, out_dir: &Path, rate: f64) -> Result<RunSummary, Error> {
+    let mut ctx = SQLContext::new();
+    for t in super::TABLES {
+        let files = parquet_files(&export_dir.join(t));
+        if files.is_empty() {
+            return Err(Error::Schema(
+                export_dir.join(t).display().to_string(),
+                "table missing: not a faultlens export".into(),
+            ));
+        }
+        let paths: Vec<PlRefPath> = files
+            .iter()
+            .map(|p| PlRefPath::new(p.display().to_string()))
+            .collect();
+        let lf = LazyFrame::scan_parquet_files(
+            paths.into_iter().collect(),
+            ScanArgsParquet {
+                allow_missing_columns: true,
+                // the partition values are in the rows already (ts_ms, and
+                // file -> inputs.format); inferring their types would need
+                // polars' date features
+                hive_options: HiveOptions::new_disabled(),
+                ..Default::default()
+            },
+        )
+        .map_err(pl(&export_dir.join(t)))?;
+        ctx.register(t, lf);
+    }
+    let mut summary = RunSummary::default();
+    for q in queries(rate) {
+        let dir = out_dir.join(&q.name);
+        let lf = ctx.execute(&q.sql).map_err(pl(&dir))?;
+        let mut df = lf
+            .collect_with_engine(Engine::Streaming)
+            .map_err(pl(&dir))?
+            .unwrap_single();
+        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+        write_parquet(&mut df, &dir.join("part-0.parquet"))?;
+        summary.rows.push((q.name, df.height() as u64));
+    }
+    Ok(summary)
+}
+
+/// Per-second count of browser requests with the same grouping attributes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestBin {
+    pub sec_ms: i64,
+    pub file: u32,
+    pub vantage: Option<String>,
+    pub host: String,
+    pub endpoint: String,
+    pub party: String,
+    pub resource_type: String,
+    pub edge: bool,
+    pub status: i32,
+    pub error_class: Option<String>,
+    pub is_error: bool,
+    pub n: u64,
+}
+
+/// Per-second count of probe HTTP checks with the same attributes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProbeBin {
+    pub sec_ms: i64,
+    pub region: String,
+    pub agent: String,
+    pub target: String,
+    pub status: Option<i32>,
+    pub error_class: Option<String>,
+    pub is_error: bool,
+    pub n: u64,
+}
+
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Bins {
+    pub requests: Vec<RequestBin>,
+    pub probes: Vec<ProbeBin>,
+}
+
+impl Bins {
+    pub fn is_empty(&self) -> bool {
+        self.requests.is_empty() && self.probes.is_empty()
+    }
+}
+
+pub(super) fn request_bins_from(df: &DataFrame) -> PolarsResult<Vec<RequestBin>> {
+    let r = Reader::new(df);
+    let (sec, file, vantage, host) = (r.i64("sec_ms")?, r.i64("file")?, r.str("vantage")?, r.str("host")?);
+    let (endpoint, party, rtype, edge) = (r.str("endpoint")?, r.str("party")?, r.str("resource_type")?, r.bool("edge")?);
+    let (status, class, err, n) = (r.i64("status")?, r.str("error_class")?, r.bool("is_error")?, r.i64("n")?);
+    let mut out: Vec<RequestBin> = (0..df.height())
+        .map(|i| RequestBin {
+            sec_ms: sec[i].unwrap_or(0),
+            file: file[i].unwrap_or(0).clamp(0, u32::MAX as i64) as u32,
+            vantage: vantage[i].clone(),
+            host: host[i].clone().unwrap_or_default(),
+            endpoint: endpoint[i].clone().unwrap_or_default(),
+            party: party[i].clone().unwrap_or_default(),
+            resource_type: rtype[i].clone().unwrap_or_default(),
+            edge: edge[i].unwrap_or(false),
+            status: status[i].unwrap_or(0) as i32,
+            error_class: class[i].clone(),
+            is_error: err[i].unwrap_or(false),
+            n: n[i].unwrap_or(0).max(0) as u64,
+        })
+        .collect();
+    // engines return groups in any order
+    out.sort_by(|a, b| {
+        (a.sec_ms, a.file, &a.vantage, &a.host, &a.endpoint, &a.party)
+            .cmp(&(b.sec_ms, b.file, &b.vantage, &b.host, &b.endpoint, &b.party))
+            .then((&a.resource_type, a.edge, a.status, &a.error_class, a.is_error).cmp(&(
+                &b.resource_type,
+                b.edge,
+                b.status,
+                &b.error_class,
+                b.is_error,
+            )))
+    });
+    Ok(out)
+}
+
+pub(super) fn probe_bins_from(df: &DataFrame) -> PolarsResult<Vec<ProbeBin>> {
+    let r = Reader::new(df);
+    let (sec, region, agent, target) = (r.i64("sec_ms")?, r.str("region")?, r.str("agent")?, r.str("target")?);
+    let (status, class, err, n) = (r.i64("status")?, r.str("error_class")?, r.bool("is_error")?, r.i64("n")?);
+    let mut out: Vec<ProbeBin> = (0..df.height())
+        .map(|i| ProbeBin {
+            sec_ms: sec[i].unwrap_or(0),
+            region: region[i].clone().unwrap_or_default(),
+            agent: agent[i].clone().unwrap_or_default(),
+            target: target[i].clone().unwrap_or_default(),
+            status: status[i].map(|s| s as i32),
+            error_class: class[i].clone(),
+            is_error: err[i].unwrap_or(false),
+            n: n[i].unwrap_or(0).max(0) as u64,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (a.sec_ms, &a.region, &a.agent, &a.target, a.status, &a.error_class, a.is_error).cmp(&(
+            b.sec_ms,
+            &b.region,
+            &b.agent,
+            &b.target,
+            b.status,
+            &b.error_class,
+            b.is_error,
+        ))
+    });
+    Ok(out)
+}
+
+pub(super) fn sample_rate_from(df: &DataFrame) -> PolarsResult<f64> {
+    let r = Reader::new(df);
+    let below = r.i64("sample_below")?.first().copied().flatten().unwrap_or(KEY_SPACE);
+    Ok((below as f64 / KEY_SPACE as f64).clamp(0.0, 1.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_split_on_name_lines() {
+        let q = queries(1.0);
+        let names: Vec<&str> = q.iter().map(|q| q.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "inputs",
+                "first_party",
+                "changes",
+                "sample",
+                "requests",
+                "pages",
+                "probes",
+                "server",
+                "request_bins",
+                "probe_bins"
+            ]
+        );
+        for q in &q {
+            assert!(q.sql.starts_with("SELECT"), "{}: {}", q.name, q.sql);
+            assert!(!q.sql.contains(';'), "{}", q.name);
+            assert!(!q.sql.contains("{sample_below}"), "{}", q.name);
+        }
+    }
+
+    #[test]
+    fn sample_threshold_keeps_the_asked_share() {
+        assert_eq!(sample_below(1.0), KEY_SPACE);
+        assert_eq!(sample_below(0.0), 0);
+        assert_eq!(sample_below(0.25), KEY_SPACE / 4);
+        assert_eq!(sample_below(f64::NAN), KEY_SPACE);
+        assert!(render(0.5).contains(&format!("sample_key < {}", KEY_SPACE / 2)));
+    }
+}
