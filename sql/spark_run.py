@@ -104,7 +104,8 @@ def sql_text(args):
     with open(os.path.join(here, "aggregates.sql")) as f:
         text = f.read()
     below = int(round(max(0.0, min(1.0, args.sample_rate)) * KEY_SPACE))
-    return text.replace("{sample_below}", str(below))
+    return (text.replace("{sample_below}", str(below))
+            .replace("{bin_ms}", str(int(args.bin_seconds) * 1000)))
 
 
 def main():
@@ -114,6 +115,8 @@ def main():
     ap.add_argument("--sql", help="SQL file (as `faultlens sql` prints it)")
     ap.add_argument("--sample-rate", type=float, default=1.0,
                     help="without --sql: share of rows the row tables keep")
+    ap.add_argument("--bin-seconds", type=int, default=60,
+                    help="without --sql: width of the count bins")
     ap.add_argument("--master", default=None)
     ap.add_argument("--standalone", action="store_true")
     args = ap.parse_args()
@@ -132,6 +135,7 @@ def main():
                  .config("spark.driver.host", "127.0.0.1")
                  .config("spark.driver.bindAddress", "127.0.0.1")
                  .config("spark.ui.enabled", "false")
+                 .config("spark.ui.showConsoleProgress", "false")
                  .config("spark.executor.memory",
                          os.environ.get("FAULTLENS_SPARK_EXECUTOR_MEMORY", "3g"))
                  .config("spark.sql.shuffle.partitions", "8")

@@ -183,9 +183,12 @@ pub struct ExportArgs {
 
 #[derive(Args, Debug)]
 pub struct SqlArgs {
-    /// Share of rows the row tables keep (0..1]; counts stay exact through the per-second bins.
+    /// Share of rows the row tables keep (0..1]; counts stay exact through the count bins.
     #[arg(long, default_value_t = 1.0, value_name = "RATE")]
     pub sample_rate: f64,
+    /// Width of the count bins, seconds.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub bin_seconds: u32,
 }
 
 #[derive(Args, Debug)]
@@ -199,6 +202,9 @@ pub struct AggregateArgs {
     /// Share of rows the row tables keep (0..1].
     #[arg(long, default_value_t = 1.0, value_name = "RATE")]
     pub sample_rate: f64,
+    /// Width of the count bins, seconds.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub bin_seconds: u32,
 }
 
 #[derive(Args, Debug)]
@@ -326,12 +332,19 @@ fn request(paths: Vec<String>, c: &Common) -> Result<Request, CliError> {
     })
 }
 
-fn check_rate(r: f64) -> Result<(), CliError> {
-    if r > 0.0 && r <= 1.0 {
-        Ok(())
-    } else {
-        Err(CliError::Usage(format!("--sample-rate {r}: expected 0 < RATE <= 1")))
+fn params(rate: f64, bin_s: u32) -> Result<crate::columnar::engine::Params, CliError> {
+    if !(rate > 0.0 && rate <= 1.0) {
+        return Err(CliError::Usage(format!(
+            "--sample-rate {rate}: expected 0 < RATE <= 1"
+        )));
     }
+    if bin_s == 0 {
+        return Err(CliError::Usage("--bin-seconds must be at least 1".into()));
+    }
+    Ok(crate::columnar::engine::Params {
+        sample_rate: rate,
+        bin_ms: bin_s as i64 * 1000,
+    })
 }
 
 fn read_stdin() -> Vec<u8> {
@@ -494,13 +507,13 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             }
             Ok(())
         }
-        Command::Sql(a) => {
-            check_rate(a.sample_rate)?;
-            write_out(None, &crate::columnar::engine::render(a.sample_rate))
-        }
+        Command::Sql(a) => write_out(
+            None,
+            &crate::columnar::engine::render(params(a.sample_rate, a.bin_seconds)?),
+        ),
         Command::Aggregate(a) => {
-            check_rate(a.sample_rate)?;
-            let s = crate::columnar::engine::run_local(&a.tables, &a.out, a.sample_rate)
+            let p = params(a.sample_rate, a.bin_seconds)?;
+            let s = crate::columnar::engine::run_local(&a.tables, &a.out, p)
                 .map_err(pipeline::Error::from)?;
             if !q {
                 for (name, rows) in &s.rows {

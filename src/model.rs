@@ -575,36 +575,84 @@ macro_rules! named {
     };
 }
 
-named!(ErrorClass, ErrorClass::as_str, [
-    ErrorClass::NameNotResolved, ErrorClass::DnsServfail, ErrorClass::DnsNxdomain,
-    ErrorClass::DnsTimeout, ErrorClass::ConnectionRefused, ErrorClass::ConnectionReset,
-    ErrorClass::ConnectionClosed, ErrorClass::ConnectionTimedOut, ErrorClass::Timeout,
-    ErrorClass::InternetDisconnected, ErrorClass::NetworkChanged, ErrorClass::Proxy,
-    ErrorClass::CertError, ErrorClass::TlsError, ErrorClass::BlockedByClient,
-    ErrorClass::Aborted, ErrorClass::Other,
-]);
-named!(ResourceType, ResourceType::as_str, [
-    ResourceType::Document, ResourceType::Script, ResourceType::Stylesheet,
-    ResourceType::Image, ResourceType::Font, ResourceType::Media, ResourceType::Xhr,
-    ResourceType::Websocket, ResourceType::Ping, ResourceType::Other,
-]);
-named!(ProbeKind, ProbeKind::as_str, [
-    ProbeKind::Http, ProbeKind::Network, ProbeKind::Page, ProbeKind::Dns,
-]);
-named!(ChangeKind, ChangeKind::as_str, [
-    ChangeKind::Deploy, ChangeKind::Config, ChangeKind::Rollback,
-    ChangeKind::Maintenance, ChangeKind::Other,
-]);
-named!(Party, |p: Party| match p {
-    Party::First => "first",
-    Party::Third => "third",
-    Party::Unknown => "unknown",
-}, [Party::First, Party::Third, Party::Unknown]);
-named!(LocKind, |k: LocKind| match k {
-    LocKind::Line => "line",
-    LocKind::Entry => "entry",
-    LocKind::Byte => "byte",
-}, [LocKind::Line, LocKind::Entry, LocKind::Byte]);
+named!(
+    ErrorClass,
+    ErrorClass::as_str,
+    [
+        ErrorClass::NameNotResolved,
+        ErrorClass::DnsServfail,
+        ErrorClass::DnsNxdomain,
+        ErrorClass::DnsTimeout,
+        ErrorClass::ConnectionRefused,
+        ErrorClass::ConnectionReset,
+        ErrorClass::ConnectionClosed,
+        ErrorClass::ConnectionTimedOut,
+        ErrorClass::Timeout,
+        ErrorClass::InternetDisconnected,
+        ErrorClass::NetworkChanged,
+        ErrorClass::Proxy,
+        ErrorClass::CertError,
+        ErrorClass::TlsError,
+        ErrorClass::BlockedByClient,
+        ErrorClass::Aborted,
+        ErrorClass::Other,
+    ]
+);
+named!(
+    ResourceType,
+    ResourceType::as_str,
+    [
+        ResourceType::Document,
+        ResourceType::Script,
+        ResourceType::Stylesheet,
+        ResourceType::Image,
+        ResourceType::Font,
+        ResourceType::Media,
+        ResourceType::Xhr,
+        ResourceType::Websocket,
+        ResourceType::Ping,
+        ResourceType::Other,
+    ]
+);
+named!(
+    ProbeKind,
+    ProbeKind::as_str,
+    [
+        ProbeKind::Http,
+        ProbeKind::Network,
+        ProbeKind::Page,
+        ProbeKind::Dns,
+    ]
+);
+named!(
+    ChangeKind,
+    ChangeKind::as_str,
+    [
+        ChangeKind::Deploy,
+        ChangeKind::Config,
+        ChangeKind::Rollback,
+        ChangeKind::Maintenance,
+        ChangeKind::Other,
+    ]
+);
+named!(
+    Party,
+    |p: Party| match p {
+        Party::First => "first",
+        Party::Third => "third",
+        Party::Unknown => "unknown",
+    },
+    [Party::First, Party::Third, Party::Unknown]
+);
+named!(
+    LocKind,
+    |k: LocKind| match k {
+        LocKind::Line => "line",
+        LocKind::Entry => "entry",
+        LocKind::Byte => "byte",
+    },
+    [LocKind::Line, LocKind::Entry, LocKind::Byte]
+);
 
 #[cfg(test)]
 mod named_tests {

@@ -191,8 +191,18 @@ pub fn load(
     stdin: &mut dyn FnMut() -> Vec<u8>,
     progress: Progress,
 ) -> Result<Loaded, Error> {
+    load_timed(req, stdin, progress, &mut Laps::start())
+}
+
+fn load_timed(
+    req: &Request,
+    stdin: &mut dyn FnMut() -> Vec<u8>,
+    progress: Progress,
+    laps: &mut Laps,
+) -> Result<Loaded, Error> {
     if let Some(dir) = &req.aggregates {
         let imp = crate::columnar::import(dir)?;
+        laps.lap("import");
         let usable: u64 = imp.dataset.inputs.iter().map(|i| i.records).sum();
         if usable == 0 {
             return Err(Error::NoUsableInput(format!(
@@ -242,6 +252,7 @@ pub fn load(
     let sources: Vec<(Source, Option<&'static str>)> =
         tagged.iter().map(|(s, f, _)| (s.clone(), *f)).collect();
     let mut ds = ingest_sources(&sources, &ingest_opts, progress);
+    laps.lap("discover+ingest");
     let usable: u64 = ds.inputs.iter().map(|i| i.records).sum();
     if usable == 0 {
         let why: Vec<String> = ds
@@ -267,6 +278,7 @@ pub fn load(
             first_party: req.first_party.clone(),
         },
     );
+    laps.lap("model");
     let compare = req.compare.then(|| {
         let ids = |tag: u8| -> Vec<FileId> {
             tagged
@@ -310,8 +322,7 @@ pub fn run(
     progress: Progress,
 ) -> Result<Outcome, Error> {
     let mut laps = Laps::start();
-    let loaded = load(req, stdin, progress)?;
-    laps.lap("discover+ingest+model");
+    let loaded = load_timed(req, stdin, progress, &mut laps)?;
     let ds = loaded.dataset;
     let usable: u64 = ds.inputs.iter().map(|i| i.records).sum();
     let mut agg = AggOptions {

@@ -1,4 +1,4 @@
-//! Exact HTTP counts from an engine's per-second bins. When the engine
+//! Exact HTTP counts from an engine's count bins. When the engine
 //! kept only a sample of the rows, the distributions (quantiles, rank
 //! tests) come from the sample, but counts, error rates, status and error
 //! class mixes must not: a 0.3 % error rate is not a sample's business.
@@ -33,9 +33,9 @@ pub fn apply(an: &mut Analysis, bins: &Bins) {
     let mut cmps = Vec::new();
     http_proportions(an.baseline, &an.http, &mut cmps);
     cmps.extend(
-        an.comparisons
-            .drain(..)
-            .filter(|c| !(c.family == "http" && (c.signal == "error_rate" || c.signal == "rate_5xx"))),
+        an.comparisons.drain(..).filter(|c| {
+            !(c.family == "http" && (c.signal == "error_rate" || c.signal == "rate_5xx"))
+        }),
     );
     an.comparisons = cmps;
     super::adjust_q_values(&mut an.comparisons);
@@ -86,7 +86,7 @@ fn records(bins: &Bins) -> Dataset {
     for b in &bins.requests {
         ds.requests.push(Request {
             source: SourceRef::line(b.file, 0),
-            start: ms_to_dt(b.sec_ms),
+            start: ms_to_dt(b.bin_start_ms),
             vantage: b.vantage.clone(),
             page_id: None,
             method: String::new(),
@@ -113,8 +113,8 @@ fn records(bins: &Bins) -> Dataset {
     for b in &bins.probes {
         ds.probes.push(ProbeRecord {
             source: SourceRef::line(0, 0),
-            ts: ms_to_dt(b.sec_ms),
-            agent: b.agent.clone(),
+            ts: ms_to_dt(b.bin_start_ms),
+            agent: String::new(),
             region: b.region.clone(),
             test: String::new(),
             kind: ProbeKind::Http,

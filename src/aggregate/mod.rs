@@ -4,9 +4,9 @@
 //! samples in plain Rust (`crate::stats`). Everything returned is plain data
 //! the detectors read.
 
+pub mod bins;
 mod frame;
 pub mod obs;
-pub mod bins;
 pub mod series;
 
 use crate::model::{Dataset, FileId, SourceRef};

@@ -24,18 +24,41 @@ pub struct Query {
 
 /// The threshold that keeps `rate` of the rows (0..=1).
 pub fn sample_below(rate: f64) -> i64 {
-    let r = if rate.is_finite() { rate.clamp(0.0, 1.0) } else { 1.0 };
+    let r = if rate.is_finite() {
+        rate.clamp(0.0, 1.0)
+    } else {
+        1.0
+    };
     (r * KEY_SPACE as f64).round() as i64
 }
 
-/// `SQL` with the sample threshold filled in: what `faultlens sql` prints.
-pub fn render(rate: f64) -> String {
-    SQL.replace("{sample_below}", &sample_below(rate).to_string())
+/// The SQL's parameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Params {
+    /// Share of rows the row tables keep (0..=1).
+    pub sample_rate: f64,
+    /// Width of the count bins, ms (UTC-aligned).
+    pub bin_ms: i64,
 }
 
-/// The statements of `render(rate)`, split on their `-- name:` lines.
-pub fn queries(rate: f64) -> Vec<Query> {
-    let text = render(rate);
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            sample_rate: 1.0,
+            bin_ms: 60_000,
+        }
+    }
+}
+
+/// `SQL` with its parameters filled in: what `faultlens sql` prints.
+pub fn render(p: Params) -> String {
+    SQL.replace("{sample_below}", &sample_below(p.sample_rate).to_string())
+        .replace("{bin_ms}", &p.bin_ms.max(1).to_string())
+}
+
+/// The statements of `render(p)`, split on their `-- name:` lines.
+pub fn queries(p: Params) -> Vec<Query> {
+    let text = render(p);
     let mut out: Vec<Query> = Vec::new();
     for line in text.lines() {
         if let Some(name) = line.strip_prefix("-- name:") {
@@ -65,7 +88,7 @@ pub struct RunSummary {
 /// Run every statement over the export in `export_dir` with polars (lazy
 /// scans, streaming engine) and write each result to `out_dir/<name>/`,
 /// as an engine would.
-pub fn run_local(export_dir: &Path, out_dir: &Path, rate: f64) -> Result<RunSummary, Error> {
+pub fn run_local(export_dir: &Path, out_dir: &Path, p: Params) -> Result<RunSummary, Error> {
     let mut ctx = SQLContext::new();
     for t in super::TABLES {
         let files = parquet_files(&export_dir.join(t));
@@ -94,7 +117,7 @@ pub fn run_local(export_dir: &Path, out_dir: &Path, rate: f64) -> Result<RunSumm
         ctx.register(t, lf);
     }
     let mut summary = RunSummary::default();
-    for q in queries(rate) {
+    for q in queries(p) {
         let dir = out_dir.join(&q.name);
         let lf = ctx.execute(&q.sql).map_err(pl(&dir))?;
         let mut df = lf
@@ -111,7 +134,7 @@ pub fn run_local(export_dir: &Path, out_dir: &Path, rate: f64) -> Result<RunSumm
 /// Per-second count of browser requests with the same grouping attributes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestBin {
-    pub sec_ms: i64,
+    pub bin_start_ms: i64,
     pub file: u32,
     pub vantage: Option<String>,
     pub host: String,
@@ -128,9 +151,8 @@ pub struct RequestBin {
 /// Per-second count of probe HTTP checks with the same attributes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProbeBin {
-    pub sec_ms: i64,
+    pub bin_start_ms: i64,
     pub region: String,
-    pub agent: String,
     pub target: String,
     pub status: Option<i32>,
     pub error_class: Option<String>,
@@ -152,12 +174,27 @@ impl Bins {
 
 pub(super) fn request_bins_from(df: &DataFrame) -> PolarsResult<Vec<RequestBin>> {
     let r = Reader::new(df);
-    let (sec, file, vantage, host) = (r.i64("sec_ms")?, r.i64("file")?, r.str("vantage")?, r.str("host")?);
-    let (endpoint, party, rtype, edge) = (r.str("endpoint")?, r.str("party")?, r.str("resource_type")?, r.bool("edge")?);
-    let (status, class, err, n) = (r.i64("status")?, r.str("error_class")?, r.bool("is_error")?, r.i64("n")?);
+    let (sec, file, vantage, host) = (
+        r.i64("bin_start_ms")?,
+        r.i64("file")?,
+        r.str("vantage")?,
+        r.str("host")?,
+    );
+    let (endpoint, party, rtype, edge) = (
+        r.str("endpoint")?,
+        r.str("party")?,
+        r.str("resource_type")?,
+        r.bool("edge")?,
+    );
+    let (status, class, err, n) = (
+        r.i64("status")?,
+        r.str("error_class")?,
+        r.bool("is_error")?,
+        r.i64("n")?,
+    );
     let mut out: Vec<RequestBin> = (0..df.height())
         .map(|i| RequestBin {
-            sec_ms: sec[i].unwrap_or(0),
+            bin_start_ms: sec[i].unwrap_or(0),
             file: file[i].unwrap_or(0).clamp(0, u32::MAX as i64) as u32,
             vantage: vantage[i].clone(),
             host: host[i].clone().unwrap_or_default(),
@@ -173,28 +210,55 @@ pub(super) fn request_bins_from(df: &DataFrame) -> PolarsResult<Vec<RequestBin>>
         .collect();
     // engines return groups in any order
     out.sort_by(|a, b| {
-        (a.sec_ms, a.file, &a.vantage, &a.host, &a.endpoint, &a.party)
-            .cmp(&(b.sec_ms, b.file, &b.vantage, &b.host, &b.endpoint, &b.party))
-            .then((&a.resource_type, a.edge, a.status, &a.error_class, a.is_error).cmp(&(
-                &b.resource_type,
-                b.edge,
-                b.status,
-                &b.error_class,
-                b.is_error,
-            )))
+        (
+            a.bin_start_ms,
+            a.file,
+            &a.vantage,
+            &a.host,
+            &a.endpoint,
+            &a.party,
+        )
+            .cmp(&(
+                b.bin_start_ms,
+                b.file,
+                &b.vantage,
+                &b.host,
+                &b.endpoint,
+                &b.party,
+            ))
+            .then(
+                (
+                    &a.resource_type,
+                    a.edge,
+                    a.status,
+                    &a.error_class,
+                    a.is_error,
+                )
+                    .cmp(&(
+                        &b.resource_type,
+                        b.edge,
+                        b.status,
+                        &b.error_class,
+                        b.is_error,
+                    )),
+            )
     });
     Ok(out)
 }
 
 pub(super) fn probe_bins_from(df: &DataFrame) -> PolarsResult<Vec<ProbeBin>> {
     let r = Reader::new(df);
-    let (sec, region, agent, target) = (r.i64("sec_ms")?, r.str("region")?, r.str("agent")?, r.str("target")?);
-    let (status, class, err, n) = (r.i64("status")?, r.str("error_class")?, r.bool("is_error")?, r.i64("n")?);
+    let (sec, region, target) = (r.i64("bin_start_ms")?, r.str("region")?, r.str("target")?);
+    let (status, class, err, n) = (
+        r.i64("status")?,
+        r.str("error_class")?,
+        r.bool("is_error")?,
+        r.i64("n")?,
+    );
     let mut out: Vec<ProbeBin> = (0..df.height())
         .map(|i| ProbeBin {
-            sec_ms: sec[i].unwrap_or(0),
+            bin_start_ms: sec[i].unwrap_or(0),
             region: region[i].clone().unwrap_or_default(),
-            agent: agent[i].clone().unwrap_or_default(),
             target: target[i].clone().unwrap_or_default(),
             status: status[i].map(|s| s as i32),
             error_class: class[i].clone(),
@@ -203,22 +267,34 @@ pub(super) fn probe_bins_from(df: &DataFrame) -> PolarsResult<Vec<ProbeBin>> {
         })
         .collect();
     out.sort_by(|a, b| {
-        (a.sec_ms, &a.region, &a.agent, &a.target, a.status, &a.error_class, a.is_error).cmp(&(
-            b.sec_ms,
-            &b.region,
-            &b.agent,
-            &b.target,
-            b.status,
-            &b.error_class,
-            b.is_error,
-        ))
+        (
+            a.bin_start_ms,
+            &a.region,
+            &a.target,
+            a.status,
+            &a.error_class,
+            a.is_error,
+        )
+            .cmp(&(
+                b.bin_start_ms,
+                &b.region,
+                &b.target,
+                b.status,
+                &b.error_class,
+                b.is_error,
+            ))
     });
     Ok(out)
 }
 
 pub(super) fn sample_rate_from(df: &DataFrame) -> PolarsResult<f64> {
     let r = Reader::new(df);
-    let below = r.i64("sample_below")?.first().copied().flatten().unwrap_or(KEY_SPACE);
+    let below = r
+        .i64("sample_below")?
+        .first()
+        .copied()
+        .flatten()
+        .unwrap_or(KEY_SPACE);
     Ok((below as f64 / KEY_SPACE as f64).clamp(0.0, 1.0))
 }
 
@@ -228,7 +304,7 @@ mod tests {
 
     #[test]
     fn statements_split_on_name_lines() {
-        let q = queries(1.0);
+        let q = queries(Params::default());
         let names: Vec<&str> = q.iter().map(|q| q.name.as_str()).collect();
         assert_eq!(
             names,
@@ -248,7 +324,7 @@ mod tests {
         for q in &q {
             assert!(q.sql.starts_with("SELECT"), "{}: {}", q.name, q.sql);
             assert!(!q.sql.contains(';'), "{}", q.name);
-            assert!(!q.sql.contains("{sample_below}"), "{}", q.name);
+            assert!(!q.sql.contains('{'), "{}: unfilled parameter", q.name);
         }
     }
 
@@ -258,6 +334,11 @@ mod tests {
         assert_eq!(sample_below(0.0), 0);
         assert_eq!(sample_below(0.25), KEY_SPACE / 4);
         assert_eq!(sample_below(f64::NAN), KEY_SPACE);
-        assert!(render(0.5).contains(&format!("sample_key < {}", KEY_SPACE / 2)));
+        let p = Params {
+            sample_rate: 0.5,
+            bin_ms: 5_000,
+        };
+        assert!(render(p).contains(&format!("sample_key < {}", KEY_SPACE / 2)));
+        assert!(render(p).contains("ts_ms - (ts_ms % 5000)"));
     }
 }

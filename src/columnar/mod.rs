@@ -53,10 +53,32 @@ pub fn export(
     dir: &Path,
     redactor: &Redactor,
 ) -> Result<ExportSummary, Error> {
+    export_part(ds, first_party, dir, redactor, 0)
+}
+
+/// `export` of one slice of a dataset too big to hold at once: slice
+/// `part` writes `part-<part>.parquet` files beside the other slices'
+/// (the `inputs` and `first_party` tables, the same in every slice, are
+/// rewritten; empty tables are written by slice 0 only).
+pub fn export_part(
+    ds: &Dataset,
+    first_party: &[String],
+    dir: &Path,
+    redactor: &Redactor,
+    part: usize,
+) -> Result<ExportSummary, Error> {
     let mut summary = ExportSummary::default();
     for t in tables::build(ds, first_party, redactor) {
         let (mut rows, mut files) = (0u64, 0u64);
+        let file_name = if t.partitioned {
+            format!("part-{part}.parquet")
+        } else {
+            "part-0.parquet".to_string()
+        };
         for ((day, source), mut df) in t.partitions {
+            if t.partitioned && df.height() == 0 && part > 0 {
+                continue;
+            }
             let mut sub = dir.join(t.name);
             if t.partitioned && !day.is_empty() {
                 sub = sub
@@ -64,7 +86,7 @@ pub fn export(
                     .join(format!("source={}", partition_value(&source)));
             }
             std::fs::create_dir_all(&sub).map_err(io(&sub))?;
-            let path = sub.join("part-0.parquet");
+            let path = sub.join(&file_name);
             rows += df.height() as u64;
             write_parquet(&mut df, &path)?;
             files += 1;
@@ -124,7 +146,8 @@ pub fn import(dir: &Path) -> Result<Imported, Error> {
     };
     out.dataset.inputs = tables::inputs_from(&inputs).map_err(|e| schema(dir, "inputs", e))?;
     if let Some(df) = read("first_party")? {
-        out.first_party = tables::first_party_from(&df).map_err(|e| schema(dir, "first_party", e))?;
+        out.first_party =
+            tables::first_party_from(&df).map_err(|e| schema(dir, "first_party", e))?;
     }
     let ds = &mut out.dataset;
     if let Some(df) = read("requests")? {

@@ -115,10 +115,22 @@ fn source_cols<T>(
             .map_or("", |i| i.path.as_str())
     };
     vec![
-        col("file", rows.iter().map(|r| at(r).0.file as i64).collect::<Vec<_>>()),
-        col("loc_kind", rows.iter().map(|r| at(r).0.kind.name()).collect::<Vec<_>>()),
-        col("loc", rows.iter().map(|r| at(r).0.n as i64).collect::<Vec<_>>()),
-        col("ts_ms", rows.iter().map(|r| ms(at(r).1)).collect::<Vec<_>>()),
+        col(
+            "file",
+            rows.iter().map(|r| at(r).0.file as i64).collect::<Vec<_>>(),
+        ),
+        col(
+            "loc_kind",
+            rows.iter().map(|r| at(r).0.kind.name()).collect::<Vec<_>>(),
+        ),
+        col(
+            "loc",
+            rows.iter().map(|r| at(r).0.n as i64).collect::<Vec<_>>(),
+        ),
+        col(
+            "ts_ms",
+            rows.iter().map(|r| ms(at(r).1)).collect::<Vec<_>>(),
+        ),
         col(
             "sample_key",
             rows.iter()
@@ -150,11 +162,41 @@ pub fn build(ds: &Dataset, first_party: &[String], red: &Redactor) -> Vec<Table>
     };
     let inputs = frame(vec![
         col("file", (0..ds.inputs.len() as i64).collect::<Vec<_>>()),
-        col("path", ds.inputs.iter().map(|i| red.text(&i.path)).collect::<Vec<_>>()),
-        col("format", ds.inputs.iter().map(|i| i.format.clone()).collect::<Vec<_>>()),
-        col("vantage", ds.inputs.iter().map(|i| txt(&i.vantage)).collect::<Vec<_>>()),
-        col("records", ds.inputs.iter().map(|i| i.records as i64).collect::<Vec<_>>()),
-        col("bad_records", ds.inputs.iter().map(|i| i.bad_records as i64).collect::<Vec<_>>()),
+        col(
+            "path",
+            ds.inputs
+                .iter()
+                .map(|i| red.text(&i.path))
+                .collect::<Vec<_>>(),
+        ),
+        col(
+            "format",
+            ds.inputs
+                .iter()
+                .map(|i| i.format.clone())
+                .collect::<Vec<_>>(),
+        ),
+        col(
+            "vantage",
+            ds.inputs
+                .iter()
+                .map(|i| txt(&i.vantage))
+                .collect::<Vec<_>>(),
+        ),
+        col(
+            "records",
+            ds.inputs
+                .iter()
+                .map(|i| i.records as i64)
+                .collect::<Vec<_>>(),
+        ),
+        col(
+            "bad_records",
+            ds.inputs
+                .iter()
+                .map(|i| i.bad_records as i64)
+                .collect::<Vec<_>>(),
+        ),
         col(
             "warnings",
             ds.inputs
@@ -178,50 +220,135 @@ pub fn build(ds: &Dataset, first_party: &[String], red: &Redactor) -> Vec<Table>
                 })
                 .collect::<Vec<_>>(),
         ),
-        col("skipped", ds.inputs.iter().map(|i| txt(&i.skipped)).collect::<Vec<_>>()),
-        col("first_ts_ms", ds.inputs.iter().map(|i| i.first_ts.map(ms)).collect::<Vec<_>>()),
-        col("last_ts_ms", ds.inputs.iter().map(|i| i.last_ts.map(ms)).collect::<Vec<_>>()),
+        col(
+            "skipped",
+            ds.inputs
+                .iter()
+                .map(|i| txt(&i.skipped))
+                .collect::<Vec<_>>(),
+        ),
+        col(
+            "first_ts_ms",
+            ds.inputs
+                .iter()
+                .map(|i| i.first_ts.map(ms))
+                .collect::<Vec<_>>(),
+        ),
+        col(
+            "last_ts_ms",
+            ds.inputs
+                .iter()
+                .map(|i| i.last_ts.map(ms))
+                .collect::<Vec<_>>(),
+        ),
         col("schema_version", vec![SCHEMA_VERSION; ds.inputs.len()]),
     ]);
     let fp = frame(vec![col(
         "domain",
-        first_party.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+        first_party
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>(),
     )]);
     let req_at = |r: &Request| (r.source, r.start);
     let requests = partitioned(ds, &ds.requests, req_at, |rows| {
         let mut c = source_cols(ds, rows, req_at);
         c.extend([
-            col("vantage", rows.iter().map(|r| txt(&r.vantage)).collect::<Vec<_>>()),
-            col("page_id", rows.iter().map(|r| txt(&r.page_id)).collect::<Vec<_>>()),
-            col("method", rows.iter().map(|r| r.method.clone()).collect::<Vec<_>>()),
-            col("scheme", rows.iter().map(|r| r.scheme.clone()).collect::<Vec<_>>()),
-            col("host", rows.iter().map(|r| r.host.clone()).collect::<Vec<_>>()),
+            col(
+                "vantage",
+                rows.iter().map(|r| txt(&r.vantage)).collect::<Vec<_>>(),
+            ),
+            col(
+                "page_id",
+                rows.iter().map(|r| txt(&r.page_id)).collect::<Vec<_>>(),
+            ),
+            col(
+                "method",
+                rows.iter().map(|r| r.method.clone()).collect::<Vec<_>>(),
+            ),
+            col(
+                "scheme",
+                rows.iter().map(|r| r.scheme.clone()).collect::<Vec<_>>(),
+            ),
+            col(
+                "host",
+                rows.iter().map(|r| r.host.clone()).collect::<Vec<_>>(),
+            ),
             col(
                 "registrable_domain",
-                rows.iter().map(|r| r.registrable_domain.clone()).collect::<Vec<_>>(),
+                rows.iter()
+                    .map(|r| r.registrable_domain.clone())
+                    .collect::<Vec<_>>(),
             ),
-            col("party", rows.iter().map(|r| r.party.name()).collect::<Vec<_>>()),
-            col("endpoint", rows.iter().map(|r| red.url(&r.endpoint)).collect::<Vec<_>>()),
-            col("status", rows.iter().map(|r| r.status as i64).collect::<Vec<_>>()),
+            col(
+                "party",
+                rows.iter().map(|r| r.party.name()).collect::<Vec<_>>(),
+            ),
+            col(
+                "endpoint",
+                rows.iter()
+                    .map(|r| red.url(&r.endpoint))
+                    .collect::<Vec<_>>(),
+            ),
+            col(
+                "status",
+                rows.iter().map(|r| r.status as i64).collect::<Vec<_>>(),
+            ),
             col(
                 "error_class",
-                rows.iter().map(|r| r.error_class.map(|c| c.name())).collect::<Vec<_>>(),
+                rows.iter()
+                    .map(|r| r.error_class.map(|c| c.name()))
+                    .collect::<Vec<_>>(),
             ),
-            col("error", rows.iter().map(|r| txt(&r.error)).collect::<Vec<_>>()),
+            col(
+                "error",
+                rows.iter().map(|r| txt(&r.error)).collect::<Vec<_>>(),
+            ),
             col(
                 "resource_type",
-                rows.iter().map(|r| r.resource_type.name()).collect::<Vec<_>>(),
+                rows.iter()
+                    .map(|r| r.resource_type.name())
+                    .collect::<Vec<_>>(),
             ),
-            col("is_error", rows.iter().map(|r| r.is_error()).collect::<Vec<_>>()),
+            col(
+                "is_error",
+                rows.iter().map(|r| r.is_error()).collect::<Vec<_>>(),
+            ),
         ]);
         c.extend(phase_cols(rows, |r: &Request| &r.phases));
         c.extend([
-            col("transfer_bytes", rows.iter().map(|r| opt_u64(r.transfer_bytes)).collect::<Vec<_>>()),
-            col("body_bytes", rows.iter().map(|r| opt_u64(r.body_bytes)).collect::<Vec<_>>()),
-            col("from_cache", rows.iter().map(|r| r.from_cache).collect::<Vec<_>>()),
-            col("server_ip", rows.iter().map(|r| r.server_ip.clone()).collect::<Vec<_>>()),
-            col("edge_provider", rows.iter().map(|r| r.edge.provider.clone()).collect::<Vec<_>>()),
-            col("edge_cache", rows.iter().map(|r| r.edge.cache.clone()).collect::<Vec<_>>()),
+            col(
+                "transfer_bytes",
+                rows.iter()
+                    .map(|r| opt_u64(r.transfer_bytes))
+                    .collect::<Vec<_>>(),
+            ),
+            col(
+                "body_bytes",
+                rows.iter()
+                    .map(|r| opt_u64(r.body_bytes))
+                    .collect::<Vec<_>>(),
+            ),
+            col(
+                "from_cache",
+                rows.iter().map(|r| r.from_cache).collect::<Vec<_>>(),
+            ),
+            col(
+                "server_ip",
+                rows.iter().map(|r| r.server_ip.clone()).collect::<Vec<_>>(),
+            ),
+            col(
+                "edge_provider",
+                rows.iter()
+                    .map(|r| r.edge.provider.clone())
+                    .collect::<Vec<_>>(),
+            ),
+            col(
+                "edge_cache",
+                rows.iter()
+                    .map(|r| r.edge.cache.clone())
+                    .collect::<Vec<_>>(),
+            ),
         ]);
         frame(c)
     });
@@ -229,18 +356,50 @@ pub fn build(ds: &Dataset, first_party: &[String], red: &Redactor) -> Vec<Table>
     let pages = partitioned(ds, &ds.pages, page_at, |rows| {
         let mut c = source_cols(ds, rows, page_at);
         c.extend([
-            col("id", rows.iter().map(|p| red.text(&p.id)).collect::<Vec<_>>()),
-            col("vantage", rows.iter().map(|p| txt(&p.vantage)).collect::<Vec<_>>()),
-            col("title", rows.iter().map(|p| txt(&p.title)).collect::<Vec<_>>()),
-            col("on_content_load_ms", rows.iter().map(|p| p.on_content_load_ms).collect::<Vec<_>>()),
-            col("on_load_ms", rows.iter().map(|p| p.on_load_ms).collect::<Vec<_>>()),
-            col("components", rows.iter().map(|p| p.components as i64).collect::<Vec<_>>()),
+            col(
+                "id",
+                rows.iter().map(|p| red.text(&p.id)).collect::<Vec<_>>(),
+            ),
+            col(
+                "vantage",
+                rows.iter().map(|p| txt(&p.vantage)).collect::<Vec<_>>(),
+            ),
+            col(
+                "title",
+                rows.iter().map(|p| txt(&p.title)).collect::<Vec<_>>(),
+            ),
+            col(
+                "on_content_load_ms",
+                rows.iter()
+                    .map(|p| p.on_content_load_ms)
+                    .collect::<Vec<_>>(),
+            ),
+            col(
+                "on_load_ms",
+                rows.iter().map(|p| p.on_load_ms).collect::<Vec<_>>(),
+            ),
+            col(
+                "components",
+                rows.iter().map(|p| p.components as i64).collect::<Vec<_>>(),
+            ),
             col(
                 "failed_components",
-                rows.iter().map(|p| p.failed_components as i64).collect::<Vec<_>>(),
+                rows.iter()
+                    .map(|p| p.failed_components as i64)
+                    .collect::<Vec<_>>(),
             ),
-            col("bytes", rows.iter().map(|p| opt_u64(Some(p.bytes))).collect::<Vec<_>>()),
-            col("main_domain", rows.iter().map(|p| p.main_domain.clone()).collect::<Vec<_>>()),
+            col(
+                "bytes",
+                rows.iter()
+                    .map(|p| opt_u64(Some(p.bytes)))
+                    .collect::<Vec<_>>(),
+            ),
+            col(
+                "main_domain",
+                rows.iter()
+                    .map(|p| p.main_domain.clone())
+                    .collect::<Vec<_>>(),
+            ),
         ]);
         frame(c)
     });
@@ -248,32 +407,83 @@ pub fn build(ds: &Dataset, first_party: &[String], red: &Redactor) -> Vec<Table>
     let probes = partitioned(ds, &ds.probes, probe_at, |rows| {
         let mut c = source_cols(ds, rows, probe_at);
         c.extend([
-            col("agent", rows.iter().map(|p| p.agent.clone()).collect::<Vec<_>>()),
-            col("region", rows.iter().map(|p| p.region.clone()).collect::<Vec<_>>()),
-            col("test", rows.iter().map(|p| p.test.clone()).collect::<Vec<_>>()),
-            col("kind", rows.iter().map(|p| p.kind.name()).collect::<Vec<_>>()),
-            col("target", rows.iter().map(|p| red.url(&p.target)).collect::<Vec<_>>()),
+            col(
+                "agent",
+                rows.iter().map(|p| p.agent.clone()).collect::<Vec<_>>(),
+            ),
+            col(
+                "region",
+                rows.iter().map(|p| p.region.clone()).collect::<Vec<_>>(),
+            ),
+            col(
+                "test",
+                rows.iter().map(|p| p.test.clone()).collect::<Vec<_>>(),
+            ),
+            col(
+                "kind",
+                rows.iter().map(|p| p.kind.name()).collect::<Vec<_>>(),
+            ),
+            col(
+                "target",
+                rows.iter().map(|p| red.url(&p.target)).collect::<Vec<_>>(),
+            ),
             col(
                 "registrable_domain",
-                rows.iter().map(|p| p.registrable_domain.clone()).collect::<Vec<_>>(),
+                rows.iter()
+                    .map(|p| p.registrable_domain.clone())
+                    .collect::<Vec<_>>(),
             ),
-            col("status", rows.iter().map(|p| p.status.map(|s| s as i64)).collect::<Vec<_>>()),
-            col("error", rows.iter().map(|p| txt(&p.error)).collect::<Vec<_>>()),
+            col(
+                "status",
+                rows.iter()
+                    .map(|p| p.status.map(|s| s as i64))
+                    .collect::<Vec<_>>(),
+            ),
+            col(
+                "error",
+                rows.iter().map(|p| txt(&p.error)).collect::<Vec<_>>(),
+            ),
             col(
                 "error_class",
-                rows.iter().map(|p| p.error_class.map(|c| c.name())).collect::<Vec<_>>(),
+                rows.iter()
+                    .map(|p| p.error_class.map(|c| c.name()))
+                    .collect::<Vec<_>>(),
             ),
-            col("is_error", rows.iter().map(|p| p.is_error()).collect::<Vec<_>>()),
+            col(
+                "is_error",
+                rows.iter().map(|p| p.is_error()).collect::<Vec<_>>(),
+            ),
         ]);
         c.extend(phase_cols(rows, |p: &ProbeRecord| &p.phases));
         c.extend([
-            col("loss_pct", rows.iter().map(|p| p.loss_pct).collect::<Vec<_>>()),
-            col("latency_ms", rows.iter().map(|p| p.latency_ms).collect::<Vec<_>>()),
-            col("jitter_ms", rows.iter().map(|p| p.jitter_ms).collect::<Vec<_>>()),
-            col("page_load_ms", rows.iter().map(|p| p.page_load_ms).collect::<Vec<_>>()),
-            col("components", rows.iter().map(|p| p.components).collect::<Vec<_>>()),
-            col("component_errors", rows.iter().map(|p| p.component_errors).collect::<Vec<_>>()),
-            col("resolve_ms", rows.iter().map(|p| p.resolve_ms).collect::<Vec<_>>()),
+            col(
+                "loss_pct",
+                rows.iter().map(|p| p.loss_pct).collect::<Vec<_>>(),
+            ),
+            col(
+                "latency_ms",
+                rows.iter().map(|p| p.latency_ms).collect::<Vec<_>>(),
+            ),
+            col(
+                "jitter_ms",
+                rows.iter().map(|p| p.jitter_ms).collect::<Vec<_>>(),
+            ),
+            col(
+                "page_load_ms",
+                rows.iter().map(|p| p.page_load_ms).collect::<Vec<_>>(),
+            ),
+            col(
+                "components",
+                rows.iter().map(|p| p.components).collect::<Vec<_>>(),
+            ),
+            col(
+                "component_errors",
+                rows.iter().map(|p| p.component_errors).collect::<Vec<_>>(),
+            ),
+            col(
+                "resolve_ms",
+                rows.iter().map(|p| p.resolve_ms).collect::<Vec<_>>(),
+            ),
         ]);
         frame(c)
     });
@@ -281,13 +491,36 @@ pub fn build(ds: &Dataset, first_party: &[String], red: &Redactor) -> Vec<Table>
     let server = partitioned(ds, &ds.server, srv_at, |rows| {
         let mut c = source_cols(ds, rows, srv_at);
         c.extend([
-            col("vhost", rows.iter().map(|s| s.vhost.clone()).collect::<Vec<_>>()),
-            col("method", rows.iter().map(|s| s.method.clone()).collect::<Vec<_>>()),
-            col("endpoint", rows.iter().map(|s| red.url(&s.endpoint)).collect::<Vec<_>>()),
-            col("status", rows.iter().map(|s| s.status as i64).collect::<Vec<_>>()),
-            col("bytes", rows.iter().map(|s| opt_u64(s.bytes)).collect::<Vec<_>>()),
-            col("request_ms", rows.iter().map(|s| s.request_ms).collect::<Vec<_>>()),
-            col("upstream_ms", rows.iter().map(|s| s.upstream_ms).collect::<Vec<_>>()),
+            col(
+                "vhost",
+                rows.iter().map(|s| s.vhost.clone()).collect::<Vec<_>>(),
+            ),
+            col(
+                "method",
+                rows.iter().map(|s| s.method.clone()).collect::<Vec<_>>(),
+            ),
+            col(
+                "endpoint",
+                rows.iter()
+                    .map(|s| red.url(&s.endpoint))
+                    .collect::<Vec<_>>(),
+            ),
+            col(
+                "status",
+                rows.iter().map(|s| s.status as i64).collect::<Vec<_>>(),
+            ),
+            col(
+                "bytes",
+                rows.iter().map(|s| opt_u64(s.bytes)).collect::<Vec<_>>(),
+            ),
+            col(
+                "request_ms",
+                rows.iter().map(|s| s.request_ms).collect::<Vec<_>>(),
+            ),
+            col(
+                "upstream_ms",
+                rows.iter().map(|s| s.upstream_ms).collect::<Vec<_>>(),
+            ),
         ]);
         frame(c)
     });
@@ -295,20 +528,59 @@ pub fn build(ds: &Dataset, first_party: &[String], red: &Redactor) -> Vec<Table>
     let changes = partitioned(ds, &ds.changes, chg_at, |rows| {
         let mut c = source_cols(ds, rows, chg_at);
         c.extend([
-            col("service", rows.iter().map(|c| c.service.clone()).collect::<Vec<_>>()),
-            col("kind", rows.iter().map(|c| c.kind.name()).collect::<Vec<_>>()),
-            col("summary", rows.iter().map(|c| red.text(&c.summary)).collect::<Vec<_>>()),
+            col(
+                "service",
+                rows.iter().map(|c| c.service.clone()).collect::<Vec<_>>(),
+            ),
+            col(
+                "kind",
+                rows.iter().map(|c| c.kind.name()).collect::<Vec<_>>(),
+            ),
+            col(
+                "summary",
+                rows.iter()
+                    .map(|c| red.text(&c.summary))
+                    .collect::<Vec<_>>(),
+            ),
         ]);
         frame(c)
     });
     vec![
-        Table { name: "inputs", partitioned: false, partitions: one(inputs) },
-        Table { name: "first_party", partitioned: false, partitions: one(fp) },
-        Table { name: "requests", partitioned: true, partitions: requests },
-        Table { name: "pages", partitioned: true, partitions: pages },
-        Table { name: "probes", partitioned: true, partitions: probes },
-        Table { name: "server", partitioned: true, partitions: server },
-        Table { name: "changes", partitioned: true, partitions: changes },
+        Table {
+            name: "inputs",
+            partitioned: false,
+            partitions: one(inputs),
+        },
+        Table {
+            name: "first_party",
+            partitioned: false,
+            partitions: one(fp),
+        },
+        Table {
+            name: "requests",
+            partitioned: true,
+            partitions: requests,
+        },
+        Table {
+            name: "pages",
+            partitioned: true,
+            partitions: pages,
+        },
+        Table {
+            name: "probes",
+            partitioned: true,
+            partitions: probes,
+        },
+        Table {
+            name: "server",
+            partitioned: true,
+            partitions: server,
+        },
+        Table {
+            name: "changes",
+            partitioned: true,
+            partitions: changes,
+        },
     ]
 }
 
@@ -324,10 +596,7 @@ impl<'a> Reader<'a> {
         Reader { df }
     }
     fn cast(&self, name: &str, t: DataType) -> PolarsResult<Series> {
-        self.df
-            .column(name)?
-            .as_materialized_series()
-            .cast(&t)
+        self.df.column(name)?.as_materialized_series().cast(&t)
     }
     pub(super) fn i64(&self, name: &str) -> PolarsResult<Vec<Option<i64>>> {
         let s = self.cast(name, DataType::Int64)?;
@@ -347,7 +616,9 @@ impl<'a> Reader<'a> {
     pub(super) fn str(&self, name: &str) -> PolarsResult<Vec<Option<String>>> {
         let s = self.cast(name, DataType::String)?;
         let ca = s.str()?;
-        Ok((0..ca.len()).map(|i| ca.get(i).map(str::to_string)).collect())
+        Ok((0..ca.len())
+            .map(|i| ca.get(i).map(str::to_string))
+            .collect())
     }
     fn source(&self) -> PolarsResult<Vec<(SourceRef, DateTime<Utc>)>> {
         let (file, kind, loc, ts) = (
@@ -362,7 +633,8 @@ impl<'a> Reader<'a> {
             let (Some(f), Some(k), Some(n), Some(t)) = (file[i], kind, loc[i], ts[i]) else {
                 return Err(bad_row(i, "file, loc_kind, loc and ts_ms are required"));
             };
-            let t = DateTime::from_timestamp_millis(t).ok_or_else(|| bad_row(i, "ts_ms out of range"))?;
+            let t = DateTime::from_timestamp_millis(t)
+                .ok_or_else(|| bad_row(i, "ts_ms out of range"))?;
             out.push((
                 SourceRef {
                     file: f.clamp(0, u32::MAX as i64) as u32,
@@ -413,7 +685,12 @@ fn u64_of(v: Option<i64>) -> Option<u64> {
 
 pub fn inputs_from(df: &DataFrame) -> PolarsResult<Vec<InputReport>> {
     let r = Reader::new(df);
-    let (file, path, format, vantage) = (r.i64("file")?, r.str("path")?, r.str("format")?, r.str("vantage")?);
+    let (file, path, format, vantage) = (
+        r.i64("file")?,
+        r.str("path")?,
+        r.str("format")?,
+        r.str("vantage")?,
+    );
     let (records, bad, warnings, skipped) = (
         r.i64("records")?,
         r.i64("bad_records")?,
@@ -472,7 +749,11 @@ fn rejections_from(file: i64, text: &str) -> Vec<Rejection> {
 }
 
 pub fn first_party_from(df: &DataFrame) -> PolarsResult<Vec<String>> {
-    let mut v: Vec<String> = Reader::new(df).str("domain")?.into_iter().flatten().collect();
+    let mut v: Vec<String> = Reader::new(df)
+        .str("domain")?
+        .into_iter()
+        .flatten()
+        .collect();
     v.sort();
     v.dedup();
     Ok(v)
@@ -482,10 +763,30 @@ pub fn requests_from(df: &DataFrame) -> PolarsResult<Vec<Request>> {
     let r = Reader::new(df);
     let src = r.source()?;
     let ph = r.phases()?;
-    let (vantage, page_id, method, scheme) = (r.str("vantage")?, r.str("page_id")?, r.str("method")?, r.str("scheme")?);
-    let (host, domain, party, endpoint) = (r.str("host")?, r.str("registrable_domain")?, r.str("party")?, r.str("endpoint")?);
-    let (status, class, error, rtype) = (r.i64("status")?, r.str("error_class")?, r.str("error")?, r.str("resource_type")?);
-    let (transfer, body, cache, ip) = (r.i64("transfer_bytes")?, r.i64("body_bytes")?, r.bool("from_cache")?, r.str("server_ip")?);
+    let (vantage, page_id, method, scheme) = (
+        r.str("vantage")?,
+        r.str("page_id")?,
+        r.str("method")?,
+        r.str("scheme")?,
+    );
+    let (host, domain, party, endpoint) = (
+        r.str("host")?,
+        r.str("registrable_domain")?,
+        r.str("party")?,
+        r.str("endpoint")?,
+    );
+    let (status, class, error, rtype) = (
+        r.i64("status")?,
+        r.str("error_class")?,
+        r.str("error")?,
+        r.str("resource_type")?,
+    );
+    let (transfer, body, cache, ip) = (
+        r.i64("transfer_bytes")?,
+        r.i64("body_bytes")?,
+        r.bool("from_cache")?,
+        r.str("server_ip")?,
+    );
     let (provider, ecache) = (r.str("edge_provider")?, r.str("edge_cache")?);
     (0..df.height())
         .map(|i| {
@@ -523,7 +824,12 @@ pub fn pages_from(df: &DataFrame) -> PolarsResult<Vec<Page>> {
     let src = r.source()?;
     let (id, vantage, title) = (r.str("id")?, r.str("vantage")?, r.str("title")?);
     let (ocl, ol) = (r.f64("on_content_load_ms")?, r.f64("on_load_ms")?);
-    let (comp, failed, bytes, main) = (r.i64("components")?, r.i64("failed_components")?, r.i64("bytes")?, r.str("main_domain")?);
+    let (comp, failed, bytes, main) = (
+        r.i64("components")?,
+        r.i64("failed_components")?,
+        r.i64("bytes")?,
+        r.str("main_domain")?,
+    );
     Ok((0..df.height())
         .map(|i| Page {
             source: src[i].0,
@@ -545,7 +851,12 @@ pub fn probes_from(df: &DataFrame) -> PolarsResult<Vec<ProbeRecord>> {
     let r = Reader::new(df);
     let src = r.source()?;
     let ph = r.phases()?;
-    let (agent, region, test, kind) = (r.str("agent")?, r.str("region")?, r.str("test")?, r.str("kind")?);
+    let (agent, region, test, kind) = (
+        r.str("agent")?,
+        r.str("region")?,
+        r.str("test")?,
+        r.str("kind")?,
+    );
     let (target, domain, status, error, class) = (
         r.str("target")?,
         r.str("registrable_domain")?,
@@ -553,8 +864,17 @@ pub fn probes_from(df: &DataFrame) -> PolarsResult<Vec<ProbeRecord>> {
         r.str("error")?,
         r.str("error_class")?,
     );
-    let (loss, lat, jit, load) = (r.f64("loss_pct")?, r.f64("latency_ms")?, r.f64("jitter_ms")?, r.f64("page_load_ms")?);
-    let (comp, cerr, resolve) = (r.f64("components")?, r.f64("component_errors")?, r.f64("resolve_ms")?);
+    let (loss, lat, jit, load) = (
+        r.f64("loss_pct")?,
+        r.f64("latency_ms")?,
+        r.f64("jitter_ms")?,
+        r.f64("page_load_ms")?,
+    );
+    let (comp, cerr, resolve) = (
+        r.f64("components")?,
+        r.f64("component_errors")?,
+        r.f64("resolve_ms")?,
+    );
     (0..df.height())
         .map(|i| {
             Ok(ProbeRecord {
@@ -585,7 +905,12 @@ pub fn probes_from(df: &DataFrame) -> PolarsResult<Vec<ProbeRecord>> {
 pub fn server_from(df: &DataFrame) -> PolarsResult<Vec<ServerRequest>> {
     let r = Reader::new(df);
     let src = r.source()?;
-    let (vhost, method, endpoint, status) = (r.str("vhost")?, r.str("method")?, r.str("endpoint")?, r.i64("status")?);
+    let (vhost, method, endpoint, status) = (
+        r.str("vhost")?,
+        r.str("method")?,
+        r.str("endpoint")?,
+        r.i64("status")?,
+    );
     let (bytes, req, up) = (r.i64("bytes")?, r.f64("request_ms")?, r.f64("upstream_ms")?);
     Ok((0..df.height())
         .map(|i| ServerRequest {
