@@ -120,6 +120,8 @@ def main():
     ap.add_argument("--master", default=None)
     ap.add_argument("--standalone", action="store_true")
     args = ap.parse_args()
+    if not 0 < args.sample_rate <= 1 or args.bin_seconds < 1:
+        ap.error("--sample-rate must be in (0, 1] and --bin-seconds at least 1")
 
     t0 = time.time()
     procs = []

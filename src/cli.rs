@@ -481,6 +481,15 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
     let (q, v) = (cli.quiet, cli.verbose);
     match cli.command {
         Command::Analyze(a) => {
+            if a.aggregates.is_some()
+                && (!a.common.changes.is_empty()
+                    || !a.common.first_party.is_empty()
+                    || a.common.vantage_map.is_some())
+            {
+                return Err(CliError::Usage(
+                    "--aggregates reads what export fixed: give --changes, --first-party and --vantage-map to `faultlens export`".into(),
+                ));
+            }
             let mut req = request(a.paths, &a.common)?;
             req.aggregates = a.aggregates;
             run_analysis(req, &a.common, q, v, None)

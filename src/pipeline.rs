@@ -178,10 +178,12 @@ pub struct Loaded {
     pub first_party: Vec<String>,
     /// Compare mode: (baseline, incident) file ids.
     pub compare: Option<(Vec<FileId>, Vec<FileId>)>,
-    /// Exact per-second HTTP counts from an engine (empty for raw inputs).
+    /// Exact HTTP counts per bin from an engine (empty for raw inputs).
     pub bins: crate::columnar::engine::Bins,
     /// Share of rows the engine kept (1.0 for raw inputs).
     pub sample_rate: f64,
+    /// Width of the engine's count bins, ms (0 without bins).
+    pub bin_ms: i64,
 }
 
 /// Discover, ingest and model the request's inputs (or import the
@@ -216,6 +218,7 @@ fn load_timed(
             compare: None,
             bins: imp.bins,
             sample_rate: imp.sample_rate,
+            bin_ms: imp.bin_ms,
         });
     }
     let mut ingest_opts = IngestOptions {
@@ -296,6 +299,7 @@ fn load_timed(
         compare,
         bins: Default::default(),
         sample_rate: 1.0,
+        bin_ms: 0,
     })
 }
 
@@ -331,8 +335,26 @@ pub fn run(
     };
     agg.compare = loaded.compare;
     agg.windows = parse_windows(&req.windows, &ds)?;
+    // a sample: counts come from the engine's bins, so window edges must
+    // fall on bin edges
+    let use_bins = loaded.sample_rate < 1.0 && !loaded.bins.is_empty();
+    if use_bins {
+        agg.align_ms = Some(loaded.bin_ms).filter(|b| *b > 0);
+        // change logs are not measurements: they do not widen the span
+        let measured = || {
+            ds.inputs
+                .iter()
+                .filter(|i| !i.format.starts_with("changes"))
+        };
+        let first = measured().filter_map(|i| i.first_ts).min();
+        let last = measured().filter_map(|i| i.last_ts).max();
+        if let (Some(a), Some(b)) = (first, last) {
+            // the span is exclusive at the end, as for raw records
+            agg.span_hint = Some((a, b + chrono::Duration::milliseconds(1)));
+        }
+    }
     let mut analysis = aggregate::analyze(&ds, &agg);
-    if loaded.sample_rate < 1.0 && !loaded.bins.is_empty() {
+    if use_bins {
         aggregate::bins::apply(&mut analysis, &loaded.bins);
     }
     laps.lap("aggregate");

@@ -126,31 +126,62 @@ fn a_sample_keeps_the_verdict_and_the_bins_keep_the_counts() {
         direct["verdict"]["fault_domain"]
     );
     assert_eq!(via["verdict"]["scope"], direct["verdict"]["scope"]);
-    let (d, v) = (
-        evidence(&direct, "first-party HTTP 5xx rate"),
-        evidence(&via, "first-party HTTP 5xx rate"),
-    );
-    // counts come from the bins, not from the half the sample kept: equal
-    // but for the records of the one bin a window edge cuts
-    let n = |e: &serde_json::Value, k: &str| e[k].as_u64().unwrap() as f64;
-    assert!((n(v, "n_during") - n(d, "n_during")).abs() <= 0.05 * n(d, "n_during"));
-    assert!((n(v, "n_before") - n(d, "n_before")).abs() <= 0.05 * n(d, "n_before"));
-    let rate = |e: &serde_json::Value| e["during"].as_f64().unwrap();
-    assert!(
-        (rate(v) - rate(d)).abs() < 0.02,
-        "{} vs {}",
-        rate(v),
-        rate(d)
-    );
+    // window edges fall on the engine's minute bins, so the counts are
+    // exact for the windows found: a direct run over the very same windows
+    // must count the same requests, errors and 5xx (half of them would be
+    // in the sample alone)
+    let w = |name: &str| {
+        let win = &via["windows"][name];
+        format!(
+            "{name}={}..{}",
+            win["start"].as_str().unwrap(),
+            win["end"].as_str().unwrap()
+        )
+    };
+    let (before, during, after) = (w("before"), w("during"), w("after"));
+    let same_windows = json(&run(&[
+        "-q",
+        "analyze",
+        s(&input),
+        "--format",
+        "json",
+        "--window",
+        &before,
+        "--window",
+        &during,
+        "--window",
+        &after,
+    ]));
+    let signal = "first-party HTTP 5xx rate";
+    let (exact, sampled) = (evidence(&same_windows, signal), evidence(&via, signal));
+    for k in ["n_before", "n_during", "before", "during", "after"] {
+        assert_eq!(sampled[k], exact[k], "{k}");
+    }
+    assert!(exact["n_during"].as_u64().unwrap() > 50);
     // and the sample really is a sample
     let tables = faultlens::columnar::import(&agg).unwrap();
     assert!(tables.sample_rate == 0.5);
+    assert_eq!(tables.bin_ms, 60_000);
     let full: u64 = 432;
     let kept = tables.dataset.probes.len() as u64;
     assert!(
         kept > full / 3 && kept < full * 2 / 3,
         "kept {kept} of {full}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn export_refuses_a_directory_that_is_not_empty() {
+    let dir = tmp("nonempty");
+    std::fs::create_dir_all(dir.join("probes/day=2020-01-01")).unwrap();
+    let input = root().join("fixtures/incidents/asana-global");
+    let o = Command::new(env!("CARGO_BIN_EXE_faultlens"))
+        .args(["export", s(&input), "--parquet", s(&dir)])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not empty"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -3,7 +3,9 @@
 //! the machine), and faultlens reads what Spark wrote into the same
 //! verdict and report as a local run.
 //!
-//! Skipped, with the reason on stderr, where Java or pyspark is missing.
+//! Skipped, with the reason on stderr, where Java or pyspark is missing
+//! (a failure instead when FAULTLENS_REQUIRE_SPARK is set, as `.ci/run`
+//! does once it has installed pyspark).
 //! Python: $FAULTLENS_PYTHON, else ~/.cache/faultlens-spark-venv (what
 //! `.ci/run` installs), else python3.
 
@@ -83,6 +85,11 @@ fn spark(python: &str, tables: &Path, sql: &Path, out: &Path) {
 fn spark_standalone_gives_the_local_verdict() {
     let python = match spark_python() {
         Ok(p) => p,
+        // CI sets FAULTLENS_REQUIRE_SPARK once it has installed pyspark:
+        // there a missing Spark is a failure, not a skip
+        Err(why) if std::env::var_os("FAULTLENS_REQUIRE_SPARK").is_some() => {
+            panic!("FAULTLENS_REQUIRE_SPARK is set but Spark parity cannot run: {why}")
+        }
         Err(why) => {
             eprintln!("skipped: Spark parity needs Java and pyspark: {why}");
             return;

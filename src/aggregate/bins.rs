@@ -19,6 +19,15 @@ use std::collections::BTreeMap;
 /// tests (and the q-values, which depend on every p-value of a signal).
 pub fn apply(an: &mut Analysis, bins: &Bins) {
     let counts = count(an, bins);
+    // every cell's counts come from the bins, including cells no bin
+    // reached (their sample counts would mix two scales)
+    for g in an.http.values_mut().flat_map(|w| w.values_mut()) {
+        g.count = 0;
+        g.errors = 0;
+        g.status_5xx = 0;
+        g.status_mix.clear();
+        g.error_classes.clear();
+    }
     for ((dim, key), by_w) in &counts {
         let entry = an.http.entry((*dim, key.clone())).or_default();
         for (w, c) in by_w {

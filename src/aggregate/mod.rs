@@ -118,6 +118,13 @@ pub struct AggOptions {
     pub compare: Option<(Vec<FileId>, Vec<FileId>)>,
     /// Bin width override, milliseconds.
     pub bin_ms: Option<i64>,
+    /// Make series bins (and so window edges) multiples of this many ms
+    /// since the epoch: an engine's count bins then fall wholly inside one
+    /// window, and counts taken from them are exact.
+    pub align_ms: Option<i64>,
+    /// The span of the full data when the records are only a sample of it
+    /// (from the inputs' first and last times).
+    pub span_hint: Option<(DateTime<Utc>, DateTime<Utc>)>,
 }
 
 /// The grouping a [`GroupStat`] belongs to.
@@ -344,10 +351,22 @@ impl Analysis {
 pub fn analyze(ds: &Dataset, opts: &AggOptions) -> Analysis {
     let obs = obs::Obs::build(ds);
     let (http, pages, net, server) = (&obs.http, &obs.pages, &obs.net, &obs.server);
-    let (data_start, data_end) = span(http, pages, net, server);
-    let bin_ms = opts
+    let (mut data_start, mut data_end) = span(http, pages, net, server);
+    if let Some((lo, hi)) = opts.span_hint {
+        data_start = Some(data_start.map_or(lo, |s| s.min(lo)));
+        data_end = Some(data_end.map_or(hi, |e| e.max(hi)));
+    }
+    if let Some(a) = opts.align_ms.filter(|a| *a > 0) {
+        // whole bins: every count bin lies inside the data's span
+        data_start = data_start.map(|s| ms_to_dt(s.timestamp_millis().div_euclid(a) * a));
+        data_end = data_end.map(|e| ms_to_dt((e.timestamp_millis() + a - 1).div_euclid(a) * a));
+    }
+    let mut bin_ms = opts
         .bin_ms
         .unwrap_or_else(|| series::auto_bin_ms(data_start, data_end));
+    if let Some(a) = opts.align_ms.filter(|a| *a > 0) {
+        bin_ms = (bin_ms + a - 1) / a * a;
+    }
     let series = series::build(http, pages, net, server, data_start, bin_ms);
     let windows = choose_windows(ds, opts, &series, http, data_start, data_end);
     let assign = |s: SourceRef, ts_ms: i64| windows.assign(s.file, ms_to_dt(ts_ms));

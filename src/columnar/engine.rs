@@ -87,7 +87,9 @@ pub struct RunSummary {
 
 /// Run every statement over the export in `export_dir` with polars (lazy
 /// scans, streaming engine) and write each result to `out_dir/<name>/`,
-/// as an engine would.
+/// as an engine would. The scans and the bins stream; each statement's
+/// result is held in memory before it is written, so the row statements
+/// need room for rate x rows.
 pub fn run_local(export_dir: &Path, out_dir: &Path, p: Params) -> Result<RunSummary, Error> {
     let mut ctx = SQLContext::new();
     for t in super::TABLES {
@@ -124,6 +126,10 @@ pub fn run_local(export_dir: &Path, out_dir: &Path, p: Params) -> Result<RunSumm
             .collect_with_engine(Engine::Streaming)
             .map_err(pl(&dir))?
             .unwrap_single();
+        // a previous run's files would be read back with this one's
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(io(&dir))?;
+        }
         std::fs::create_dir_all(&dir).map_err(io(&dir))?;
         write_parquet(&mut df, &dir.join("part-0.parquet"))?;
         summary.rows.push((q.name, df.height() as u64));
@@ -131,7 +137,7 @@ pub fn run_local(export_dir: &Path, out_dir: &Path, p: Params) -> Result<RunSumm
     Ok(summary)
 }
 
-/// Per-second count of browser requests with the same grouping attributes.
+/// Count of browser requests per bin with the same grouping attributes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestBin {
     pub bin_start_ms: i64,
@@ -148,7 +154,7 @@ pub struct RequestBin {
     pub n: u64,
 }
 
-/// Per-second count of probe HTTP checks with the same attributes.
+/// Count of probe HTTP checks per bin with the same attributes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProbeBin {
     pub bin_start_ms: i64,
@@ -287,15 +293,13 @@ pub(super) fn probe_bins_from(df: &DataFrame) -> PolarsResult<Vec<ProbeBin>> {
     Ok(out)
 }
 
-pub(super) fn sample_rate_from(df: &DataFrame) -> PolarsResult<f64> {
+/// (sample rate, bin width in ms) from the one-row `sample` table.
+pub(super) fn sample_from(df: &DataFrame) -> PolarsResult<(f64, i64)> {
     let r = Reader::new(df);
-    let below = r
-        .i64("sample_below")?
-        .first()
-        .copied()
-        .flatten()
-        .unwrap_or(KEY_SPACE);
-    Ok((below as f64 / KEY_SPACE as f64).clamp(0.0, 1.0))
+    let first = |v: Vec<Option<i64>>| v.first().copied().flatten();
+    let below = first(r.i64("sample_below")?).unwrap_or(KEY_SPACE);
+    let bin_ms = first(r.i64("bin_ms")?).unwrap_or(0).max(0);
+    Ok(((below as f64 / KEY_SPACE as f64).clamp(0.0, 1.0), bin_ms))
 }
 
 #[cfg(test)]

@@ -67,6 +67,13 @@ pub fn export_part(
     redactor: &Redactor,
     part: usize,
 ) -> Result<ExportSummary, Error> {
+    if part == 0 && std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some()) {
+        // old partitions would be read back as part of this export
+        return Err(Error::Schema(
+            dir.display().to_string(),
+            "directory exists and is not empty".into(),
+        ));
+    }
     let mut summary = ExportSummary::default();
     for t in tables::build(ds, first_party, redactor) {
         let (mut rows, mut files) = (0u64, 0u64);
@@ -123,10 +130,12 @@ fn partition_value(s: &str) -> String {
 pub struct Imported {
     pub dataset: Dataset,
     pub first_party: Vec<String>,
-    /// Per-second HTTP counts, when the directory has them (engine output).
+    /// HTTP counts per bin, when the directory has them (engine output).
     pub bins: engine::Bins,
     /// Share of rows the engine kept in the row tables (1.0 = all).
     pub sample_rate: f64,
+    /// Width of the count bins, ms (0 when there are none).
+    pub bin_ms: i64,
 }
 
 /// Read an export directory, or an engine's output directory (same table
@@ -173,7 +182,8 @@ pub fn import(dir: &Path) -> Result<Imported, Error> {
         out.bins.probes = engine::probe_bins_from(&df).map_err(|e| schema(dir, "probe_bins", e))?;
     }
     if let Some(df) = read("sample")? {
-        out.sample_rate = engine::sample_rate_from(&df).map_err(|e| schema(dir, "sample", e))?;
+        (out.sample_rate, out.bin_ms) =
+            engine::sample_from(&df).map_err(|e| schema(dir, "sample", e))?;
     }
     crate::model::finalize(
         ds,

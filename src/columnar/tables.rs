@@ -409,15 +409,16 @@ pub fn build(ds: &Dataset, first_party: &[String], red: &Redactor) -> Vec<Table>
         c.extend([
             col(
                 "agent",
-                rows.iter().map(|p| p.agent.clone()).collect::<Vec<_>>(),
+                rows.iter().map(|p| red.text(&p.agent)).collect::<Vec<_>>(),
             ),
             col(
                 "region",
-                rows.iter().map(|p| p.region.clone()).collect::<Vec<_>>(),
+                rows.iter().map(|p| red.text(&p.region)).collect::<Vec<_>>(),
             ),
+            // readers name an unnamed test after its target URL
             col(
                 "test",
-                rows.iter().map(|p| p.test.clone()).collect::<Vec<_>>(),
+                rows.iter().map(|p| red.text(&p.test)).collect::<Vec<_>>(),
             ),
             col(
                 "kind",
@@ -530,7 +531,9 @@ pub fn build(ds: &Dataset, first_party: &[String], red: &Redactor) -> Vec<Table>
         c.extend([
             col(
                 "service",
-                rows.iter().map(|c| c.service.clone()).collect::<Vec<_>>(),
+                rows.iter()
+                    .map(|c| red.text(&c.service))
+                    .collect::<Vec<_>>(),
             ),
             col(
                 "kind",
@@ -586,7 +589,7 @@ pub fn build(ds: &Dataset, first_party: &[String], red: &Redactor) -> Vec<Table>
 
 // ---- reading back -------------------------------------------------------
 
-/// Typed column access by name; a missing optional column reads as nulls.
+/// Typed column access by name (a missing column is an error).
 pub(super) struct Reader<'a> {
     df: &'a DataFrame,
 }
@@ -685,6 +688,14 @@ fn u64_of(v: Option<i64>) -> Option<u64> {
 
 pub fn inputs_from(df: &DataFrame) -> PolarsResult<Vec<InputReport>> {
     let r = Reader::new(df);
+    if let Some(v) = r.i64("schema_version")?.into_iter().flatten().max()
+        && v > SCHEMA_VERSION
+    {
+        return Err(PolarsError::ComputeError(
+            format!("table schema {v} is newer than this faultlens reads ({SCHEMA_VERSION})")
+                .into(),
+        ));
+    }
     let (file, path, format, vantage) = (
         r.i64("file")?,
         r.str("path")?,
@@ -725,8 +736,21 @@ pub fn inputs_from(df: &DataFrame) -> PolarsResult<Vec<InputReport>> {
             )
         })
         .collect();
-    // file ids are positions: the records point into this order
-    rows.sort_by_key(|(f, _)| *f);
+    // file ids are positions: the records point into this order, so the
+    // ids must be exactly 0..n (copies of the same table are folded)
+    rows.sort_by_key(|r| r.0);
+    rows.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+    for (i, (f, _)) in rows.iter().enumerate() {
+        if *f != i as i64 {
+            return Err(PolarsError::ComputeError(
+                format!(
+                    "file ids must run 0..{} without gaps or conflicting rows; found {f} at {i}",
+                    rows.len()
+                )
+                .into(),
+            ));
+        }
+    }
     Ok(rows.into_iter().map(|(_, r)| r).collect())
 }
 
@@ -942,4 +966,36 @@ pub fn changes_from(df: &DataFrame) -> PolarsResult<Vec<Change>> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_key_is_stable_and_uniform() {
+        // the key is part of the table schema: engines filter on stored
+        // values, so a change here is a schema version bump
+        let k = sample_key("fleet/us-east.jsonl", SourceRef::line(0, 1));
+        assert_eq!(k, sample_key("fleet/us-east.jsonl", SourceRef::line(7, 1)));
+        assert_ne!(k, sample_key("fleet/us-east.jsonl", SourceRef::line(0, 2)));
+        assert_ne!(k, sample_key("fleet/us-east.jsonl", SourceRef::entry(0, 1)));
+        let n = 20_000u64;
+        let below_quarter = (1..=n)
+            .map(|i| sample_key("x.har", SourceRef::entry(0, i)))
+            .inspect(|k| assert!((0..1i64 << 32).contains(k)))
+            .filter(|k| *k < 1i64 << 30)
+            .count() as f64;
+        let share = below_quarter / n as f64;
+        assert!((share - 0.25).abs() < 0.02, "{share}");
+    }
+
+    #[test]
+    fn rejections_survive_the_round_trip_text() {
+        let r = rejections_from(3, "line 95\tnot an access log line\nentry 2\tbad\nnonsense");
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0].at, SourceRef::line(3, 95));
+        assert_eq!(r[1].at, SourceRef::entry(3, 2));
+        assert_eq!(r[1].reason, "bad");
+    }
 }
