@@ -10,9 +10,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use faultlens::columnar;
-use faultlens::model::{
-    Dataset, ErrorClass, InputReport, Phases, ProbeKind, ProbeRecord, SourceRef,
-};
+use faultlens::ingest::probe::base_record;
+use faultlens::model::{Dataset, ErrorClass, InputReport, Phases, ProbeKind, SourceRef};
 use faultlens::redact::Redactor;
 
 const REGIONS: [&str; 8] = [
@@ -101,31 +100,20 @@ fn main() {
             let incident = ts_ms >= onset && ts_ms < end;
             let net = (k / REGIONS.len() as u64) % 10 == 9;
             let rtt = 20.0 + 15.0 * region as f64 + rng.unit() * 8.0;
-            let mut p = ProbeRecord {
-                source: SourceRef::line(region as u32, line),
-                ts: start + Duration::milliseconds(ts_ms),
+            let mut p = base_record(
+                SourceRef::line(region as u32, line),
+                start + Duration::milliseconds(ts_ms),
                 agent,
-                region: REGIONS[region].into(),
-                test: if net { "net".into() } else { "http".into() },
-                kind: if net {
+                REGIONS[region].into(),
+                if net { "net".into() } else { "http".into() },
+                if net {
                     ProbeKind::Network
                 } else {
                     ProbeKind::Http
                 },
-                target: String::new(),
-                registrable_domain: "fleet.example".into(),
-                status: None,
-                error: None,
-                error_class: None,
-                phases: Phases::default(),
-                loss_pct: None,
-                latency_ms: None,
-                jitter_ms: None,
-                page_load_ms: None,
-                components: None,
-                component_errors: None,
-                resolve_ms: None,
-            };
+                String::new(),
+            );
+            p.registrable_domain = "fleet.example".into();
             if net {
                 p.target = "api.fleet.example".into();
                 p.loss_pct = Some(if rng.unit() < 0.01 { 10.0 } else { 0.0 });

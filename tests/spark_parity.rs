@@ -9,12 +9,11 @@
 //! Python: $FAULTLENS_PYTHON, else ~/.cache/faultlens-spark-venv (what
 //! `.ci/run` installs), else python3.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use common::{root, run, s};
+use std::path::Path;
+use std::process::Command;
 
 fn works(cmd: &str, args: &[&str]) -> bool {
     Command::new(cmd)
@@ -43,23 +42,6 @@ fn spark_python() -> Result<String, String> {
         .into_iter()
         .find(|p| works(p, &["-c", "import pyspark"]))
         .ok_or_else(|| "no python with pyspark (.ci/run installs one)".into())
-}
-
-fn run(args: &[&str]) -> Vec<u8> {
-    let o = Command::new(env!("CARGO_BIN_EXE_faultlens"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o.stdout
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 fn spark(python: &str, tables: &Path, sql: &Path, out: &Path) {

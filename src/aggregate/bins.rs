@@ -9,9 +9,10 @@
 use super::obs::Obs;
 use super::{Analysis, Dim, GroupStat, WindowName, http_proportions, ms_to_dt};
 use crate::columnar::engine::Bins;
+use crate::ingest::probe::base_record;
 use crate::model::{
-    Dataset, EdgeHints, ErrorClass, Named, Party, Phases, ProbeKind, ProbeRecord, Request,
-    ResourceType, SourceRef,
+    Dataset, EdgeHints, ErrorClass, Named, Party, Phases, ProbeKind, Request, ResourceType,
+    SourceRef,
 };
 use std::collections::BTreeMap;
 
@@ -120,27 +121,18 @@ fn records(bins: &Bins) -> Dataset {
         });
     }
     for b in &bins.probes {
-        ds.probes.push(ProbeRecord {
-            source: SourceRef::line(0, 0),
-            ts: ms_to_dt(b.bin_start_ms),
-            agent: String::new(),
-            region: b.region.clone(),
-            test: String::new(),
-            kind: ProbeKind::Http,
-            target: b.target.clone(),
-            registrable_domain: String::new(),
-            status: b.status,
-            error: None,
-            error_class: class(&b.error_class),
-            phases: Phases::default(),
-            loss_pct: None,
-            latency_ms: None,
-            jitter_ms: None,
-            page_load_ms: None,
-            components: None,
-            component_errors: None,
-            resolve_ms: None,
-        });
+        let mut p = base_record(
+            SourceRef::line(0, 0),
+            ms_to_dt(b.bin_start_ms),
+            String::new(),
+            b.region.clone(),
+            String::new(),
+            ProbeKind::Http,
+            b.target.clone(),
+        );
+        p.status = b.status;
+        p.error_class = class(&b.error_class);
+        ds.probes.push(p);
     }
     ds
 }

@@ -176,7 +176,7 @@ pub(crate) fn reserve_chunk<T>(v: &mut Vec<T>, line_len: usize, file_len: usize)
 }
 
 /// A probe record with only the identity set; readers fill the metrics.
-pub(crate) fn base_record(
+pub fn base_record(
     source: SourceRef,
     ts: DateTime<Utc>,
     agent: String,

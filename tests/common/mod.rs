@@ -1,0 +1,27 @@
+//! Helpers shared by the tests that drive the binary over exported tables.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Run faultlens; it must succeed. Returns stdout.
+pub fn run(args: &[&str]) -> Vec<u8> {
+    let o = Command::new(env!("CARGO_BIN_EXE_faultlens"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o.stdout
+}
+
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
