@@ -35,6 +35,11 @@ fn is_id_segment(seg: &str) -> bool {
     if seg.is_empty() {
         return false;
     }
+    // a value faultlens redacted (sanitized captures, exported tables) was
+    // a token in the path: an id as far as grouping goes
+    if crate::redact::is_marker(seg) {
+        return true;
+    }
     let b = seg.as_bytes();
     // pure number (also with a trailing file extension such as 123.json)
     let stem = seg.split('.').next().unwrap_or(seg);
@@ -297,6 +302,16 @@ mod tests {
         assert_eq!(
             endpoint_template("/channels/42/messages"),
             "/channels/{id}/messages"
+        );
+        // a redacted segment groups like the token it replaced
+        let m = crate::redact::marker("s3cr3t-opaque-token-value");
+        assert_eq!(
+            endpoint_template(&format!("/reset/{m}/confirm")),
+            "/reset/{id}/confirm"
+        );
+        assert_eq!(
+            endpoint_template("/reset/[REDACTED/x"),
+            "/reset/[REDACTED/x"
         );
     }
 
