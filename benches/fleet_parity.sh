@@ -19,18 +19,24 @@ T=${CARGO_TARGET_DIR:-target}
 cargo build --release --example fleet_tables
 cargo build --release
 B="$T/release/faultlens"
-timed() { /usr/bin/time -f "$1: %e s wall, %M KB peak RSS" "${@:2}"; }
+# wall time and peak RSS of one step, printed after its own output (the
+# step's stderr is dropped: Spark is chatty there)
+timed() {
+  local label=$1; shift
+  /usr/bin/time -o "$DIR/.time" -f "$label: %e s wall, %M KB peak RSS" "$@" 2>/dev/null
+  cat "$DIR/.time"
+}
 
 if [ ! -s "$DIR/rows" ] || [ "$(cat "$DIR/rows")" != "$ROWS" ]; then
   rm -rf "$DIR"; mkdir -p "$DIR"
-  timed "generate $ROWS rows" "$T/release/examples/fleet_tables" "$ROWS" "$DIR/tables" 2>&1 | grep -v '^fleet_tables:'
+  timed "generate $ROWS rows" "$T/release/examples/fleet_tables" "$ROWS" "$DIR/tables"
   echo "$ROWS" > "$DIR/rows"
 fi
 du -sh "$DIR/tables"
 "$B" sql --sample-rate "$RATE" > "$DIR/aggregates.sql"
 rm -rf "$DIR/agg-local" "$DIR/agg-spark"
 timed "polars aggregate (local, streaming)" "$B" -q aggregate "$DIR/tables" --out "$DIR/agg-local" --sample-rate "$RATE"
-timed "spark standalone (2 JVMs + driver)" "$PYTHON" sql/spark_run.py "$DIR/tables" "$DIR/agg-spark" --sql "$DIR/aggregates.sql" --standalone 2>/dev/null | tail -1
+timed "spark standalone (driver; master and worker are separate JVMs)" "$PYTHON" sql/spark_run.py "$DIR/tables" "$DIR/agg-spark" --sql "$DIR/aggregates.sql" --standalone | tail -1
 timed "analyze --aggregates (polars output)" "$B" -q analyze --aggregates "$DIR/agg-local" --format json -o "$DIR/local.json"
 timed "analyze --aggregates (spark output)" "$B" -q analyze --aggregates "$DIR/agg-spark" --format json -o "$DIR/spark.json"
 python3 - "$DIR/local.json" <<'PY'
