@@ -25,7 +25,7 @@ pub enum Error {
     BadVantageMap(String, String),
     #[error("cannot read {0}: {1}")]
     Io(String, std::io::Error),
-    #[error("{0}")]
+    #[error(transparent)]
     Columnar(#[from] crate::columnar::Error),
 }
 
