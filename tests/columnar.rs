@@ -243,3 +243,23 @@ fn an_unknown_directory_is_an_error_not_a_panic() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("no inputs table"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_truncated_or_foreign_parquet_file_is_an_error_naming_it() {
+    let dir = tmp("corrupt");
+    let agg = export_and_aggregate("asana-global", "1", &dir);
+    let part = common::parquet_in(&agg.join("probes"));
+    let bytes = std::fs::read(&part).unwrap();
+    for bad in [bytes[..bytes.len() / 2].to_vec(), b"not parquet\n".to_vec()] {
+        std::fs::write(&part, &bad).unwrap();
+        let o = Command::new(env!("CARGO_BIN_EXE_faultlens"))
+            .args(["analyze", "--aggregates", s(&agg)])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(err.contains("part-0.parquet"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
