@@ -29,6 +29,16 @@ pub enum LocKind {
     Byte,
 }
 
+impl LocKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LocKind::Line => "line",
+            LocKind::Entry => "entry",
+            LocKind::Byte => "byte",
+        }
+    }
+}
+
 impl SourceRef {
     pub fn line(file: FileId, line: u64) -> Self {
         Self {
@@ -54,6 +64,16 @@ pub enum Party {
     Third,
     #[default]
     Unknown,
+}
+
+impl Party {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Party::First => "first",
+            Party::Third => "third",
+            Party::Unknown => "unknown",
+        }
+    }
 }
 
 /// Why a request got no (usable) response. Classified from browser
@@ -637,20 +657,12 @@ named!(
 );
 named!(
     Party,
-    |p: Party| match p {
-        Party::First => "first",
-        Party::Third => "third",
-        Party::Unknown => "unknown",
-    },
+    Party::as_str,
     [Party::First, Party::Third, Party::Unknown]
 );
 named!(
     LocKind,
-    |k: LocKind| match k {
-        LocKind::Line => "line",
-        LocKind::Entry => "entry",
-        LocKind::Byte => "byte",
-    },
+    LocKind::as_str,
     [LocKind::Line, LocKind::Entry, LocKind::Byte]
 );
 

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{root, run, s};
+use common::{planted, root, run, s};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -165,16 +165,6 @@ fn export_refuses_a_directory_that_is_not_empty() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("not empty"));
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-fn planted() -> Vec<String> {
-    std::fs::read_to_string(root().join("fixtures/secrets/planted.txt"))
-        .unwrap()
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
-        .collect()
 }
 
 /// Parquet pages are compressed, so the check reads the tables back.

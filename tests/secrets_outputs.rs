@@ -3,22 +3,10 @@
 //! contain any planted secret. `--unsafe-include-secrets` is the only way
 //! out, and a control run with it proves the test can fail.
 
-use std::path::PathBuf;
+mod common;
+
+use common::{planted, root};
 use std::process::Command;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn planted() -> Vec<String> {
-    std::fs::read_to_string(root().join("fixtures/secrets/planted.txt"))
-        .unwrap()
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
-        .collect()
-}
 
 fn leaks(bytes: &[u8], secrets: &[String]) -> Vec<String> {
     let text = String::from_utf8_lossy(bytes);

@@ -25,14 +25,6 @@ impl Origin {
     }
 }
 
-pub fn party_str(p: Party) -> &'static str {
-    match p {
-        Party::First => "first",
-        Party::Third => "third",
-        Party::Unknown => "unknown",
-    }
-}
-
 /// Strings seen by the stage, each stored once and named by a dense id, so
 /// that the millions of observations (and the polars frames and sample
 /// tables built from them) carry integers, not owned strings.
@@ -226,7 +218,7 @@ impl HttpKeyer {
             .small
             .entry((origin, party, rtype, vantage))
             .or_insert_with(|| {
-                let p = party_str(party);
+                let p = party.as_str();
                 let v = names.get(vantage).to_string();
                 [
                     groups.id(Dim::Party, names.intern(p)),

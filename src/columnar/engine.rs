@@ -138,7 +138,8 @@ pub fn run_local(export_dir: &Path, out_dir: &Path, p: Params) -> Result<RunSumm
 }
 
 /// Count of browser requests per bin with the same grouping attributes.
-#[derive(Debug, Clone, PartialEq)]
+/// Ordered field by field: engines return groups in any order.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct RequestBin {
     pub bin_start_ms: i64,
     pub file: u32,
@@ -155,7 +156,7 @@ pub struct RequestBin {
 }
 
 /// Count of probe HTTP checks per bin with the same attributes.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ProbeBin {
     pub bin_start_ms: i64,
     pub region: String,
@@ -214,41 +215,7 @@ pub(super) fn request_bins_from(df: &DataFrame) -> PolarsResult<Vec<RequestBin>>
             n: n[i].unwrap_or(0).max(0) as u64,
         })
         .collect();
-    // engines return groups in any order
-    out.sort_by(|a, b| {
-        (
-            a.bin_start_ms,
-            a.file,
-            &a.vantage,
-            &a.host,
-            &a.endpoint,
-            &a.party,
-        )
-            .cmp(&(
-                b.bin_start_ms,
-                b.file,
-                &b.vantage,
-                &b.host,
-                &b.endpoint,
-                &b.party,
-            ))
-            .then(
-                (
-                    &a.resource_type,
-                    a.edge,
-                    a.status,
-                    &a.error_class,
-                    a.is_error,
-                )
-                    .cmp(&(
-                        &b.resource_type,
-                        b.edge,
-                        b.status,
-                        &b.error_class,
-                        b.is_error,
-                    )),
-            )
-    });
+    out.sort();
     Ok(out)
 }
 
@@ -272,24 +239,7 @@ pub(super) fn probe_bins_from(df: &DataFrame) -> PolarsResult<Vec<ProbeBin>> {
             n: n[i].unwrap_or(0).max(0) as u64,
         })
         .collect();
-    out.sort_by(|a, b| {
-        (
-            a.bin_start_ms,
-            &a.region,
-            &a.target,
-            a.status,
-            &a.error_class,
-            a.is_error,
-        )
-            .cmp(&(
-                b.bin_start_ms,
-                &b.region,
-                &b.target,
-                b.status,
-                &b.error_class,
-                b.is_error,
-            ))
-    });
+    out.sort();
     Ok(out)
 }
 

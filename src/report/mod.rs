@@ -545,10 +545,12 @@ fn hosts(ds: &Dataset, an: &Analysis) -> Vec<HostRow> {
             let g = by_w.values().max_by_key(|g| g.count);
             HostRow {
                 host: host.clone(),
-                party: crate::aggregate::obs::party_str(
-                    party_of.get(host.as_str()).copied().unwrap_or(Party::First),
-                )
-                .to_string(),
+                party: party_of
+                    .get(host.as_str())
+                    .copied()
+                    .unwrap_or(Party::First)
+                    .as_str()
+                    .to_string(),
                 count,
                 errors,
                 wait_p50_ms: r(g.and_then(|g| g.p50("wait_ms"))),

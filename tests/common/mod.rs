@@ -37,3 +37,14 @@ pub fn parquet_in(dir: &Path) -> PathBuf {
     files.sort();
     files.remove(0)
 }
+
+/// The secrets planted in fixtures/secrets (one per line, `#` comments).
+pub fn planted() -> Vec<String> {
+    std::fs::read_to_string(root().join("fixtures/secrets/planted.txt"))
+        .unwrap()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
