@@ -120,4 +120,7 @@ fn main() {
         an.windows.during.map(|w| (w.start, w.end)),
         an.comparisons.len()
     );
+    for (step, ms) in &an.step_ms {
+        println!("  {step}: {:.0} ms", ms);
+    }
 }

@@ -24,6 +24,8 @@ pub mod columnar;
 pub mod detect;
 pub mod discover;
 pub mod ingest;
+#[cfg(feature = "analysis")]
+mod laps;
 pub mod model;
 #[cfg(feature = "analysis")]
 pub mod pipeline;

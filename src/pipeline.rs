@@ -70,26 +70,7 @@ pub struct Outcome {
     pub stage_ms: Vec<(&'static str, f64)>,
 }
 
-/// Wall-clock laps between stages.
-struct Laps {
-    last: std::time::Instant,
-    laps: Vec<(&'static str, f64)>,
-}
-
-impl Laps {
-    fn start() -> Self {
-        Laps {
-            last: std::time::Instant::now(),
-            laps: Vec::new(),
-        }
-    }
-    fn lap(&mut self, stage: &'static str) {
-        let now = std::time::Instant::now();
-        self.laps
-            .push((stage, (now - self.last).as_secs_f64() * 1000.0));
-        self.last = now;
-    }
-}
+use crate::laps::Laps;
 
 /// Progress callback: (files done, files total).
 pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
@@ -358,6 +339,7 @@ pub fn run(
         aggregate::bins::apply(&mut analysis, &loaded.bins);
     }
     laps.lap("aggregate");
+    laps.laps.extend(analysis.step_ms.iter().copied());
     let findings = detect::run_all(&ds, &analysis);
     laps.lap("detect");
     let records_during = analysis

@@ -321,6 +321,10 @@ pub struct Analysis {
     /// Regions / vantages that had any data.
     pub regions: Vec<String>,
     pub agents: Vec<String>,
+    /// Wall time of each step of the stage (`aggregate: ...`), for `-vv`
+    /// and the benchmark; not part of any output.
+    #[serde(skip)]
+    pub step_ms: Vec<(&'static str, f64)>,
 }
 
 impl Analysis {
@@ -349,7 +353,9 @@ impl Analysis {
 
 /// Run the stage.
 pub fn analyze(ds: &Dataset, opts: &AggOptions) -> Analysis {
+    let mut laps = crate::laps::Laps::start();
     let obs = obs::Obs::build(ds);
+    laps.lap("aggregate: observations");
     let (http, pages, net, server) = (&obs.http, &obs.pages, &obs.net, &obs.server);
     let (mut data_start, mut data_end) = span(http, pages, net, server);
     if let Some((lo, hi)) = opts.span_hint {
@@ -368,7 +374,9 @@ pub fn analyze(ds: &Dataset, opts: &AggOptions) -> Analysis {
         bin_ms = (bin_ms + a - 1) / a * a;
     }
     let series = series::build(http, pages, net, server, data_start, bin_ms);
+    laps.lap("aggregate: series");
     let windows = choose_windows(ds, opts, &series, http, data_start, data_end);
+    laps.lap("aggregate: windows");
     let assign = |s: SourceRef, ts_ms: i64| windows.assign(s.file, ms_to_dt(ts_ms));
     let http_w: Vec<Option<WindowName>> = http.iter().map(|o| assign(o.source, o.ts_ms)).collect();
     let page_w: Vec<Option<WindowName>> = pages.iter().map(|o| assign(o.source, o.ts_ms)).collect();
@@ -376,9 +384,11 @@ pub fn analyze(ds: &Dataset, opts: &AggOptions) -> Analysis {
     let srv_w: Vec<Option<WindowName>> = server.iter().map(|o| assign(o.source, o.ts_ms)).collect();
 
     let http_stats = frame::http_stats(&obs, &http_w);
+    laps.lap("aggregate: http stats");
     let page_stats = frame::page_stats(&obs, &page_w);
     let net_stats = frame::net_stats(&obs, &net_w);
     let server_stats = frame::server_stats(&obs, &srv_w, &windows);
+    laps.lap("aggregate: page, net, server stats");
 
     // the healthy stretch to compare with: before the incident, or after it
     // when the data starts inside the incident (captures often start late)
@@ -394,6 +404,7 @@ pub fn analyze(ds: &Dataset, opts: &AggOptions) -> Analysis {
     compare_net(base, &obs, &net_w, &mut comparisons);
     compare_server(base, &obs, &srv_w, &mut comparisons);
     adjust_q_values(&mut comparisons);
+    laps.lap("aggregate: comparisons");
 
     let name = |id: &u32| obs.names.get(*id).to_string();
     let mut regions: Vec<String> = http
@@ -436,6 +447,10 @@ pub fn analyze(ds: &Dataset, opts: &AggOptions) -> Analysis {
         comparisons,
         regions,
         agents,
+        step_ms: {
+            laps.lap("aggregate: regions and agents");
+            laps.laps
+        },
     }
 }
 
