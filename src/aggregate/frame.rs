@@ -135,7 +135,20 @@ fn quantile_idx(q: f64, len: u64, nulls: u64) -> (f64, u64, bool) {
 /// Exact `Linear` quantiles of one measure per slot, as polars' grouped
 /// `quantile` gives them; `rows[k]` is the number of rows in slot `k`
 /// (null or not).
-fn slot_quantiles(vals: &Float64Chunked, slots: &Slots, rows: &[u64]) -> Vec<Option<Quantiles>> {
+/// Buffers the walk reuses from one measure to the next: at ten million
+/// rows they are hundreds of megabytes, and fresh pages fault in slowly.
+#[derive(Default)]
+struct Scratch {
+    sorted: Vec<f64>,
+    sorted_slots: Vec<u32>,
+}
+
+fn slot_quantiles(
+    vals: &Float64Chunked,
+    slots: &Slots,
+    rows: &[u64],
+    scratch: &mut Scratch,
+) -> Vec<Option<Quantiles>> {
     let vals = vals.rechunk();
     let Some(arr) = vals.downcast_iter().next() else {
         return vec![None; slots.n_slots];
@@ -179,16 +192,20 @@ fn slot_quantiles(vals: &Float64Chunked, slots: &Slots, rows: &[u64]) -> Vec<Opt
     let n_valid = values.len() - vals.null_count();
     // gather first, walk second: the gathers' loads are independent and
     // overlap; inside the walk each row's loads waited for the last
-    let order: Vec<usize> = order
+    let Scratch {
+        sorted,
+        sorted_slots,
+    } = scratch;
+    sorted.clear();
+    sorted_slots.clear();
+    for r in order
         .downcast_iter()
         .flat_map(|a| a.values().iter())
         .take(n_valid)
-        .map(|i| *i as usize)
-        .collect();
-    let sorted: Vec<f64> = order.iter().map(|r| values[*r]).collect();
-    let mut sorted_slots = vec![NONE; order.len() * slots.width];
-    for (out, r) in sorted_slots.chunks_exact_mut(slots.width).zip(&order) {
-        out.copy_from_slice(slots.row(*r));
+    {
+        let r = *r as usize;
+        sorted.push(values[r]);
+        sorted_slots.extend_from_slice(slots.row(r));
     }
     drop(order);
     for (v, row) in sorted.iter().zip(sorted_slots.chunks_exact(slots.width)) {
@@ -280,8 +297,12 @@ impl Frame {
                 into.sums.insert((gk, *name), acc[k]);
             }
         }
+        let mut scratch = Scratch::default();
         for (name, vals) in &self.measures {
-            for (k, q) in slot_quantiles(vals, slots, &rows).into_iter().enumerate() {
+            for (k, q) in slot_quantiles(vals, slots, &rows, &mut scratch)
+                .into_iter()
+                .enumerate()
+            {
                 if let Some(q) = q {
                     into.quantiles.insert((group_key(k as u32), *name), q);
                 }
@@ -683,7 +704,7 @@ mod tests {
             }
         }
         let ca = Float64Chunked::from_iter_options("v".into(), vals.iter().copied());
-        let ours = slot_quantiles(&ca, &slots, &rows);
+        let ours = slot_quantiles(&ca, &slots, &rows, &mut Scratch::default());
 
         let mut checked = 0;
         for (pos, keys) in [
