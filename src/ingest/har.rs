@@ -985,6 +985,87 @@ fn assemble(
 /// Bytes read from the input at a time by [`parse_har_reader`].
 pub const STREAM_BLOCK_BYTES: usize = 8 << 20;
 
+/// Where the scan of the entries array stands between blocks.
+struct BlockScan {
+    stack: Vec<u8>,
+    /// After `[` or `,`.
+    expect_value: bool,
+    first: bool,
+    damage: Option<(usize, String)>,
+    closed: bool,
+    /// Where the next entry starts in the current block.
+    pos: usize,
+}
+
+impl Default for BlockScan {
+    fn default() -> Self {
+        BlockScan {
+            stack: Vec::new(),
+            expect_value: true,
+            first: true,
+            damage: None,
+            closed: false,
+            pos: 0,
+        }
+    }
+}
+
+impl BlockScan {
+    /// The complete entries of `buf` from `pos` on (`base` is the file
+    /// offset of `buf[0]`), and whether the scan ran out of bytes before
+    /// the array closed or broke.
+    fn scan(&mut self, buf: &[u8], base: usize) -> (Vec<Range<usize>>, bool) {
+        let mut ranges: Vec<Range<usize>> = Vec::new();
+        loop {
+            let i = json_scan::skip_ws(buf, self.pos);
+            if i >= buf.len() {
+                return (ranges, true);
+            }
+            if self.expect_value {
+                if self.first && buf[i] == b']' {
+                    self.closed = true;
+                    self.pos = i + 1;
+                    return (ranges, false);
+                }
+                match json_scan::skip_value(buf, i, &mut self.stack) {
+                    Ok(end) => {
+                        ranges.push(i..end);
+                        self.pos = end;
+                        self.expect_value = false;
+                        self.first = false;
+                    }
+                    Err(json_scan::Stop::Eof) => return (ranges, true),
+                    Err(json_scan::Stop::Bad(at, msg)) => {
+                        let at = base + at;
+                        self.damage = Some((at, format!("corrupt JSON at byte {at}: {msg}")));
+                        return (ranges, false);
+                    }
+                }
+            } else {
+                match buf[i] {
+                    b',' => {
+                        self.pos = i + 1;
+                        self.expect_value = true;
+                    }
+                    b']' => {
+                        self.closed = true;
+                        self.pos = i + 1;
+                        return (ranges, false);
+                    }
+                    _ => {
+                        let at = base + i;
+                        self.damage = Some((
+                            at,
+                            format!("corrupt JSON at byte {at}: expected ',' or ']' in an array"),
+                        ));
+                        return (ranges, false);
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Parse a HAR from a reader without holding the whole file: the head up
 /// to `log.entries` is kept, then complete entries are cut from each block
 /// read, parsed in parallel and their bytes dropped; what follows the
@@ -992,7 +1073,7 @@ pub const STREAM_BLOCK_BYTES: usize = 8 << 20;
 /// with the head. Peak memory is about one block plus the largest entry
 /// plus the records, instead of the whole file. Results are identical to
 /// [`parse_har_bytes`] (same records, warnings and offsets).
-pub fn parse_har_reader<R: Read>(
+pub fn parse_har_reader<R: Read + Send>(
     id: FileId,
     vantage: Option<String>,
     r: R,
@@ -1003,7 +1084,7 @@ pub fn parse_har_reader<R: Read>(
 
 /// [`parse_har_reader`] with a chosen block size (tests use tiny blocks to
 /// exercise entries that straddle blocks).
-pub fn parse_har_reader_blocks<R: Read>(
+pub fn parse_har_reader_blocks<R: Read + Send>(
     id: FileId,
     vantage: Option<String>,
     mut r: R,
@@ -1060,84 +1141,47 @@ pub fn parse_har_reader_blocks<R: Read>(
     let mut base = open + 1; // file offset of buf[0] after the drain below
     buf.drain(..=open);
     let mut outs: Vec<Result<EntryOut, String>> = Vec::new();
-    let mut stack = Vec::new();
-    let mut expect_value = true; // after `[` or `,`
-    let mut first = true;
-    let mut damage: Option<(usize, String)> = None;
-    let mut closed = false;
-    let mut pos = 0usize;
-    // 2. Entries, block by block.
+    let mut st = BlockScan::default();
+    let mut spare: Vec<u8> = Vec::new();
+    // 2. Entries, block by block. Block k's entries are parsed while block
+    // k+1 is read and scanned: the read and the scan are serial work that
+    // would otherwise leave the second core idle between parses.
+    let mut cur = st.scan(&buf, base);
     loop {
-        let mut ranges: Vec<Range<usize>> = Vec::new();
-        let mut need_more = false;
-        loop {
-            let i = json_scan::skip_ws(&buf, pos);
-            if i >= buf.len() {
-                need_more = true;
-                break;
-            }
-            if expect_value {
-                if first && buf[i] == b']' {
-                    closed = true;
-                    pos = i + 1;
-                    break;
-                }
-                match json_scan::skip_value(&buf, i, &mut stack) {
-                    Ok(end) => {
-                        ranges.push(i..end);
-                        pos = end;
-                        expect_value = false;
-                        first = false;
-                    }
-                    Err(json_scan::Stop::Eof) => {
-                        need_more = true;
-                        break;
-                    }
-                    Err(json_scan::Stop::Bad(at, msg)) => {
-                        let at = base + at;
-                        damage = Some((at, format!("corrupt JSON at byte {at}: {msg}")));
-                        break;
-                    }
-                }
-            } else {
-                match buf[i] {
-                    b',' => {
-                        pos = i + 1;
-                        expect_value = true;
-                    }
-                    b']' => {
-                        closed = true;
-                        pos = i + 1;
-                        break;
-                    }
-                    _ => {
-                        let at = base + i;
-                        damage = Some((
-                            at,
-                            format!("corrupt JSON at byte {at}: expected ',' or ']' in an array"),
-                        ));
-                        break;
-                    }
-                }
-            }
-        }
+        let (ranges, need_more) = cur;
         let n = outs.len();
-        outs.extend(parse_entries(id, &vantage, &buf, &ranges, n, base, max));
-        if closed || damage.is_some() {
+        if st.closed || st.damage.is_some() || !need_more || eof {
+            outs.extend(parse_entries(id, &vantage, &buf, &ranges, n, base, max));
+            if !st.closed && st.damage.is_none() {
+                let at = base + buf.len();
+                st.damage = Some((at, format!("truncated at byte {at}")));
+            }
             break;
         }
-        if need_more && eof {
-            let at = base + buf.len();
-            damage = Some((at, format!("truncated at byte {at}")));
-            break;
-        }
-        // Drop what was consumed, keep the partial entry, read on.
-        let keep_from = pos.min(buf.len());
-        buf.drain(..keep_from);
-        base += keep_from;
-        pos = 0;
-        fill(&mut buf, &mut eof, &mut read_err);
+        // the partial entry at the end goes first into the other buffer
+        let keep_from = st.pos.min(buf.len());
+        let next_base = base + keep_from;
+        spare.clear();
+        spare.extend_from_slice(&buf[keep_from..]);
+        let (parsed, next) = rayon::join(
+            || parse_entries(id, &vantage, &buf, &ranges, n, base, max),
+            || {
+                fill(&mut spare, &mut eof, &mut read_err);
+                st.pos = 0;
+                st.scan(&spare, next_base)
+            },
+        );
+        outs.extend(parsed);
+        std::mem::swap(&mut buf, &mut spare);
+        base = next_base;
+        cur = next;
     }
+    let BlockScan {
+        mut damage,
+        closed,
+        pos,
+        ..
+    } = st;
     let count = outs.len();
     // 3. The tail after the entries array: scanned with the head.
     let pages_owned: Vec<(usize, Vec<u8>)>;
