@@ -1096,25 +1096,18 @@ pub fn parse_har_reader_blocks<R: Read + Send>(
     let mut eof = false;
     let mut read_err: Option<String> = None;
     let mut fill = |buf: &mut Vec<u8>, eof: &mut bool, read_err: &mut Option<String>| {
-        let old = buf.len();
-        buf.resize(old + block, 0);
-        let mut n = old;
-        while n < buf.len() {
-            match r.read(&mut buf[n..]) {
-                Ok(0) => {
-                    *eof = true;
-                    break;
-                }
-                Ok(k) => n += k,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    *read_err = Some(e.to_string());
-                    *eof = true;
-                    break;
-                }
+        // `read_to_end` on a `Take` reads into spare capacity without
+        // zeroing it first (zeroing 8 MiB per block was 4 % of a run)
+        let want = block as u64;
+        buf.reserve(block);
+        match (&mut r).take(want).read_to_end(buf) {
+            Ok(k) if (k as u64) < want => *eof = true,
+            Ok(_) => {}
+            Err(e) => {
+                *read_err = Some(e.to_string());
+                *eof = true;
             }
         }
-        buf.truncate(n);
     };
     // 1. The head, up to and including the `[` of log.entries.
     let open = loop {
