@@ -12,7 +12,7 @@
 //! positions: 256 passes, 80 % of the stage at ten million records. The
 //! ranks and the interpolation are polars' own (`Linear`, nulls counted as
 //! polars counts them), so the figures are the same to the last bit.
-//! Status counts stay a polars group-by. Called from the main thread only,
+//! Status counts are one dense pass over the rows. Called from the main thread only,
 //! never from inside a rayon closure (polars owns its own thread pool).
 
 use super::obs::{ALL, HTTP_DIMS, Names, Obs, PHASE_NAMES, own_key};
@@ -132,9 +132,6 @@ fn quantile_idx(q: f64, len: u64, nulls: u64) -> (f64, u64, bool) {
     (float_idx, base, top != base)
 }
 
-/// Exact `Linear` quantiles of one measure per slot, as polars' grouped
-/// `quantile` gives them; `rows[k]` is the number of rows in slot `k`
-/// (null or not).
 /// Buffers the walk reuses from one measure to the next: at ten million
 /// rows they are hundreds of megabytes, and fresh pages fault in slowly.
 #[derive(Default)]
@@ -143,6 +140,9 @@ struct Scratch {
     sorted_slots: Vec<u32>,
 }
 
+/// Exact `Linear` quantiles of one measure per slot, as polars' grouped
+/// `quantile` gives them; `rows[k]` is the number of rows in slot `k`
+/// (null or not).
 fn slot_quantiles(
     vals: &Float64Chunked,
     slots: &Slots,
@@ -154,7 +154,8 @@ fn slot_quantiles(
         return vec![None; slots.n_slots];
     };
     let values = arr.values().as_slice();
-    if vals.null_count() == values.len() {
+    let n_valid = values.len() - vals.null_count();
+    if n_valid == 0 {
         return vec![None; slots.n_slots];
     }
     let mut nonnull = vec![0u64; slots.n_slots];
@@ -189,7 +190,6 @@ fn slot_quantiles(
         multithreaded: true,
         ..Default::default()
     });
-    let n_valid = values.len() - vals.null_count();
     // gather first, walk second: the gathers' loads are independent and
     // overlap; inside the walk each row's loads waited for the last
     let Scratch {

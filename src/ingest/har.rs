@@ -1012,20 +1012,20 @@ impl Default for BlockScan {
 
 impl BlockScan {
     /// The complete entries of `buf` from `pos` on (`base` is the file
-    /// offset of `buf[0]`), and whether the scan ran out of bytes before
-    /// the array closed or broke.
-    fn scan(&mut self, buf: &[u8], base: usize) -> (Vec<Range<usize>>, bool) {
+    /// offset of `buf[0]`); unless it sets `closed` or `damage`, the scan
+    /// ran out of bytes and needs the next block.
+    fn scan(&mut self, buf: &[u8], base: usize) -> Vec<Range<usize>> {
         let mut ranges: Vec<Range<usize>> = Vec::new();
         loop {
             let i = json_scan::skip_ws(buf, self.pos);
             if i >= buf.len() {
-                return (ranges, true);
+                return ranges;
             }
             if self.expect_value {
                 if self.first && buf[i] == b']' {
                     self.closed = true;
                     self.pos = i + 1;
-                    return (ranges, false);
+                    return ranges;
                 }
                 match json_scan::skip_value(buf, i, &mut self.stack) {
                     Ok(end) => {
@@ -1034,11 +1034,11 @@ impl BlockScan {
                         self.expect_value = false;
                         self.first = false;
                     }
-                    Err(json_scan::Stop::Eof) => return (ranges, true),
+                    Err(json_scan::Stop::Eof) => return ranges,
                     Err(json_scan::Stop::Bad(at, msg)) => {
                         let at = base + at;
                         self.damage = Some((at, format!("corrupt JSON at byte {at}: {msg}")));
-                        return (ranges, false);
+                        return ranges;
                     }
                 }
             } else {
@@ -1050,7 +1050,7 @@ impl BlockScan {
                     b']' => {
                         self.closed = true;
                         self.pos = i + 1;
-                        return (ranges, false);
+                        return ranges;
                     }
                     _ => {
                         let at = base + i;
@@ -1058,7 +1058,7 @@ impl BlockScan {
                             at,
                             format!("corrupt JSON at byte {at}: expected ',' or ']' in an array"),
                         ));
-                        return (ranges, false);
+                        return ranges;
                     }
                 }
             }
@@ -1141,9 +1141,9 @@ pub fn parse_har_reader_blocks<R: Read + Send>(
     // would otherwise leave the second core idle between parses.
     let mut cur = st.scan(&buf, base);
     loop {
-        let (ranges, need_more) = cur;
+        let ranges = cur;
         let n = outs.len();
-        if st.closed || st.damage.is_some() || !need_more || eof {
+        if st.closed || st.damage.is_some() || eof {
             outs.extend(parse_entries(id, &vantage, &buf, &ranges, n, base, max));
             if !st.closed && st.damage.is_none() {
                 let at = base + buf.len();
