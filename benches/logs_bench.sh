@@ -68,5 +68,8 @@ for k in probe access k6; do
   cat "$f" > /dev/null   # warm the page cache for both runs
   echo "== $k"
   "$BIN/lines_floor" "$mode" "$f" | tail -1 | sed 's/^/floor   /'
+  # as `faultlens analyze` reads it (large probe / access logs in blocks),
+  # then read whole first
   "$BIN/ingest_logs" "$f" | tail -2 | sed 's/^/ingest  /'
+  "$BIN/ingest_logs" --whole "$f" | tail -1 | sed 's/^/ingest (whole) /'
 done

@@ -467,7 +467,13 @@ fn run_analysis(
             table::render(report, &table::TableOptions { color, width })
         }
     };
-    write_out(c.output.as_ref(), &text)
+    let written = write_out(c.output.as_ref(), &text);
+    // Freeing a large dataset record by record takes longer than writing the
+    // report (millions of strings): a thread does it while the process exits
+    // (a library caller that stays up gets the memory back all the same; if
+    // no thread can be had, the closure and the outcome drop right here).
+    let _ = std::thread::Builder::new().spawn(move || drop(outcome));
+    written
 }
 
 fn terminal_width() -> Option<u16> {

@@ -491,6 +491,15 @@ pub struct Records {
     pub changes: Vec<Change>,
 }
 
+/// `into` followed by `from`: moved when `into` is empty.
+fn take<T>(into: &mut Vec<T>, mut from: Vec<T>) {
+    if into.is_empty() && into.capacity() <= from.capacity() {
+        *into = from;
+    } else {
+        into.append(&mut from);
+    }
+}
+
 impl Records {
     pub fn len(&self) -> usize {
         self.requests.len()
@@ -502,12 +511,39 @@ impl Records {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-    pub fn append(&mut self, mut other: Records) {
-        self.requests.append(&mut other.requests);
-        self.pages.append(&mut other.pages);
-        self.probes.append(&mut other.probes);
-        self.server.append(&mut other.server);
-        self.changes.append(&mut other.changes);
+    /// Add `other`'s records after these; a vector that is still empty
+    /// takes `other`'s as it is (a large file's records are moved, not
+    /// copied into fresh memory).
+    pub fn append(&mut self, other: Records) {
+        take(&mut self.requests, other.requests);
+        take(&mut self.pages, other.pages);
+        take(&mut self.probes, other.probes);
+        take(&mut self.server, other.server);
+        take(&mut self.changes, other.changes);
+    }
+
+    /// Concatenate parts in order with one copy: the vectors are sized once
+    /// for all of them (the first part's is reused), instead of doubling.
+    pub fn concat(parts: Vec<Records>) -> Records {
+        let mut it = parts.into_iter();
+        let Some(mut out) = it.next() else {
+            return Records::default();
+        };
+        let rest: Vec<Records> = it.collect();
+        out.requests
+            .reserve_exact(rest.iter().map(|p| p.requests.len()).sum());
+        out.pages
+            .reserve_exact(rest.iter().map(|p| p.pages.len()).sum());
+        out.probes
+            .reserve_exact(rest.iter().map(|p| p.probes.len()).sum());
+        out.server
+            .reserve_exact(rest.iter().map(|p| p.server.len()).sum());
+        out.changes
+            .reserve_exact(rest.iter().map(|p| p.changes.len()).sum());
+        for p in rest {
+            out.append(p);
+        }
+        out
     }
 }
 
@@ -560,17 +596,53 @@ pub fn finalize(ds: &mut Dataset, opts: &ModelOptions) -> Vec<String> {
             Party::Third
         };
     }
-    ds.requests
-        .sort_by(|a, b| a.start.cmp(&b.start).then(a.source.cmp(&b.source)));
-    ds.pages
-        .sort_by(|a, b| a.start.cmp(&b.start).then(a.source.cmp(&b.source)));
-    ds.probes
-        .sort_by(|a, b| a.ts.cmp(&b.ts).then(a.source.cmp(&b.source)));
-    ds.server
-        .sort_by(|a, b| a.ts.cmp(&b.ts).then(a.source.cmp(&b.source)));
-    ds.changes
-        .sort_by(|a, b| a.ts.cmp(&b.ts).then(a.source.cmp(&b.source)));
+    sort_by_time(&mut ds.requests, |r| (r.start, r.source));
+    sort_by_time(&mut ds.pages, |r| (r.start, r.source));
+    sort_by_time(&mut ds.probes, |r| (r.ts, r.source));
+    sort_by_time(&mut ds.server, |r| (r.ts, r.source));
+    sort_by_time(&mut ds.changes, |r| (r.ts, r.source));
     first.into_iter().collect()
+}
+
+/// Order records by (time, source). Logs and captures mostly arrive in
+/// time order, so that is checked first and costs nothing more; otherwise
+/// the small keys are sorted and the records moved once into place: a
+/// stable sort of the records themselves (~400 bytes each) moves them
+/// through a scratch buffer of up to half the data, several times.
+/// Equal keys keep their input order (the index breaks ties), as with a
+/// stable sort, so the result is deterministic.
+fn sort_by_time<T: Send + Sync>(
+    v: &mut Vec<T>,
+    key: impl Fn(&T) -> (DateTime<Utc>, SourceRef) + Sync,
+) {
+    use rayon::prelude::*;
+    if v.par_windows(2).all(|w| key(&w[0]) <= key(&w[1])) {
+        return;
+    }
+    let mut order: Vec<(DateTime<Utc>, SourceRef, usize)> = v
+        .par_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let (t, s) = key(r);
+            (t, s, i)
+        })
+        .collect();
+    order.par_sort_unstable();
+    let mut old = std::mem::take(v);
+    let mut out: Vec<T> = Vec::with_capacity(old.len());
+    let base = old.as_ptr();
+    // SAFETY: `order` holds every index of `old` exactly once, so each
+    // element is read (moved out) exactly once; `old`'s length is set to
+    // zero first so that dropping it frees only its buffer. `out` has the
+    // capacity for all of them, so no push reallocates or panics.
+    unsafe {
+        old.set_len(0);
+        for &(_, _, i) in &order {
+            out.push(std::ptr::read(base.add(i)));
+        }
+    }
+    drop(old);
+    *v = out;
 }
 
 /// The inverse of each enum's `as_str`, for tables written by faultlens
@@ -685,5 +757,27 @@ mod named_tests {
         round_trip::<ChangeKind>();
         round_trip::<Party>();
         round_trip::<LocKind>();
+    }
+
+    #[test]
+    fn time_sort_matches_a_stable_sort_and_keeps_sorted_input() {
+        // records with equal keys keep their input order, as a stable sort would
+        let t = |s: i64| DateTime::<Utc>::from_timestamp(s, 0).unwrap();
+        let mut v: Vec<(DateTime<Utc>, SourceRef, String)> = (0..2000u64)
+            .map(|i| {
+                let ts = t(((i * 7919) % 113) as i64);
+                let src = SourceRef::line((i % 3) as FileId, (i * 31) % 50);
+                (ts, src, format!("r{i}"))
+            })
+            .collect();
+        let mut want = v.clone();
+        want.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+        sort_by_time(&mut v, |r| (r.0, r.1));
+        assert_eq!(v, want);
+        // already sorted: untouched (same buffer)
+        let p = v.as_ptr();
+        sort_by_time(&mut v, |r| (r.0, r.1));
+        assert_eq!(v.as_ptr(), p);
+        assert_eq!(v, want);
     }
 }

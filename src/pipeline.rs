@@ -92,6 +92,25 @@ pub fn ingest_sources(
         .par_iter()
         .enumerate()
         .map(|(i, (src, forced))| {
+            if forced.is_none()
+                && let Some((f, spec)) = stream_lines(src)
+            {
+                let file = ingest::stream::empty_file(
+                    i as FileId,
+                    src.display.clone(),
+                    src.vantage.clone(),
+                );
+                let p = ingest::stream::parse_lines_stream(
+                    file,
+                    spec,
+                    f,
+                    opts,
+                    ingest::stream::STREAM_BLOCK_BYTES,
+                );
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                progress(n, total);
+                return p;
+            }
             let p = match (forced, stream_har(src)) {
                 // a large HAR streams in blocks: memory stays a fraction of the file
                 (None, Some(f)) => {
@@ -116,17 +135,7 @@ pub fn ingest_sources(
             p
         })
         .collect();
-    let mut ds = Dataset::default();
-    for p in parsed {
-        ds.inputs.push(p.report);
-        let r = p.records;
-        ds.requests.extend(r.requests);
-        ds.pages.extend(r.pages);
-        ds.probes.extend(r.probes);
-        ds.server.extend(r.server);
-        ds.changes.extend(r.changes);
-    }
-    ds
+    ingest::dataset_of(parsed)
 }
 
 /// Files at least this big that look like a plain (not gzipped) HAR are
@@ -134,21 +143,37 @@ pub fn ingest_sources(
 pub const STREAM_HAR_BYTES: u64 = 64 << 20;
 
 fn stream_har(src: &Source) -> Option<std::fs::File> {
+    let (path, head) = plain_head(src, STREAM_HAR_BYTES)?;
+    if !(ingest::har::FORMAT.sniff)(&head) {
+        return None;
+    }
+    std::fs::File::open(path).ok()
+}
+
+/// The path and first bytes of a file of at least `min` bytes that is not
+/// gzipped (a stream reader reads it from the start, unpacked).
+fn plain_head(src: &Source, min: u64) -> Option<(&std::path::Path, Vec<u8>)> {
     use std::io::Read;
     let discover::Origin::File(path) = &src.origin else {
         return None;
     };
-    if std::fs::metadata(path).ok()?.len() < STREAM_HAR_BYTES {
+    if std::fs::metadata(path).ok()?.len() < min {
         return None;
     }
     let mut head = vec![0u8; ingest::SNIFF_BYTES];
-    let mut f = std::fs::File::open(path).ok()?;
-    let n = f.read(&mut head).ok()?;
+    let n = std::fs::File::open(path).ok()?.read(&mut head).ok()?;
     head.truncate(n);
-    if discover::is_gzip(&head) || !(ingest::har::FORMAT.sniff)(&head) {
-        return None;
-    }
-    std::fs::File::open(path).ok()
+    (!discover::is_gzip(&head)).then_some((path.as_path(), head))
+}
+
+/// Plain (not gzipped) files at least this big whose lines are
+/// independent records are read in blocks (`ingest::stream`).
+pub const STREAM_LINES_BYTES: u64 = 32 << 20;
+
+fn stream_lines(src: &Source) -> Option<(std::fs::File, &'static ingest::FormatSpec)> {
+    let (path, head) = plain_head(src, STREAM_LINES_BYTES)?;
+    let spec = ingest::detect(&head).filter(|s| ingest::stream::streamable(s))?;
+    Some((std::fs::File::open(path).ok()?, spec))
 }
 
 /// A dataset ready for the aggregate stage, from raw inputs or from an

@@ -102,22 +102,14 @@ where
         |rec, line, at| parse(line, at, rec),
     );
     let mut out = Parsed::default();
-    // one allocation per vector instead of repeated doubling: readers of
-    // large files produce millions of records
-    let r = &mut out.records;
-    r.requests
-        .reserve(parts.iter().map(|p| p.0.requests.len()).sum());
-    r.pages.reserve(parts.iter().map(|p| p.0.pages.len()).sum());
-    r.probes
-        .reserve(parts.iter().map(|p| p.0.probes.len()).sum());
-    r.server
-        .reserve(parts.iter().map(|p| p.0.server.len()).sum());
-    r.changes
-        .reserve(parts.iter().map(|p| p.0.changes.len()).sum());
+    let mut records = Vec::with_capacity(parts.len());
     for (rec, rep) in parts {
-        out.records.append(rec);
+        records.push(rec);
         merge_report(&mut out.report, rep);
     }
+    // one allocation per vector instead of repeated doubling: readers of
+    // large files produce millions of records
+    out.records = Records::concat(records);
     out
 }
 
@@ -144,6 +136,7 @@ where
             let mut state = init(c);
             let mut rep = InputReport::default();
             for (n, line) in chunk_lines(c) {
+                let n = n + opts.line_base;
                 let line = if n == 1 { super::strip_bom(line) } else { line };
                 let at = SourceRef::line(file.id, n);
                 if line.len() > limit {

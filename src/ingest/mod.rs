@@ -16,6 +16,7 @@ pub mod lines;
 pub mod mtr;
 pub mod ping;
 pub mod probe;
+pub mod stream;
 
 use crate::model::{Dataset, FileId, InputReport, Records};
 use rayon::prelude::*;
@@ -80,6 +81,9 @@ pub struct IngestOptions {
     pub vantage_map: HashMap<String, String>,
     /// Reject a single line / JSON value larger than this many bytes.
     pub max_record_bytes: usize,
+    /// Lines before the bytes being parsed: a block of a streamed file
+    /// (`stream.rs`) gets the line numbers it has in the whole file.
+    pub line_base: u64,
 }
 
 impl IngestOptions {
@@ -219,25 +223,27 @@ fn unrecognised_reason(bytes: &[u8]) -> String {
 /// Parse every file in parallel and merge in input order.
 pub fn ingest(files: &[InputFile], opts: &IngestOptions) -> Dataset {
     let parsed: Vec<Parsed> = files.par_iter().map(|f| parse_file(f, opts)).collect();
-    let mut ds = Dataset::default();
+    dataset_of(parsed)
+}
+
+/// The files' results, in order, as one dataset (one copy of the records at
+/// most; a single large file's vectors are moved).
+pub fn dataset_of(parsed: Vec<Parsed>) -> Dataset {
+    let mut inputs = Vec::with_capacity(parsed.len());
+    let mut parts = Vec::with_capacity(parsed.len());
     for p in parsed {
-        ds.inputs.push(p.report);
-        let r = p.records;
-        // move rather than copy when nothing is there yet (large single files)
-        fn take<T>(into: &mut Vec<T>, from: Vec<T>) {
-            if into.is_empty() {
-                *into = from
-            } else {
-                into.extend(from)
-            }
-        }
-        take(&mut ds.requests, r.requests);
-        take(&mut ds.pages, r.pages);
-        take(&mut ds.probes, r.probes);
-        take(&mut ds.server, r.server);
-        take(&mut ds.changes, r.changes);
+        inputs.push(p.report);
+        parts.push(p.records);
     }
-    ds
+    let r = Records::concat(parts);
+    Dataset {
+        inputs,
+        requests: r.requests,
+        pages: r.pages,
+        probes: r.probes,
+        server: r.server,
+        changes: r.changes,
+    }
 }
 
 /// Strip a UTF-8 BOM.
