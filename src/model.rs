@@ -596,53 +596,17 @@ pub fn finalize(ds: &mut Dataset, opts: &ModelOptions) -> Vec<String> {
             Party::Third
         };
     }
-    sort_by_time(&mut ds.requests, |r| (r.start, r.source));
-    sort_by_time(&mut ds.pages, |r| (r.start, r.source));
-    sort_by_time(&mut ds.probes, |r| (r.ts, r.source));
-    sort_by_time(&mut ds.server, |r| (r.ts, r.source));
-    sort_by_time(&mut ds.changes, |r| (r.ts, r.source));
+    ds.requests
+        .sort_by(|a, b| a.start.cmp(&b.start).then(a.source.cmp(&b.source)));
+    ds.pages
+        .sort_by(|a, b| a.start.cmp(&b.start).then(a.source.cmp(&b.source)));
+    ds.probes
+        .sort_by(|a, b| a.ts.cmp(&b.ts).then(a.source.cmp(&b.source)));
+    ds.server
+        .sort_by(|a, b| a.ts.cmp(&b.ts).then(a.source.cmp(&b.source)));
+    ds.changes
+        .sort_by(|a, b| a.ts.cmp(&b.ts).then(a.source.cmp(&b.source)));
     first.into_iter().collect()
-}
-
-/// Order records by (time, source). Logs and captures mostly arrive in
-/// time order, so that is checked first and costs nothing more; otherwise
-/// the small keys are sorted and the records moved once into place: a
-/// stable sort of the records themselves (~400 bytes each) moves them
-/// through a scratch buffer of up to half the data, several times.
-/// Equal keys keep their input order (the index breaks ties), as with a
-/// stable sort, so the result is deterministic.
-fn sort_by_time<T: Send + Sync>(
-    v: &mut Vec<T>,
-    key: impl Fn(&T) -> (DateTime<Utc>, SourceRef) + Sync,
-) {
-    use rayon::prelude::*;
-    if v.par_windows(2).all(|w| key(&w[0]) <= key(&w[1])) {
-        return;
-    }
-    let mut order: Vec<(DateTime<Utc>, SourceRef, usize)> = v
-        .par_iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let (t, s) = key(r);
-            (t, s, i)
-        })
-        .collect();
-    order.par_sort_unstable();
-    let mut old = std::mem::take(v);
-    let mut out: Vec<T> = Vec::with_capacity(old.len());
-    let base = old.as_ptr();
-    // SAFETY: `order` holds every index of `old` exactly once, so each
-    // element is read (moved out) exactly once; `old`'s length is set to
-    // zero first so that dropping it frees only its buffer. `out` has the
-    // capacity for all of them, so no push reallocates or panics.
-    unsafe {
-        old.set_len(0);
-        for &(_, _, i) in &order {
-            out.push(std::ptr::read(base.add(i)));
-        }
-    }
-    drop(old);
-    *v = out;
 }
 
 /// The inverse of each enum's `as_str`, for tables written by faultlens
@@ -757,27 +721,5 @@ mod named_tests {
         round_trip::<ChangeKind>();
         round_trip::<Party>();
         round_trip::<LocKind>();
-    }
-
-    #[test]
-    fn time_sort_matches_a_stable_sort_and_keeps_sorted_input() {
-        // records with equal keys keep their input order, as a stable sort would
-        let t = |s: i64| DateTime::<Utc>::from_timestamp(s, 0).unwrap();
-        let mut v: Vec<(DateTime<Utc>, SourceRef, String)> = (0..2000u64)
-            .map(|i| {
-                let ts = t(((i * 7919) % 113) as i64);
-                let src = SourceRef::line((i % 3) as FileId, (i * 31) % 50);
-                (ts, src, format!("r{i}"))
-            })
-            .collect();
-        let mut want = v.clone();
-        want.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
-        sort_by_time(&mut v, |r| (r.0, r.1));
-        assert_eq!(v, want);
-        // already sorted: untouched (same buffer)
-        let p = v.as_ptr();
-        sort_by_time(&mut v, |r| (r.0, r.1));
-        assert_eq!(v.as_ptr(), p);
-        assert_eq!(v, want);
     }
 }
