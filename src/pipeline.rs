@@ -92,50 +92,51 @@ pub fn ingest_sources(
         .par_iter()
         .enumerate()
         .map(|(i, (src, forced))| {
-            if forced.is_none()
-                && let Some((f, spec)) = stream_lines(src)
-            {
-                let file = ingest::stream::empty_file(
-                    i as FileId,
-                    src.display.clone(),
-                    src.vantage.clone(),
-                );
-                let p = ingest::stream::parse_lines_stream(
-                    file,
-                    spec,
-                    f,
-                    opts,
-                    ingest::stream::STREAM_BLOCK_BYTES,
-                );
-                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                progress(n, total);
-                return p;
-            }
-            let p = match (forced, stream_har(src)) {
-                // a large HAR streams in blocks: memory stays a fraction of the file
-                (None, Some(f)) => {
-                    let mut p = ingest::har::parse_har_reader(
-                        i as FileId,
-                        src.vantage.clone(),
-                        std::io::BufReader::new(f),
-                        opts,
-                    );
-                    p.report.format = ingest::har::FORMAT.name.to_string();
-                    p.report.path = src.display.clone();
-                    p.report.vantage = src.vantage.clone();
-                    p
-                }
-                (Some(name), _) => {
-                    ingest::parse_file_as(&discover::load(i as FileId, src, max), opts, name)
-                }
-                (None, None) => ingest::parse_file(&discover::load(i as FileId, src, max), opts),
-            };
+            let p = read_source(i as FileId, src, *forced, opts, max);
             let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             progress(n, total);
             p
         })
         .collect();
     ingest::dataset_of(parsed)
+}
+
+/// One source as its format's reader reads it: a large plain HAR or
+/// line-oriented log streams in blocks (memory stays a fraction of the
+/// file), anything else is read whole.
+fn read_source(
+    id: FileId,
+    src: &Source,
+    forced: Option<&'static str>,
+    opts: &IngestOptions,
+    max: u64,
+) -> ingest::Parsed {
+    if let Some(name) = forced {
+        return ingest::parse_file_as(&discover::load(id, src, max), opts, name);
+    }
+    if let Some((f, spec)) = stream_lines(src) {
+        let file = ingest::stream::empty_file(id, src.display.clone(), src.vantage.clone());
+        return ingest::stream::parse_lines_stream(
+            file,
+            spec,
+            f,
+            opts,
+            ingest::stream::STREAM_BLOCK_BYTES,
+        );
+    }
+    if let Some(f) = stream_har(src) {
+        let mut p = ingest::har::parse_har_reader(
+            id,
+            src.vantage.clone(),
+            std::io::BufReader::new(f),
+            opts,
+        );
+        p.report.format = ingest::har::FORMAT.name.to_string();
+        p.report.path = src.display.clone();
+        p.report.vantage = src.vantage.clone();
+        return p;
+    }
+    ingest::parse_file(&discover::load(id, src, max), opts)
 }
 
 /// Files at least this big that look like a plain (not gzipped) HAR are
