@@ -74,6 +74,28 @@ fn quantile_sorted(s: &[f64], q: f64) -> Option<f64> {
     Some(s[lo] + frac * (s[hi] - s[lo]))
 }
 
+/// [`quantile`] of an unsorted sample, by selection instead of a sort
+/// (O(n)): the same figure to the last bit. Reorders `xs` and drops its NaNs.
+pub fn quantile_select(xs: &mut Vec<f64>, q: f64) -> Option<f64> {
+    if xs.iter().any(|x| x.is_nan()) {
+        xs.retain(|x| !x.is_nan());
+    }
+    let n = xs.len();
+    if n == 0 || !(0.0..=1.0).contains(&q) {
+        return None;
+    }
+    let h = (n - 1) as f64 * q;
+    let lo = h.floor() as usize;
+    let frac = h - lo as f64;
+    let (_, at, above) = xs.select_nth_unstable_by(lo, f64::total_cmp);
+    let lo_v = *at;
+    if frac == 0.0 {
+        return Some(lo_v);
+    }
+    let hi_v = above.iter().copied().min_by(f64::total_cmp).unwrap_or(lo_v);
+    Some(lo_v + frac * (hi_v - lo_v))
+}
+
 /// Median (average of the two middle values for even n).
 pub fn median(xs: &[f64]) -> Option<f64> {
     quantile_sorted(&clean_sorted(xs), 0.5)
@@ -169,6 +191,20 @@ pub struct MannWhitney {
     /// True when `p_value` comes from the exact null distribution (no ties
     /// and one side has at most 8 values, as scipy's `method="auto"`).
     pub exact: bool,
+    /// Sizes of `a` and `b` after NaNs were dropped.
+    pub n_a: usize,
+    pub n_b: usize,
+}
+
+impl MannWhitney {
+    /// Cliff's delta of `b` against `a` from the same ranks, bit for bit what
+    /// [`cliffs_delta`] gives: U counts the pairs with a > b plus half the
+    /// ties, so P(b > a) - P(b < a) = (pairs - 2U) / pairs, and every term
+    /// is an exact integer in f64 (ranks are half-integers).
+    pub fn cliffs_delta(&self) -> f64 {
+        let pairs = self.n_a as f64 * self.n_b as f64;
+        (pairs - 2.0 * self.u) / pairs
+    }
 }
 
 /// Average ranks (1-based) of `xs` with ties sharing their mean rank, plus the
@@ -270,6 +306,8 @@ pub fn mann_whitney_u(a: &[f64], b: &[f64]) -> Option<MannWhitney> {
         z,
         p_value,
         exact,
+        n_a: n1,
+        n_b: n2,
     })
 }
 
@@ -520,6 +558,65 @@ pub fn fisher_exact_two_sided(a: u64, b: u64, c: u64, d: u64) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    /// Selection gives the sorted quantile bit for bit (ties, NaNs, signed
+    /// zeros, every q on a grid).
+    #[test]
+    fn quantile_select_matches_sorted_quantile() {
+        let mut rng = SplitMix64::new(11);
+        for n in [0usize, 1, 2, 3, 10, 101, 1000] {
+            for levels in [1usize, 3, 1000] {
+                let v: Vec<f64> = (0..n)
+                    .map(|i| match i % 53 {
+                        7 => f64::NAN,
+                        8 => -0.0,
+                        _ => rng.below(levels) as f64 * 0.1 - 0.05 * levels as f64,
+                    })
+                    .collect();
+                let mut sorted = v.clone();
+                sorted.sort_by(f64::total_cmp);
+                for qi in 0..=40 {
+                    let q = qi as f64 / 40.0;
+                    let mut x = v.clone();
+                    assert_eq!(
+                        quantile_select(&mut x, q).map(f64::to_bits),
+                        quantile(&sorted, q).map(f64::to_bits),
+                        "n {n} levels {levels} q {q}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// Cliff's delta from the Mann-Whitney ranks equals the pair count, to
+    /// the last bit, with ties, NaNs and unequal sizes.
+    #[test]
+    fn cliffs_delta_from_ranks_matches_pair_count() {
+        let mut rng = SplitMix64::new(7);
+        for (na, nb) in [(1, 1), (3, 9), (50, 20), (400, 1000), (2000, 1999)] {
+            for levels in [2usize, 10, 1_000_000] {
+                let mut draw = |n: usize| -> Vec<f64> {
+                    (0..n)
+                        .map(|i| {
+                            if i % 97 == 5 {
+                                f64::NAN
+                            } else {
+                                rng.below(levels) as f64 * 0.25
+                            }
+                        })
+                        .collect()
+                };
+                let (a, b) = (draw(na), draw(nb));
+                let want = cliffs_delta(&a, &b);
+                let got = mann_whitney_u(&a, &b).map(|m| m.cliffs_delta());
+                assert_eq!(
+                    want.map(f64::to_bits),
+                    got.map(f64::to_bits),
+                    "{na} {nb} {levels}"
+                );
+            }
+        }
+    }
+
     use super::*;
 
     fn close(a: f64, b: f64, tol: f64) -> bool {

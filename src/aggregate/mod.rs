@@ -636,13 +636,43 @@ struct Sampled {
 }
 
 impl Sampled {
+    /// The `pick`-th value kept of a cell of `n` values is its value number
+    /// `pick_at(n, pick)` (0-based); strictly increasing in `pick` when
+    /// thinning (`n > MAX_TEST_SAMPLES`).
+    fn pick_at(n: u64, pick: u64) -> u64 {
+        (pick as f64 * (n as f64 / MAX_TEST_SAMPLES as f64)) as u64
+    }
+    /// A cell of `n` values whose first `seen` went to an earlier chunk: the
+    /// state a sequential walk would be in after those `seen` values.
+    fn resume(n: u64, seen: u64) -> Sampled {
+        let max = MAX_TEST_SAMPLES as u64;
+        let next = if n <= max {
+            0
+        } else {
+            // picks made so far: the first pick at or after `seen`
+            let (mut lo, mut hi) = (0u64, max);
+            while lo < hi {
+                let mid = (lo + hi) / 2;
+                if Self::pick_at(n, mid) < seen {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            lo
+        };
+        Sampled {
+            n,
+            seen,
+            next,
+            vals: Vec::new(),
+        }
+    }
     fn push(&mut self, v: f64) {
         let max = MAX_TEST_SAMPLES as u64;
         if self.n <= max {
             self.vals.push(v);
-        } else if self.next < max
-            && self.seen == (self.next as f64 * (self.n as f64 / max as f64)) as u64
-        {
+        } else if self.next < max && self.seen == Self::pick_at(self.n, self.next) {
             self.vals.push(v);
             self.next += 1;
         }
@@ -653,27 +683,100 @@ impl Sampled {
     }
 }
 
-/// Dense table of `Sampled` cells indexed by (signal, group id, window),
-/// filled in two passes: count, then collect.
+/// A visit of the observations in a range, sending each (signal, group
+/// id, window, value) it finds to `emit`, in order. A trait rather than a
+/// closure taking `&mut dyn FnMut` so that each emit (tens per observation)
+/// is inlined, not a dynamic call.
+trait Visit: Sync {
+    fn visit(&self, range: std::ops::Range<usize>, emit: impl FnMut(usize, u32, WindowName, f64));
+}
+
+/// Dense table of `Sampled` cells indexed by (signal, group id, window).
 struct SampleTable {
     groups: usize,
     cells: Vec<Sampled>,
 }
 
 impl SampleTable {
+    #[cfg(test)]
     fn new(signals: usize, groups: usize) -> Self {
         SampleTable {
             groups,
             cells: vec![Sampled::default(); signals * groups * 3],
         }
     }
-    fn idx(&self, signal: usize, gid: u32, w: WindowName) -> usize {
-        (signal * self.groups + gid as usize) * 3 + w as usize
+    fn index(groups: usize, signal: usize, gid: u32, w: WindowName) -> usize {
+        (signal * groups + gid as usize) * 3 + w as usize
     }
+    fn idx(&self, signal: usize, gid: u32, w: WindowName) -> usize {
+        Self::index(self.groups, signal, gid, w)
+    }
+
+    /// Fill the table from `len` observations, map then merge: the
+    /// observations are cut into chunks visited in parallel, first to count
+    /// each cell's values, then, each chunk resuming every cell where the
+    /// chunks before it left off, to keep the same evenly spaced picks a
+    /// single sequential walk would keep.
+    fn fill(signals: usize, groups: usize, len: usize, visit: &impl Visit) -> SampleTable {
+        use rayon::prelude::*;
+        let cells = signals * groups * 3;
+        let parts = (rayon::current_num_threads() * 2).clamp(1, len.max(1));
+        let chunks: Vec<std::ops::Range<usize>> = (0..parts)
+            .map(|i| len * i / parts..len * (i + 1) / parts)
+            .collect();
+        let counts: Vec<Vec<u64>> = chunks
+            .par_iter()
+            .map(|r| {
+                let mut c = vec![0u64; cells];
+                visit.visit(r.clone(), |s, g, w, _| c[Self::index(groups, s, g, w)] += 1);
+                c
+            })
+            .collect();
+        let mut total = vec![0u64; cells];
+        let mut starts = Vec::with_capacity(chunks.len());
+        for c in &counts {
+            starts.push(total.clone());
+            for (t, x) in total.iter_mut().zip(c) {
+                *t += x;
+            }
+        }
+        drop(counts);
+        let parts: Vec<Vec<Sampled>> = chunks
+            .par_iter()
+            .zip(starts.par_iter())
+            .map(|(r, start)| {
+                let mut own: Vec<Sampled> = total
+                    .iter()
+                    .zip(start)
+                    .map(|(n, seen)| Sampled::resume(*n, *seen))
+                    .collect();
+                visit.visit(r.clone(), |s, g, w, v| {
+                    own[Self::index(groups, s, g, w)].push(v)
+                });
+                own
+            })
+            .collect();
+        let mut table: Vec<Sampled> = total.iter().map(|n| Sampled::resume(*n, 0)).collect();
+        for part in parts {
+            for (cell, p) in table.iter_mut().zip(part) {
+                if cell.vals.is_empty() {
+                    cell.vals = p.vals;
+                } else {
+                    cell.vals.extend_from_slice(&p.vals);
+                }
+            }
+        }
+        SampleTable {
+            groups,
+            cells: table,
+        }
+    }
+    #[cfg(test)]
     fn count(&mut self, signal: usize, gid: u32, w: WindowName) {
         let i = self.idx(signal, gid, w);
         self.cells[i].n += 1;
     }
+    #[cfg(test)]
     fn push(&mut self, signal: usize, gid: u32, w: WindowName, v: f64) {
         let i = self.idx(signal, gid, w);
         self.cells[i].push(v);
@@ -733,6 +836,49 @@ fn http_proportions(
     }
 }
 
+/// The rank-test values of the HTTP observations: each phase under every
+/// group of the observation, and wait over its baseline median under the
+/// first-party groups.
+struct HttpVisit<'v, 'a> {
+    http: &'v [obs::HttpObs<'a>],
+    win: &'v [Option<WindowName>],
+    base_wait: &'v obs::FxMap<(obs::Origin, u32, u32), f64>,
+}
+
+impl Visit for HttpVisit<'_, '_> {
+    fn visit(
+        &self,
+        range: std::ops::Range<usize>,
+        mut emit: impl FnMut(usize, u32, WindowName, f64),
+    ) {
+        for (o, w) in self.http[range.clone()].iter().zip(&self.win[range]) {
+            let Some(w) = *w else { continue };
+            if o.status <= 0 {
+                continue;
+            }
+            for (si, pi) in HTTP_SIGNAL_PHASES.iter().enumerate() {
+                let Some(v) = o.phase_at(*pi) else { continue };
+                for &g in o.groups() {
+                    emit(si, g, w, v);
+                }
+            }
+            if o.party != crate::model::Party::First {
+                continue;
+            }
+            let (Some(v), Some(m)) = (
+                o.phase_at(obs::WAIT),
+                self.base_wait.get(&(o.origin, o.vantage, o.endpoint)),
+            ) else {
+                continue;
+            };
+            // the first-party and first-party-by-resource-type groups
+            for g in [o.groups()[0], o.groups()[3]] {
+                emit(WAIT_REL, g, w, v / m);
+            }
+        }
+    }
+}
+
 fn compare_http(
     base: WindowName,
     obs: &obs::Obs,
@@ -745,12 +891,12 @@ fn compare_http(
     // wait relative to each (origin, vantage, endpoint)'s baseline median:
     // "API response times doubled" even when regions with different round
     // trips are pooled
-    let mut base_wait: HashMap<(obs::Origin, u32, u32), Vec<f64>> = HashMap::new();
+    let mut base_wait: obs::FxMap<(obs::Origin, u32, u32), Vec<f64>> = obs::FxMap::default();
     for (o, w) in http.iter().zip(win) {
         if *w == Some(base)
             && o.status > 0
             && o.party == crate::model::Party::First
-            && let Some(v) = o.phase("wait_ms")
+            && let Some(v) = o.phase_at(obs::WAIT)
         {
             base_wait
                 .entry((o.origin, o.vantage, o.endpoint))
@@ -758,50 +904,21 @@ fn compare_http(
                 .push(v);
         }
     }
-    let base_wait: HashMap<(obs::Origin, u32, u32), f64> = base_wait
+    let base_wait: obs::FxMap<(obs::Origin, u32, u32), f64> = base_wait
         .into_iter()
-        .filter_map(|(k, v)| stats::median(&v).filter(|m| *m > 0.0).map(|m| (k, m)))
+        .filter_map(|(k, mut v)| {
+            stats::quantile_select(&mut v, 0.5)
+                .filter(|m| *m > 0.0)
+                .map(|m| (k, m))
+        })
         .collect();
-    // phases: Mann-Whitney on successful responses; one visit per
-    // (observation, signal, group), first to count, then to collect
-    let visit = |table: &mut SampleTable, collect: bool| {
-        for (o, w) in http.iter().zip(win) {
-            let Some(w) = *w else { continue };
-            if o.status <= 0 {
-                continue;
-            }
-            for (si, pi) in HTTP_SIGNAL_PHASES.iter().enumerate() {
-                let Some(v) = o.phase_at(*pi) else { continue };
-                for &g in o.groups() {
-                    if collect {
-                        table.push(si, g, w, v);
-                    } else {
-                        table.count(si, g, w);
-                    }
-                }
-            }
-            if o.party != crate::model::Party::First {
-                continue;
-            }
-            let (Some(v), Some(m)) = (
-                o.phase("wait_ms"),
-                base_wait.get(&(o.origin, o.vantage, o.endpoint)),
-            ) else {
-                continue;
-            };
-            // the first-party and first-party-by-resource-type groups
-            for g in [o.groups()[0], o.groups()[3]] {
-                if collect {
-                    table.push(WAIT_REL, g, w, v / m);
-                } else {
-                    table.count(WAIT_REL, g, w);
-                }
-            }
-        }
+    // phases: Mann-Whitney on successful responses
+    let visit = HttpVisit {
+        http,
+        win,
+        base_wait: &base_wait,
     };
-    let mut table = SampleTable::new(HTTP_SIGNALS.len(), obs.groups.len());
-    visit(&mut table, false);
-    visit(&mut table, true);
+    let table = SampleTable::fill(HTTP_SIGNALS.len(), obs.groups.len(), http.len(), &visit);
     let mut groups: Vec<(Dim, &str, u32)> = (0..obs.groups.len() as u32)
         .map(|g| {
             let (d, k) = obs.group_key(g);
@@ -809,6 +926,7 @@ fn compare_http(
         })
         .collect();
     groups.sort();
+    let mut jobs = Vec::new();
     for (si, phase) in HTTP_SIGNALS.iter().enumerate() {
         for &(dim, key, g) in &groups {
             let Some(before) = table.get(si, g, base) else {
@@ -823,19 +941,53 @@ fn compare_http(
                     let boot = w == WindowName::During
                         && matches!(dim, Dim::Party | Dim::Origin | Dim::ResourceType)
                         && matches!(*phase, "wait_ms" | "total_ms");
-                    out.push(distribution_cmp(
-                        "http",
-                        dim.as_str(),
+                    jobs.push(DistJob {
+                        family: "http",
+                        dim: dim.as_str(),
                         key,
-                        phase,
+                        signal: phase,
                         w,
-                        before.side(),
-                        d.side(),
+                        b: before.side(),
+                        d: d.side(),
                         boot,
-                    ));
+                    });
                 }
             }
         }
+    }
+    out.extend(run_dist_jobs(&jobs));
+}
+
+/// One distribution comparison to run; the jobs of a family run in
+/// parallel and come back in their order.
+struct DistJob<'a> {
+    family: &'a str,
+    dim: &'a str,
+    key: &'a str,
+    signal: &'a str,
+    w: WindowName,
+    b: (&'a [f64], u64),
+    d: (&'a [f64], u64),
+    boot: bool,
+}
+
+fn run_dist_jobs(jobs: &[DistJob]) -> Vec<Comparison> {
+    use rayon::prelude::*;
+    jobs.par_iter().map(DistJob::run).collect()
+}
+
+impl DistJob<'_> {
+    fn run(&self) -> Comparison {
+        distribution_cmp(
+            self.family,
+            self.dim,
+            self.key,
+            self.signal,
+            self.w,
+            self.b,
+            self.d,
+            self.boot,
+        )
     }
 }
 
@@ -979,6 +1131,8 @@ fn compare_keyed(
         .map(|k| (s.names.get(k.0), k.1, k.0))
         .collect();
     keys.sort();
+    // proportions are cheap and made here; distributions run in parallel
+    let mut jobs: Vec<Result<Comparison, DistJob>> = Vec::new();
     for (key, signal, id) in keys {
         let b = &s.samples[&(id, signal, base)];
         for w in [WindowName::During, WindowName::After]
@@ -990,7 +1144,7 @@ fn compare_keyed(
             };
             if proportions.contains(&signal) {
                 let ones = |v: &[f64]| v.iter().filter(|x| **x > 0.0).count() as u64;
-                out.push(proportion_cmp(
+                jobs.push(Ok(proportion_cmp(
                     family,
                     dim,
                     key,
@@ -1000,21 +1154,26 @@ fn compare_keyed(
                     b.len() as u64,
                     ones(d),
                     d.len() as u64,
-                ));
+                )));
             } else {
-                out.push(distribution_cmp(
+                jobs.push(Err(DistJob {
                     family,
                     dim,
                     key,
                     signal,
                     w,
-                    (b, b.len() as u64),
-                    (d, d.len() as u64),
-                    key == obs::ALL && w == WindowName::During,
-                ));
+                    b: (b, b.len() as u64),
+                    d: (d, d.len() as u64),
+                    boot: key == obs::ALL && w == WindowName::During,
+                }));
             }
         }
     }
+    use rayon::prelude::*;
+    out.par_extend(jobs.into_par_iter().map(|j| match j {
+        Ok(c) => c,
+        Err(j) => j.run(),
+    }));
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1108,11 +1267,9 @@ fn distribution_cmp(
         value: md,
         n_before: n_b,
         n_value: n_d,
-        effect: if suff {
-            stats::cliffs_delta(b, d)
-        } else {
-            None
-        },
+        // from the rank test's own ranks: the same figure as
+        // `stats::cliffs_delta` without sorting again
+        effect: mw.map(|m| m.cliffs_delta()),
         ratio: match (mb, md) {
             (Some(a), Some(b)) if a > 0.0 => Some(b / a),
             _ => None,
@@ -1187,6 +1344,49 @@ mod tests {
             }
             assert_eq!(s.side().1, n as u64);
             assert_eq!(s.side().0, &thin(&all)[..], "n = {n}");
+        }
+    }
+
+    /// Filling in parallel chunks keeps exactly the picks (and counts) of
+    /// one sequential walk, whatever the number of threads.
+    #[test]
+    fn chunked_fill_matches_sequential_walk() {
+        let n = 3 * MAX_TEST_SAMPLES + 17;
+        fn val(i: usize) -> f64 {
+            ((i * 7919) % 10_007) as f64
+        }
+        // two signals, two groups: cell (1, 1, During) thinned, (0, 0, Before) not
+        struct V;
+        impl Visit for V {
+            fn visit(
+                &self,
+                range: std::ops::Range<usize>,
+                mut emit: impl FnMut(usize, u32, WindowName, f64),
+            ) {
+                for i in range {
+                    emit(1, 1, WindowName::During, val(i));
+                    if i % 5 == 0 {
+                        emit(0, 0, WindowName::Before, val(i));
+                    }
+                }
+            }
+        }
+        let visit = V;
+        let all: Vec<f64> = (0..n).map(val).collect();
+        let fifth: Vec<f64> = (0..n).filter(|i| i % 5 == 0).map(val).collect();
+        for threads in [1, 2, 7] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let t = pool.install(|| SampleTable::fill(2, 2, n, &visit));
+            let c = t.get(1, 1, WindowName::During).unwrap();
+            assert_eq!(c.side().1, n as u64);
+            assert_eq!(c.side().0, &thin(&all)[..], "threads = {threads}");
+            let c = t.get(0, 0, WindowName::Before).unwrap();
+            assert_eq!(c.side().1, fifth.len() as u64);
+            assert_eq!(c.side().0, &fifth[..]);
+            assert!(t.get(0, 1, WindowName::During).is_none());
         }
     }
 

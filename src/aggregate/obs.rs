@@ -9,6 +9,59 @@ use crate::model::{Dataset, ErrorClass, Party, Phases, ProbeKind, ResourceType, 
 
 use super::Dim;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// The multiply-rotate hash rustc uses for its own tables: the stage hashes
+/// a few short keys per observation, and SipHash's DoS resistance buys
+/// nothing on one's own files (it was a tenth of the stage). Deterministic,
+/// and nothing here iterates a map in hash order.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().unwrap_or_default()));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut last = [0u8; 8];
+            last[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(last));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A `HashMap` with [`FxHasher`].
+pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Origin {
@@ -30,7 +83,7 @@ impl Origin {
 /// tables built from them) carry integers, not owned strings.
 #[derive(Debug, Default, Clone)]
 pub struct Names {
-    index: HashMap<String, u32>,
+    index: FxMap<String, u32>,
     names: Vec<String>,
 }
 
@@ -66,7 +119,7 @@ impl Names {
 /// polars group-bys and the rank-test sample tables index by these.
 #[derive(Debug, Default, Clone)]
 pub struct Groups {
-    index: HashMap<(Dim, u32), u32>,
+    index: FxMap<(Dim, u32), u32>,
     groups: Vec<(Dim, u32)>,
 }
 
@@ -154,6 +207,10 @@ impl HttpObs<'_> {
 /// Phase names, in the order `HttpObs::phase_at` takes.
 pub const PHASE_NAMES: [&str; 8] = Phases::NAMES;
 
+/// `PHASE_NAMES` indexes the hot loops read by name.
+pub const CONNECT: usize = 2;
+pub const WAIT: usize = 5;
+
 /// The observation tables of every family plus the names they point into.
 #[derive(Debug, Default)]
 pub struct Obs<'a> {
@@ -186,16 +243,16 @@ impl<'a> Obs<'a> {
 /// so the common case formats nothing.
 struct HttpKeyer {
     buf: String,
-    small: HashMap<(Origin, Party, ResourceType, u32), [u32; 4]>,
-    per_host: HashMap<u32, u32>,
+    small: FxMap<(Origin, Party, ResourceType, u32), [u32; 4]>,
+    per_host: FxMap<u32, u32>,
 }
 
 impl HttpKeyer {
     fn new() -> Self {
         HttpKeyer {
             buf: String::new(),
-            small: HashMap::new(),
-            per_host: HashMap::new(),
+            small: FxMap::default(),
+            per_host: FxMap::default(),
         }
     }
 
@@ -280,31 +337,52 @@ pub fn family_of(template: &str) -> String {
     if out.is_empty() { "/".into() } else { out }
 }
 
-fn http_obs<'a>(ds: &'a Dataset, names: &mut Names, groups: &mut Groups) -> Vec<HttpObs<'a>> {
-    let mut out = Vec::with_capacity(ds.requests.len() + ds.probes.len());
-    let mut keyer = HttpKeyer::new();
-    let mut buf = String::new();
-    // template -> (endpoint, family) per host: formatting each once
-    let mut ep_cache: HashMap<(u32, &str), (u32, u32)> = HashMap::new();
-    for r in &ds.requests {
+/// One chunk's interning state. Chunks are read in parallel, each with its
+/// own names and groups; merged in chunk order they give every name and
+/// group the id one sequential pass would have given it (a chunk's new
+/// names are interned in the order it first met them; the names it re-met
+/// already have their ids), so ids, and everything ordered by them, do not
+/// depend on the thread count.
+struct Local<'a> {
+    names: Names,
+    groups: Groups,
+    keyer: HttpKeyer,
+    buf: String,
+    /// template -> (endpoint, family) per host: formatting each once
+    ep_cache: FxMap<(u32, &'a str), (u32, u32)>,
+    /// probe target URL -> (host, endpoint, family, resource type)
+    target_cache: FxMap<&'a str, (u32, u32, u32, ResourceType)>,
+}
+
+impl<'a> Local<'a> {
+    fn new() -> Self {
+        Local {
+            names: Names::default(),
+            groups: Groups::default(),
+            keyer: HttpKeyer::new(),
+            buf: String::new(),
+            ep_cache: FxMap::default(),
+            target_cache: FxMap::default(),
+        }
+    }
+
+    fn request(&mut self, r: &'a crate::model::Request) -> HttpObs<'a> {
+        let (names, buf) = (&mut self.names, &mut self.buf);
         let edge = r.edge.provider.is_some() || r.edge.cache.is_some();
         let vantage = match &r.vantage {
             Some(v) => names.intern(v),
-            None => names.intern_fmt(&mut buf, format_args!("capture-{}", r.source.file)),
+            None => names.intern_fmt(buf, format_args!("capture-{}", r.source.file)),
         };
         let host = names.intern(&r.host);
-        let (endpoint, family) = *ep_cache.entry((host, &r.endpoint)).or_insert_with(|| {
+        let (endpoint, family) = *self.ep_cache.entry((host, &r.endpoint)).or_insert_with(|| {
             (
-                names.intern_fmt(&mut buf, format_args!("{} {}", r.host, r.endpoint)),
-                names.intern_fmt(
-                    &mut buf,
-                    format_args!("{} {}", r.host, family_of(&r.endpoint)),
-                ),
+                names.intern_fmt(buf, format_args!("{} {}", r.host, r.endpoint)),
+                names.intern_fmt(buf, format_args!("{} {}", r.host, family_of(&r.endpoint))),
             )
         });
-        let (g, n) = keyer.keys(
+        let (g, n) = self.keyer.keys(
             names,
-            groups,
+            &mut self.groups,
             Origin::Browser,
             r.party,
             r.resource_type,
@@ -314,7 +392,7 @@ fn http_obs<'a>(ds: &'a Dataset, names: &mut Names, groups: &mut Groups) -> Vec<
             family,
             edge,
         );
-        out.push(HttpObs {
+        HttpObs {
             ts_ms: r.start.timestamp_millis(),
             source: r.source,
             origin: Origin::Browser,
@@ -329,19 +407,21 @@ fn http_obs<'a>(ds: &'a Dataset, names: &mut Names, groups: &mut Groups) -> Vec<
             phases: &r.phases,
             groups: g,
             n_groups: n,
-        });
+        }
     }
-    // probe target URL -> (host, endpoint, family, resource type)
-    let mut target_cache: HashMap<&str, (u32, u32, u32, ResourceType)> = HashMap::new();
-    for p in ds.probes.iter().filter(|p| p.kind == ProbeKind::Http) {
-        let (host, endpoint, family, rtype) =
-            *target_cache.entry(p.target.as_str()).or_insert_with(|| {
+
+    fn probe(&mut self, p: &'a crate::model::ProbeRecord) -> HttpObs<'a> {
+        let (names, buf) = (&mut self.names, &mut self.buf);
+        let (host, endpoint, family, rtype) = *self
+            .target_cache
+            .entry(p.target.as_str())
+            .or_insert_with(|| {
                 let (_, host, path) = crate::classify::split_url(&p.target);
                 let template = crate::classify::endpoint_template(path);
                 (
                     names.intern(host),
-                    names.intern_fmt(&mut buf, format_args!("{host} {template}")),
-                    names.intern_fmt(&mut buf, format_args!("{host} {}", family_of(&template))),
+                    names.intern_fmt(buf, format_args!("{host} {template}")),
+                    names.intern_fmt(buf, format_args!("{host} {}", family_of(&template))),
                     if template.contains("/api") {
                         ResourceType::Xhr
                     } else {
@@ -350,9 +430,9 @@ fn http_obs<'a>(ds: &'a Dataset, names: &mut Names, groups: &mut Groups) -> Vec<
                 )
             });
         let vantage = names.intern(&p.region);
-        let (g, n) = keyer.keys(
+        let (g, n) = self.keyer.keys(
             names,
-            groups,
+            &mut self.groups,
             Origin::Probe,
             Party::First,
             rtype,
@@ -362,7 +442,7 @@ fn http_obs<'a>(ds: &'a Dataset, names: &mut Names, groups: &mut Groups) -> Vec<
             family,
             false,
         );
-        out.push(HttpObs {
+        HttpObs {
             ts_ms: p.ts.timestamp_millis(),
             source: p.source,
             origin: Origin::Probe,
@@ -377,7 +457,53 @@ fn http_obs<'a>(ds: &'a Dataset, names: &mut Names, groups: &mut Groups) -> Vec<
             phases: &p.phases,
             groups: g,
             n_groups: n,
-        });
+        }
+    }
+}
+
+/// Observations per parallel chunk.
+const CHUNK: usize = 64 * 1024;
+
+fn http_obs<'a>(ds: &'a Dataset, names: &mut Names, groups: &mut Groups) -> Vec<HttpObs<'a>> {
+    use rayon::prelude::*;
+    let parts: Vec<(Vec<HttpObs<'a>>, Local<'a>)> = ds
+        .requests
+        .par_chunks(CHUNK)
+        .map(|c| {
+            let mut l = Local::new();
+            let v = c.iter().map(|r| l.request(r)).collect();
+            (v, l)
+        })
+        .chain(ds.probes.par_chunks(CHUNK).map(|c| {
+            let mut l = Local::new();
+            let v = c
+                .iter()
+                .filter(|p| p.kind == ProbeKind::Http)
+                .map(|p| l.probe(p))
+                .collect();
+            (v, l)
+        }))
+        .collect();
+    let mut out = Vec::with_capacity(parts.iter().map(|(v, _)| v.len()).sum());
+    for (v, l) in parts {
+        let name_ids: Vec<u32> = (0..l.names.len() as u32)
+            .map(|i| names.intern(l.names.get(i)))
+            .collect();
+        let group_ids: Vec<u32> = (0..l.groups.len() as u32)
+            .map(|i| {
+                let (d, n) = l.groups.get(i);
+                groups.id(d, name_ids[n as usize])
+            })
+            .collect();
+        out.extend(v.into_iter().map(|mut o| {
+            o.vantage = name_ids[o.vantage as usize];
+            o.agent = name_ids[o.agent as usize];
+            o.endpoint = name_ids[o.endpoint as usize];
+            for g in &mut o.groups[..o.n_groups as usize] {
+                *g = group_ids[*g as usize];
+            }
+            o
+        }));
     }
     out
 }
@@ -492,6 +618,12 @@ fn server_obs(ds: &Dataset, names: &mut Names) -> Vec<ServerObs> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    fn phase_indexes_name_their_phases() {
+        assert_eq!(PHASE_NAMES[CONNECT], "connect_ms");
+        assert_eq!(PHASE_NAMES[WAIT], "wait_ms");
+    }
+
     #[test]
     fn families() {
         assert_eq!(family_of("/api/v1/messages/{id}"), "/api/v1/messages");

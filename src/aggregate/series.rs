@@ -112,23 +112,68 @@ struct Bin {
     vals: Vec<f64>,
 }
 
+/// The accumulated signals, by index (a name lookup per observation was a
+/// tenth of the step at ten million records).
+mod k {
+    pub const CLIENT_ERROR_RATE: usize = 0;
+    pub const DNS_FAILURE_RATE: usize = 1;
+    pub const TLS_FAILURE_RATE: usize = 2;
+    pub const TP_ERROR_RATE: usize = 3;
+    pub const FP_ERROR_RATE: usize = 4;
+    pub const FP_WAIT_MS: usize = 5;
+    pub const FP_CONNECT_MS: usize = 6;
+    pub const PAGE_COMPONENTS: usize = 7;
+    pub const PAGE_LOAD_MS: usize = 8;
+    pub const NET_LOSS_PCT: usize = 9;
+    pub const NET_LATENCY_MS: usize = 10;
+    pub const SERVER_5XX_RATE: usize = 11;
+    pub const SERVER_TIME_MS: usize = 12;
+    pub const FP_API_WAIT_REL: usize = 13;
+    pub const COUNT: usize = 14;
+}
+
+/// Per-signal bins; a signal nothing touched has none (and reads as absent,
+/// not as zero).
 struct Acc {
     bins: usize,
-    data: BTreeMap<&'static str, Vec<Bin>>,
+    data: Vec<Option<Vec<Bin>>>,
 }
 
 impl Acc {
-    fn bin(&mut self, name: &'static str, i: usize) -> &mut Bin {
+    fn new(bins: usize) -> Acc {
+        Acc {
+            bins,
+            data: (0..k::COUNT).map(|_| None).collect(),
+        }
+    }
+    fn bin(&mut self, sig: usize, i: usize) -> &mut Bin {
         let bins = self.bins;
-        let v = self
-            .data
-            .entry(name)
-            .or_insert_with(|| (0..bins).map(|_| Bin::default()).collect());
+        let v = self.data[sig].get_or_insert_with(|| (0..bins).map(|_| Bin::default()).collect());
         &mut v[i]
     }
-    fn rate(&self, name: &str, min_n: u64) -> Vec<Option<f64>> {
-        self.data
-            .get(name)
+    /// Add a later part's bins after this one's (values keep their order).
+    fn merge(&mut self, later: Acc) {
+        for (mine, theirs) in self.data.iter_mut().zip(later.data) {
+            let Some(theirs) = theirs else { continue };
+            match mine {
+                None => *mine = Some(theirs),
+                Some(m) => {
+                    for (a, b) in m.iter_mut().zip(theirs) {
+                        a.n += b.n;
+                        a.err += b.err;
+                        if a.vals.is_empty() {
+                            a.vals = b.vals;
+                        } else {
+                            a.vals.extend_from_slice(&b.vals);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    fn rate(&self, sig: usize, min_n: u64) -> Vec<Option<f64>> {
+        self.data[sig]
+            .as_ref()
             .map(|v| {
                 v.iter()
                     .map(|b| (b.n >= min_n).then(|| b.err as f64 / b.n as f64))
@@ -136,21 +181,19 @@ impl Acc {
             })
             .unwrap_or_else(|| vec![None; self.bins])
     }
-    fn quant(&mut self, name: &str, q: f64) -> Vec<Option<f64>> {
-        match self.data.get_mut(name) {
+    /// Per-bin quantile by selection, not a sort: the same figure.
+    fn quant(&mut self, sig: usize, q: f64) -> Vec<Option<f64>> {
+        match self.data[sig].as_mut() {
             Some(v) => v
                 .iter_mut()
-                .map(|b| {
-                    b.vals.sort_by(|a, b| a.total_cmp(b));
-                    crate::stats::quantile(&b.vals, q)
-                })
+                .map(|b| crate::stats::quantile_select(&mut b.vals, q))
                 .collect(),
             None => vec![None; self.bins],
         }
     }
-    fn mean(&self, name: &str) -> Vec<Option<f64>> {
-        self.data
-            .get(name)
+    fn mean(&self, sig: usize) -> Vec<Option<f64>> {
+        self.data[sig]
+            .as_ref()
             .map(|v| {
                 v.iter()
                     .map(|b| {
@@ -197,6 +240,123 @@ fn max_group_rate(
         .collect()
 }
 
+/// Bin index of a time: `[s0 + i * bin_ms, s0 + (i + 1) * bin_ms)`, the
+/// first and last bins taking what falls outside.
+#[derive(Clone, Copy)]
+struct BinAt {
+    s0: i64,
+    bin_ms: i64,
+    bins: usize,
+}
+
+impl BinAt {
+    fn idx(&self, t: i64) -> usize {
+        (((t - self.s0) / self.bin_ms).max(0) as usize).min(self.bins - 1)
+    }
+}
+
+/// What one chunk of HTTP observations adds to the series.
+struct HttpPart {
+    acc: Acc,
+    /// keyed by `Names` ids: every use is order-free (max, median)
+    probe_by_region: BTreeMap<u32, Vec<(u64, u64)>>,
+    browser_by_vantage: BTreeMap<u32, Vec<(u64, u64)>>,
+    api_waits: Vec<(usize, (Origin, u32, u32), f64)>,
+}
+
+impl HttpPart {
+    fn new(bins: usize) -> HttpPart {
+        HttpPart {
+            acc: Acc::new(bins),
+            probe_by_region: BTreeMap::new(),
+            browser_by_vantage: BTreeMap::new(),
+            api_waits: Vec::new(),
+        }
+    }
+}
+
+fn add_counts(into: &mut BTreeMap<u32, Vec<(u64, u64)>>, from: BTreeMap<u32, Vec<(u64, u64)>>) {
+    for (key, v) in from {
+        match into.get_mut(&key) {
+            None => {
+                into.insert(key, v);
+            }
+            Some(m) => {
+                for (a, b) in m.iter_mut().zip(v) {
+                    a.0 += b.0;
+                    a.1 += b.1;
+                }
+            }
+        }
+    }
+}
+
+fn http_part(http: &[HttpObs], at: &BinAt) -> HttpPart {
+    let bins = at.bins;
+    let idx = |t: i64| at.idx(t);
+    let mut part = HttpPart::new(bins);
+    let HttpPart {
+        acc,
+        probe_by_region,
+        browser_by_vantage,
+        api_waits,
+    } = &mut part;
+    for o in http {
+        let i = idx(o.ts_ms);
+        let client_side = o.error_class.is_some_and(|c| c.is_client_side());
+        if o.origin == Origin::Browser {
+            let b = acc.bin(k::CLIENT_ERROR_RATE, i);
+            b.n += 1;
+            b.err += client_side as u64;
+        }
+        let dns_fail = o.error_class.is_some_and(|c| c.is_dns());
+        let b = acc.bin(k::DNS_FAILURE_RATE, i);
+        b.n += 1;
+        b.err += dns_fail as u64;
+        let tls_fail = o.error_class.is_some_and(|c| c.is_tls());
+        let b = acc.bin(k::TLS_FAILURE_RATE, i);
+        b.n += 1;
+        b.err += tls_fail as u64;
+        match o.party {
+            Party::Third => {
+                let b = acc.bin(k::TP_ERROR_RATE, i);
+                b.n += 1;
+                b.err += o.is_error as u64;
+            }
+            _ => {
+                if client_side {
+                    continue; // counted as client errors, not service errors
+                }
+                let b = acc.bin(k::FP_ERROR_RATE, i);
+                b.n += 1;
+                b.err += o.is_error as u64;
+                let groups = if o.origin == Origin::Probe {
+                    &mut *probe_by_region
+                } else {
+                    &mut *browser_by_vantage
+                };
+                let g = groups
+                    .entry(o.vantage)
+                    .or_insert_with(|| vec![(0, 0); bins]);
+                g[i].0 += 1;
+                g[i].1 += o.is_error as u64;
+                if o.status > 0 {
+                    if let Some(w) = o.phase_at(super::obs::WAIT) {
+                        acc.bin(k::FP_WAIT_MS, i).vals.push(w);
+                        if o.rtype == crate::model::ResourceType::Xhr {
+                            api_waits.push((i, (o.origin, o.vantage, o.endpoint), w));
+                        }
+                    }
+                    if let Some(c) = o.phase_at(super::obs::CONNECT) {
+                        acc.bin(k::FP_CONNECT_MS, i).vals.push(c);
+                    }
+                }
+            }
+        }
+    }
+    part
+}
+
 pub fn build(
     http: &[HttpObs],
     pages: &[PageObs],
@@ -226,89 +386,49 @@ pub fn build(
         .max()
         .unwrap_or(s0);
     let bins = ((last - s0) / bin_ms + 1).max(1) as usize;
-    let idx = |t: i64| (((t - s0) / bin_ms).max(0) as usize).min(bins - 1);
-    let mut acc = Acc {
-        bins,
-        data: BTreeMap::new(),
+    let at = BinAt { s0, bin_ms, bins };
+    let idx = |t: i64| at.idx(t);
+    // map then merge: chunks of observations in parallel, merged in order
+    // (values keep the order a single pass would give them)
+    let chunk = (http.len() / (rayon::current_num_threads() * 4)).max(50_000);
+    let parts: Vec<HttpPart> = {
+        use rayon::prelude::*;
+        http.par_chunks(chunk).map(|c| http_part(c, &at)).collect()
     };
-    // keyed by `Names` ids: every use below is order-free (max, median)
-    let mut probe_by_region: BTreeMap<u32, Vec<(u64, u64)>> = BTreeMap::new();
-    let mut api_waits: Vec<(usize, (Origin, u32, u32), f64)> = Vec::new();
-    let mut browser_by_vantage: BTreeMap<u32, Vec<(u64, u64)>> = BTreeMap::new();
+    let mut parts = parts.into_iter();
+    let HttpPart {
+        mut acc,
+        mut probe_by_region,
+        mut browser_by_vantage,
+        mut api_waits,
+    } = parts.next().unwrap_or_else(|| HttpPart::new(bins));
+    for p in parts {
+        acc.merge(p.acc);
+        add_counts(&mut probe_by_region, p.probe_by_region);
+        add_counts(&mut browser_by_vantage, p.browser_by_vantage);
+        api_waits.extend(p.api_waits);
+    }
     let mut loss_by_region: BTreeMap<u32, Vec<(f64, u64)>> = BTreeMap::new();
 
-    for o in http {
-        let i = idx(o.ts_ms);
-        let client_side = o.error_class.is_some_and(|c| c.is_client_side());
-        if o.origin == Origin::Browser {
-            let b = acc.bin("client_error_rate", i);
-            b.n += 1;
-            b.err += client_side as u64;
-        }
-        let dns_fail = o.error_class.is_some_and(|c| c.is_dns());
-        let b = acc.bin("dns_failure_rate", i);
-        b.n += 1;
-        b.err += dns_fail as u64;
-        let tls_fail = o.error_class.is_some_and(|c| c.is_tls());
-        let b = acc.bin("tls_failure_rate", i);
-        b.n += 1;
-        b.err += tls_fail as u64;
-        match o.party {
-            Party::Third => {
-                let b = acc.bin("tp_error_rate", i);
-                b.n += 1;
-                b.err += o.is_error as u64;
-            }
-            _ => {
-                if client_side {
-                    continue; // counted as client errors, not service errors
-                }
-                let b = acc.bin("fp_error_rate", i);
-                b.n += 1;
-                b.err += o.is_error as u64;
-                let groups = if o.origin == Origin::Probe {
-                    &mut probe_by_region
-                } else {
-                    &mut browser_by_vantage
-                };
-                let g = groups
-                    .entry(o.vantage)
-                    .or_insert_with(|| vec![(0, 0); bins]);
-                g[i].0 += 1;
-                g[i].1 += o.is_error as u64;
-                if o.status > 0 {
-                    if let Some(w) = o.phase("wait_ms") {
-                        acc.bin("fp_wait_ms", i).vals.push(w);
-                        if o.rtype == crate::model::ResourceType::Xhr {
-                            api_waits.push((i, (o.origin, o.vantage, o.endpoint), w));
-                        }
-                    }
-                    if let Some(c) = o.phase("connect_ms") {
-                        acc.bin("fp_connect_ms", i).vals.push(c);
-                    }
-                }
-            }
-        }
-    }
     for p in pages {
         let i = idx(p.ts_ms);
         if let Some(c) = p.components {
-            acc.bin("page_components", i).vals.push(c);
+            acc.bin(k::PAGE_COMPONENTS, i).vals.push(c);
         }
         if let Some(l) = p.load_ms {
-            acc.bin("page_load_ms", i).vals.push(l);
+            acc.bin(k::PAGE_LOAD_MS, i).vals.push(l);
         }
     }
     for o in net {
         let i = idx(o.ts_ms);
         if o.is_dns {
-            let b = acc.bin("dns_failure_rate", i);
+            let b = acc.bin(k::DNS_FAILURE_RATE, i);
             b.n += 1;
             b.err += o.failed as u64;
             continue;
         }
         if let Some(l) = o.loss_pct {
-            acc.bin("net_loss_pct", i).vals.push(l);
+            acc.bin(k::NET_LOSS_PCT, i).vals.push(l);
             let g = loss_by_region
                 .entry(o.region)
                 .or_insert_with(|| vec![(0.0, 0); bins]);
@@ -316,16 +436,16 @@ pub fn build(
             g[i].1 += 1;
         }
         if let Some(l) = o.latency_ms {
-            acc.bin("net_latency_ms", i).vals.push(l);
+            acc.bin(k::NET_LATENCY_MS, i).vals.push(l);
         }
     }
     for s in server {
         let i = idx(s.ts_ms);
-        let b = acc.bin("server_5xx_rate", i);
+        let b = acc.bin(k::SERVER_5XX_RATE, i);
         b.n += 1;
         b.err += (s.status >= 500) as u64;
         if let Some(u) = s.upstream_ms.or(s.request_ms) {
-            acc.bin("server_time_ms", i).vals.push(u);
+            acc.bin(k::SERVER_TIME_MS, i).vals.push(u);
         }
     }
 
@@ -350,7 +470,7 @@ pub fn build(
     push(
         "fp_error_rate",
         "ratio",
-        acc.rate("fp_error_rate", 1),
+        acc.rate(k::FP_ERROR_RATE, 1),
         Direction::HigherIsWorse,
         0.0,
         0.03,
@@ -374,7 +494,7 @@ pub fn build(
     push(
         "tp_error_rate",
         "ratio",
-        acc.rate("tp_error_rate", 1),
+        acc.rate(k::TP_ERROR_RATE, 1),
         Direction::HigherIsWorse,
         0.8,
         0.05,
@@ -382,7 +502,7 @@ pub fn build(
     push(
         "client_error_rate",
         "ratio",
-        acc.rate("client_error_rate", 1),
+        acc.rate(k::CLIENT_ERROR_RATE, 1),
         Direction::HigherIsWorse,
         1.0,
         0.05,
@@ -390,7 +510,7 @@ pub fn build(
     push(
         "dns_failure_rate",
         "ratio",
-        acc.rate("dns_failure_rate", 1),
+        acc.rate(k::DNS_FAILURE_RATE, 1),
         Direction::HigherIsWorse,
         1.0,
         0.05,
@@ -398,12 +518,12 @@ pub fn build(
     push(
         "tls_failure_rate",
         "ratio",
-        acc.rate("tls_failure_rate", 1),
+        acc.rate(k::TLS_FAILURE_RATE, 1),
         Direction::HigherIsWorse,
         1.0,
         0.05,
     );
-    let wait50 = acc.quant("fp_wait_ms", 0.5);
+    let wait50 = acc.quant(k::FP_WAIT_MS, 0.5);
     let m = median_of(&wait50);
     push(
         "fp_wait_p50_ms",
@@ -421,25 +541,22 @@ pub fn build(
     }
     let med: BTreeMap<(Origin, u32, u32), f64> = by_group
         .into_iter()
-        .map(|(g, mut v)| {
-            v.sort_by(|a, b| a.total_cmp(b));
-            (g, crate::stats::quantile(&v, 0.5).unwrap_or(0.0))
-        })
+        .map(|(g, mut v)| (g, crate::stats::quantile_select(&mut v, 0.5).unwrap_or(0.0)))
         .collect();
     for (i, g, w) in &api_waits {
         if let Some(m) = med.get(g).filter(|m| **m > 0.0) {
-            acc.bin("fp_api_wait_rel", *i).vals.push(w / m);
+            acc.bin(k::FP_API_WAIT_REL, *i).vals.push(w / m);
         }
     }
     push(
         "fp_api_wait_ratio",
         "ratio",
-        acc.quant("fp_api_wait_rel", 0.5),
+        acc.quant(k::FP_API_WAIT_REL, 0.5),
         Direction::HigherIsWorse,
         1.0,
         0.1,
     );
-    let wait95 = acc.quant("fp_wait_ms", 0.95);
+    let wait95 = acc.quant(k::FP_WAIT_MS, 0.95);
     let m = median_of(&wait95);
     push(
         "fp_wait_p95_ms",
@@ -449,7 +566,7 @@ pub fn build(
         0.0,
         (0.3 * m).max(5.0),
     );
-    let conn = acc.quant("fp_connect_ms", 0.5);
+    let conn = acc.quant(k::FP_CONNECT_MS, 0.5);
     let m = median_of(&conn);
     push(
         "fp_connect_p50_ms",
@@ -459,7 +576,7 @@ pub fn build(
         0.5,
         (0.5 * m).max(10.0),
     );
-    let comp = acc.quant("page_components", 0.5);
+    let comp = acc.quant(k::PAGE_COMPONENTS, 0.5);
     let m = median_of(&comp);
     push(
         "page_components",
@@ -469,7 +586,7 @@ pub fn build(
         1.0,
         (0.1 * m).max(1.0),
     );
-    let load = acc.quant("page_load_ms", 0.5);
+    let load = acc.quant(k::PAGE_LOAD_MS, 0.5);
     let m = median_of(&load);
     push(
         "page_load_ms",
@@ -482,7 +599,7 @@ pub fn build(
     push(
         "net_loss_pct",
         "pct",
-        acc.mean("net_loss_pct"),
+        acc.mean(k::NET_LOSS_PCT),
         Direction::HigherIsWorse,
         0.0,
         2.0,
@@ -504,7 +621,7 @@ pub fn build(
         1.0,
         2.0,
     );
-    let lat = acc.quant("net_latency_ms", 0.5);
+    let lat = acc.quant(k::NET_LATENCY_MS, 0.5);
     let m = median_of(&lat);
     push(
         "net_latency_ms",
@@ -517,12 +634,12 @@ pub fn build(
     push(
         "server_5xx_rate",
         "ratio",
-        acc.rate("server_5xx_rate", 1),
+        acc.rate(k::SERVER_5XX_RATE, 1),
         Direction::HigherIsWorse,
         1.0,
         0.02,
     );
-    let st = acc.quant("server_time_ms", 0.5);
+    let st = acc.quant(k::SERVER_TIME_MS, 0.5);
     let m = median_of(&st);
     push(
         "server_time_p50_ms",
