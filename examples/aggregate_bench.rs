@@ -4,6 +4,12 @@
 //! `aggregate::analyze` timed (change points, polars group-bys, every
 //! statistical comparison). Run: `cargo run --release --example
 //! aggregate_bench -- 10000000`. Used by benches/aggregate_bench.sh.
+//!
+//! `--write DIR` also writes the same records as the files they would come
+//! from (probe measurements as faultlens probe JSON Lines, browser requests
+//! as one Chrome-style HAR per region under `region=NAME/`, headers and
+//! all, no bodies), so that `faultlens analyze -vv DIR` times ingest and
+//! this stage on the same records in one run.
 
 use chrono::{DateTime, Duration, Utc};
 use faultlens::aggregate::{self, AggOptions};
@@ -11,10 +17,16 @@ use faultlens::model::*;
 use std::time::Instant;
 
 fn main() {
-    let n: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let n: usize = args
+        .iter()
+        .find_map(|a| a.parse().ok())
         .unwrap_or(1_000_000);
+    let write_to = args
+        .iter()
+        .position(|a| a == "--write")
+        .and_then(|i| args.get(i + 1))
+        .map(std::path::PathBuf::from);
     let t0 = DateTime::<Utc>::from_timestamp(1_738_836_000, 0).unwrap();
     let span_ms = 3 * 3600 * 1000i64;
     let onset = span_ms / 2;
@@ -109,6 +121,15 @@ fn main() {
         }
     }
     let built = build.elapsed();
+    if let Some(dir) = &write_to {
+        write_files(&ds, dir).expect("write the benchmark's input files");
+        println!(
+            "wrote {} probe lines and {} HAR entries under {}",
+            ds.probes.len(),
+            ds.requests.len(),
+            dir.display()
+        );
+    }
     let t = Instant::now();
     let an = aggregate::analyze(&ds, &AggOptions::default());
     let took = t.elapsed();
@@ -135,4 +156,107 @@ fn main() {
         std::hash::Hasher::finish(&h),
         text.len()
     );
+}
+
+/// The dataset as input files: `probes.jsonl` and `region=R/browser.har`.
+fn write_files(ds: &Dataset, dir: &std::path::Path) -> std::io::Result<()> {
+    use std::io::Write;
+    let ms = |v: Option<f64>| v.map_or("null".to_string(), |v| format!("{v:.3}"));
+    let ts = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    std::fs::create_dir_all(dir)?;
+    let mut f = std::io::BufWriter::with_capacity(
+        1 << 20,
+        std::fs::File::create(dir.join("probes.jsonl"))?,
+    );
+    for p in &ds.probes {
+        let ph = &p.phases;
+        match p.kind {
+            ProbeKind::Network => writeln!(
+                f,
+                r#"{{"ts":"{}","agent":"{}","region":"{}","test":"api-ping","type":"network","target":"api.example.com","loss_pct":{},"latency_ms":{},"jitter_ms":{}}}"#,
+                ts(p.ts),
+                p.agent,
+                p.region,
+                ms(p.loss_pct),
+                ms(p.latency_ms),
+                ms(p.jitter_ms)
+            )?,
+            _ => writeln!(
+                f,
+                r#"{{"ts":"{}","agent":"{}","region":"{}","test":"{}","type":"http","target":"{}","status":{},"dns_ms":{},"connect_ms":{},"tls_ms":{},"wait_ms":{},"total_ms":{}}}"#,
+                ts(p.ts),
+                p.agent,
+                p.region,
+                p.test,
+                p.target,
+                p.status.unwrap_or(0),
+                ms(ph.dns_ms),
+                ms(ph.connect_ms),
+                ms(ph.tls_ms),
+                ms(ph.wait_ms),
+                ms(ph.total_ms)
+            )?,
+        }
+    }
+    f.flush()?;
+    let mut regions: Vec<&str> = ds
+        .requests
+        .iter()
+        .filter_map(|r| r.vantage.as_deref())
+        .collect();
+    regions.sort();
+    regions.dedup();
+    for region in regions {
+        let sub = dir.join(format!("region={region}"));
+        std::fs::create_dir_all(&sub)?;
+        let mut f = std::io::BufWriter::with_capacity(
+            1 << 20,
+            std::fs::File::create(sub.join("browser.har"))?,
+        );
+        write!(
+            f,
+            r#"{{"log":{{"version":"1.2","creator":{{"name":"WebInspector","version":"537.36"}},"pages":[],"entries":["#
+        )?;
+        for (i, r) in ds
+            .requests
+            .iter()
+            .filter(|r| r.vantage.as_deref() == Some(region))
+            .enumerate()
+        {
+            let ph = &r.phases;
+            let v = |x: Option<f64>| x.map_or("-1".to_string(), |v| format!("{v:.3}"));
+            // Chrome counts ssl inside connect
+            let connect = ph.connect_ms.map(|c| c + ph.tls_ms.unwrap_or(0.0));
+            let total = ph.total_ms.unwrap_or(0.0);
+            let mime = if r.endpoint.ends_with(".js") {
+                "application/javascript"
+            } else if r.endpoint == "/" {
+                "text/html"
+            } else {
+                "application/json"
+            };
+            let id = r.source.n;
+            let path = r.endpoint.replace("{id}", &(id % 1000).to_string());
+            if i > 0 {
+                f.write_all(b",")?;
+            }
+            write!(
+                f,
+                r#"{{"_initiator":{{"type":"script","url":"https://www.example.com/app.js"}},"_priority":"High","_resourceType":"fetch","cache":{{}},"connection":"{conn}","request":{{"method":"{method}","url":"https://{host}{path}?token=abc{id}","httpVersion":"http/2.0","headers":[{{"name":":authority","value":"{host}"}},{{"name":"accept","value":"*/*"}},{{"name":"cookie","value":"session={id:08x}"}},{{"name":"user-agent","value":"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"}}],"queryString":[{{"name":"token","value":"abc{id}"}}],"cookies":[],"headersSize":-1,"bodySize":0}},"response":{{"status":{status},"statusText":"","httpVersion":"http/2.0","headers":[{{"name":"content-type","value":"{mime}"}},{{"name":"server","value":"nginx"}},{{"name":"date","value":"Thu, 06 Feb 2025 10:00:00 GMT"}},{{"name":"cache-control","value":"no-store"}}],"cookies":[],"content":{{"size":800,"mimeType":"{mime}"}},"redirectURL":"","headersSize":-1,"bodySize":800,"_transferSize":1000}},"serverIPAddress":"203.0.113.{ip}","startedDateTime":"{ts}","time":{total:.3},"timings":{{"blocked":-1,"dns":{dns},"ssl":{ssl},"connect":{connect},"send":-1,"wait":{wait},"receive":-1}}}}"#,
+                conn = 1000 + id % 50,
+                method = r.method,
+                host = r.host,
+                status = r.status,
+                ip = id % 250,
+                ts = ts(r.start),
+                dns = v(ph.dns_ms),
+                ssl = v(ph.tls_ms),
+                connect = v(connect),
+                wait = v(ph.wait_ms),
+            )?;
+        }
+        f.write_all(b"]}}\n")?;
+        f.flush()?;
+    }
+    Ok(())
 }

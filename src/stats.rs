@@ -207,28 +207,34 @@ impl MannWhitney {
     }
 }
 
-/// Average ranks (1-based) of `xs` with ties sharing their mean rank, plus the
-/// tie term sum(t^3 - t) over tie groups.
-fn average_ranks(xs: &[f64]) -> (Vec<f64>, f64) {
-    let mut idx: Vec<usize> = (0..xs.len()).collect();
-    idx.sort_by(|&i, &j| xs[i].total_cmp(&xs[j]).then(i.cmp(&j)));
-    let mut ranks = vec![0.0; xs.len()];
-    let mut ties = 0.0;
+/// Sum of the average ranks (1-based, ties sharing their mean rank) of
+/// `a`'s values in the pooled sample `a` + `b`, plus the tie term
+/// sum(t^3 - t) over tie groups. One direct sort of (value, side) pairs.
+/// Every rank is a half-integer and every partial sum stays below 2^53, so
+/// the sums are exact whatever order they are added in.
+fn rank_sum_first(a: &[f64], b: &[f64]) -> (f64, f64) {
+    let mut all: Vec<(f64, bool)> = a
+        .iter()
+        .map(|x| (*x, true))
+        .chain(b.iter().map(|x| (*x, false)))
+        .collect();
+    all.sort_unstable_by(|x, y| x.0.total_cmp(&y.0));
+    let (mut r1, mut ties) = (0.0, 0.0);
     let mut i = 0;
-    while i < idx.len() {
+    while i < all.len() {
         let mut j = i + 1;
-        while j < idx.len() && xs[idx[j]] == xs[idx[i]] {
+        let mut in_a = all[i].1 as u64;
+        while j < all.len() && all[j].0 == all[i].0 {
+            in_a += all[j].1 as u64;
             j += 1;
         }
         let avg = (i + 1 + j) as f64 / 2.0;
-        for &k in &idx[i..j] {
-            ranks[k] = avg;
-        }
+        r1 += avg * in_a as f64;
         let t = (j - i) as f64;
         ties += t * t * t - t;
         i = j;
     }
-    (ranks, ties)
+    (r1, ties)
 }
 
 /// P(U <= k) under the null for sample sizes m, n without ties.
@@ -273,10 +279,8 @@ pub fn mann_whitney_u(a: &[f64], b: &[f64]) -> Option<MannWhitney> {
     if n1 == 0 || n2 == 0 {
         return None;
     }
-    let all: Vec<f64> = a.iter().chain(b.iter()).copied().collect();
-    let (ranks, ties) = average_ranks(&all);
+    let (r1, ties) = rank_sum_first(&a, &b);
     let (f1, f2) = (n1 as f64, n2 as f64);
-    let r1: f64 = ranks[..n1].iter().sum();
     let u1 = r1 - f1 * (f1 + 1.0) / 2.0;
     let u2 = f1 * f2 - u1;
     let mu = f1 * f2 / 2.0;

@@ -16,7 +16,9 @@
 //! never from inside a rayon closure (polars owns its own thread pool).
 
 use super::obs::{ALL, HTTP_DIMS, Names, Obs, PHASE_NAMES, own_key};
-use super::{Dim, GroupStat, NetStat, PageStat, Quantiles, ServerStat, WindowName, Windows};
+use super::{
+    Dim, GroupStat, NetStat, PageStat, Quantiles, Sampled, ServerStat, WindowName, Windows,
+};
 use polars::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 
@@ -57,6 +59,8 @@ struct Grouped {
     count: HashMap<GroupKey, u64>,
     sums: HashMap<(GroupKey, &'static str), f64>,
     quantiles: HashMap<(GroupKey, &'static str), Quantiles>,
+    /// Rank-test samples per slot of the measures `Frame::sampled` names.
+    samples: HashMap<&'static str, Vec<Sampled>>,
 }
 
 impl Grouped {
@@ -143,28 +147,60 @@ struct Scratch {
 /// Exact `Linear` quantiles of one measure per slot, as polars' grouped
 /// `quantile` gives them; `rows[k]` is the number of rows in slot `k`
 /// (null or not).
+/// With `sample`, the walk also keeps each slot's rank-test sample: every
+/// value when the slot has at most `MAX_TEST_SAMPLES`, else that many
+/// evenly spaced order statistics (the picks of `Sampled`, made in value
+/// order), so the rank tests need no pass of their own over the rows.
 fn slot_quantiles(
     vals: &Float64Chunked,
     slots: &Slots,
     rows: &[u64],
     scratch: &mut Scratch,
-) -> Vec<Option<Quantiles>> {
+    sample: bool,
+) -> (Vec<Option<Quantiles>>, Option<Vec<Sampled>>) {
     let vals = vals.rechunk();
     let Some(arr) = vals.downcast_iter().next() else {
-        return vec![None; slots.n_slots];
+        return (vec![None; slots.n_slots], None);
     };
     let values = arr.values().as_slice();
     let n_valid = values.len() - vals.null_count();
     if n_valid == 0 {
-        return vec![None; slots.n_slots];
+        return (vec![None; slots.n_slots], None);
     }
-    let mut nonnull = vec![0u64; slots.n_slots];
-    let validity = arr.validity();
-    for r in (0..values.len()).filter(|r| validity.is_none_or(|b| b.get_bit(*r))) {
-        for &s in slots.row(r).iter().filter(|s| **s != NONE) {
-            nonnull[s as usize] += 1;
-        }
-    }
+    // non-null values per slot: map then merge over row chunks
+    let nonnull: Vec<u64> = {
+        use rayon::prelude::*;
+        let validity = arr.validity();
+        let chunk = values
+            .len()
+            .div_ceil(rayon::current_num_threads() * 2)
+            .max(1 << 16);
+        let starts: Vec<usize> = (0..values.len()).step_by(chunk).collect();
+        starts
+            .par_iter()
+            .map(|&lo| {
+                let mut c = vec![0u64; slots.n_slots];
+                for r in (lo..(lo + chunk).min(values.len()))
+                    .filter(|r| validity.is_none_or(|b| b.get_bit(*r)))
+                {
+                    for &s in slots.row(r).iter().filter(|s| **s != NONE) {
+                        c[s as usize] += 1;
+                    }
+                }
+                c
+            })
+            .reduce(
+                || vec![0u64; slots.n_slots],
+                |mut a, b| {
+                    for (x, y) in a.iter_mut().zip(b) {
+                        *x += y;
+                    }
+                    a
+                },
+            )
+    };
+    let mut samples: Option<Vec<Sampled>> =
+        sample.then(|| nonnull.iter().map(|n| Sampled::resume(*n, 0)).collect());
     let mut walks = vec![Walk::default(); slots.n_slots];
     for (k, w) in walks.iter_mut().enumerate() {
         let nn = nonnull[k];
@@ -196,18 +232,35 @@ fn slot_quantiles(
         sorted,
         sorted_slots,
     } = scratch;
-    sorted.clear();
-    sorted_slots.clear();
-    for r in order
+    // the gather is plain memory reads: in parallel over chunks of the order
+    let order = order.rechunk();
+    let order: &[IdxSize] = order
         .downcast_iter()
-        .flat_map(|a| a.values().iter())
-        .take(n_valid)
+        .next()
+        .map_or(&[], |a| a.values().as_slice());
+    let order = &order[..n_valid.min(order.len())];
+    sorted.clear();
+    sorted.resize(order.len(), 0.0);
+    sorted_slots.clear();
+    sorted_slots.resize(order.len() * slots.width, NONE);
     {
-        let r = *r as usize;
-        sorted.push(values[r]);
-        sorted_slots.extend_from_slice(slots.row(r));
+        use rayon::prelude::*;
+        const PART: usize = 1 << 16;
+        sorted
+            .par_chunks_mut(PART)
+            .zip(sorted_slots.par_chunks_mut(PART * slots.width))
+            .zip(order.par_chunks(PART))
+            .for_each(|((vals_out, slots_out), rows)| {
+                for ((v, s), r) in vals_out
+                    .iter_mut()
+                    .zip(slots_out.chunks_exact_mut(slots.width))
+                    .zip(rows)
+                {
+                    *v = values[*r as usize];
+                    s.copy_from_slice(slots.row(*r as usize));
+                }
+            });
     }
-    drop(order);
     for (v, row) in sorted.iter().zip(sorted_slots.chunks_exact(slots.width)) {
         for &s in row {
             if s == NONE {
@@ -221,7 +274,14 @@ fn slot_quantiles(
             w.seen += 1;
         }
     }
-    walks
+    if let Some(samples) = samples.as_mut() {
+        for (v, row) in sorted.iter().zip(sorted_slots.chunks_exact(slots.width)) {
+            for &s in row.iter().filter(|s| **s != NONE) {
+                samples[s as usize].push(*v);
+            }
+        }
+    }
+    let q = walks
         .iter()
         .enumerate()
         .map(|(k, w)| {
@@ -251,7 +311,8 @@ fn slot_quantiles(
                 p99: pick(QS[3]),
             })
         })
-        .collect()
+        .collect();
+    (q, samples)
 }
 
 /// Rows that share measure columns, each in up to `width` groups.
@@ -259,6 +320,8 @@ struct Frame {
     windows: Vec<u32>,
     measures: Vec<(&'static str, Float64Chunked)>,
     sums: Vec<(&'static str, Vec<f64>)>,
+    /// Measures whose rank-test samples the walk keeps.
+    sampled: Vec<&'static str>,
 }
 
 impl Frame {
@@ -267,6 +330,7 @@ impl Frame {
             windows,
             measures: Vec::new(),
             sums: Vec::new(),
+            sampled: Vec::new(),
         }
     }
     fn measure(&mut self, name: &'static str, vals: impl Iterator<Item = Option<f64>>) {
@@ -299,13 +363,15 @@ impl Frame {
         }
         let mut scratch = Scratch::default();
         for (name, vals) in &self.measures {
-            for (k, q) in slot_quantiles(vals, slots, &rows, &mut scratch)
-                .into_iter()
-                .enumerate()
-            {
+            let sample = self.sampled.contains(name);
+            let (qs, samples) = slot_quantiles(vals, slots, &rows, &mut scratch, sample);
+            for (k, q) in qs.into_iter().enumerate() {
                 if let Some(q) = q {
                     into.quantiles.insert((group_key(k as u32), *name), q);
                 }
+            }
+            if let Some(samples) = samples {
+                into.samples.insert(*name, samples);
             }
         }
         into
@@ -379,10 +445,33 @@ impl LocalKeys {
     }
 }
 
-pub fn http_stats(
+/// Rank-test samples of the HTTP phases, by `PHASE_NAMES` index, each
+/// indexed by slot (group id and window).
+pub(super) struct PhaseSamples(Vec<Option<Vec<Sampled>>>);
+
+impl PhaseSamples {
+    /// The sample of one phase in one group and window, if it has values.
+    pub(super) fn get(&self, phase: usize, gid: u32, w: WindowName) -> Option<&Sampled> {
+        let slot = (gid * WINDOWS + w_idx(w)) as usize;
+        self.0
+            .get(phase)?
+            .as_ref()?
+            .get(slot)
+            .filter(|c| c.side().1 > 0)
+    }
+}
+
+/// Group stats of the HTTP family by (dimension, key) and window.
+pub(super) type HttpStats = BTreeMap<(Dim, String), BTreeMap<WindowName, GroupStat>>;
+
+/// Stats per group and window, and the rank-test samples of the phases
+/// named in `sampled` (`PHASE_NAMES` indexes).
+pub(crate) fn http_stats(
     obs: &Obs,
     win: &[Option<WindowName>],
-) -> BTreeMap<(Dim, String), BTreeMap<WindowName, GroupStat>> {
+    sampled: &[usize],
+    laps: &mut crate::laps::Laps,
+) -> (HttpStats, PhaseSamples) {
     let rows = windowed(&obs.http, win);
     let windows: Vec<u32> = rows.iter().map(|(_, w)| *w).collect();
     let slots = Slots::build(&windows, HTTP_DIMS.len(), obs.groups.len(), |r, out| {
@@ -391,20 +480,53 @@ pub fn http_stats(
         g.len()
     });
     let mut f = Frame::new(windows);
-    // every phase of a row in one visit: the phases live in the dataset's
-    // records, one cache miss away from the observation
-    let mut phases: Vec<PrimitiveChunkedBuilder<Float64Type>> = PHASE_NAMES
-        .iter()
-        .map(|p| PrimitiveChunkedBuilder::new((*p).into(), rows.len()))
-        .collect();
-    for (o, _) in &rows {
-        // phases of failed requests describe the failure, not the service
-        for (i, col) in phases.iter_mut().enumerate() {
-            col.append_option(if o.status > 0 { o.phase_at(i) } else { None });
+    // the phase columns are plain vectors, filled in parallel over chunks of
+    // rows (every phase of a row in one visit: the phases live in the
+    // dataset's records, one cache miss away) and handed to polars as they
+    // are; phases of failed requests describe the failure, not the service
+    let n = rows.len();
+    let mut vals: Vec<Vec<f64>> = PHASE_NAMES.iter().map(|_| vec![0.0; n]).collect();
+    let mut valid: Vec<Vec<bool>> = PHASE_NAMES.iter().map(|_| vec![false; n]).collect();
+    {
+        use rayon::prelude::*;
+        const PART: usize = 1 << 16;
+        type Part<'p> = (Vec<&'p mut [f64]>, Vec<&'p mut [bool]>);
+        let mut parts: Vec<Part> = (0..n.div_ceil(PART))
+            .map(|_| (Vec::new(), Vec::new()))
+            .collect();
+        for col in vals.iter_mut() {
+            for (p, c) in parts.iter_mut().zip(col.chunks_mut(PART)) {
+                p.0.push(c);
+            }
         }
+        for col in valid.iter_mut() {
+            for (p, c) in parts.iter_mut().zip(col.chunks_mut(PART)) {
+                p.1.push(c);
+            }
+        }
+        parts
+            .into_par_iter()
+            .enumerate()
+            .for_each(|(k, (mut v, mut ok))| {
+                for (j, (o, _)) in rows[k * PART..].iter().take(v[0].len()).enumerate() {
+                    if o.status <= 0 {
+                        continue;
+                    }
+                    for i in 0..PHASE_NAMES.len() {
+                        if let Some(x) = o.phase_at(i) {
+                            v[i][j] = x;
+                            ok[i][j] = true;
+                        }
+                    }
+                }
+            });
     }
-    for (p, col) in PHASE_NAMES.iter().zip(phases) {
-        f.measures.push((p, col.finish()));
+    for ((p, vals), valid) in PHASE_NAMES.iter().zip(vals).zip(valid) {
+        let valid = (!valid.iter().all(|b| *b)).then(|| valid.into_iter().collect());
+        f.measures.push((
+            p,
+            Float64Chunked::from_vec_validity((*p).into(), vals, valid),
+        ));
     }
     f.sum(
         "errors",
@@ -433,7 +555,11 @@ pub fn http_stats(
             o.status as i64 * CLASSES + cls
         })
         .collect();
-    let q = f.quantiles(&slots);
+    f.sampled = sampled.iter().map(|i| PHASE_NAMES[*i]).collect();
+    laps.lap("aggregate: http stats: columns");
+    let mut q = f.quantiles(&slots);
+    let samples = PhaseSamples(PHASE_NAMES.iter().map(|p| q.samples.remove(p)).collect());
+    laps.lap("aggregate: http stats: quantiles");
     let sc = f.counts(&slots, &status_class);
 
     let mut out: BTreeMap<(Dim, String), BTreeMap<WindowName, GroupStat>> = BTreeMap::new();
@@ -465,7 +591,8 @@ pub fn http_stats(
             .or_default()
             .insert(w_from(gk.1), g);
     }
-    out
+    laps.lap("aggregate: http stats: counts");
+    (out, samples)
 }
 
 pub fn page_stats(
@@ -704,7 +831,18 @@ mod tests {
             }
         }
         let ca = Float64Chunked::from_iter_options("v".into(), vals.iter().copied());
-        let ours = slot_quantiles(&ca, &slots, &rows, &mut Scratch::default());
+        let (ours, samples) = slot_quantiles(&ca, &slots, &rows, &mut Scratch::default(), true);
+        let samples = samples.expect("samples were asked for");
+        // each slot's sample is its non-null values in ascending order
+        for (slot, smp) in samples.iter().enumerate() {
+            let mut want: Vec<f64> = (0..n)
+                .filter(|r| slots.row(*r).contains(&(slot as u32)))
+                .filter_map(|r| vals[r])
+                .collect();
+            want.sort_by(f64::total_cmp);
+            assert_eq!(smp.side().0, &want[..], "slot {slot}");
+            assert_eq!(smp.side().1, want.len() as u64);
+        }
 
         let mut checked = 0;
         for (pos, keys) in [
@@ -767,5 +905,30 @@ mod tests {
         }
         // every (group, window) of both positions, with values
         assert!(checked > 120, "{checked}");
+    }
+
+    /// A slot with more values than the rank tests take keeps evenly
+    /// spaced order statistics: `thin` of its sorted values, with the full
+    /// count.
+    #[test]
+    fn walk_samples_are_evenly_spaced_order_statistics() {
+        let n = 2 * super::super::MAX_TEST_SAMPLES + 333;
+        let vals: Vec<Option<f64>> = (0..n)
+            .map(|i| (i % 11 != 0).then(|| ((i * 7919) % 10_007) as f64))
+            .collect();
+        let windows = vec![1u32; n];
+        let slots = Slots::build(&windows, 1, 1, |_, out| {
+            out[0] = 0;
+            1
+        });
+        let rows = vec![0, n as u64, 0];
+        let ca = Float64Chunked::from_iter_options("v".into(), vals.iter().copied());
+        let (_, samples) = slot_quantiles(&ca, &slots, &rows, &mut Scratch::default(), true);
+        let samples = samples.unwrap();
+        let mut sorted: Vec<f64> = vals.iter().flatten().copied().collect();
+        sorted.sort_by(f64::total_cmp);
+        assert_eq!(samples[1].side().1, sorted.len() as u64);
+        assert_eq!(samples[1].side().0, &super::super::thin(&sorted)[..]);
+        assert_eq!(samples[0].side().1, 0);
     }
 }

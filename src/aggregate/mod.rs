@@ -383,8 +383,8 @@ pub fn analyze(ds: &Dataset, opts: &AggOptions) -> Analysis {
     let net_w: Vec<Option<WindowName>> = net.iter().map(|o| assign(o.source, o.ts_ms)).collect();
     let srv_w: Vec<Option<WindowName>> = server.iter().map(|o| assign(o.source, o.ts_ms)).collect();
 
-    let http_stats = frame::http_stats(&obs, &http_w);
-    laps.lap("aggregate: http stats");
+    let (http_stats, phase_samples) =
+        frame::http_stats(&obs, &http_w, &HTTP_SIGNAL_PHASES, &mut laps);
     let page_stats = frame::page_stats(&obs, &page_w);
     let net_stats = frame::net_stats(&obs, &net_w);
     let server_stats = frame::server_stats(&obs, &srv_w, &windows);
@@ -399,12 +399,20 @@ pub fn analyze(ds: &Dataset, opts: &AggOptions) -> Analysis {
         WindowName::Before
     };
     let mut comparisons = Vec::new();
-    compare_http(base, &obs, &http_w, &http_stats, &mut comparisons);
+    compare_http(
+        base,
+        &obs,
+        &http_w,
+        &http_stats,
+        &phase_samples,
+        &mut comparisons,
+    );
+    laps.lap("aggregate: comparisons: http");
     compare_pages(base, &obs, &page_w, &mut comparisons);
     compare_net(base, &obs, &net_w, &mut comparisons);
     compare_server(base, &obs, &srv_w, &mut comparisons);
     adjust_q_values(&mut comparisons);
-    laps.lap("aggregate: comparisons");
+    laps.lap("aggregate: comparisons: page, net, server");
 
     let name = |id: &u32| obs.names.get(*id).to_string();
     let mut regions: Vec<String> = http
@@ -628,7 +636,7 @@ fn persistent_failure(http: &[HttpObs]) -> bool {
 /// same picks `thin` makes from the full vector), with the full count kept.
 /// Memory stays flat however many records there are.
 #[derive(Debug, Default, Clone)]
-struct Sampled {
+pub(super) struct Sampled {
     n: u64,
     seen: u64,
     next: u64,
@@ -644,7 +652,7 @@ impl Sampled {
     }
     /// A cell of `n` values whose first `seen` went to an earlier chunk: the
     /// state a sequential walk would be in after those `seen` values.
-    fn resume(n: u64, seen: u64) -> Sampled {
+    pub(super) fn resume(n: u64, seen: u64) -> Sampled {
         let max = MAX_TEST_SAMPLES as u64;
         let next = if n <= max {
             0
@@ -668,7 +676,7 @@ impl Sampled {
             vals: Vec::new(),
         }
     }
-    fn push(&mut self, v: f64) {
+    pub(super) fn push(&mut self, v: f64) {
         let max = MAX_TEST_SAMPLES as u64;
         if self.n <= max {
             self.vals.push(v);
@@ -678,7 +686,7 @@ impl Sampled {
         }
         self.seen += 1;
     }
-    fn side(&self) -> (&[f64], u64) {
+    pub(super) fn side(&self) -> (&[f64], u64) {
         (&self.vals, self.n)
     }
 }
@@ -836,9 +844,9 @@ fn http_proportions(
     }
 }
 
-/// The rank-test values of the HTTP observations: each phase under every
-/// group of the observation, and wait over its baseline median under the
-/// first-party groups.
+/// The `wait_rel` rank-test values of the HTTP observations: wait over its
+/// (origin, vantage, endpoint)'s baseline median, under the first-party
+/// groups. (The phases' samples come from the quantile walk.)
 struct HttpVisit<'v, 'a> {
     http: &'v [obs::HttpObs<'a>],
     win: &'v [Option<WindowName>],
@@ -853,16 +861,7 @@ impl Visit for HttpVisit<'_, '_> {
     ) {
         for (o, w) in self.http[range.clone()].iter().zip(&self.win[range]) {
             let Some(w) = *w else { continue };
-            if o.status <= 0 {
-                continue;
-            }
-            for (si, pi) in HTTP_SIGNAL_PHASES.iter().enumerate() {
-                let Some(v) = o.phase_at(*pi) else { continue };
-                for &g in o.groups() {
-                    emit(si, g, w, v);
-                }
-            }
-            if o.party != crate::model::Party::First {
+            if o.status <= 0 || o.party != crate::model::Party::First {
                 continue;
             }
             let (Some(v), Some(m)) = (
@@ -873,7 +872,7 @@ impl Visit for HttpVisit<'_, '_> {
             };
             // the first-party and first-party-by-resource-type groups
             for g in [o.groups()[0], o.groups()[3]] {
-                emit(WAIT_REL, g, w, v / m);
+                emit(0, g, w, v / m);
             }
         }
     }
@@ -884,6 +883,7 @@ fn compare_http(
     obs: &obs::Obs,
     win: &[Option<WindowName>],
     stats: &BTreeMap<(Dim, String), BTreeMap<WindowName, GroupStat>>,
+    phase_samples: &frame::PhaseSamples,
     out: &mut Vec<Comparison>,
 ) {
     let http = &obs.http;
@@ -912,13 +912,21 @@ fn compare_http(
                 .map(|m| (k, m))
         })
         .collect();
-    // phases: Mann-Whitney on successful responses
+    // phases: Mann-Whitney on successful responses, samples kept by the
+    // quantile walk; wait_rel collected here
     let visit = HttpVisit {
         http,
         win,
         base_wait: &base_wait,
     };
-    let table = SampleTable::fill(HTTP_SIGNALS.len(), obs.groups.len(), http.len(), &visit);
+    let wait_rel = SampleTable::fill(1, obs.groups.len(), http.len(), &visit);
+    let cell = |si: usize, g: u32, w: WindowName| {
+        if si == WAIT_REL {
+            wait_rel.get(0, g, w)
+        } else {
+            phase_samples.get(HTTP_SIGNAL_PHASES[si], g, w)
+        }
+    };
     let mut groups: Vec<(Dim, &str, u32)> = (0..obs.groups.len() as u32)
         .map(|g| {
             let (d, k) = obs.group_key(g);
@@ -929,14 +937,14 @@ fn compare_http(
     let mut jobs = Vec::new();
     for (si, phase) in HTTP_SIGNALS.iter().enumerate() {
         for &(dim, key, g) in &groups {
-            let Some(before) = table.get(si, g, base) else {
+            let Some(before) = cell(si, g, base) else {
                 continue;
             };
             for w in [WindowName::During, WindowName::After]
                 .into_iter()
                 .filter(|w| *w != base)
             {
-                if let Some(d) = table.get(si, g, w) {
+                if let Some(d) = cell(si, g, w) {
                     // the bootstrap CI is the costly part: only for the headline groups
                     let boot = w == WindowName::During
                         && matches!(dim, Dim::Party | Dim::Origin | Dim::ResourceType)
@@ -1100,7 +1108,7 @@ fn compare_server(
 #[derive(Default)]
 struct KeyedSamples {
     names: obs::Names,
-    samples: HashMap<(u32, &'static str, WindowName), Vec<f64>>,
+    samples: obs::FxMap<(u32, &'static str, WindowName), Vec<f64>>,
 }
 
 impl KeyedSamples {
@@ -1245,8 +1253,9 @@ fn distribution_cmp(
     let (tb, td) = (thin(b), thin(d));
     let (b, d) = (&tb[..], &td[..]);
     let suff = matches!(stats::sufficiency(b.len(), d.len()), stats::Sufficiency::Ok);
-    let mb = stats::median(b);
-    let md = stats::median(d);
+    // medians by selection: the same figures as `stats::median`, no sort
+    let mb = stats::quantile_select(&mut b.to_vec(), 0.5);
+    let md = stats::quantile_select(&mut d.to_vec(), 0.5);
     let mw = if suff {
         stats::mann_whitney_u(b, d)
     } else {
