@@ -272,11 +272,7 @@ fn slot_quantiles(
                 w.next += 1;
             }
             w.seen += 1;
-        }
-    }
-    if let Some(samples) = samples.as_mut() {
-        for (v, row) in sorted.iter().zip(sorted_slots.chunks_exact(slots.width)) {
-            for &s in row.iter().filter(|s| **s != NONE) {
+            if let Some(samples) = samples.as_mut() {
                 samples[s as usize].push(*v);
             }
         }

@@ -640,6 +640,9 @@ pub(super) struct Sampled {
     n: u64,
     seen: u64,
     next: u64,
+    /// The value number (0-based) of the next pick: computed once per pick,
+    /// not once per value (the quantile walk pushes tens of millions).
+    next_at: u64,
     vals: Vec<f64>,
 }
 
@@ -649,6 +652,18 @@ impl Sampled {
     /// thinning (`n > MAX_TEST_SAMPLES`).
     fn pick_at(n: u64, pick: u64) -> u64 {
         (pick as f64 * (n as f64 / MAX_TEST_SAMPLES as f64)) as u64
+    }
+    /// Where the pick after `next` picks is: every value when the cell is
+    /// small enough, else `pick_at`, and nowhere once all are made.
+    fn next_pick(n: u64, seen: u64, next: u64) -> u64 {
+        let max = MAX_TEST_SAMPLES as u64;
+        if n <= max {
+            seen
+        } else if next < max {
+            Self::pick_at(n, next)
+        } else {
+            u64::MAX
+        }
     }
     /// A cell of `n` values whose first `seen` went to an earlier chunk: the
     /// state a sequential walk would be in after those `seen` values.
@@ -673,16 +688,16 @@ impl Sampled {
             n,
             seen,
             next,
+            next_at: Self::next_pick(n, seen, next),
             vals: Vec::new(),
         }
     }
+    #[inline]
     pub(super) fn push(&mut self, v: f64) {
-        let max = MAX_TEST_SAMPLES as u64;
-        if self.n <= max {
-            self.vals.push(v);
-        } else if self.next < max && self.seen == Self::pick_at(self.n, self.next) {
+        if self.seen == self.next_at {
             self.vals.push(v);
             self.next += 1;
+            self.next_at = Self::next_pick(self.n, self.seen + 1, self.next);
         }
         self.seen += 1;
     }
@@ -693,8 +708,8 @@ impl Sampled {
 
 /// A visit of the observations in a range, sending each (signal, group
 /// id, window, value) it finds to `emit`, in order. A trait rather than a
-/// closure taking `&mut dyn FnMut` so that each emit (tens per observation)
-/// is inlined, not a dynamic call.
+/// closure taking `&mut dyn FnMut` so that each emit is inlined, not a
+/// dynamic call.
 trait Visit: Sync {
     fn visit(&self, range: std::ops::Range<usize>, emit: impl FnMut(usize, u32, WindowName, f64));
 }
