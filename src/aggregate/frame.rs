@@ -70,37 +70,62 @@ impl Grouped {
 }
 
 /// Each row's group slots, `width` per row (`NONE` where the row has fewer
-/// groups), and how many distinct slots there can be.
+/// groups), and how many distinct slots there can be. Rows share a few
+/// combinations of slots (a host, endpoint, vantage, ... and a window), so
+/// a row holds the id of its combination, not its `width` slots: at ten
+/// million rows that is 4 bytes a row instead of 32, and the quantile
+/// walk's gather in value order reads a table that stays in cache.
 struct Slots {
     width: usize,
-    slots: Vec<u32>,
+    /// Each row's combination, an index into `combos`.
+    combo: Vec<u32>,
+    /// `width` slots per distinct combination.
+    combos: Vec<u32>,
     n_slots: usize,
 }
 
+/// Most slots a row can have.
+const MAX_WIDTH: usize = 8;
+
 impl Slots {
-    /// `fill(row, out)` writes the row's group ids (at most `width`) and
-    /// returns how many it wrote.
+    /// `fill(row, out)` writes the row's group ids (at most `width`, which
+    /// is at most `MAX_WIDTH`) and returns how many it wrote.
     fn build(
         windows: &[u32],
         width: usize,
         n_groups: usize,
         mut fill: impl FnMut(usize, &mut [u32]) -> usize,
     ) -> Slots {
-        let mut slots = vec![NONE; windows.len() * width];
-        for (r, (out, w)) in slots.chunks_exact_mut(width).zip(windows).enumerate() {
-            let n = fill(r, out);
+        let width = width.min(MAX_WIDTH);
+        let mut index: super::obs::FxMap<[u32; MAX_WIDTH], u32> = Default::default();
+        let mut combos = Vec::new();
+        let mut combo = Vec::with_capacity(windows.len());
+        for (r, w) in windows.iter().enumerate() {
+            let mut out = [NONE; MAX_WIDTH];
+            let n = fill(r, &mut out[..width]);
             for s in &mut out[..n] {
                 *s = *s * WINDOWS + w;
             }
+            let next = (combos.len() / width.max(1)) as u32;
+            combo.push(*index.entry(out).or_insert_with(|| {
+                combos.extend_from_slice(&out[..width]);
+                next
+            }));
         }
         Slots {
             width,
-            slots,
+            combo,
+            combos,
             n_slots: n_groups * WINDOWS as usize,
         }
     }
     fn row(&self, r: usize) -> &[u32] {
-        &self.slots[r * self.width..(r + 1) * self.width]
+        self.of(self.combo[r])
+    }
+    /// The slots of a combination.
+    fn of(&self, combo: u32) -> &[u32] {
+        let c = combo as usize;
+        &self.combos[c * self.width..(c + 1) * self.width]
     }
 }
 
@@ -141,16 +166,37 @@ fn quantile_idx(q: f64, len: u64, nulls: u64) -> (f64, u64, bool) {
 #[derive(Default)]
 struct Scratch {
     sorted: Vec<f64>,
-    sorted_slots: Vec<u32>,
+    /// The rows' slot combinations, in value order.
+    sorted_combos: Vec<u32>,
 }
 
 /// Exact `Linear` quantiles of one measure per slot, as polars' grouped
 /// `quantile` gives them; `rows[k]` is the number of rows in slot `k`
 /// (null or not).
-/// With `sample`, the walk also keeps each slot's rank-test sample: every
-/// value when the slot has at most `MAX_TEST_SAMPLES`, else that many
-/// evenly spaced order statistics (the picks of `Sampled`, made in value
-/// order), so the rank tests need no pass of their own over the rows.
+/// One measure's values and their order, as polars' arg-sort gives it:
+/// everything the walk needs, owned, so that the walk can run on another
+/// thread while polars sorts the next measure.
+struct SortedMeasure {
+    vals: Float64Chunked,
+    order: Option<IdxCa>,
+}
+
+/// The polars half of a measure's quantiles; on the calling thread only.
+fn sort_measure(vals: &Float64Chunked) -> SortedMeasure {
+    let vals = vals.rechunk().into_owned();
+    let n_valid = vals.len() - vals.null_count();
+    let order = (n_valid > 0).then(|| {
+        vals.arg_sort(SortOptions {
+            nulls_last: true,
+            multithreaded: false,
+            ..Default::default()
+        })
+    });
+    SortedMeasure { vals, order }
+}
+
+/// Both halves, one after the other (the tests' form).
+#[cfg(test)]
 fn slot_quantiles(
     vals: &Float64Chunked,
     slots: &Slots,
@@ -158,15 +204,28 @@ fn slot_quantiles(
     scratch: &mut Scratch,
     sample: bool,
 ) -> (Vec<Option<Quantiles>>, Option<Vec<Sampled>>) {
-    let vals = vals.rechunk();
-    let Some(arr) = vals.downcast_iter().next() else {
+    walk_measure(&sort_measure(vals), slots, rows, scratch, sample)
+}
+
+/// The plain-Rust half: per-slot counts, the gather in value order and
+/// the rank walk. With `sample`, the walk also keeps each slot's rank-test
+/// sample: every value when the slot has at most `MAX_TEST_SAMPLES`, else
+/// that many evenly spaced order statistics (the picks of `Sampled`, made
+/// in value order), so the rank tests need no pass of their own over the
+/// rows.
+fn walk_measure(
+    m: &SortedMeasure,
+    slots: &Slots,
+    rows: &[u64],
+    scratch: &mut Scratch,
+    sample: bool,
+) -> (Vec<Option<Quantiles>>, Option<Vec<Sampled>>) {
+    let vals = &m.vals;
+    let (Some(arr), Some(order)) = (vals.downcast_iter().next(), m.order.as_ref()) else {
         return (vec![None; slots.n_slots], None);
     };
     let values = arr.values().as_slice();
     let n_valid = values.len() - vals.null_count();
-    if n_valid == 0 {
-        return (vec![None; slots.n_slots], None);
-    }
     // non-null values per slot: map then merge over row chunks
     let nonnull: Vec<u64> = {
         use rayon::prelude::*;
@@ -221,16 +280,11 @@ fn slot_quantiles(
         w.len = ranks.len() as u8;
         w.ranks[..ranks.len()].copy_from_slice(&ranks);
     }
-    let order = vals.arg_sort(SortOptions {
-        nulls_last: true,
-        multithreaded: true,
-        ..Default::default()
-    });
     // gather first, walk second: the gathers' loads are independent and
     // overlap; inside the walk each row's loads waited for the last
     let Scratch {
         sorted,
-        sorted_slots,
+        sorted_combos,
     } = scratch;
     // the gather is plain memory reads: in parallel over chunks of the order
     let order = order.rechunk();
@@ -241,28 +295,24 @@ fn slot_quantiles(
     let order = &order[..n_valid.min(order.len())];
     sorted.clear();
     sorted.resize(order.len(), 0.0);
-    sorted_slots.clear();
-    sorted_slots.resize(order.len() * slots.width, NONE);
+    sorted_combos.clear();
+    sorted_combos.resize(order.len(), 0);
     {
         use rayon::prelude::*;
         const PART: usize = 1 << 16;
         sorted
             .par_chunks_mut(PART)
-            .zip(sorted_slots.par_chunks_mut(PART * slots.width))
+            .zip(sorted_combos.par_chunks_mut(PART))
             .zip(order.par_chunks(PART))
-            .for_each(|((vals_out, slots_out), rows)| {
-                for ((v, s), r) in vals_out
-                    .iter_mut()
-                    .zip(slots_out.chunks_exact_mut(slots.width))
-                    .zip(rows)
-                {
+            .for_each(|((vals_out, combos_out), rows)| {
+                for ((v, c), r) in vals_out.iter_mut().zip(combos_out).zip(rows) {
                     *v = values[*r as usize];
-                    s.copy_from_slice(slots.row(*r as usize));
+                    *c = slots.combo[*r as usize];
                 }
             });
     }
-    for (v, row) in sorted.iter().zip(sorted_slots.chunks_exact(slots.width)) {
-        for &s in row {
+    for (v, c) in sorted.iter().zip(sorted_combos.iter()) {
+        for &s in slots.of(*c) {
             if s == NONE {
                 continue;
             }
@@ -357,19 +407,47 @@ impl Frame {
                 into.sums.insert((gk, *name), acc[k]);
             }
         }
-        let mut scratch = Scratch::default();
-        for (name, vals) in &self.measures {
-            let sample = self.sampled.contains(name);
-            let (qs, samples) = slot_quantiles(vals, slots, &rows, &mut scratch, sample);
+        // polars sorts measure k + 1 on this thread while a scoped thread
+        // walks measure k (the walk is plain Rust: no polars call, so no
+        // thread pool is nested in another)
+        type Walked = (Vec<Option<Quantiles>>, Option<Vec<Sampled>>, Scratch);
+        let mut keep = |name: &'static str, (qs, samples, scratch): Walked| {
             for (k, q) in qs.into_iter().enumerate() {
                 if let Some(q) = q {
-                    into.quantiles.insert((group_key(k as u32), *name), q);
+                    into.quantiles.insert((group_key(k as u32), name), q);
                 }
             }
             if let Some(samples) = samples {
-                into.samples.insert(*name, samples);
+                into.samples.insert(name, samples);
             }
-        }
+            scratch
+        };
+        let rows = &rows;
+        std::thread::scope(|sc| {
+            let mut scratch = Scratch::default();
+            let mut pending: Option<(&'static str, std::thread::ScopedJoinHandle<Walked>)> = None;
+            let join = |h: std::thread::ScopedJoinHandle<Walked>| {
+                h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
+            };
+            for (name, vals) in &self.measures {
+                let sorted = sort_measure(vals);
+                if let Some((prev, h)) = pending.take() {
+                    scratch = keep(prev, join(h));
+                }
+                let sample = self.sampled.contains(name);
+                let mut scr = std::mem::take(&mut scratch);
+                pending = Some((
+                    name,
+                    sc.spawn(move || {
+                        let (q, s) = walk_measure(&sorted, slots, rows, &mut scr, sample);
+                        (q, s, scr)
+                    }),
+                ));
+            }
+            if let Some((prev, h)) = pending.take() {
+                keep(prev, join(h));
+            }
+        });
         into
     }
 
