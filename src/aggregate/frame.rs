@@ -1,19 +1,22 @@
 //! The polars part of the stage: grouped counts and exact quantiles. An
 //! observation is counted under up to eight groups (host, endpoint,
 //! vantage, ...), so the rows are not exploded into one row per group
-//! (that multiplied memory by eight); each row carries its group slots.
+//! (that multiplied memory by eight); each row carries the id of its
+//! combination of group slots.
 //!
 //! Quantiles come from one sort per measure, not one per group: polars
-//! arg-sorts the measure column once (on its own thread pool), then a
-//! single walk over the rows in value order counts, per group, how many of
-//! its values it has passed, and keeps the values at the ranks that group's
-//! quantiles need. Grouped `quantile` expressions had sorted every group
+//! arg-sorts the measure column once (on the calling thread, while a scoped
+//! thread walks the previous measure), then a single walk over the rows in
+//! value order counts, per group, how many of its values it has passed, and
+//! keeps the values at the ranks that group's quantiles need, and the
+//! group's rank-test sample. Grouped `quantile` expressions had sorted every group
 //! again for each of the four quantiles, eight measures and eight key
 //! positions: 256 passes, 80 % of the stage at ten million records. The
 //! ranks and the interpolation are polars' own (`Linear`, nulls counted as
 //! polars counts them), so the figures are the same to the last bit.
-//! Status counts are one dense pass over the rows. Called from the main thread only,
-//! never from inside a rayon closure (polars owns its own thread pool).
+//! Status counts are one dense pass over the rows. polars is called from
+//! the calling thread only, never from inside a rayon closure or the walk's
+//! thread (polars owns its own thread pool).
 
 use super::obs::{ALL, HTTP_DIMS, Names, Obs, PHASE_NAMES, own_key};
 use super::{
