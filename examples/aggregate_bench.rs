@@ -73,7 +73,7 @@ fn main() {
             ds.probes.push(ProbeRecord {
                 source: SourceRef::line(0, i as u64 + 1),
                 ts,
-                agent: format!("{region}-{}", i % 2),
+                agent: format!("{region}-{}", i % 2).into(),
                 region: region.into(),
                 test: "api-http".into(),
                 kind: if i % 4 == 0 {
@@ -81,7 +81,7 @@ fn main() {
                 } else {
                     ProbeKind::Http
                 },
-                target: format!("https://api.example.com{ep}"),
+                target: format!("https://api.example.com{ep}").into(),
                 registrable_domain: "example.com".into(),
                 status: Some(status),
                 error: None,

@@ -103,15 +103,15 @@ fn main() {
             let mut p = base_record(
                 SourceRef::line(region as u32, line),
                 start + Duration::milliseconds(ts_ms),
-                agent,
-                REGIONS[region].into(),
-                if net { "net".into() } else { "http".into() },
+                &agent,
+                REGIONS[region],
+                if net { "net" } else { "http" },
                 if net {
                     ProbeKind::Network
                 } else {
                     ProbeKind::Http
                 },
-                String::new(),
+                "",
             );
             p.registrable_domain = "fleet.example".into();
             if net {

@@ -22,6 +22,7 @@ seed() { # target, files...
 }
 seed har $fx/har/*.har $fx/incidents/*/har/*.har $sh/har/*.har $sh/har/*/*.har
 seed probe_jsonl $fx/logs/probe.jsonl $fx/incidents/*/probes/*.jsonl
+seed flat_json $fx/logs/probe.jsonl $fx/incidents/*/probes/*.jsonl
 seed probe_csv $fx/logs/probe.csv $fx/incidents/*/probes/*.csv
 seed changes $fx/logs/changes.jsonl $fx/logs/changes.csv $fx/incidents/*/changes/*
 seed k6 $fx/logs/k6.json $fx/incidents/*/k6/*
@@ -32,7 +33,7 @@ seed mtr $fx/logs/mtr-0.93.txt $fx/logs/mtr-0.95.jsonl
 seed access_clf $fx/logs/apache-common.log $fx/logs/apache-vhost-D.log $fx/logs/nginx-combined.log $fx/incidents/*/access/* $sh/logs/*common.log $sh/logs/*full.log $sh/logs/*custom*.log
 seed access_w3c $fx/logs/iis-w3c.log $sh/logs/*u_ex*.log
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(har probe_jsonl probe_csv changes k6 curl atlas ping mtr access_clf access_w3c)
+[ ${#targets[@]} -eq 0 ] && targets=(har probe_jsonl flat_json probe_csv changes k6 curl atlas ping mtr access_clf access_w3c)
 cargo +nightly fuzz build -O -s none >/dev/null 2>&1
 mkdir -p logs
 for t in "${targets[@]}"; do

@@ -35,5 +35,6 @@ pub mod report;
 pub mod sanitize;
 pub mod scenario;
 pub mod stats;
+pub mod sym;
 #[cfg(feature = "analysis")]
 pub mod verdict;

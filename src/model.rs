@@ -6,6 +6,7 @@
 //! [`SourceRef`], which lets every finding point back to a file and a line
 //! or HAR entry. Units are carried in field names; times are UTC.
 
+pub use crate::sym::Sym;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -338,17 +339,17 @@ impl ProbeKind {
 pub struct ProbeRecord {
     pub source: SourceRef,
     pub ts: DateTime<Utc>,
-    pub agent: String,
-    pub region: String,
-    pub test: String,
+    pub agent: Sym,
+    pub region: Sym,
+    pub test: Sym,
     pub kind: ProbeKind,
     /// URL (http, page) or host (network, dns).
-    pub target: String,
+    pub target: Sym,
     /// Registrable domain of the target host (filled by the reader).
-    pub registrable_domain: String,
+    pub registrable_domain: Sym,
     /// HTTP status; 0 = no response.
     pub status: Option<i32>,
-    pub error: Option<String>,
+    pub error: Option<Sym>,
     pub error_class: Option<ErrorClass>,
     pub phases: Phases,
     pub loss_pct: Option<f64>,
@@ -374,9 +375,9 @@ impl ProbeRecord {
 pub struct ServerRequest {
     pub source: SourceRef,
     pub ts: DateTime<Utc>,
-    pub vhost: Option<String>,
-    pub method: String,
-    pub endpoint: String,
+    pub vhost: Option<Sym>,
+    pub method: Sym,
+    pub endpoint: Sym,
     pub status: i32,
     pub bytes: Option<u64>,
     /// Total time the server spent (`$request_time`, `%D`, IIS `time-taken`).
@@ -569,13 +570,15 @@ pub fn finalize(ds: &mut Dataset, opts: &ModelOptions) -> Vec<String> {
         .collect();
     if first.is_empty() {
         first.extend(ds.pages.iter().filter_map(|p| p.main_domain.clone()));
-        first.extend(
-            ds.probes
-                .iter()
-                .filter(|p| matches!(p.kind, ProbeKind::Http | ProbeKind::Page))
-                .map(|p| p.registrable_domain.clone())
-                .filter(|d| !d.is_empty()),
-        );
+        // distinct first (millions of probe records name a few targets)
+        let probed: BTreeSet<&str> = ds
+            .probes
+            .iter()
+            .filter(|p| matches!(p.kind, ProbeKind::Http | ProbeKind::Page))
+            .map(|p| p.registrable_domain.as_str())
+            .filter(|d| !d.is_empty())
+            .collect();
+        first.extend(probed.into_iter().map(str::to_string));
         if first.is_empty() {
             // No page and no probe: the most requested document host wins.
             if let Some(r) = ds

@@ -124,11 +124,11 @@ fn records(bins: &Bins) -> Dataset {
         let mut p = base_record(
             SourceRef::line(0, 0),
             ms_to_dt(b.bin_start_ms),
-            String::new(),
-            b.region.clone(),
-            String::new(),
+            "",
+            &b.region,
+            "",
             ProbeKind::Http,
-            b.target.clone(),
+            &b.target,
         );
         p.status = b.status;
         p.error_class = class(&b.error_class);

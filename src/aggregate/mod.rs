@@ -1432,7 +1432,7 @@ mod tests {
             ds.probes.push(ProbeRecord {
                 source: SourceRef::line(0, i + 1),
                 ts: t0 + chrono::Duration::seconds(i as i64 * 30),
-                agent: format!("a{}", i % 2),
+                agent: format!("a{}", i % 2).into(),
                 region: if i % 2 == 0 { "all" } else { "us-east" }.into(),
                 test: "ping".into(),
                 kind: ProbeKind::Network,

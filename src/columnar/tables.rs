@@ -7,6 +7,7 @@ use crate::model::{
     Phases, ProbeKind, ProbeRecord, Rejection, Request, ResourceType, ServerRequest, SourceRef,
 };
 use crate::redact::Redactor;
+use crate::sym::{Sym, intern};
 use chrono::{DateTime, Utc};
 use polars::prelude::*;
 use std::collections::BTreeMap;
@@ -148,12 +149,17 @@ fn phase_cols<T>(rows: &[&T], ph: impl Fn(&T) -> &Phases) -> Vec<Column> {
         .collect()
 }
 
+/// A string column's value as a shared record string ("" for null).
+fn sym_of(v: &Option<String>) -> Sym {
+    v.as_deref().map(intern).unwrap_or_default()
+}
+
 fn opt_u64(v: Option<u64>) -> Option<i64> {
     v.map(|b| b.min(i64::MAX as u64) as i64)
 }
 
 pub fn build(ds: &Dataset, first_party: &[String], red: &Redactor) -> Vec<Table> {
-    let txt = |s: &Option<String>| s.as_deref().map(|v| red.text(v));
+    let txt = |s: Option<&str>| s.map(|v| red.text(v));
     let one = |df: PolarsResult<DataFrame>| -> BTreeMap<(String, String), DataFrame> {
         df.ok()
             .map(|d| ((String::new(), String::new()), d))
@@ -180,7 +186,7 @@ pub fn build(ds: &Dataset, first_party: &[String], red: &Redactor) -> Vec<Table>
             "vantage",
             ds.inputs
                 .iter()
-                .map(|i| txt(&i.vantage))
+                .map(|i| txt(i.vantage.as_deref()))
                 .collect::<Vec<_>>(),
         ),
         col(
@@ -224,7 +230,7 @@ pub fn build(ds: &Dataset, first_party: &[String], red: &Redactor) -> Vec<Table>
             "skipped",
             ds.inputs
                 .iter()
-                .map(|i| txt(&i.skipped))
+                .map(|i| txt(i.skipped.as_deref()))
                 .collect::<Vec<_>>(),
         ),
         col(
@@ -256,11 +262,15 @@ pub fn build(ds: &Dataset, first_party: &[String], red: &Redactor) -> Vec<Table>
         c.extend([
             col(
                 "vantage",
-                rows.iter().map(|r| txt(&r.vantage)).collect::<Vec<_>>(),
+                rows.iter()
+                    .map(|r| txt(r.vantage.as_deref()))
+                    .collect::<Vec<_>>(),
             ),
             col(
                 "page_id",
-                rows.iter().map(|r| txt(&r.page_id)).collect::<Vec<_>>(),
+                rows.iter()
+                    .map(|r| txt(r.page_id.as_deref()))
+                    .collect::<Vec<_>>(),
             ),
             col(
                 "method",
@@ -302,7 +312,9 @@ pub fn build(ds: &Dataset, first_party: &[String], red: &Redactor) -> Vec<Table>
             ),
             col(
                 "error",
-                rows.iter().map(|r| txt(&r.error)).collect::<Vec<_>>(),
+                rows.iter()
+                    .map(|r| txt(r.error.as_deref()))
+                    .collect::<Vec<_>>(),
             ),
             col(
                 "resource_type",
@@ -362,11 +374,15 @@ pub fn build(ds: &Dataset, first_party: &[String], red: &Redactor) -> Vec<Table>
             ),
             col(
                 "vantage",
-                rows.iter().map(|p| txt(&p.vantage)).collect::<Vec<_>>(),
+                rows.iter()
+                    .map(|p| txt(p.vantage.as_deref()))
+                    .collect::<Vec<_>>(),
             ),
             col(
                 "title",
-                rows.iter().map(|p| txt(&p.title)).collect::<Vec<_>>(),
+                rows.iter()
+                    .map(|p| txt(p.title.as_deref()))
+                    .collect::<Vec<_>>(),
             ),
             col(
                 "on_content_load_ms",
@@ -431,7 +447,7 @@ pub fn build(ds: &Dataset, first_party: &[String], red: &Redactor) -> Vec<Table>
             col(
                 "registrable_domain",
                 rows.iter()
-                    .map(|p| p.registrable_domain.clone())
+                    .map(|p| p.registrable_domain.to_string())
                     .collect::<Vec<_>>(),
             ),
             col(
@@ -442,7 +458,9 @@ pub fn build(ds: &Dataset, first_party: &[String], red: &Redactor) -> Vec<Table>
             ),
             col(
                 "error",
-                rows.iter().map(|p| txt(&p.error)).collect::<Vec<_>>(),
+                rows.iter()
+                    .map(|p| txt(p.error.as_deref()))
+                    .collect::<Vec<_>>(),
             ),
             col(
                 "error_class",
@@ -494,11 +512,15 @@ pub fn build(ds: &Dataset, first_party: &[String], red: &Redactor) -> Vec<Table>
         c.extend([
             col(
                 "vhost",
-                rows.iter().map(|s| s.vhost.clone()).collect::<Vec<_>>(),
+                rows.iter()
+                    .map(|s| s.vhost.as_deref().map(str::to_string))
+                    .collect::<Vec<_>>(),
             ),
             col(
                 "method",
-                rows.iter().map(|s| s.method.clone()).collect::<Vec<_>>(),
+                rows.iter()
+                    .map(|s| s.method.to_string())
+                    .collect::<Vec<_>>(),
             ),
             col(
                 "endpoint",
@@ -904,14 +926,14 @@ pub fn probes_from(df: &DataFrame) -> PolarsResult<Vec<ProbeRecord>> {
             Ok(ProbeRecord {
                 source: src[i].0,
                 ts: src[i].1,
-                agent: agent[i].clone().unwrap_or_default(),
-                region: region[i].clone().unwrap_or_default(),
-                test: test[i].clone().unwrap_or_default(),
+                agent: sym_of(&agent[i]),
+                region: sym_of(&region[i]),
+                test: sym_of(&test[i]),
                 kind: named::<ProbeKind>(i, "kind", kind[i].as_deref())?,
-                target: target[i].clone().unwrap_or_default(),
-                registrable_domain: domain[i].clone().unwrap_or_default(),
+                target: sym_of(&target[i]),
+                registrable_domain: sym_of(&domain[i]),
                 status: status[i].map(|s| s as i32),
-                error: error[i].clone(),
+                error: error[i].as_deref().map(intern),
                 error_class: opt_named::<ErrorClass>(i, "error_class", class[i].as_deref())?,
                 phases: ph[i],
                 loss_pct: loss[i],
@@ -940,9 +962,9 @@ pub fn server_from(df: &DataFrame) -> PolarsResult<Vec<ServerRequest>> {
         .map(|i| ServerRequest {
             source: src[i].0,
             ts: src[i].1,
-            vhost: vhost[i].clone(),
-            method: method[i].clone().unwrap_or_default(),
-            endpoint: endpoint[i].clone().unwrap_or_default(),
+            vhost: vhost[i].as_deref().map(intern),
+            method: sym_of(&method[i]),
+            endpoint: sym_of(&endpoint[i]),
             status: status[i].unwrap_or(0) as i32,
             bytes: u64_of(bytes[i]),
             request_ms: req[i],

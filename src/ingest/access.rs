@@ -23,6 +23,7 @@ use super::lines::{LineOutcome, parse_lines};
 use super::{FormatSpec, IngestOptions, InputFile, Parsed, SNIFF_BYTES};
 use crate::classify;
 use crate::model::{Records, ServerRequest, SourceRef};
+use crate::sym::intern;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use std::sync::Arc;
 
@@ -306,13 +307,9 @@ fn clf_record(c: Clf<'_>, at: SourceRef) -> ServerRequest {
     ServerRequest {
         source: at,
         ts: c.ts,
-        vhost: c.vhost.map(vhost_name),
-        method: if c.method.is_empty() {
-            "-".into()
-        } else {
-            c.method.to_string()
-        },
-        endpoint: endpoint_of(c.target),
+        vhost: c.vhost.map(|v| intern(&vhost_name(v))),
+        method: intern(if c.method.is_empty() { "-" } else { c.method }),
+        endpoint: intern(&endpoint_of(c.target)),
         status: c.status,
         bytes: c.bytes,
         request_ms: c.request_ms,
@@ -442,11 +439,9 @@ fn w3c_line(f: &Fields, line: &str, at: SourceRef) -> Result<ServerRequest, Stri
     Ok(ServerRequest {
         source: at,
         ts: Utc.from_utc_datetime(&naive),
-        vhost: get(f.host).map(str::to_string),
-        method: get(f.method).unwrap_or("-").to_string(),
-        endpoint: get(f.stem)
-            .map(classify::endpoint_template)
-            .unwrap_or_else(|| "-".into()),
+        vhost: get(f.host).map(intern),
+        method: intern(get(f.method).unwrap_or("-")),
+        endpoint: intern(&get(f.stem).map_or_else(|| "-".into(), classify::endpoint_template)),
         status,
         bytes: get(f.bytes).and_then(|b| b.parse().ok()),
         request_ms: taken,

@@ -15,6 +15,7 @@ use super::probe::base_record;
 use super::{FormatSpec, IngestOptions, InputFile, Parsed};
 use crate::classify;
 use crate::model::{ErrorClass, ProbeKind, ProbeRecord, Records, SourceRef};
+use crate::sym::intern;
 use rayon::prelude::*;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -185,17 +186,8 @@ fn build(
         .unwrap_or_else(|| prb.clone());
     let test = format!("atlas-{kind}-{}", id(v, "msm_id").unwrap_or_default());
     let dst = s(v, "dst_name").or(s(v, "dst_addr")).unwrap_or("");
-    let mk = |kind: ProbeKind, target: &str| {
-        base_record(
-            at,
-            ts,
-            prb.clone(),
-            region.clone(),
-            test.clone(),
-            kind,
-            target.to_string(),
-        )
-    };
+    let mk =
+        |kind: ProbeKind, target: &str| base_record(at, ts, &prb, &region, &test, kind, target);
     let mut out = Vec::new();
     match kind {
         "ping" => {
@@ -267,7 +259,7 @@ fn build(
                     _ => None,
                 };
                 if let Some(d) = s(x, "dnserr") {
-                    r.error = Some(d.to_string());
+                    r.error = Some(intern(d));
                     r.error_class = Some(match classify::classify_error(d) {
                         Some(c) if c.is_dns() => c,
                         _ => ErrorClass::NameNotResolved,
@@ -293,8 +285,8 @@ fn build(
             if let Some(alert) = v.get("alert") {
                 let desc = f(alert, "description").or_else(|| f(alert, "decription"));
                 r.error = Some(match desc {
-                    Some(d) => format!("TLS alert {d}"),
-                    None => "TLS alert".into(),
+                    Some(d) => intern(&format!("TLS alert {d}")),
+                    None => intern("TLS alert"),
                 });
                 r.error_class = Some(ErrorClass::CertError);
             } else if let Some(e) = s(v, "err") {
@@ -343,7 +335,7 @@ fn build(
                             .as_object()
                             .and_then(|o| o.values().find_map(|x| x.as_str()))
                             .unwrap_or("dns error");
-                        r.error = Some(text.to_string());
+                        r.error = Some(intern(text));
                         r.error_class =
                             Some(classify::classify_error(text).unwrap_or(ErrorClass::Other));
                     }

@@ -197,8 +197,8 @@ fn build(line: &[u8], at: SourceRef, vantage: Option<&str>) -> Result<ProbeRecor
     if url.is_empty() {
         return Err("no `url_effective` or `url`".into());
     }
-    let who = vantage.unwrap_or("curl").to_string();
-    let mut r = base_record(at, ts, who.clone(), who, url.clone(), ProbeKind::Http, url);
+    let who = vantage.unwrap_or("curl");
+    let mut r = base_record(at, ts, who, who, &url, ProbeKind::Http, &url);
     r.status = l.http_code.0.or(l.response_code.0).map(|s| s as i32);
     r.phases = phases(&l);
     let exit = l.exitcode.0.map(|c| c as i64).filter(|&c| c != 0);

@@ -218,15 +218,13 @@ fn build(p: &Partial, file: &InputFile) -> Result<ProbeRecord, String> {
         .or(tags.load_zone.as_deref())
         .filter(|s| !s.is_empty())
         .or(file.vantage.as_deref())
-        .unwrap_or("k6")
-        .to_string();
+        .unwrap_or("k6");
     let test = tags
         .name
         .as_deref()
         .filter(|s| !s.is_empty())
-        .unwrap_or(&url)
-        .to_string();
-    let mut r = base_record(at, start, agent, region, test, ProbeKind::Http, url);
+        .unwrap_or(&url);
+    let mut r = base_record(at, start, &agent, region, test, ProbeKind::Http, &url);
     r.status = tags
         .status
         .as_deref()

@@ -9,6 +9,7 @@ pub mod access;
 pub mod atlas;
 pub mod changes;
 pub mod curl;
+pub mod flat_json;
 pub mod har;
 pub mod json_scan;
 pub mod k6;
@@ -62,10 +63,10 @@ pub fn apply_probe_error(
     use crate::model::ErrorClass;
     let text = text.map(str::trim).filter(|t| !t.is_empty());
     if let Some(t) = text {
-        r.error = Some(t.to_string());
+        r.error = Some(crate::sym::intern(t));
         r.error_class = crate::classify::classify_error(t);
     } else if let Some(c) = code {
-        r.error = Some(format!("{tool} {c}"));
+        r.error = Some(crate::sym::intern(&format!("{tool} {c}")));
     }
     if let Some(c) = code
         && r.error_class.is_none_or(|e| e == ErrorClass::Other)

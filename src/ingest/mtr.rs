@@ -140,16 +140,16 @@ fn build(
         .ok_or("no `report.hubs` list")?;
     let last = hubs.last().ok_or("no hops in `report.hubs`")?;
     let hub: Hub = Hub::deserialize(last).map_err(|e| format!("last hop: {e}"))?;
-    let agent = src.or(vantage).unwrap_or("mtr").to_string();
-    let region = vantage.or(src).unwrap_or("mtr").to_string();
+    let agent = src.or(vantage).unwrap_or("mtr");
+    let region = vantage.or(src).unwrap_or("mtr");
     let mut r = base_record(
         at,
         ts,
         agent,
         region,
-        format!("mtr {dst}"),
+        &format!("mtr {dst}"),
         ProbeKind::Network,
-        dst.to_string(),
+        dst,
     );
     r.loss_pct = hub.loss.0.map(|l| l.clamp(0.0, 100.0));
     let all_lost = r.loss_pct.is_some_and(|l| l >= 100.0);
@@ -158,10 +158,10 @@ fn build(
         r.jitter_ms = hub.javg.0.or(hub.stdev.0).filter(|j| *j >= 0.0);
     }
     if all_lost || hub.sent.0 == Some(0.0) {
-        r.error = Some(format!(
+        r.error = Some(crate::sym::intern(&format!(
             "no reply from last hop {}",
             hub.host.as_deref().unwrap_or("?")
-        ));
+        )));
         r.error_class = Some(ErrorClass::Timeout);
     }
     Ok(r)

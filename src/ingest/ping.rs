@@ -182,15 +182,15 @@ fn flush(b: Bucket, file: &InputFile, out: &mut Parsed) {
     let Some(ts) = DateTime::<Utc>::from_timestamp(b.minute * 60, 0) else {
         return;
     };
-    let who = file.vantage.clone().unwrap_or_else(|| "ping".into());
+    let who = file.vantage.as_deref().unwrap_or("ping");
     let mut r: ProbeRecord = base_record(
         SourceRef::line(file.id, b.first_line),
         ts,
-        who.clone(),
         who,
-        format!("ping {}", b.target),
+        who,
+        &format!("ping {}", b.target),
         ProbeKind::Network,
-        b.target,
+        &b.target,
     );
     let sent = b.rtts.len() as u64 + b.lost;
     if sent > 0 {

@@ -7,16 +7,17 @@
 //! every probe-like reader shares (flexible numbers and times, the target's
 //! registrable domain, a CSV splitter) live here too.
 
+use super::flat_json::{self, Scalar};
 use super::lines::{LineOutcome, parse_lines};
 use super::{FormatSpec, IngestOptions, InputFile, Parsed};
 use crate::classify;
-use crate::model::{Phases, ProbeKind, ProbeRecord, Records, SourceRef};
+use crate::model::{Phases, ProbeKind, ProbeRecord, Records, SourceRef, Sym};
+use crate::sym::{FxMap, intern};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fmt;
 
 pub static FORMAT_JSONL: FormatSpec = FormatSpec {
@@ -50,6 +51,21 @@ pub static FORMAT_CSV: FormatSpec = FormatSpec {
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(crate) struct Num(pub Option<f64>);
 
+impl Num {
+    /// A number written as a string: empty or `-` is absent.
+    pub(crate) fn of_text(v: &str) -> Result<Num, String> {
+        let t = v.trim();
+        if t.is_empty() || t == "-" {
+            return Ok(Num(None));
+        }
+        t.parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .map(|x| Num(Some(x)))
+            .ok_or_else(|| format!("not a number: {t:?}"))
+    }
+}
+
 impl<'de> Deserialize<'de> for Num {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
@@ -68,15 +84,7 @@ impl<'de> Deserialize<'de> for Num {
                 Ok(Num(Some(v as f64)))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Num, E> {
-                let t = v.trim();
-                if t.is_empty() || t == "-" {
-                    return Ok(Num(None));
-                }
-                t.parse::<f64>()
-                    .ok()
-                    .filter(|x| x.is_finite())
-                    .map(|x| Num(Some(x)))
-                    .ok_or_else(|| E::custom(format!("not a number: {t:?}")))
+                Num::of_text(v).map_err(E::custom)
             }
             fn visit_unit<E: de::Error>(self) -> Result<Num, E> {
                 Ok(Num(None))
@@ -146,21 +154,21 @@ pub(crate) fn parse_time(s: &str) -> Option<DateTime<Utc>> {
 /// Registrable domain of a URL or a bare host (`host`, `host:port`),
 /// memoised per thread: probe logs repeat a handful of targets millions of
 /// times and the Public Suffix lookup would dominate the parse.
-pub(crate) fn target_domain(target: &str) -> String {
+pub(crate) fn target_domain(target: &str) -> Sym {
     thread_local! {
-        static CACHE: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+        static CACHE: RefCell<FxMap<Box<str>, Sym>> = RefCell::new(FxMap::default());
     }
     CACHE.with(|c| {
         if let Some(d) = c.borrow().get(target) {
             return d.clone();
         }
         let (_, host, _) = classify::split_url(target.trim());
-        let d = classify::registrable_domain(host);
+        let d = intern(&classify::registrable_domain(host));
         let mut m = c.borrow_mut();
         if m.len() > 4096 {
             m.clear();
         }
-        m.insert(target.to_string(), d.clone());
+        m.insert(target.into(), d.clone());
         d
     })
 }
@@ -176,24 +184,26 @@ pub(crate) fn reserve_chunk<T>(v: &mut Vec<T>, line_len: usize, file_len: usize)
 }
 
 /// A probe record with only the identity set; readers fill the metrics.
+/// The strings are interned ([`crate::sym`]): a file repeats them on every
+/// line.
 pub fn base_record(
     source: SourceRef,
     ts: DateTime<Utc>,
-    agent: String,
-    region: String,
-    test: String,
+    agent: &str,
+    region: &str,
+    test: &str,
     kind: ProbeKind,
-    target: String,
+    target: &str,
 ) -> ProbeRecord {
-    let registrable_domain = target_domain(&target);
+    let registrable_domain = target_domain(target);
     ProbeRecord {
         source,
         ts,
-        agent,
-        region,
-        test,
+        agent: intern(agent),
+        region: intern(region),
+        test: intern(test),
         kind,
-        target,
+        target: intern(target),
         registrable_domain,
         status: None,
         error: None,
@@ -213,7 +223,7 @@ pub fn base_record(
 pub(crate) fn set_error(r: &mut ProbeRecord, text: Option<&str>) {
     if let Some(t) = text.map(str::trim).filter(|t| !t.is_empty()) {
         r.error_class = classify::classify_error(t);
-        r.error = Some(t.to_string());
+        r.error = Some(intern(t));
     }
 }
 
@@ -332,7 +342,7 @@ fn sniff_csv(head: &[u8]) -> bool {
 
 // ---------------------------------------------------------------- JSONL
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug, Default, PartialEq)]
 struct Line<'a> {
     #[serde(default)]
     ts: Ts,
@@ -411,20 +421,13 @@ fn build(f: Fields<'_>, at: SourceRef, vantage: Option<&str>) -> Result<ProbeRec
     }
     let agent = nonempty(f.agent);
     let region = nonempty(f.region);
-    let agent_s = agent
-        .or(region)
-        .or(vantage)
-        .unwrap_or("unknown")
-        .to_string();
-    let region_s = region
-        .or(vantage)
-        .or(agent)
-        .unwrap_or("unknown")
-        .to_string();
-    let test = nonempty(f.test)
-        .map(str::to_string)
-        .unwrap_or_else(|| format!("{}:{}", kind.as_str(), target));
-    let mut r = base_record(at, ts, agent_s, region_s, test, kind, target.to_string());
+    let agent_s = agent.or(region).or(vantage).unwrap_or("unknown");
+    let region_s = region.or(vantage).or(agent).unwrap_or("unknown");
+    let test: Cow<str> = match nonempty(f.test) {
+        Some(t) => t.into(),
+        None => format!("{}:{}", kind.as_str(), target).into(),
+    };
+    let mut r = base_record(at, ts, agent_s, region_s, &test, kind, target);
     if let Some(s) = f.status {
         if s.fract() != 0.0 || !(-1.0..=999.0).contains(&s) {
             return Err(format!("`status` {s} is not an HTTP status"));
@@ -458,11 +461,111 @@ fn build(f: Fields<'_>, at: SourceRef, vantage: Option<&str>) -> Result<ProbeRec
     Ok(r)
 }
 
+/// One JSONL line: read by the flat fast path when it is a flat object of
+/// plain values (nearly every real line), else by serde, which also words
+/// every rejection.
+fn decode(line: &[u8]) -> Result<Line<'_>, serde_json::Error> {
+    match decode_flat(line) {
+        Some(l) => Ok(l),
+        None => serde_json::from_slice(line),
+    }
+}
+
+/// [`Line`] from [`flat_json::scan`], with serde's rules: unknown keys
+/// ignored, a repeated known key or a value of the wrong type left to
+/// serde (which rejects it).
+fn decode_flat(line: &[u8]) -> Option<Line<'_>> {
+    fn text<'a>(f: &mut Option<Cow<'a, str>>, v: Scalar<'a>) -> bool {
+        match v {
+            Scalar::Str(s) => *f = Some(Cow::Borrowed(s)),
+            Scalar::Null => *f = None,
+            _ => return false,
+        }
+        true
+    }
+    fn num(f: &mut Num, v: Scalar<'_>) -> bool {
+        match v {
+            Scalar::Num(x) => *f = Num(x.is_finite().then_some(x)),
+            Scalar::Null => *f = Num(None),
+            Scalar::Str(s) => match Num::of_text(s) {
+                Ok(n) => *f = n,
+                Err(_) => return false,
+            },
+            Scalar::Bool(_) => return false,
+        }
+        true
+    }
+    let mut l = Line::default();
+    let mut seen = 0u32;
+    let ok = flat_json::scan(line, |k, v| {
+        let field = match k {
+            "ts" => 0,
+            "agent" => 1,
+            "region" => 2,
+            "test" => 3,
+            "type" => 4,
+            "target" => 5,
+            "status" => 6,
+            "error" => 7,
+            "dns_ms" => 8,
+            "connect_ms" => 9,
+            "tls_ms" => 10,
+            "send_ms" => 11,
+            "wait_ms" => 12,
+            "receive_ms" => 13,
+            "total_ms" => 14,
+            "loss_pct" => 15,
+            "latency_ms" => 16,
+            "jitter_ms" => 17,
+            "page_load_ms" => 18,
+            "components" => 19,
+            "component_errors" => 20,
+            "resolve_ms" => 21,
+            _ => return true,
+        };
+        if seen & (1 << field) != 0 {
+            return false;
+        }
+        seen |= 1 << field;
+        match field {
+            0 => match v {
+                Scalar::Num(x) => l.ts = Ts(classify::unix_to_utc(x)),
+                Scalar::Str(s) => l.ts = Ts(parse_time(s)),
+                Scalar::Null => l.ts = Ts(None),
+                Scalar::Bool(_) => return false,
+            },
+            1 => return text(&mut l.agent, v),
+            2 => return text(&mut l.region, v),
+            3 => return text(&mut l.test, v),
+            4 => return text(&mut l.kind, v),
+            5 => return text(&mut l.target, v),
+            6 => return num(&mut l.status, v),
+            7 => return text(&mut l.error, v),
+            8 => return num(&mut l.dns_ms, v),
+            9 => return num(&mut l.connect_ms, v),
+            10 => return num(&mut l.tls_ms, v),
+            11 => return num(&mut l.send_ms, v),
+            12 => return num(&mut l.wait_ms, v),
+            13 => return num(&mut l.receive_ms, v),
+            14 => return num(&mut l.total_ms, v),
+            15 => return num(&mut l.loss_pct, v),
+            16 => return num(&mut l.latency_ms, v),
+            17 => return num(&mut l.jitter_ms, v),
+            18 => return num(&mut l.page_load_ms, v),
+            19 => return num(&mut l.components, v),
+            20 => return num(&mut l.component_errors, v),
+            _ => return num(&mut l.resolve_ms, v),
+        }
+        true
+    });
+    ok.then_some(l)
+}
+
 fn parse_jsonl(file: &InputFile, opts: &IngestOptions) -> Parsed {
     let vantage = file.vantage.as_deref();
     parse_lines(file, opts, |line, at, out: &mut Records| {
         reserve_chunk(&mut out.probes, line.len(), file.bytes.len());
-        let l: Line = match serde_json::from_slice(line) {
+        let l: Line = match decode(line) {
             Ok(l) => l,
             Err(e) => return LineOutcome::Reject(format!("not a probe JSON object: {e}")),
         };
@@ -765,5 +868,60 @@ mod tests {
             let f = InputFile { id: 0, path: "x".into(), vantage: None, bytes: s.into_bytes(), read_error: None };
             let _ = parse_jsonl(&f, &IngestOptions::default());
         }
+
+        /// The flat fast path reads a line exactly as serde does, or
+        /// leaves it to serde: same fields, same values, and never a line
+        /// serde rejects.
+        #[test]
+        fn flat_path_agrees_with_serde(
+            fields in proptest::collection::vec(
+                (
+                    prop_oneof![
+                        Just("ts"), Just("agent"), Just("type"), Just("target"), Just("status"),
+                        Just("error"), Just("wait_ms"), Just("loss_pct"), Just("components"),
+                        Just("extra"),
+                    ],
+                    prop_oneof![
+                        Just("1738836000".to_string()),
+                        Just("\"2025-02-06T10:00:00Z\"".to_string()),
+                        Just("\"http\"".to_string()),
+                        Just("\"12.5\"".to_string()),
+                        Just("\"\"".to_string()),
+                        Just("\"x\\\"y\"".to_string()),
+                        Just("null".to_string()),
+                        Just("true".to_string()),
+                        Just("[1]".to_string()),
+                        Just("-0".to_string()),
+                        Just("2.5e1".to_string()),
+                        (0u32..100_000, 0u32..1000).prop_map(|(a, b)| format!("{a}.{b}")),
+                        any::<i16>().prop_map(|n| n.to_string()),
+                    ],
+                ),
+                0..10,
+            ),
+        ) {
+            let body: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+            let line = format!("{{{}}}", body.join(","));
+            let slow = serde_json::from_slice::<Line>(line.as_bytes()).ok();
+            if let Some(fast) = decode_flat(line.as_bytes()) {
+                prop_assert_eq!(Some(fast), slow, "{}", line);
+            }
+        }
+    }
+
+    #[test]
+    fn typical_lines_take_the_flat_path() {
+        let mut n = 0;
+        for sample in FORMAT_JSONL.samples {
+            for line in sample.lines() {
+                let fast = decode_flat(line.as_bytes()).expect(line);
+                assert_eq!(Some(fast), serde_json::from_str::<Line>(line).ok());
+                n += 1;
+            }
+        }
+        assert_eq!(n, 4);
+        // a repeated field is serde's to reject
+        assert!(decode_flat(br#"{"ts":1,"ts":2}"#).is_none());
+        assert!(decode(br#"{"ts":1,"ts":2}"#).is_err());
     }
 }

@@ -60,7 +60,9 @@ pub fn parse_lines_stream<R: Read + Send>(
         }
     };
     let mut out = Parsed::default();
-    let mut parts: Vec<Records> = Vec::new();
+    // the previous block's records, appended to `out.records` while the
+    // next block is parsed
+    let mut pending: Vec<Records> = Vec::new();
     let mut cur = file;
     let mut spare: Vec<u8> = Vec::new();
     let mut pieces: Vec<InputFile> = Vec::new();
@@ -95,16 +97,20 @@ pub fn parse_lines_stream<R: Read + Send>(
         cur.bytes.truncate(cut);
         let next_at = consumed + cut;
         let last = eof;
+        let records = &mut out.records;
         let (block_parts, (lines, next_eof)) = rayon::join(
             || parse_block(&cur, spec, &o, chunk, &mut pieces),
             || {
+                for part in pending.drain(..) {
+                    records.append(part);
+                }
                 let lines = memchr::memchr_iter(b'\n', &cur.bytes).count() as u64;
                 let e = !last && fill(&mut spare, next_at, &mut read_err);
                 (lines, e)
             },
         );
         for part in block_parts {
-            parts.push(merge(&mut out.report, part));
+            pending.push(merge(&mut out.report, part));
         }
         if last {
             break;
@@ -114,8 +120,9 @@ pub fn parse_lines_stream<R: Read + Send>(
         consumed = next_at;
         std::mem::swap(&mut cur.bytes, &mut spare);
     }
-    // the blocks' records copied once, into vectors sized for all of them
-    out.records = Records::concat(parts);
+    for part in pending {
+        out.records.append(part);
+    }
     if let Some((at, e)) = read_err {
         let tail = dropped.map_or(String::new(), |d| {
             format!("; the unfinished line from byte {d} on is not read")
@@ -132,10 +139,12 @@ pub fn parse_lines_stream<R: Read + Send>(
 
 /// One block, cut into the line reader's chunks, each parsed on its own
 /// (on all cores) as a file of one chunk with its true line numbers. Each
-/// chunk's records then stay in the vectors they were built in until the
-/// one final concatenation: handing the reader the whole block would merge
-/// its chunks into one more copy of every record first. `pieces` are the
-/// chunk buffers, reused from block to block.
+/// chunk's records stay in the vectors they were built in until they are
+/// appended to the file's, while the next block is parsed: handing the
+/// reader the whole block would merge its chunks into one more copy of
+/// every record first, and keeping every block's vectors to the end made
+/// the final concatenation a second copy of all records into fresh memory.
+/// `pieces` are the chunk buffers, reused from block to block.
 fn parse_block(
     cur: &InputFile,
     spec: &FormatSpec,
