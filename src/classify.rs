@@ -10,13 +10,28 @@ use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 /// `/api/v1/projects/98/tasks` are one endpoint: numbers, UUIDs, long hex
 /// strings and base64-ish tokens become `{id}`. Query and fragment dropped.
 pub fn endpoint_template(path_and_query: &str) -> String {
-    let path = path_and_query.split(['?', '#']).next().unwrap_or("");
-    if path.is_empty() {
-        return "/".to_string();
+    let mut out = String::new();
+    endpoint_template_into(path_and_query, &mut out);
+    out
+}
+
+/// [`endpoint_template`] written into `out` (cleared first): readers of
+/// million-line logs reuse one buffer and intern the result.
+pub fn endpoint_template_into(path_and_query: &str, out: &mut String) {
+    out.clear();
+    let end =
+        memchr::memchr2(b'?', b'#', path_and_query.as_bytes()).unwrap_or(path_and_query.len());
+    let path = &path_and_query[..end];
+    if !path.starts_with('/') {
+        out.push('/');
     }
-    let mut out = String::with_capacity(path.len());
-    for (i, seg) in path.split('/').enumerate() {
-        if i > 0 {
+    if path.is_empty() {
+        return;
+    }
+    let mut from = 0;
+    for cut in memchr::memchr_iter(b'/', path.as_bytes()).chain([path.len()]) {
+        let seg = &path[from..cut];
+        if from > 0 {
             out.push('/');
         }
         if is_id_segment(seg) {
@@ -24,11 +39,8 @@ pub fn endpoint_template(path_and_query: &str) -> String {
         } else {
             out.push_str(seg);
         }
+        from = cut + 1;
     }
-    if !out.starts_with('/') {
-        out.insert(0, '/');
-    }
-    out
 }
 
 fn is_id_segment(seg: &str) -> bool {
@@ -42,7 +54,7 @@ fn is_id_segment(seg: &str) -> bool {
     }
     let b = seg.as_bytes();
     // pure number (also with a trailing file extension such as 123.json)
-    let stem = seg.split('.').next().unwrap_or(seg);
+    let stem = &seg[..memchr::memchr(b'.', b).unwrap_or(b.len())];
     if !stem.is_empty() && stem.bytes().all(|c| c.is_ascii_digit()) {
         return true;
     }

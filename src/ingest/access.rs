@@ -22,7 +22,7 @@ use super::lines::map_lines;
 use super::lines::{LineOutcome, parse_lines};
 use super::{FormatSpec, IngestOptions, InputFile, Parsed, SNIFF_BYTES};
 use crate::classify;
-use crate::model::{Records, ServerRequest, SourceRef};
+use crate::model::{Records, ServerRequest, SourceRef, Sym};
 use crate::sym::intern;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use std::sync::Arc;
@@ -159,12 +159,12 @@ fn quoted(s: &str) -> Option<(&str, &str)> {
         return None;
     }
     let mut i = 1;
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 2,
-            b'"' => return Some((&s[1..i], &s[i + 1..])),
-            _ => i += 1,
+    while let Some(k) = b.get(i..).and_then(|r| memchr::memchr2(b'"', b'\\', r)) {
+        i += k;
+        if b[i] == b'"' {
+            return Some((&s[1..i], &s[i + 1..]));
         }
+        i += 2;
     }
     None
 }
@@ -191,8 +191,48 @@ fn looks_like_seconds(t: &str) -> bool {
     t == "-" || (t.contains('.') || t.contains(',') || t.contains(':')) && seconds_list(t).is_ok()
 }
 
-/// Interpret the fields after the standard ones, when they are timings.
+/// A token of seconds in ms, if it is one (see [`looks_like_seconds`]).
+fn seconds_ms(t: &str) -> Option<Option<f64>> {
+    if t == "-" {
+        return Some(None);
+    }
+    // a plain decimal, the common case, without the list machinery
+    let b = t.as_bytes();
+    if b.contains(&b'.') && b.iter().all(|&c| c.is_ascii_digit() || c == b'.') {
+        return t
+            .parse::<f64>()
+            .ok()
+            .filter(|s| s.is_finite())
+            .map(|s| Some(s * 1000.0));
+    }
+    looks_like_seconds(t).then(|| seconds_list(t).ok().flatten().map(|s| s * 1000.0))
+}
+
+/// Interpret the fields after the standard ones, when they are timings:
+/// [`tail_times_general`], with a direct path for the usual tail of plain
+/// tokens (`0.123 0.120`, `-`, `%D`), which is most lines of most logs.
 fn tail_times(tail: &str) -> (Option<f64>, Option<f64>) {
+    let tail = tail.trim();
+    // one scan tells whether there are key=value pairs or lists to glue
+    if memchr::memchr3(b'=', b',', b':', tail.as_bytes()).is_none() {
+        let mut toks = tail.split_whitespace();
+        return match (toks.next(), toks.next(), toks.next()) {
+            (Some(one), None, None) if one.bytes().all(|c| c.is_ascii_digit()) => {
+                // Apache %D: microseconds
+                (one.parse::<f64>().ok().map(|us| us / 1000.0), None)
+            }
+            (Some(one), None, None) => (seconds_ms(one).flatten(), None),
+            (Some(a), Some(b), None) => match (seconds_ms(a), seconds_ms(b)) {
+                (Some(a), Some(b)) => (a, b),
+                _ => (None, None),
+            },
+            _ => (None, None),
+        };
+    }
+    tail_times_general(tail)
+}
+
+fn tail_times_general(tail: &str) -> (Option<f64>, Option<f64>) {
     let tail = tail.trim();
     if tail.is_empty() {
         return (None, None);
@@ -233,8 +273,11 @@ fn tail_times(tail: &str) -> (Option<f64>, Option<f64>) {
 }
 
 fn parse_clf_line(line: &str) -> Result<Clf<'_>, &'static str> {
-    let open = line
-        .find(" [")
+    // the first " [" (memchr for the bracket: a substring search was a
+    // tenth of the reader)
+    let open = memchr::memchr_iter(b'[', line.as_bytes())
+        .find(|&i| i > 0 && line.as_bytes()[i - 1] == b' ')
+        .map(|i| i - 1)
         .ok_or("not an access log line (no [time])")?;
     let mut who = line[..open].split_ascii_whitespace();
     let n = line[..open].split_ascii_whitespace().count();
@@ -244,24 +287,23 @@ fn parse_clf_line(line: &str) -> Result<Clf<'_>, &'static str> {
         _ => return Err("not an access log line (expected host ident user before [time])"),
     };
     let rest = &line[open + 2..];
-    let close = rest.find(']').ok_or("unterminated [time]")?;
+    let close = memchr::memchr(b']', rest.as_bytes()).ok_or("unterminated [time]")?;
     let ts = clf_time(&rest[..close]).ok_or("invalid [time]")?;
     let rest = rest[close + 1..].trim_start();
     let (request, rest) = quoted(rest).ok_or("missing quoted request")?;
-    let mut rest = rest.trim_start().splitn(3, ' ');
-    let status_s = rest.next().unwrap_or("");
+    let (status_s, rest) = cut_space(rest.trim_start());
     let status = match status_s.as_bytes() {
         [a, b, c] if a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit() => {
             digits(status_s.as_bytes()).unwrap_or(0) as i32
         }
         _ => return Err("invalid status"),
     };
-    let bytes_s = rest.next().ok_or("missing bytes")?;
+    let (bytes_s, tail) = cut_space(rest.ok_or("missing bytes")?);
     let bytes = match bytes_s {
         "-" => None,
         b => Some(b.parse::<u64>().map_err(|_| "invalid bytes")?),
     };
-    let mut tail = rest.next().unwrap_or("").trim_start();
+    let mut tail = tail.unwrap_or("").trim_start();
     // combined: "referer" "user-agent"
     if tail.starts_with('"') {
         let (_, r) = quoted(tail).ok_or("unterminated referer")?;
@@ -270,9 +312,8 @@ fn parse_clf_line(line: &str) -> Result<Clf<'_>, &'static str> {
         tail = r;
     }
     let (request_ms, upstream_ms) = tail_times(tail);
-    let mut parts = request.split(' ');
-    let method = parts.next().unwrap_or("");
-    let target = parts.next().unwrap_or("");
+    let (method, rest) = cut_space(request);
+    let target = rest.map_or("", |r| cut_space(r).0);
     Ok(Clf {
         vhost,
         ts,
@@ -285,6 +326,14 @@ fn parse_clf_line(line: &str) -> Result<Clf<'_>, &'static str> {
     })
 }
 
+/// `s` up to its first space, and what follows that space (if any).
+fn cut_space(s: &str) -> (&str, Option<&str>) {
+    match memchr::memchr(b' ', s.as_bytes()) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    }
+}
+
 fn vhost_name(v: &str) -> String {
     match v.rsplit_once(':') {
         Some((h, p)) if !h.contains(':') && p.bytes().all(|c| c.is_ascii_digit()) => h.to_string(),
@@ -292,15 +341,25 @@ fn vhost_name(v: &str) -> String {
     }
 }
 
-fn endpoint_of(target: &str) -> String {
+/// The endpoint template of a request target, interned (templated in a
+/// per-thread buffer: no allocation per line once the template is known).
+fn endpoint_of(target: &str) -> Sym {
+    thread_local! {
+        static BUF: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
     if target.is_empty() || target == "-" {
-        return "-".to_string();
+        return intern("-");
     }
-    if target.starts_with("http://") || target.starts_with("https://") {
-        let (_, _, path) = classify::split_url(target);
-        return classify::endpoint_template(path);
-    }
-    classify::endpoint_template(target)
+    let path = if target.starts_with("http://") || target.starts_with("https://") {
+        classify::split_url(target).2
+    } else {
+        target
+    };
+    BUF.with(|b| {
+        let mut b = b.borrow_mut();
+        classify::endpoint_template_into(path, &mut b);
+        intern(&b)
+    })
 }
 
 fn clf_record(c: Clf<'_>, at: SourceRef) -> ServerRequest {
@@ -309,7 +368,7 @@ fn clf_record(c: Clf<'_>, at: SourceRef) -> ServerRequest {
         ts: c.ts,
         vhost: c.vhost.map(|v| intern(&vhost_name(v))),
         method: intern(if c.method.is_empty() { "-" } else { c.method }),
-        endpoint: intern(&endpoint_of(c.target)),
+        endpoint: endpoint_of(c.target),
         status: c.status,
         bytes: c.bytes,
         request_ms: c.request_ms,
@@ -441,7 +500,7 @@ fn w3c_line(f: &Fields, line: &str, at: SourceRef) -> Result<ServerRequest, Stri
         ts: Utc.from_utc_datetime(&naive),
         vhost: get(f.host).map(intern),
         method: intern(get(f.method).unwrap_or("-")),
-        endpoint: intern(&get(f.stem).map_or_else(|| "-".into(), classify::endpoint_template)),
+        endpoint: get(f.stem).map_or_else(|| intern("-"), endpoint_of),
         status,
         bytes: get(f.bytes).and_then(|b| b.parse().ok()),
         request_ms: taken,
@@ -563,6 +622,10 @@ mod tests {
             (None, None)
         );
         assert_eq!(tail_times("abc"), (None, None));
+        assert_eq!(tail_times("0.123 0.120"), (Some(123.0), Some(120.0)));
+        assert_eq!(tail_times("0.123 -"), (Some(123.0), None));
+        assert_eq!(tail_times("1234"), (Some(1.234), None));
+        assert_eq!(tail_times("1.2.3 0.1"), (None, None));
     }
 
     #[test]
@@ -629,6 +692,27 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn plain_tails_read_as_the_general_path_reads_them(
+            toks in proptest::collection::vec(
+                prop_oneof![
+                    Just("-".to_string()),
+                    Just("1.2.3".to_string()),
+                    Just("abc".to_string()),
+                    Just("0.1, 0.2".to_string()),
+                    Just("rt=0.5".to_string()),
+                    Just("\u{a0}".to_string()),
+                    (0u32..100_000).prop_map(|n| n.to_string()),
+                    (0u32..100, 0u32..1000).prop_map(|(a, b)| format!("{a}.{b:03}")),
+                    "[0-9.]{1,8}",
+                ],
+                0..4,
+            ),
+        ) {
+            let tail = toks.join(" ");
+            prop_assert_eq!(tail_times(&tail), tail_times_general(&tail), "{}", tail);
+        }
+
         #[test]
         fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
             let f = InputFile { id: 0, path: "x".into(), vantage: None, bytes, read_error: None };

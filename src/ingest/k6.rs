@@ -15,11 +15,11 @@ use super::lines::map_lines;
 use super::probe::{Num, base_record, parse_time};
 use super::{FormatSpec, IngestOptions, InputFile, Parsed};
 use crate::model::{ErrorClass, Phases, ProbeKind, ProbeRecord, SourceRef};
+use crate::sym::FxMap;
 use rayon::prelude::*;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 pub static FORMAT: FormatSpec = FormatSpec {
     name: "k6-json",
@@ -113,28 +113,35 @@ struct Partial {
 
 #[derive(Default)]
 struct ChunkState {
-    index: HashMap<String, usize>,
+    index: FxMap<String, usize>,
     parts: Vec<Partial>,
+    /// The current line's key, built here so that a line joining a known
+    /// request allocates nothing.
+    key: String,
 }
 
-fn add(state: &mut ChunkState, key: String, line: u64, slot: usize, v: f64) {
-    match state.index.get(&key) {
-        Some(&i) => {
-            let p = &mut state.parts[i];
-            p.first_line = p.first_line.min(line);
-            p.vals[slot] = Some(v);
-        }
-        None => {
-            let mut vals = [None; 9];
-            vals[slot] = Some(v);
-            state.index.insert(key.clone(), state.parts.len());
-            state.parts.push(Partial {
-                key,
-                first_line: line,
-                vals,
-            });
-        }
-    }
+/// Add a point under the key in `state.key`. A request's lines are usually
+/// consecutive, so the last request is tried before the index.
+fn add(state: &mut ChunkState, line: u64, slot: usize, v: f64) {
+    let i = match state.parts.last() {
+        Some(p) if p.key == state.key => state.parts.len() - 1,
+        _ => match state.index.get(state.key.as_str()) {
+            Some(&i) => i,
+            None => {
+                let i = state.parts.len();
+                state.index.insert(state.key.clone(), i);
+                state.parts.push(Partial {
+                    key: state.key.clone(),
+                    first_line: line,
+                    vals: [None; 9],
+                });
+                i
+            }
+        },
+    };
+    let p = &mut state.parts[i];
+    p.first_line = p.first_line.min(line);
+    p.vals[slot] = Some(v);
 }
 
 fn parse_line(state: &mut ChunkState, line: &[u8], at: SourceRef) -> LineOutcome {
@@ -161,11 +168,11 @@ fn parse_line(state: &mut ChunkState, line: &[u8], at: SourceRef) -> LineOutcome
         return LineOutcome::Reject("Point without a numeric `data.value`".into());
     };
     let tags = data.tags.map(|t| t.get()).unwrap_or("null");
-    let mut key = String::with_capacity(time.len() + 1 + tags.len());
-    key.push_str(&time);
-    key.push('\0');
-    key.push_str(tags);
-    add(state, key, at.n, slot, v);
+    state.key.clear();
+    state.key.push_str(&time);
+    state.key.push('\0');
+    state.key.push_str(tags);
+    add(state, at.n, slot, v);
     // the joined request is counted when it is built
     LineOutcome::Skip
 }
@@ -254,29 +261,39 @@ fn build(p: &Partial, file: &InputFile) -> Result<ProbeRecord, String> {
 fn parse(file: &InputFile, opts: &IngestOptions) -> Parsed {
     let chunks = map_lines(file, opts, |_| ChunkState::default(), parse_line);
     let mut out = Parsed::default();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let mut parts: Vec<Partial> = Vec::new();
+    let mut all: Vec<Partial> = Vec::new();
     for (state, rep) in chunks {
         super::lines::merge_report(&mut out.report, rep);
-        for p in state.parts {
-            match index.get(&p.key) {
-                Some(&i) => {
-                    let q = &mut parts[i];
-                    q.first_line = q.first_line.min(p.first_line);
-                    for (a, b) in q.vals.iter_mut().zip(p.vals) {
-                        if b.is_some() {
-                            *a = b;
-                        }
-                    }
-                }
-                None => {
-                    index.insert(p.key.clone(), parts.len());
-                    parts.push(p);
+        all.extend(state.parts);
+    }
+    // a request cut by a chunk boundary: its later pieces join the first
+    // (in order, so a later value of a point wins as within a chunk)
+    let first: Vec<usize> = {
+        let mut index: FxMap<&str, usize> = FxMap::default();
+        all.iter()
+            .enumerate()
+            .map(|(i, p)| *index.entry(p.key.as_str()).or_insert(i))
+            .collect()
+    };
+    for (i, &f) in first.iter().enumerate() {
+        if f != i {
+            let (line, vals) = (all[i].first_line, all[i].vals);
+            let q = &mut all[f];
+            q.first_line = q.first_line.min(line);
+            for (a, b) in q.vals.iter_mut().zip(vals) {
+                if b.is_some() {
+                    *a = b;
                 }
             }
         }
     }
-    drop(index);
+    let parts: Vec<Partial> = all
+        .into_iter()
+        .zip(&first)
+        .enumerate()
+        .filter(|(i, (_, f))| *i == **f)
+        .map(|(_, (p, _))| p)
+        .collect();
     let built: Vec<Result<ProbeRecord, String>> =
         parts.par_iter().map(|p| build(p, file)).collect();
     for (p, b) in parts.iter().zip(built) {
