@@ -599,17 +599,54 @@ pub fn finalize(ds: &mut Dataset, opts: &ModelOptions) -> Vec<String> {
             Party::Third
         };
     }
-    ds.requests
-        .sort_by(|a, b| a.start.cmp(&b.start).then(a.source.cmp(&b.source)));
-    ds.pages
-        .sort_by(|a, b| a.start.cmp(&b.start).then(a.source.cmp(&b.source)));
-    ds.probes
-        .sort_by(|a, b| a.ts.cmp(&b.ts).then(a.source.cmp(&b.source)));
-    ds.server
-        .sort_by(|a, b| a.ts.cmp(&b.ts).then(a.source.cmp(&b.source)));
-    ds.changes
-        .sort_by(|a, b| a.ts.cmp(&b.ts).then(a.source.cmp(&b.source)));
+    sort_records(&mut ds.requests, |r| (r.start, r.source));
+    sort_records(&mut ds.pages, |p| (p.start, p.source));
+    sort_records(&mut ds.probes, |p| (p.ts, p.source));
+    sort_records(&mut ds.server, |s| (s.ts, s.source));
+    sort_records(&mut ds.changes, |c| (c.ts, c.source));
     first.into_iter().collect()
+}
+
+/// Sort records by `key`, stably, moving each record at most once: the
+/// (key, index) pairs are sorted (in parallel; the index makes every pair
+/// distinct, so the order is the stable one), then the records are put in
+/// place by following the permutation's cycles. A stable sort of the
+/// records themselves moved every 400-600 byte record once per merge pass
+/// and needed scratch memory for half of them. Records already in order
+/// (one file, written in time order) are only checked.
+pub fn sort_records<T, K>(v: &mut [T], key: impl Fn(&T) -> K + Sync)
+where
+    T: Send + Sync,
+    K: Ord + Copy + Send,
+{
+    use rayon::prelude::*;
+    if v.is_sorted_by_key(&key) {
+        return;
+    }
+    if v.len() > u32::MAX as usize {
+        v.sort_by_key(key);
+        return;
+    }
+    let mut keys: Vec<(K, u32)> = v
+        .par_iter()
+        .enumerate()
+        .map(|(i, r)| (key(r), i as u32))
+        .collect();
+    keys.par_sort_unstable();
+    // perm[j] = where the record that belongs at j is now
+    let mut perm: Vec<u32> = keys.into_iter().map(|(_, i)| i).collect();
+    for start in 0..perm.len() {
+        let mut j = start;
+        loop {
+            let src = perm[j] as usize;
+            perm[j] = j as u32;
+            if src == start || src == j {
+                break;
+            }
+            v.swap(j, src);
+            j = src;
+        }
+    }
 }
 
 /// The inverse of each enum's `as_str`, for tables written by faultlens
@@ -708,6 +745,32 @@ named!(
 #[cfg(test)]
 mod named_tests {
     use super::*;
+
+    #[test]
+    fn sort_records_is_the_stable_sort() {
+        // (key, original position) pairs with many equal keys, in several
+        // shapes: random, sorted, reversed, a few runs
+        let mut x = 12345u64;
+        let mut next = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) as u32
+        };
+        for n in [0usize, 1, 2, 7, 100, 5000] {
+            let random: Vec<(u32, usize)> = (0..n).map(|i| (next() % 50, i)).collect();
+            let sorted: Vec<(u32, usize)> = (0..n).map(|i| (i as u32 / 3, i)).collect();
+            let reversed: Vec<(u32, usize)> = (0..n).map(|i| ((n - i) as u32 / 2, i)).collect();
+            let runs: Vec<(u32, usize)> = (0..n).map(|i| ((i % 97) as u32, i)).collect();
+            for v in [random, sorted, reversed, runs] {
+                let mut a = v.clone();
+                a.sort_by_key(|p| p.0);
+                let mut b = v;
+                sort_records(&mut b, |p| p.0);
+                assert_eq!(a, b, "n = {n}");
+            }
+        }
+    }
 
     fn round_trip<T: Named + PartialEq + std::fmt::Debug>() {
         for v in T::ALL {

@@ -13,7 +13,6 @@ use crate::report::{self, Report, ReportOptions};
 use crate::verdict::{self, Verdict, VerdictInput};
 use chrono::{DateTime, NaiveTime, TimeZone, Utc};
 use rayon::prelude::*;
-use std::collections::HashMap;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -416,11 +415,15 @@ pub fn run(
 
 /// Time span per input from its records, for readers that did not set it.
 fn fill_spans(ds: &mut Dataset) {
-    let mut spans: HashMap<FileId, (DateTime<Utc>, DateTime<Utc>)> = HashMap::new();
+    // file ids are dense (the inputs' indexes): a slot each, no hashing
+    // per record
+    let mut spans: Vec<Option<(DateTime<Utc>, DateTime<Utc>)>> = vec![None; ds.inputs.len()];
     let mut see = |f: FileId, t: DateTime<Utc>| {
-        let e = spans.entry(f).or_insert((t, t));
-        e.0 = e.0.min(t);
-        e.1 = e.1.max(t);
+        if let Some(slot) = spans.get_mut(f as usize) {
+            let e = slot.get_or_insert((t, t));
+            e.0 = e.0.min(t);
+            e.1 = e.1.max(t);
+        }
     };
     for r in &ds.requests {
         see(r.source.file, r.start);
@@ -437,10 +440,10 @@ fn fill_spans(ds: &mut Dataset) {
     for c in &ds.changes {
         see(c.source.file, c.ts);
     }
-    for (i, inp) in ds.inputs.iter_mut().enumerate() {
-        if let Some((a, b)) = spans.get(&(i as FileId)) {
-            inp.first_ts = Some(*a);
-            inp.last_ts = Some(*b);
+    for (inp, span) in ds.inputs.iter_mut().zip(spans) {
+        if let Some((a, b)) = span {
+            inp.first_ts = Some(a);
+            inp.last_ts = Some(b);
         }
     }
 }

@@ -461,20 +461,27 @@ impl<'a> Local<'a> {
     }
 }
 
-/// Observations per parallel chunk.
+/// Observations per parallel chunk, at most.
 const CHUNK: usize = 64 * 1024;
+
+/// Chunk length for `n` records: a few chunks per thread even for a
+/// single HAR's fifty thousand requests, no more than [`CHUNK`]. Ids do
+/// not depend on it (chunks merge in order).
+fn chunk_len(n: usize) -> usize {
+    (n / (4 * rayon::current_num_threads())).clamp(4096, CHUNK)
+}
 
 fn http_obs<'a>(ds: &'a Dataset, names: &mut Names, groups: &mut Groups) -> Vec<HttpObs<'a>> {
     use rayon::prelude::*;
     let parts: Vec<(Vec<HttpObs<'a>>, Local<'a>)> = ds
         .requests
-        .par_chunks(CHUNK)
+        .par_chunks(chunk_len(ds.requests.len()))
         .map(|c| {
             let mut l = Local::new();
             let v = c.iter().map(|r| l.request(r)).collect();
             (v, l)
         })
-        .chain(ds.probes.par_chunks(CHUNK).map(|c| {
+        .chain(ds.probes.par_chunks(chunk_len(ds.probes.len())).map(|c| {
             let mut l = Local::new();
             let v = c
                 .iter()
