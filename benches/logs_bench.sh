@@ -67,7 +67,7 @@ for k in probe access k6; do
   mode=json; [ "$k" = access ] && mode=text
   cat "$f" > /dev/null   # warm the page cache for both runs
   echo "== $k"
-  "$BIN/lines_floor" "$mode" "$f" | tail -1 | sed 's/^/floor   /'
+  "$BIN/lines_floor" "$mode" "$f" | tail -2 | sed 's/^/floor   /'
   # as `faultlens analyze` reads it (large probe / access logs in blocks),
   # then read whole first
   "$BIN/ingest_logs" "$f" | tail -2 | sed 's/^/ingest  /'
