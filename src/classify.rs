@@ -121,6 +121,29 @@ pub fn split_url(url: &str) -> (&str, &str, &str) {
     (scheme, host, path)
 }
 
+/// [`registrable_domain`], memoised per thread and shared: readers ask for
+/// the same few hosts on every line or entry, and the Public Suffix lookup
+/// would dominate their parse.
+pub fn registrable_domain_memo(host: &str) -> crate::sym::Sym {
+    use std::cell::RefCell;
+    thread_local! {
+        static CACHE: RefCell<crate::sym::FxMap<Box<str>, crate::sym::Sym>> =
+            RefCell::new(Default::default());
+    }
+    CACHE.with(|c| {
+        if let Some(d) = c.borrow().get(host) {
+            return d.clone();
+        }
+        let d = crate::sym::intern(&registrable_domain(host));
+        let mut m = c.borrow_mut();
+        if m.len() > 4096 {
+            m.clear();
+        }
+        m.insert(host.into(), d.clone());
+        d
+    })
+}
+
 /// Registrable domain (eTLD+1) from the Public Suffix List; IP addresses and
 /// single-label hosts are returned as they are.
 pub fn registrable_domain(host: &str) -> String {

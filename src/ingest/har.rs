@@ -691,7 +691,7 @@ fn convert_entry(
         page_id: None,
         method: req.method.get().unwrap_or("GET").to_ascii_uppercase(),
         scheme: scheme.to_ascii_lowercase(),
-        registrable_domain: domain_of(&host),
+        registrable_domain: classify::registrable_domain_memo(&host).to_string(),
         host,
         party: Default::default(),
         endpoint: classify::endpoint_template(path),
@@ -835,27 +835,6 @@ fn damage_account(
 /// Deserialize entries on all cores; results in document order. `first`
 /// is the index of the first range in the file, `base` the file offset of
 /// `bytes[0]`.
-/// [`classify::registrable_domain`], memoised per thread: a capture asks
-/// for the same few hosts tens of thousands of times.
-fn domain_of(host: &str) -> String {
-    thread_local! {
-        static CACHE: std::cell::RefCell<crate::sym::FxMap<Box<str>, String>> =
-            std::cell::RefCell::new(Default::default());
-    }
-    CACHE.with(|c| {
-        if let Some(d) = c.borrow().get(host) {
-            return d.clone();
-        }
-        let d = classify::registrable_domain(host);
-        let mut m = c.borrow_mut();
-        if m.len() > 4096 {
-            m.clear();
-        }
-        m.insert(host.into(), d.clone());
-        d
-    })
-}
-
 fn parse_entries(
     id: FileId,
     vantage: &Option<String>,

@@ -12,12 +12,11 @@ use super::lines::{LineOutcome, parse_lines};
 use super::{FormatSpec, IngestOptions, InputFile, Parsed};
 use crate::classify;
 use crate::model::{Phases, ProbeKind, ProbeRecord, Records, SourceRef, Sym};
-use crate::sym::{FxMap, intern};
+use crate::sym::intern;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::fmt;
 
 pub static FORMAT_JSONL: FormatSpec = FormatSpec {
@@ -151,26 +150,10 @@ pub(crate) fn parse_time(s: &str) -> Option<DateTime<Utc>> {
     classify::parse_ts(t)
 }
 
-/// Registrable domain of a URL or a bare host (`host`, `host:port`),
-/// memoised per thread: probe logs repeat a handful of targets millions of
-/// times and the Public Suffix lookup would dominate the parse.
+/// Registrable domain of a URL or a bare host (`host`, `host:port`).
 pub(crate) fn target_domain(target: &str) -> Sym {
-    thread_local! {
-        static CACHE: RefCell<FxMap<Box<str>, Sym>> = RefCell::new(FxMap::default());
-    }
-    CACHE.with(|c| {
-        if let Some(d) = c.borrow().get(target) {
-            return d.clone();
-        }
-        let (_, host, _) = classify::split_url(target.trim());
-        let d = intern(&classify::registrable_domain(host));
-        let mut m = c.borrow_mut();
-        if m.len() > 4096 {
-            m.clear();
-        }
-        m.insert(target.into(), d.clone());
-        d
-    })
+    let (_, host, _) = classify::split_url(target.trim());
+    classify::registrable_domain_memo(host)
 }
 
 /// Reserve room for a chunk's records at its first line (lines of one file
