@@ -1,16 +1,33 @@
 //! Run faultlens' ingest stage on files (benchmark driver until
 //! `faultlens analyze` exists): read each file, detect, parse on all cores.
-//! With `--stream`, HAR files are read block by block through
-//! `ingest::har::parse_har_reader` instead of being loaded whole.
+//! With `--stream`, HAR files are mapped window by window through
+//! `ingest::har::parse_har_file` (as `faultlens analyze` reads them),
+//! with `--read` read block by block through
+//! `ingest::har::parse_har_reader_blocks`, instead of being loaded whole;
+//! `--block KIB` sets the window or block size.
 
 use faultlens::ingest::{self, IngestOptions, InputFile};
 
 fn main() {
     let mut stream = false;
+    let mut read = false;
+    let mut block = ingest::har::STREAM_BLOCK_BYTES;
     let mut paths = Vec::new();
-    for a in std::env::args().skip(1) {
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
         if a == "--stream" {
             stream = true;
+        } else if a == "--read" {
+            // the reader (copying) path instead of the mapped one
+            stream = true;
+            read = true;
+        } else if a == "--block" {
+            // block size in KiB, for trying sizes without a rebuild
+            let kib: usize = args
+                .next()
+                .and_then(|v| v.parse().ok())
+                .expect("--block KIB");
+            block = kib << 10;
         } else {
             paths.push(a);
         }
@@ -19,7 +36,11 @@ fn main() {
     for (i, path) in paths.iter().enumerate() {
         let report = if stream {
             let f = std::fs::File::open(path).expect("open");
-            ingest::har::parse_har_reader(i as u32, None, f, &opts).report
+            if read {
+                ingest::har::parse_har_reader_blocks(i as u32, None, f, &opts, block).report
+            } else {
+                ingest::har::parse_har_file_windows(i as u32, None, &f, &opts, block).report
+            }
         } else {
             let bytes = std::fs::read(path).expect("read");
             let file = InputFile {

@@ -124,12 +124,7 @@ fn read_source(
         );
     }
     if let Some(f) = stream_har(src) {
-        let mut p = ingest::har::parse_har_reader(
-            id,
-            src.vantage.clone(),
-            std::io::BufReader::new(f),
-            opts,
-        );
+        let mut p = ingest::har::parse_har_file(id, src.vantage.clone(), &f, opts);
         p.report.format = ingest::har::FORMAT.name.to_string();
         p.report.path = src.display.clone();
         p.report.vantage = src.vantage.clone();

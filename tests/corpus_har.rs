@@ -347,7 +347,9 @@ fn same(a: &faultlens::ingest::Parsed, b: &faultlens::ingest::Parsed, what: &str
 /// whatever the block size, on real captures and on every cut of a small one.
 #[test]
 fn streaming_reader_matches_in_memory() {
-    use faultlens::ingest::har::{parse_har_bytes, parse_har_reader_blocks};
+    use faultlens::ingest::har::{
+        parse_har_bytes, parse_har_file_windows, parse_har_reader_blocks,
+    };
     let opts = IngestOptions::default();
     let doc = small_har();
     let b = doc.as_bytes();
@@ -371,11 +373,21 @@ fn streaming_reader_matches_in_memory() {
     for p in paths {
         let bytes = read_maybe_gz(&p);
         let want = parse_har_bytes(5, Some("v".into()), &bytes, &opts);
+        // the mapped reader maps the file itself (gzipped ones unpacked first)
+        let tmp = std::env::temp_dir().join(format!("faultlens-corpus-{}.har", std::process::id()));
+        std::fs::write(&tmp, &bytes).unwrap();
+        let file = std::fs::File::open(&tmp).unwrap();
+        let _ = std::fs::remove_file(&tmp);
         for block in [4096, 65536] {
             same(
                 &parse_har_reader_blocks(5, Some("v".into()), &bytes[..], &opts, block),
                 &want,
                 &p.display().to_string(),
+            );
+            same(
+                &parse_har_file_windows(5, Some("v".into()), &file, &opts, block),
+                &want,
+                &format!("{} mapped", p.display()),
             );
         }
     }
