@@ -21,6 +21,7 @@ seed() { # target, files...
   done
 }
 seed har $fx/har/*.har $fx/incidents/*/har/*.har $sh/har/*.har $sh/har/*/*.har
+seed har_stream $fx/har/*.har $fx/incidents/*/har/*.har $sh/har/*.har $sh/har/*/*.har
 seed probe_jsonl $fx/logs/probe.jsonl $fx/incidents/*/probes/*.jsonl
 seed flat_json $fx/logs/probe.jsonl $fx/incidents/*/probes/*.jsonl
 seed probe_csv $fx/logs/probe.csv $fx/incidents/*/probes/*.csv

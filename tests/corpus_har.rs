@@ -248,6 +248,30 @@ proptest! {
         prop_assert!(p.records.requests.len() <= 4);
         prop_assert!(p.records.requests.len() as u64 + p.report.bad_records >= p.report.records);
     }
+
+    /// The streaming reader (blocks cut into parts at guessed entry starts,
+    /// merged in order) reads any mutation of a HAR exactly as the
+    /// in-memory reader does, whatever the block size: the differential
+    /// `har_stream` fuzz target's check, run here on every CI run.
+    #[test]
+    fn streaming_reader_matches_in_memory_on_mutations(
+        pos in 0usize..4096,
+        byte in prop::sample::select(b"{}[],:\"\\ 0a\xe9\xff".to_vec()),
+        cut in 0usize..4096,
+        block in 1usize..400,
+    ) {
+        use faultlens::ingest::har::{parse_har_bytes, parse_har_reader_blocks};
+        let opts = IngestOptions::default();
+        let mut b = small_har().into_bytes();
+        let i = pos % b.len();
+        b[i] = byte;
+        b.truncate(cut % (b.len() + 1));
+        let want = parse_har_bytes(0, None, &b, &opts);
+        let got = parse_har_reader_blocks(0, None, &b[..], &opts, block);
+        prop_assert_eq!(&got.records.requests, &want.records.requests);
+        prop_assert_eq!(&got.records.pages, &want.records.pages);
+        prop_assert_eq!(&got.report, &want.report);
+    }
 }
 
 /// Hand-made fixtures for each quirk (always present, unlike ../shared).

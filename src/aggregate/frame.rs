@@ -233,10 +233,7 @@ fn walk_measure(
     let nonnull: Vec<u64> = {
         use rayon::prelude::*;
         let validity = arr.validity();
-        let chunk = values
-            .len()
-            .div_ceil(rayon::current_num_threads() * 2)
-            .max(1 << 16);
+        let chunk = super::obs::chunk_len(values.len());
         let starts: Vec<usize> = (0..values.len()).step_by(chunk).collect();
         starts
             .par_iter()
@@ -302,11 +299,11 @@ fn walk_measure(
     sorted_combos.resize(order.len(), 0);
     {
         use rayon::prelude::*;
-        const PART: usize = 1 << 16;
+        let part = super::obs::chunk_len(order.len());
         sorted
-            .par_chunks_mut(PART)
-            .zip(sorted_combos.par_chunks_mut(PART))
-            .zip(order.par_chunks(PART))
+            .par_chunks_mut(part)
+            .zip(sorted_combos.par_chunks_mut(part))
+            .zip(order.par_chunks(part))
             .for_each(|((vals_out, combos_out), rows)| {
                 for ((v, c), r) in vals_out.iter_mut().zip(combos_out).zip(rows) {
                     *v = values[*r as usize];
@@ -426,20 +423,29 @@ impl Frame {
             scratch
         };
         let rows = &rows;
+        // Walks in flight at once: a single HAR's walks take longer than
+        // its sorts, so with one at a time a core waited; at millions of
+        // rows each walk's scratch is hundreds of megabytes, so one.
+        let in_flight = if self.windows.len() < 1 << 20 { 2 } else { 1 };
         std::thread::scope(|sc| {
-            let mut scratch = Scratch::default();
-            let mut pending: Option<(&'static str, std::thread::ScopedJoinHandle<Walked>)> = None;
+            let mut scratches: Vec<Scratch> = Vec::new();
+            let mut pending: std::collections::VecDeque<(
+                &'static str,
+                std::thread::ScopedJoinHandle<Walked>,
+            )> = Default::default();
             let join = |h: std::thread::ScopedJoinHandle<Walked>| {
                 h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
             };
             for (name, vals) in &self.measures {
                 let sorted = sort_measure(vals);
-                if let Some((prev, h)) = pending.take() {
-                    scratch = keep(prev, join(h));
+                if pending.len() >= in_flight
+                    && let Some((prev, h)) = pending.pop_front()
+                {
+                    scratches.push(keep(prev, join(h)));
                 }
                 let sample = self.sampled.contains(name);
-                let mut scr = std::mem::take(&mut scratch);
-                pending = Some((
+                let mut scr = scratches.pop().unwrap_or_default();
+                pending.push_back((
                     name,
                     sc.spawn(move || {
                         let (q, s) = walk_measure(&sorted, slots, rows, &mut scr, sample);
@@ -447,7 +453,8 @@ impl Frame {
                     }),
                 ));
             }
-            if let Some((prev, h)) = pending.take() {
+            // in measure order, as they were started
+            while let Some((prev, h)) = pending.pop_front() {
                 keep(prev, join(h));
             }
         });
@@ -566,18 +573,19 @@ pub(crate) fn http_stats(
     let mut valid: Vec<Vec<bool>> = PHASE_NAMES.iter().map(|_| vec![false; n]).collect();
     {
         use rayon::prelude::*;
-        const PART: usize = 1 << 16;
+        // a few parts per thread even for one HAR's fifty thousand rows
+        let part_rows = super::obs::chunk_len(n);
         type Part<'p> = (Vec<&'p mut [f64]>, Vec<&'p mut [bool]>);
-        let mut parts: Vec<Part> = (0..n.div_ceil(PART))
+        let mut parts: Vec<Part> = (0..n.div_ceil(part_rows))
             .map(|_| (Vec::new(), Vec::new()))
             .collect();
         for col in vals.iter_mut() {
-            for (p, c) in parts.iter_mut().zip(col.chunks_mut(PART)) {
+            for (p, c) in parts.iter_mut().zip(col.chunks_mut(part_rows)) {
                 p.0.push(c);
             }
         }
         for col in valid.iter_mut() {
-            for (p, c) in parts.iter_mut().zip(col.chunks_mut(PART)) {
+            for (p, c) in parts.iter_mut().zip(col.chunks_mut(part_rows)) {
                 p.1.push(c);
             }
         }
@@ -585,7 +593,7 @@ pub(crate) fn http_stats(
             .into_par_iter()
             .enumerate()
             .for_each(|(k, (mut v, mut ok))| {
-                for (j, (o, _)) in rows[k * PART..].iter().take(v[0].len()).enumerate() {
+                for (j, (o, _)) in rows[k * part_rows..].iter().take(v[0].len()).enumerate() {
                     if o.status <= 0 {
                         continue;
                     }

@@ -302,6 +302,9 @@ struct Local<'a> {
     ep_cache: FxMap<(u32, &'a str), (u32, u32)>,
     /// probe target URL -> (host, endpoint, family, resource type)
     target_cache: FxMap<&'a str, (u32, u32, u32, ResourceType)>,
+    /// The unlabelled capture last seen and its name's id: a chunk's
+    /// requests come from one file, so `capture-N` is formatted once.
+    capture: Option<(crate::model::FileId, u32)>,
 }
 
 impl<'a> Local<'a> {
@@ -313,6 +316,7 @@ impl<'a> Local<'a> {
             buf: String::new(),
             ep_cache: FxMap::default(),
             target_cache: FxMap::default(),
+            capture: None,
         }
     }
 
@@ -321,7 +325,14 @@ impl<'a> Local<'a> {
         let edge = r.edge.provider.is_some() || r.edge.cache.is_some();
         let vantage = match &r.vantage {
             Some(v) => names.intern(v),
-            None => names.intern_fmt(buf, format_args!("capture-{}", r.source.file)),
+            None => match self.capture {
+                Some((file, id)) if file == r.source.file => id,
+                _ => {
+                    let id = names.intern_fmt(buf, format_args!("capture-{}", r.source.file));
+                    self.capture = Some((r.source.file, id));
+                    id
+                }
+            },
         };
         let host = names.intern(&r.host);
         let (endpoint, family) = *self.ep_cache.entry((host, &r.endpoint)).or_insert_with(|| {
@@ -417,7 +428,7 @@ const CHUNK: usize = 64 * 1024;
 /// Chunk length for `n` records: a few chunks per thread even for a
 /// single HAR's fifty thousand requests, no more than [`CHUNK`]. Ids do
 /// not depend on it (chunks merge in order).
-fn chunk_len(n: usize) -> usize {
+pub(super) fn chunk_len(n: usize) -> usize {
     (n / (4 * rayon::current_num_threads())).clamp(4096, CHUNK)
 }
 

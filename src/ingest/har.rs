@@ -2,12 +2,15 @@
 //!
 //! Why it is shaped like this: a HAR is one JSON document, but its entries
 //! are independent, and most of its bytes are response bodies nobody here
-//! needs. So the document is first cut into entry ranges by the byte-level
-//! [`json_scan`] (cheap: it only follows strings and brackets), then the
-//! entries are deserialized on all cores into borrowed, typed structs whose
-//! body field only records a length. Cutting first also gives salvage for
-//! free: a truncated or corrupt file yields every complete entry before the
-//! damage, and a warning with the byte offset.
+//! needs. A document held in memory is first cut into entry ranges by the
+//! byte-level [`json_scan`] (cheap: it only follows strings and brackets),
+//! then the entries are deserialized on all cores into borrowed, typed
+//! structs that skip the body. A large file is not walked twice: each
+//! block is cut at guessed entry starts and serde_json itself finds where
+//! each entry ends, part by part on all cores; the merge keeps a part only
+//! where the part before it ended exactly at its start ([`parse_block`]).
+//! Either way salvage comes free: a truncated or corrupt file yields every
+//! complete entry before the damage, and a warning with the byte offset.
 //!
 //! Producer quirks are absorbed here, not later: numbers written as strings
 //! (WebPageTest), `-1` for "not measured", statuses `0`, `-1`, `-2` for "no
