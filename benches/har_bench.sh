@@ -10,7 +10,7 @@
 #             into a minimal typed struct
 #   faultlens `faultlens analyze --format json FILE` when the binary has an
 #             analyze subcommand, else examples/ingest (ingest stage only)
-#   stream    examples/ingest --stream (parse_har_reader: block-wise reading)
+#   stream    examples/ingest --stream (parse_har_file: window-wise memory maps)
 #   jq        `jq '.log.entries | length'` when jq is installed
 set -euo pipefail
 cd "$(dirname "$0")/.."

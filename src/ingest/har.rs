@@ -1356,7 +1356,7 @@ pub fn parse_har_reader_blocks<R: Read + Send>(
     let mut pad = block.min(64 << 10);
     let mut spare: Vec<u8> = Vec::new();
     // 2. Entries, block by block: block k is parsed while block k+1 is read.
-    let (damage, tail): (Option<(usize, String)>, Option<(usize, Vec<u8>)>) = loop {
+    let (damage, tail): (Damage, Tail) = loop {
         let cur = &buf[start..];
         if sig.is_none() && at.first {
             sig = signature(cur, at.pos);
@@ -1422,6 +1422,11 @@ pub fn parse_har_reader_blocks<R: Read + Send>(
     finish_stream(id, &vantage, &head, outs, damage, tail, read_err)
 }
 
+/// The first damage in a file: offset and message.
+type Damage = Option<(usize, String)>;
+/// What follows the entries array once it closed: file offset and bytes.
+type Tail = Option<(usize, Vec<u8>)>;
+
 /// The end of a streamed read: the pages, from the head and the bytes
 /// after the entries array (scanned together), then records and report.
 /// `tail` is the file offset and bytes of everything after the array's
@@ -1431,8 +1436,8 @@ fn finish_stream(
     vantage: &Option<String>,
     head: &[u8],
     outs: Vec<Result<EntryOut, String>>,
-    mut damage: Option<(usize, String)>,
-    tail: Option<(usize, Vec<u8>)>,
+    mut damage: Damage,
+    tail: Tail,
     read_err: Option<String>,
 ) -> Parsed {
     let closed = tail.is_some();
@@ -1586,7 +1591,7 @@ pub fn parse_har_file_windows(
     let mut sig: Option<memchr::memmem::Finder<'static>> = None;
     let mut win = window;
     // 2. Entries, window by window.
-    let (damage, tail): (Option<(usize, String)>, Option<(usize, Vec<u8>)>) = loop {
+    let (damage, tail): (Damage, Tail) = loop {
         let n = win.min(len - off);
         let m = if n == 0 {
             Ok(None)
