@@ -1058,6 +1058,21 @@ enum RunEnd {
     Damage(usize, String),
 }
 
+/// How the parse of a whole block ended, for the loop that feeds blocks.
+enum BlockEnd {
+    /// The block ran out: the next block starts with the bytes from here.
+    Resume(At),
+    /// The entries array closed; the offset just after its `]`.
+    Closed(usize),
+    /// Structural damage: file offset and message.
+    Damage(usize, String),
+}
+
+/// The damage of input that ends at file offset `at` inside the entries.
+fn truncated(at: usize) -> Damage {
+    Some((at, format!("truncated at byte {at}")))
+}
+
 /// An entry as a run leaves it: the record with a provisional index, or
 /// (file offset, why); both are numbered when the runs are merged.
 type RunOut = Result<EntryOut, (usize, String)>;
@@ -1203,7 +1218,7 @@ fn parse_block(
     sig: Option<&memchr::memmem::Finder>,
     part_bytes: usize,
     outs: &mut Vec<Result<EntryOut, String>>,
-) -> RunEnd {
+) -> BlockEnd {
     let mut starts = vec![at.pos];
     if let Some(f) = sig {
         loop {
@@ -1247,8 +1262,11 @@ fn parse_block(
                 Err((off, why)) => Err(format!("entry {i} at byte {off}: {why}")),
             });
         }
-        let RunEnd::Limit(p) = run.end else {
-            return run.end;
+        let p = match run.end {
+            RunEnd::Limit(p) => p,
+            RunEnd::More(a) => return BlockEnd::Resume(a),
+            RunEnd::Closed(p) => return BlockEnd::Closed(p),
+            RunEnd::Damage(off, why) => return BlockEnd::Damage(off, why),
         };
         k += 1;
         run = match runs.next() {
@@ -1375,22 +1393,16 @@ pub fn parse_har_reader_blocks<R: Read + Send>(
         };
         let read_ahead = if last { &[][..] } else { &spare[pad..] };
         let resume = match end {
-            RunEnd::More(a) => a,
-            RunEnd::Limit(p) => At {
-                pos: p,
-                expect_value: true,
-                first: false,
-            },
-            RunEnd::Closed(p) => {
+            BlockEnd::Resume(a) => a,
+            BlockEnd::Closed(p) => {
                 let mut tail = cur[p..].to_vec();
                 tail.extend_from_slice(read_ahead);
                 break (None, Some((base + p, tail)));
             }
-            RunEnd::Damage(off, why) => break (Some((off, why)), None),
+            BlockEnd::Damage(off, why) => break (Some((off, why)), None),
         };
         if last {
-            let off = base + cur.len();
-            break (Some((off, format!("truncated at byte {off}"))), None);
+            break (truncated(base + cur.len()), None);
         }
         // the cut entry goes in front of the block just read
         let carry = &cur[resume.pos..];
@@ -1602,7 +1614,7 @@ pub fn parse_har_file_windows(
             Ok(m) => m,
             Err(e) => {
                 read_err = Some(e.to_string());
-                break (Some((off, format!("truncated at byte {off}"))), None);
+                break (truncated(off), None);
             }
         };
         let cur: &[u8] = m.as_deref().unwrap_or(&[]);
@@ -1610,13 +1622,8 @@ pub fn parse_har_file_windows(
             sig = signature(cur, at.pos);
         }
         let resume = match parse_block(&ctx, cur, off, at, sig.as_ref(), part_bytes, &mut outs) {
-            RunEnd::More(a) => a,
-            RunEnd::Limit(p) => At {
-                pos: p,
-                expect_value: true,
-                first: false,
-            },
-            RunEnd::Closed(p) => {
+            BlockEnd::Resume(a) => a,
+            BlockEnd::Closed(p) => {
                 let mut tail = cur[p..].to_vec();
                 let rest = off + n;
                 if rest < len {
@@ -1627,11 +1634,10 @@ pub fn parse_har_file_windows(
                 }
                 break (None, Some((off + p, tail)));
             }
-            RunEnd::Damage(at, why) => break (Some((at, why)), None),
+            BlockEnd::Damage(at, why) => break (Some((at, why)), None),
         };
         if off + n == len {
-            let end = off + n;
-            break (Some((end, format!("truncated at byte {end}"))), None);
+            break (truncated(off + n), None);
         }
         // an entry longer than the window: map more of the file next time
         win = if resume.pos == 0 {
