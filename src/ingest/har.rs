@@ -1287,6 +1287,61 @@ fn parse_block(
     }
 }
 
+/// The parse of the entries array from one block (or window) to the
+/// next: the state both streaming readers carry across blocks.
+struct Entries<'v> {
+    ctx: RunCtx<'v>,
+    part_bytes: usize,
+    /// The parse state at the start of the next block.
+    at: At,
+    /// Guessed entry starts (from the first entry, once it is seen).
+    sig: Option<memchr::memmem::Finder<'static>>,
+    outs: Vec<Result<EntryOut, String>>,
+}
+
+impl<'v> Entries<'v> {
+    /// Just after the `[` of the entries array; blocks of `block` bytes.
+    fn new(id: FileId, vantage: &'v Option<String>, opts: &IngestOptions, block: usize) -> Self {
+        Entries {
+            ctx: RunCtx {
+                id,
+                vantage,
+                max: opts.max_record_bytes(),
+            },
+            part_bytes: (block / 16).max(1),
+            at: At {
+                pos: 0,
+                expect_value: true,
+                first: true,
+            },
+            sig: None,
+            outs: Vec::new(),
+        }
+    }
+
+    /// Parse `cur` (file offset `base`) from the current state on.
+    fn block(&mut self, cur: &[u8], base: usize) -> BlockEnd {
+        if self.sig.is_none() && self.at.first {
+            self.sig = signature(cur, self.at.pos);
+        }
+        let (ctx, sig) = (&self.ctx, self.sig.as_ref());
+        parse_block(
+            ctx,
+            cur,
+            base,
+            self.at,
+            sig,
+            self.part_bytes,
+            &mut self.outs,
+        )
+    }
+
+    /// The next block starts with the bytes from `a`.
+    fn resume(&mut self, a: At) {
+        self.at = At { pos: 0, ..a };
+    }
+}
+
 /// Parse a HAR from a reader without holding the whole file: the head up
 /// to `log.entries` is kept, then complete entries are cut from each block
 /// read, parsed in parallel and their bytes dropped; what follows the
@@ -1351,23 +1406,11 @@ pub fn parse_har_reader_blocks<R: Read + Send>(
         }
     };
     let head: Vec<u8> = buf[..=open].to_vec();
-    let ctx = RunCtx {
-        id,
-        vantage: &vantage,
-        max: opts.max_record_bytes(),
-    };
-    let part_bytes = (block / 16).max(1);
-    let mut outs: Vec<Result<EntryOut, String>> = Vec::new();
+    let mut entries = Entries::new(id, &vantage, opts, block);
     // the entries start after the `[`: `buf[start..]` is the unparsed
-    // input, `base` its file offset, `at` the parse state within it
+    // input, `base` its file offset
     let mut start = open + 1;
     let mut base = open + 1;
-    let mut at = At {
-        pos: 0,
-        expect_value: true,
-        first: true,
-    };
-    let mut sig: Option<memchr::memmem::Finder<'static>> = None;
     // Room kept in front of the next block for the entry cut at the end of
     // this one: the block is read while this one is parsed, before the
     // cut is known; an entry longer than the room is copied the slow way.
@@ -1376,17 +1419,14 @@ pub fn parse_har_reader_blocks<R: Read + Send>(
     // 2. Entries, block by block: block k is parsed while block k+1 is read.
     let (damage, tail): (Damage, Tail) = loop {
         let cur = &buf[start..];
-        if sig.is_none() && at.first {
-            sig = signature(cur, at.pos);
-        }
         let last = eof;
         let end = if last {
-            parse_block(&ctx, cur, base, at, sig.as_ref(), part_bytes, &mut outs)
+            entries.block(cur, base)
         } else {
             spare.clear();
             spare.resize(pad, 0);
             rayon::join(
-                || parse_block(&ctx, cur, base, at, sig.as_ref(), part_bytes, &mut outs),
+                || entries.block(cur, base),
                 || fill(&mut spare, &mut eof, &mut read_err),
             )
             .0
@@ -1407,7 +1447,7 @@ pub fn parse_har_reader_blocks<R: Read + Send>(
         // the cut entry goes in front of the block just read
         let carry = &cur[resume.pos..];
         base += resume.pos;
-        at = At { pos: 0, ..resume };
+        entries.resume(resume);
         if carry.len() <= pad {
             start = pad - carry.len();
             spare[start..pad].copy_from_slice(carry);
@@ -1431,7 +1471,7 @@ pub fn parse_har_reader_blocks<R: Read + Send>(
         }
         (tail_start, tail)
     });
-    finish_stream(id, &vantage, &head, outs, damage, tail, read_err)
+    finish_stream(id, &vantage, &head, entries.outs, damage, tail, read_err)
 }
 
 /// The first damage in a file: offset and message.
@@ -1585,22 +1625,10 @@ pub fn parse_har_file_windows(
     };
     let head: Vec<u8> = first[..=open].to_vec();
     drop(first);
-    let ctx = RunCtx {
-        id,
-        vantage: &vantage,
-        max: opts.max_record_bytes(),
-    };
-    let part_bytes = (window / 16).max(1);
-    let mut outs: Vec<Result<EntryOut, String>> = Vec::new();
+    let mut entries = Entries::new(id, &vantage, opts, window);
     let mut read_err: Option<String> = None;
-    // `off`: file offset of the unparsed input, `at` the state there
+    // `off`: file offset of the unparsed input
     let mut off = open + 1;
-    let mut at = At {
-        pos: 0,
-        expect_value: true,
-        first: true,
-    };
-    let mut sig: Option<memchr::memmem::Finder<'static>> = None;
     let mut win = window;
     // 2. Entries, window by window.
     let (damage, tail): (Damage, Tail) = loop {
@@ -1618,10 +1646,7 @@ pub fn parse_har_file_windows(
             }
         };
         let cur: &[u8] = m.as_deref().unwrap_or(&[]);
-        if sig.is_none() && at.first {
-            sig = signature(cur, at.pos);
-        }
-        let resume = match parse_block(&ctx, cur, off, at, sig.as_ref(), part_bytes, &mut outs) {
+        let resume = match entries.block(cur, off) {
             BlockEnd::Resume(a) => a,
             BlockEnd::Closed(p) => {
                 let mut tail = cur[p..].to_vec();
@@ -1646,9 +1671,9 @@ pub fn parse_har_file_windows(
             window
         };
         off += resume.pos;
-        at = At { pos: 0, ..resume };
+        entries.resume(resume);
     };
-    finish_stream(id, &vantage, &head, outs, damage, tail, read_err)
+    finish_stream(id, &vantage, &head, entries.outs, damage, tail, read_err)
 }
 
 #[cfg(test)]
