@@ -197,7 +197,9 @@ pub fn classify_error(text: &str) -> Option<ErrorClass> {
             ErrorClass::CertError
         } else if has("SSL") || has("TLS") || has("HANDSHAKE") {
             ErrorClass::TlsError
-        } else if has("BLOCKED_BY_CLIENT") || has("BLOCKED_BY_RESPONSE") || has("BLOCKED_BY_ORB") {
+        } else if has("BLOCKED_BY_ORB") || has("BLOCKED_BY_CORB") {
+            ErrorClass::BlockedByOrb
+        } else if has("BLOCKED_BY_CLIENT") || has("BLOCKED_BY_RESPONSE") {
             ErrorClass::BlockedByClient
         } else if has("ABORTED") || has("CANCELED") || has("CANCELLED") || has("NS_BINDING_ABORTED")
         {
@@ -222,6 +224,23 @@ pub fn classify_error(text: &str) -> Option<ErrorClass> {
             ErrorClass::Other
         },
     )
+}
+
+/// WebPageTest's `_result` / `_responseCode` WinINet error codes, worded
+/// as the browser error they stand for so one classifier reads them all.
+pub fn wininet_error(code: i64) -> Option<&'static str> {
+    Some(match code {
+        12002 => "net::ERR_TIMED_OUT (WinINet 12002)",
+        12007 => "net::ERR_NAME_NOT_RESOLVED (WinINet 12007)",
+        12029 => "net::ERR_CONNECTION_REFUSED (WinINet 12029 cannot connect)",
+        12030 => "net::ERR_CONNECTION_RESET (WinINet 12030 connection aborted)",
+        12031 => "net::ERR_CONNECTION_RESET (WinINet 12031)",
+        12152 => "net::ERR_EMPTY_RESPONSE (WinINet 12152 invalid server response)",
+        12157 => "net::ERR_SSL_PROTOCOL_ERROR (WinINet 12157)",
+        12175 => "net::ERR_CERT_INVALID (WinINet 12175)",
+        12037 | 12038 | 12044 | 12045 => "net::ERR_CERT_INVALID (WinINet certificate error)",
+        _ => return None,
+    })
 }
 
 /// Resource type from a HAR `_resourceType` value.

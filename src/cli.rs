@@ -85,7 +85,7 @@ pub enum Command {
     Aggregate(AggregateArgs),
     /// Run many generated scenarios and print the accuracy table.
     #[command(
-        after_help = "Examples:\n  faultlens accuracy --seeds 5\n  faultlens accuracy --seeds 20 --markdown > docs/accuracy.md"
+        after_help = "Examples:\n  faultlens accuracy --seeds 5\n  faultlens accuracy --seeds 20 --markdown > docs/accuracy.md\n  faultlens accuracy --corpus fixtures/lab"
     )]
     Accuracy(AccuracyArgs),
 }
@@ -278,6 +278,10 @@ pub struct AccuracyArgs {
     /// Print markdown (docs/accuracy.md).
     #[arg(long)]
     pub markdown: bool,
+    /// Score a folder of labelled cases (folders with a truth.json: the
+    /// lab corpus, real-structure cases) instead of generating scenarios.
+    #[arg(long, value_name = "DIR")]
+    pub corpus: Option<PathBuf>,
 }
 
 /// Errors the CLI reports; the exit code is part of each.
@@ -627,8 +631,13 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         }
         Command::Scenario(a) => scenario(a),
         Command::Accuracy(a) => {
-            let table = crate::accuracy::run(a.first_seed, a.seeds)
-                .map_err(|e| CliError::Internal(e.to_string()))?;
+            let table = match &a.corpus {
+                Some(dir) => {
+                    crate::accuracy::run_corpus(dir).map_err(|e| CliError::Usage(e.to_string()))?
+                }
+                None => crate::accuracy::run(a.first_seed, a.seeds)
+                    .map_err(|e| CliError::Internal(e.to_string()))?,
+            };
             write_out(
                 None,
                 &if a.markdown {

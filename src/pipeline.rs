@@ -280,6 +280,7 @@ fn load_timed(
         &mut ds,
         &ModelOptions {
             first_party: req.first_party.clone(),
+            site: None,
         },
     );
     laps.lap("model");
@@ -382,6 +383,14 @@ pub fn run(
         regions: analysis.regions.clone(),
         records_during,
         records_total: usable,
+        no_baseline: analysis.windows.during.is_some()
+            && analysis.windows.get(analysis.baseline).is_none(),
+        failed_requests: analysis
+            .loads
+            .loads
+            .iter()
+            .map(|l| l.failures.len() as u64)
+            .sum(),
     };
     let verdict = verdict::decide(&findings, &vin);
     laps.lap("verdict");

@@ -45,7 +45,21 @@ pub struct VerdictInput {
     /// Records inside the incident window (for thin-evidence damping).
     pub records_during: u64,
     pub records_total: u64,
+    /// An incident window with no healthy stretch to compare it with (a
+    /// capture taken during the outage): the verdict rests on absolute
+    /// evidence, and its confidence says so.
+    pub no_baseline: bool,
+    /// Requests that failed in a way that matters (not aborted, not
+    /// blocked by the client, not 4xx), anywhere in the data: with any,
+    /// "no incident" is never said with high confidence.
+    pub failed_requests: u64,
 }
+
+/// Highest confidence without a baseline: absolute evidence names a
+/// domain but cannot show what changed.
+pub const NO_BASELINE_MAX_CONFIDENCE: f64 = 0.8;
+/// Highest confidence of "no incident" when requests failed.
+pub const NONE_WITH_FAILURES_MAX_CONFIDENCE: f64 = 0.5;
 
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
@@ -95,7 +109,7 @@ pub fn decide(findings: &[Finding], input: &VerdictInput) -> Verdict {
     let second = scores.get(1).map_or(0.0, |s| s.score);
 
     if !input.incident || top.score < 0.25 {
-        let confidence = if !input.incident {
+        let mut confidence = if !input.incident {
             if input.records_total >= 100 {
                 0.85
             } else if input.records_total >= 20 {
@@ -106,7 +120,15 @@ pub fn decide(findings: &[Finding], input: &VerdictInput) -> Verdict {
         } else {
             round2((0.5 - top.score).clamp(0.2, 0.5))
         };
-        let summary = if !input.incident {
+        if input.failed_requests > 0 {
+            confidence = confidence.min(NONE_WITH_FAILURES_MAX_CONFIDENCE);
+        }
+        let summary = if !input.incident && input.failed_requests > 0 {
+            format!(
+                "No incident named: no window differs beyond noise over {} records, though {} requests failed; too few or too scattered to name a fault domain.",
+                input.records_total, input.failed_requests
+            )
+        } else if !input.incident {
             format!(
                 "No incident: no window differs beyond noise over {} records, so no fault domain is named.",
                 input.records_total
@@ -133,6 +155,9 @@ pub fn decide(findings: &[Finding], input: &VerdictInput) -> Verdict {
     if input.records_during < 20 {
         confidence *= 0.75;
     }
+    if input.no_baseline {
+        confidence = confidence.min(NO_BASELINE_MAX_CONFIDENCE);
+    }
     let confidence = round2(confidence.clamp(0.05, 0.97));
 
     // scope from the findings that support the winner
@@ -149,12 +174,17 @@ pub fn decide(findings: &[Finding], input: &VerdictInput) -> Verdict {
     affected.sort();
     affected.dedup();
     let known: Vec<&String> = input.regions.iter().collect();
-    let scope = if !affected.is_empty() && known.len() >= 2 && affected.len() < known.len() {
+    // one vantage shows what it saw, never the world: its scope is that
+    // vantage ("regional"), whatever the findings say
+    let single_vantage = known.len() <= 1;
+    let scope = if single_vantage
+        || (!affected.is_empty() && known.len() >= 2 && affected.len() < known.len())
+    {
         "regional"
     } else {
         "global"
     };
-    if scope == "global" && affected.is_empty() {
+    if affected.is_empty() {
         affected = input.regions.clone();
     }
 
@@ -193,13 +223,22 @@ pub fn decide(findings: &[Finding], input: &VerdictInput) -> Verdict {
             )
         })
         .unwrap_or_default();
-    let where_ = if scope == "regional" {
+    let where_ = if single_vantage && !affected.is_empty() {
+        format!(" seen from one vantage ({})", affected.join(", "))
+    } else if single_vantage {
+        " seen from one vantage".to_string()
+    } else if scope == "regional" {
         format!(" in {}", affected.join(", "))
     } else {
         String::new()
     };
+    let basis = if input.no_baseline && !lead.contains("no baseline in the data") {
+        "; no baseline in the data: judged on absolute evidence"
+    } else {
+        ""
+    };
     let summary = format!(
-        "{} fault{where_} ({} confidence): {lead}{not}.",
+        "{} fault{where_} ({} confidence): {lead}{not}{basis}.",
         capital(top.fault_domain.as_str().replace('_', " ").as_str()),
         level(confidence)
     );
@@ -287,6 +326,7 @@ mod tests {
             regions: vec!["eu".into(), "us".into()],
             records_during: 100,
             records_total: 1000,
+            ..Default::default()
         }
     }
 

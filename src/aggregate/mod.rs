@@ -6,6 +6,7 @@
 
 pub mod bins;
 mod frame;
+pub mod loads;
 pub mod obs;
 pub mod series;
 
@@ -65,6 +66,9 @@ pub enum WindowMethod {
     /// No change inside the data, but failures throughout it: the whole
     /// capture is the incident and there is no baseline.
     WholeCapture,
+    /// Browser captures alone: runs of page loads that failed, lost
+    /// components or waited longer on the API (irregular samples, no bins).
+    PageLoads,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -321,6 +325,8 @@ pub struct Analysis {
     /// Regions / vantages that had any data.
     pub regions: Vec<String>,
     pub agents: Vec<String>,
+    /// Every page load and what failed in it.
+    pub loads: loads::LoadCensus,
     /// Wall time of each step of the stage (`aggregate: ...`), for `-vv`
     /// and the benchmark; not part of any output.
     #[serde(skip)]
@@ -375,7 +381,8 @@ pub fn analyze(ds: &Dataset, opts: &AggOptions) -> Analysis {
     }
     let series = series::build(http, pages, net, server, data_start, bin_ms);
     laps.lap("aggregate: series");
-    let windows = choose_windows(ds, opts, &series, http, data_start, data_end);
+    let census = loads::census(ds);
+    let windows = choose_windows(ds, opts, &series, http, &census, data_start, data_end);
     laps.lap("aggregate: windows");
     let assign = |s: SourceRef, ts_ms: i64| windows.assign(s.file, ms_to_dt(ts_ms));
     let http_w: Vec<Option<WindowName>> = http.iter().map(|o| assign(o.source, o.ts_ms)).collect();
@@ -443,6 +450,7 @@ pub fn analyze(ds: &Dataset, opts: &AggOptions) -> Analysis {
     agents.dedup();
 
     Analysis {
+        loads: census,
         baseline: base,
         data_start,
         data_end,
@@ -495,6 +503,7 @@ fn choose_windows(
     opts: &AggOptions,
     series: &series::SeriesSet,
     http: &[HttpObs],
+    census: &loads::LoadCensus,
     start: Option<DateTime<Utc>>,
     end: Option<DateTime<Utc>>,
 ) -> Windows {
@@ -566,6 +575,47 @@ fn choose_windows(
             during,
             after,
             waves: during.into_iter().collect(),
+            blips: vec![],
+            peak: None,
+            by_file: HashMap::new(),
+        };
+    }
+    // browser captures alone: the page load is the unit (bins of a tab
+    // reloaded every few minutes are mostly empty)
+    let browser_only = ds.probes.is_empty() && ds.server.is_empty();
+    if browser_only
+        && census.loads.len() >= 2
+        && let Some(lw) = loads::windows_from_loads(census, start, end)
+    {
+        let waves: Vec<Window> = lw
+            .waves
+            .iter()
+            .map(|&(a, b)| Window { start: a, end: b })
+            .collect();
+        let during = Window {
+            start: waves[0].start,
+            end: waves[waves.len() - 1].end,
+        };
+        let before = Some(Window {
+            start,
+            end: during.start,
+        })
+        .filter(|w| w.start < w.end);
+        let after = Some(Window {
+            start: during.end,
+            end,
+        })
+        .filter(|w| w.start < w.end);
+        return Windows {
+            method: if lw.whole {
+                WindowMethod::WholeCapture
+            } else {
+                WindowMethod::PageLoads
+            },
+            before,
+            during: Some(during),
+            after,
+            waves,
             blips: vec![],
             peak: None,
             by_file: HashMap::new(),

@@ -130,6 +130,8 @@ fn partition_value(s: &str) -> String {
 pub struct Imported {
     pub dataset: Dataset,
     pub first_party: Vec<String>,
+    /// The site facts the exporting run inferred (first party with reasons).
+    pub site: crate::model::site::SiteFacts,
     /// HTTP counts per bin, when the directory has them (engine output).
     pub bins: engine::Bins,
     /// Share of rows the engine kept in the row tables (1.0 = all).
@@ -155,8 +157,13 @@ pub fn import(dir: &Path) -> Result<Imported, Error> {
     };
     out.dataset.inputs = tables::inputs_from(&inputs).map_err(|e| schema(dir, "inputs", e))?;
     if let Some(df) = read("first_party")? {
-        out.first_party =
-            tables::first_party_from(&df).map_err(|e| schema(dir, "first_party", e))?;
+        out.site = tables::site_from(&df).map_err(|e| schema(dir, "first_party", e))?;
+        out.first_party = out
+            .site
+            .first_party
+            .iter()
+            .map(|f| f.domain.clone())
+            .collect();
     }
     let ds = &mut out.dataset;
     if let Some(df) = read("requests")? {
@@ -189,6 +196,7 @@ pub fn import(dir: &Path) -> Result<Imported, Error> {
         ds,
         &crate::model::ModelOptions {
             first_party: out.first_party.clone(),
+            site: Some(out.site.clone()),
         },
     );
     Ok(out)

@@ -249,13 +249,32 @@ pub fn build(ds: &Dataset, first_party: &[String], red: &Redactor) -> Vec<Table>
         ),
         col("schema_version", vec![SCHEMA_VERSION; ds.inputs.len()]),
     ]);
-    let fp = frame(vec![col(
-        "domain",
+    // the site as the model inferred it, reasons and split counts included,
+    // so the aggregates path reports the same site as a direct run
+    let facts: Vec<(String, String)> = if ds.site.first_party.is_empty() {
         first_party
             .iter()
-            .map(|d| d.to_string())
-            .collect::<Vec<_>>(),
-    )]);
+            .map(|d| (d.to_string(), "--first-party".to_string()))
+            .collect()
+    } else {
+        ds.site
+            .first_party
+            .iter()
+            .map(|f| (f.domain.clone(), f.reason.clone()))
+            .collect()
+    };
+    let fp = frame(vec![
+        col(
+            "domain",
+            facts.iter().map(|f| f.0.clone()).collect::<Vec<_>>(),
+        ),
+        col(
+            "reason",
+            facts.iter().map(|f| f.1.clone()).collect::<Vec<_>>(),
+        ),
+        col("pages_split", vec![ds.site.pages_split as i64; facts.len()]),
+        col("loads_made", vec![ds.site.loads_made as i64; facts.len()]),
+    ]);
     let req_at = |r: &Request| (r.source, r.start);
     let requests = partitioned(ds, &ds.requests, req_at, |rows| {
         let mut c = source_cols(ds, rows, req_at);
@@ -794,15 +813,30 @@ fn rejections_from(file: i64, text: &str) -> Vec<Rejection> {
         .collect()
 }
 
-pub fn first_party_from(df: &DataFrame) -> PolarsResult<Vec<String>> {
-    let mut v: Vec<String> = Reader::new(df)
-        .str("domain")?
+pub fn site_from(df: &DataFrame) -> PolarsResult<crate::model::site::SiteFacts> {
+    let r = Reader::new(df);
+    let domains = r.str("domain")?;
+    let reasons = r.str("reason")?;
+    let split = r.i64("pages_split")?;
+    let made = r.i64("loads_made")?;
+    let mut first_party: Vec<crate::model::site::FirstPartyDomain> = domains
         .into_iter()
-        .flatten()
+        .zip(reasons)
+        .filter_map(|(d, why)| {
+            Some(crate::model::site::FirstPartyDomain {
+                domain: d?,
+                reason: why.unwrap_or_default(),
+            })
+        })
         .collect();
-    v.sort();
-    v.dedup();
-    Ok(v)
+    first_party.sort_by(|a, b| a.domain.cmp(&b.domain));
+    first_party.dedup_by(|a, b| a.domain == b.domain);
+    let count = |v: Vec<Option<i64>>| v.into_iter().flatten().next().unwrap_or(0).max(0) as usize;
+    Ok(crate::model::site::SiteFacts {
+        first_party,
+        pages_split: count(split),
+        loads_made: count(made),
+    })
 }
 
 pub fn requests_from(df: &DataFrame) -> PolarsResult<Vec<Request>> {

@@ -11,6 +11,7 @@ pub mod changes;
 pub mod client;
 pub mod dns;
 pub mod endpoint_family;
+pub mod failure_shapes;
 pub mod network;
 pub mod partial_load;
 pub mod recurrence;
@@ -18,6 +19,7 @@ pub mod server_log;
 pub mod server_wait;
 pub mod third_party;
 pub mod tls;
+pub mod vanished;
 
 use crate::aggregate::{Analysis, Comparison, Dim, GroupStat, WindowName};
 use crate::model::{Dataset, SourceRef};
@@ -199,6 +201,8 @@ pub fn registry() -> Vec<&'static Detector> {
         &server_wait::DETECTOR,
         &partial_load::DETECTOR,
         &endpoint_family::DETECTOR,
+        &vanished::DETECTOR,
+        &failure_shapes::DETECTOR,
         &dns::DETECTOR,
         &network::DETECTOR,
         &tls::DETECTOR,

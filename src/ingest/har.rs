@@ -405,6 +405,16 @@ struct Entry<'a> {
     cdn_provider: Text<'a>,
     #[serde(rename = "_responseCode", default)]
     wpt_status: Num,
+    /// WebPageTest's result code: an HTTP status, or a WinINet error
+    /// (12007 name not resolved, 12029 cannot connect, ...).
+    #[serde(rename = "_result", default)]
+    wpt_result: Num,
+    /// Playwright's failure text, where a writer put it on the entry.
+    #[serde(rename = "_failureText", borrow, default)]
+    failure_text: Text<'a>,
+    /// BrowserMob / Browsertime's failure text.
+    #[serde(rename = "_errorMessage", borrow, default)]
+    error_message: Text<'a>,
 }
 
 #[derive(Deserialize)]
@@ -429,6 +439,12 @@ struct Resp<'a> {
     headers_size: Num,
     #[serde(rename = "_error", borrow, default)]
     error: Text<'a>,
+    /// Playwright `recordHar`: `status: -1` and the browser's error here.
+    #[serde(rename = "_failureText", borrow, default)]
+    failure_text: Text<'a>,
+    /// BrowserMob / Browsertime.
+    #[serde(rename = "_errorMessage", borrow, default)]
+    error_message: Text<'a>,
     #[serde(rename = "_transferSize", default)]
     transfer_size: Num,
     #[serde(rename = "_fromCache", default)]
@@ -654,7 +670,36 @@ fn convert_entry(
     } else {
         raw_status.min(i32::MAX as i64) as i32
     };
-    let err_text = resp.and_then(|r| r.error.get()).or(e.error.get());
+    // each producer words a failure in its own field: Chrome and
+    // chrome-har `_error`, Playwright `_failureText` (status -1),
+    // BrowserMob / Browsertime `_errorMessage`, WebPageTest a WinINet code
+    // in `_result`; Firefox and Safari only status 0 (the phases then say
+    // where the request stopped)
+    let wpt_error = if raw_status >= 12000 {
+        classify::wininet_error(raw_status)
+    } else if raw_status <= 0 {
+        e.wpt_result
+            .0
+            .and_then(|c| classify::wininet_error(c as i64))
+    } else {
+        None
+    };
+    let err_text = resp
+        .and_then(|r| {
+            r.error
+                .get()
+                .or(r.failure_text.get())
+                .or(r.error_message.get())
+        })
+        .or(e.error.get())
+        .or(e.failure_text.get())
+        .or(e.error_message.get())
+        .or(wpt_error);
+    let (raw_status, status) = if raw_status >= 12000 && wpt_error.is_some() {
+        (0, 0)
+    } else {
+        (raw_status, status)
+    };
     let error = match err_text {
         Some(t) => Some(t.to_string()),
         None if raw_status < 0 => Some(format!("status {raw_status}")),

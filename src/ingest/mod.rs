@@ -244,6 +244,7 @@ pub fn dataset_of(parsed: Vec<Parsed>) -> Dataset {
         probes: r.probes,
         server: r.server,
         changes: r.changes,
+        site: Default::default(),
     }
 }
 

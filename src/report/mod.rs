@@ -44,6 +44,9 @@ pub struct Report {
     pub coverage: Coverage,
     /// Page loads and failed page loads before / during (for the summary's impact).
     pub page_impact: impact::PageImpact,
+    /// The site as inferred: first-party domains and why each is one, page
+    /// loads split from single HAR pages or made from documents.
+    pub site: crate::model::site::SiteFacts,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -437,6 +440,7 @@ pub fn build(
             .collect(),
         coverage,
         page_impact: impact::pages(ds, an),
+        site: ds.site.clone(),
     };
     if verdict.fault_domain == FaultDomain::None && report.windows.during.is_some() {
         let w = &mut report.windows;

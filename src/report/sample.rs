@@ -374,5 +374,6 @@ pub fn report() -> Report {
             during: 20,
             failed_during: 15,
         },
+        site: Default::default(),
     }
 }

@@ -7,6 +7,8 @@
 //! or HAR entry. Units are carried in field names; times are UTC.
 
 pub use crate::sym::Sym;
+pub mod site;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -97,6 +99,10 @@ pub enum ErrorClass {
     CertError,
     TlsError,
     BlockedByClient,
+    /// Chromium's opaque-response blocking refused a cross-origin image or
+    /// script whose response was not one (typically a CDN's HTML 5xx page):
+    /// the component failed; the client did not choose to block it.
+    BlockedByOrb,
     Aborted,
     Other,
 }
@@ -119,6 +125,7 @@ impl ErrorClass {
             ErrorClass::CertError => "cert_error",
             ErrorClass::TlsError => "tls_error",
             ErrorClass::BlockedByClient => "blocked_by_client",
+            ErrorClass::BlockedByOrb => "blocked_by_orb",
             ErrorClass::Aborted => "aborted",
             ErrorClass::Other => "other",
         }
@@ -475,6 +482,9 @@ impl InputReport {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Dataset {
     pub inputs: Vec<InputReport>,
+    /// What [`finalize`] inferred about the site (first-party domains and
+    /// why, page loads split or made).
+    pub site: site::SiteFacts,
     pub requests: Vec<Request>,
     pub pages: Vec<Page>,
     pub probes: Vec<ProbeRecord>,
@@ -553,6 +563,9 @@ impl Records {
 pub struct ModelOptions {
     /// `--first-party DOMAIN` overrides (registrable domains).
     pub first_party: Vec<String>,
+    /// What an earlier run inferred about the site (records read back from
+    /// exported tables): used as it is, nothing inferred or split again.
+    pub site: Option<site::SiteFacts>,
 }
 
 /// Cross-file normalisation once every input is read: party assignment and
@@ -562,14 +575,17 @@ pub struct ModelOptions {
 /// Assign parties and put records in their deterministic order. Returns
 /// the first-party registrable domains it used.
 pub fn finalize(ds: &mut Dataset, opts: &ModelOptions) -> Vec<String> {
-    use std::collections::BTreeSet;
-    let mut first: BTreeSet<String> = opts
-        .first_party
-        .iter()
-        .map(|d| d.to_ascii_lowercase())
-        .collect();
-    if first.is_empty() {
-        first.extend(ds.pages.iter().filter_map(|p| p.main_domain.clone()));
+    use std::collections::{BTreeMap, BTreeSet};
+    if let Some(facts) = &opts.site {
+        let first: BTreeSet<String> = facts.first_party.iter().map(|f| f.domain.clone()).collect();
+        ds.site = facts.clone();
+        return assign_and_sort(ds, first);
+    }
+    let (pages_split, loads_made) = site::split_page_loads(ds);
+    let mut seeds: BTreeSet<String> = BTreeSet::new();
+    let mut why: BTreeMap<String, &'static str> = BTreeMap::new();
+    if opts.first_party.is_empty() {
+        seeds.extend(ds.pages.iter().filter_map(|p| p.main_domain.clone()));
         // distinct first (millions of probe records name a few targets)
         let probed: BTreeSet<&str> = ds
             .probes
@@ -578,18 +594,35 @@ pub fn finalize(ds: &mut Dataset, opts: &ModelOptions) -> Vec<String> {
             .map(|p| p.registrable_domain.as_str())
             .filter(|d| !d.is_empty())
             .collect();
-        first.extend(probed.into_iter().map(str::to_string));
-        if first.is_empty() {
+        for d in probed {
+            if seeds.insert(d.to_string()) {
+                why.insert(d.to_string(), "probe target");
+            }
+        }
+        if seeds.is_empty() {
             // No page and no probe: the most requested document host wins.
             if let Some(r) = ds
                 .requests
                 .iter()
                 .find(|r| r.resource_type == ResourceType::Document)
             {
-                first.insert(r.registrable_domain.clone());
+                seeds.insert(r.registrable_domain.clone());
             }
         }
     }
+    let inferred = site::infer_first_party(ds, &opts.first_party, &seeds, &why);
+    let first: BTreeSet<String> = inferred.iter().map(|f| f.domain.clone()).collect();
+    ds.site = site::SiteFacts {
+        first_party: inferred,
+        pages_split,
+        loads_made,
+    };
+    assign_and_sort(ds, first)
+}
+
+/// Parties from the first-party set, then every table in its deterministic
+/// order; returns the set.
+fn assign_and_sort(ds: &mut Dataset, first: std::collections::BTreeSet<String>) -> Vec<String> {
     for r in &mut ds.requests {
         r.party = if first.is_empty() {
             Party::Unknown
@@ -690,6 +723,7 @@ named!(
         ErrorClass::CertError,
         ErrorClass::TlsError,
         ErrorClass::BlockedByClient,
+        ErrorClass::BlockedByOrb,
         ErrorClass::Aborted,
         ErrorClass::Other,
     ]

@@ -1,0 +1,570 @@
+//! Page loads as the unit of a browser capture.
+//!
+//! Why: a browser capture is not a steady stream of measurements. A tab
+//! kept open while the page is reloaded every two minutes leaves bins that
+//! are mostly empty, and a capture taken during an outage has no healthy
+//! stretch at all. An analyst then reads it load by load: which loads had
+//! a first-party request fail, and how (an HTTP status, a name that did not
+//! resolve, a certificate, a connection, the machine offline), which lost
+//! components, which waited longer on the API. This module makes that
+//! reading once ([`LoadCensus`]); window choice uses it on irregular
+//! samples and the detectors cite it as absolute evidence.
+//!
+//! A failure's *shape* is where the request stopped, read the same way for
+//! every producer: Chrome's `_error`, Playwright's `_failureText` with
+//! status -1, WebPageTest's WinINet codes and Firefox's bare status 0 all
+//! end up as an [`ErrorClass`] or as phases, and [`shape`] turns those into
+//! one of a few words. Noise is not a failure: `ERR_ABORTED` (a request cut
+//! off by the next navigation), a client-side block, and 4xx answers.
+
+use crate::model::{Dataset, ErrorClass, Party, Request, ResourceType};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Where a failed request stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Shape {
+    /// An HTTP 5xx from the server or the gateway in front of it.
+    Http5xx,
+    /// A 5xx produced by an edge (520-530, `x-cache: Error ...`), or an
+    /// asset refused by opaque-response blocking (an HTML error page where
+    /// an image or script was expected).
+    EdgeError,
+    /// The name did not resolve.
+    Dns,
+    /// The certificate or the handshake failed.
+    Tls,
+    /// The connection was refused, reset, closed or timed out.
+    Connect,
+    /// The capturing machine was offline (or its proxy failed).
+    Offline,
+    /// Status 0 with no error text and no phase recorded: the request never
+    /// started (Firefox / Safari write no reason).
+    NeverStarted,
+    /// Status 0 with no error text after the request was sent: the server
+    /// was reached and did not answer.
+    NoAnswer,
+}
+
+impl Shape {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Shape::Http5xx => "HTTP 5xx",
+            Shape::EdgeError => "edge error",
+            Shape::Dns => "name not resolved",
+            Shape::Tls => "TLS / certificate error",
+            Shape::Connect => "connection failed",
+            Shape::Offline => "client offline",
+            Shape::NeverStarted => "never started (status 0, no phase)",
+            Shape::NoAnswer => "no answer after the request was sent",
+        }
+    }
+}
+
+/// The failure shape of a request, or `None` when it did not fail (or its
+/// failure is noise: aborted by a navigation, blocked by the client, a 4xx).
+pub fn shape(r: &Request) -> Option<Shape> {
+    if let Some(c) = r.error_class {
+        return Some(match c {
+            ErrorClass::Aborted | ErrorClass::BlockedByClient => return None,
+            ErrorClass::BlockedByOrb => Shape::EdgeError,
+            c if c.is_dns() => Shape::Dns,
+            c if c.is_tls() => Shape::Tls,
+            c if c.is_client_side() => Shape::Offline,
+            c if c.is_transport() => Shape::Connect,
+            _ if r.status >= 500 => status_shape(r),
+            _ if r.status > 0 => return None,
+            _ => phase_shape(r),
+        });
+    }
+    if r.status >= 500 {
+        return Some(status_shape(r));
+    }
+    if r.status > 0 {
+        return None;
+    }
+    // status 0 (or a negative status) and no error text
+    Some(phase_shape(r))
+}
+
+fn status_shape(r: &Request) -> Shape {
+    let edge_cache_error = r.edge.cache.as_deref().is_some_and(|c| c.contains("error"));
+    if (520..=530).contains(&r.status) || edge_cache_error {
+        Shape::EdgeError
+    } else {
+        Shape::Http5xx
+    }
+}
+
+/// Status 0 without a reason: read how far the phases got.
+fn phase_shape(r: &Request) -> Shape {
+    let p = &r.phases;
+    let some = |v: Option<f64>| v.is_some_and(|v| v > 0.0);
+    if some(p.send_ms) || some(p.wait_ms) {
+        Shape::NoAnswer
+    } else if some(p.tls_ms) || (r.scheme == "https" && some(p.connect_ms)) {
+        Shape::Tls
+    } else if some(p.connect_ms) || some(p.dns_ms) {
+        Shape::Connect
+    } else {
+        Shape::NeverStarted
+    }
+}
+
+/// An API call of the application: XHR / fetch, or a path that names an
+/// API. The parts of a page an outage of the application takes away.
+pub fn is_dynamic(r: &Request) -> bool {
+    r.resource_type == ResourceType::Xhr
+        || r.resource_type == ResourceType::Websocket
+        || r.endpoint.starts_with("/api")
+        || r.endpoint.contains("/api/")
+        || r.endpoint.contains("graphql")
+        || r.host.starts_with("api.")
+}
+
+/// One page load and what failed in it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LoadFacts {
+    pub page_id: String,
+    pub vantage: String,
+    pub start: DateTime<Utc>,
+    pub components: u32,
+    pub load_ms: Option<f64>,
+    /// Indexes into `Dataset::requests` of the load's failed requests, with
+    /// their shape.
+    #[serde(skip)]
+    pub failures: Vec<(usize, Shape)>,
+    pub first_party_failures: u32,
+    pub third_party_failures: u32,
+    /// Median server wait of the load's first-party API calls.
+    pub api_wait_ms: Option<f64>,
+    /// Failed in a way that counts: a first-party failure, a third-party
+    /// domain that fails in several loads, missing components, a slow API.
+    pub bad: bool,
+    /// Why it is bad, in words (`2 first-party failures`, `components 12 < 17`).
+    pub why: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct LoadCensus {
+    /// In time order.
+    pub loads: Vec<LoadFacts>,
+    pub median_components: Option<f64>,
+    /// The quick quartile of the loads' API waits: the healthy reference
+    /// when an outage covers most of the capture.
+    pub api_wait_p25_ms: Option<f64>,
+    /// Third-party registrable domains that failed in two or more loads.
+    pub failing_third_parties: Vec<String>,
+}
+
+fn median(v: &mut [f64]) -> Option<f64> {
+    quantile(v, 0.5)
+}
+
+fn quantile(v: &mut [f64], q: f64) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let pos = q * (v.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    Some(v[lo] + (v[hi] - v[lo]) * (pos - lo as f64))
+}
+
+/// A load has lost components when it has fewer than this share of the
+/// capture's median count.
+pub const COMPONENTS_LOST_RATIO: f64 = 0.8;
+/// A load's API is slow when its median wait is this many times the
+/// capture's quick quartile of API waits, and at least
+/// [`SLOW_API_MIN_EXTRA_MS`] longer.
+pub const SLOW_API_RATIO: f64 = 1.7;
+pub const SLOW_API_MIN_EXTRA_MS: f64 = 60.0;
+
+/// Read every page load of the dataset.
+pub fn census(ds: &Dataset) -> LoadCensus {
+    let index: BTreeMap<&str, usize> = ds
+        .pages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.as_str(), i))
+        .collect();
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); ds.pages.len()];
+    for (i, r) in ds.requests.iter().enumerate() {
+        if let Some(&p) = r.page_id.as_deref().and_then(|id| index.get(id)) {
+            members[p].push(i);
+        }
+    }
+    let mut loads: Vec<LoadFacts> = Vec::with_capacity(ds.pages.len());
+    for (p, reqs) in ds.pages.iter().zip(&members) {
+        if reqs.is_empty() {
+            continue;
+        }
+        let mut failures = Vec::new();
+        let (mut first, mut third) = (0u32, 0u32);
+        let mut waits = Vec::new();
+        for &i in reqs {
+            let r = &ds.requests[i];
+            if let Some(s) = shape(r) {
+                failures.push((i, s));
+                if r.party == Party::Third {
+                    third += 1;
+                } else {
+                    first += 1;
+                }
+            } else if r.party != Party::Third
+                && is_dynamic(r)
+                && let Some(w) = r.phases.wait_ms
+            {
+                waits.push(w);
+            }
+        }
+        loads.push(LoadFacts {
+            page_id: p.id.clone(),
+            vantage: p.vantage.clone().unwrap_or_default(),
+            start: p.start,
+            components: p.components,
+            load_ms: p.on_load_ms,
+            failures,
+            first_party_failures: first,
+            third_party_failures: third,
+            api_wait_ms: median(&mut waits),
+            bad: false,
+            why: vec![],
+        });
+    }
+    loads.sort_by(|a, b| a.start.cmp(&b.start).then(a.page_id.cmp(&b.page_id)));
+
+    // third-party domains failing in two or more loads (one timeout of an
+    // ad server is everyday noise)
+    let mut tp_loads: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
+    for (li, l) in loads.iter().enumerate() {
+        for (i, _) in &l.failures {
+            let r = &ds.requests[*i];
+            if r.party == Party::Third {
+                tp_loads
+                    .entry(r.registrable_domain.as_str())
+                    .or_default()
+                    .insert(li);
+            }
+        }
+    }
+    let failing_third_parties: Vec<String> = tp_loads
+        .iter()
+        .filter(|(_, ls)| ls.len() >= 2 || loads.len() <= 2)
+        .map(|(d, _)| d.to_string())
+        .collect();
+    let mut comps: Vec<f64> = loads.iter().map(|l| l.components as f64).collect();
+    let median_components = median(&mut comps);
+    let mut api: Vec<f64> = loads.iter().filter_map(|l| l.api_wait_ms).collect();
+    let api_wait_p25_ms = quantile(&mut api, 0.25);
+    for l in &mut loads {
+        if let Some(why) = first_party_severity(ds, l) {
+            l.why.push(why);
+        }
+        let tp: BTreeSet<&str> = l
+            .failures
+            .iter()
+            .map(|(i, _)| &ds.requests[*i])
+            .filter(|r| r.party == Party::Third)
+            .map(|r| r.registrable_domain.as_str())
+            .filter(|d| failing_third_parties.iter().any(|f| f == d))
+            .collect();
+        if !tp.is_empty() {
+            l.why.push(format!(
+                "third party failing: {}",
+                tp.into_iter().collect::<Vec<_>>().join(", ")
+            ));
+        }
+        if let Some(m) = median_components
+            && loads_len_ok(m)
+            && (l.components as f64) < m * COMPONENTS_LOST_RATIO
+        {
+            l.why
+                .push(format!("components {} < median {m:.0}", l.components));
+        }
+        if let (Some(w), Some(p25)) = (l.api_wait_ms, api_wait_p25_ms)
+            && w > p25 * SLOW_API_RATIO
+            && w > p25 + SLOW_API_MIN_EXTRA_MS
+        {
+            l.why.push(format!("API wait {w:.0} ms vs {p25:.0} ms"));
+        }
+        l.bad = !l.why.is_empty();
+    }
+    LoadCensus {
+        loads,
+        median_components,
+        api_wait_p25_ms,
+        failing_third_parties,
+    }
+}
+
+/// Do a load's first-party failures matter? A healthy page of a real site
+/// can carry one chronic broken asset (a tracking pixel answering 500 in
+/// every load); an outage fails the document or an API call, fails at a
+/// layer below HTTP, or fails several components.
+fn first_party_severity(ds: &Dataset, l: &LoadFacts) -> Option<String> {
+    let fp: Vec<(&Request, Shape)> = l
+        .failures
+        .iter()
+        .map(|(i, s)| (&ds.requests[*i], *s))
+        .filter(|(r, _)| r.party != Party::Third)
+        .collect();
+    if fp.is_empty() {
+        return None;
+    }
+    let templates: BTreeSet<(&str, &str)> = fp
+        .iter()
+        .map(|(r, _)| (r.host.as_str(), r.endpoint.as_str()))
+        .collect();
+    let key = fp.iter().find(|(r, s)| {
+        r.resource_type == ResourceType::Document || is_dynamic(r) || *s != Shape::Http5xx
+    });
+    if templates.len() >= 2 || key.is_some() {
+        let (r, s) = key.copied().unwrap_or(fp[0]);
+        Some(format!(
+            "{} first-party failures ({} on {}{})",
+            fp.len(),
+            s.as_str(),
+            r.host,
+            r.endpoint
+        ))
+    } else {
+        None
+    }
+}
+
+fn loads_len_ok(median_components: f64) -> bool {
+    median_components >= 5.0
+}
+
+/// Incident spans found from the loads' bad flags: runs of bad loads
+/// (a single good load inside a run does not end it), each from midway
+/// after the last good load to midway before the next good one. Runs of
+/// one bad load are kept only when no longer run exists. `None` when no
+/// load is bad; `whole` when nearly every load is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadWindows {
+    pub waves: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    pub whole: bool,
+}
+
+pub fn windows_from_loads(
+    c: &LoadCensus,
+    data_start: DateTime<Utc>,
+    data_end: DateTime<Utc>,
+) -> Option<LoadWindows> {
+    let n = c.loads.len();
+    let bad: Vec<bool> = c.loads.iter().map(|l| l.bad).collect();
+    let n_bad = bad.iter().filter(|b| **b).count();
+    if n_bad == 0 {
+        return None;
+    }
+    if n_bad * 5 >= n * 4 {
+        return Some(LoadWindows {
+            waves: vec![(data_start, data_end)],
+            whole: true,
+        });
+    }
+    // runs of bad loads, bridging single good loads
+    let mut runs: Vec<(usize, usize, usize)> = Vec::new(); // (first, last, bad count)
+    let mut i = 0;
+    while i < n {
+        if !bad[i] {
+            i += 1;
+            continue;
+        }
+        let (start, mut last, mut count) = (i, i, 1);
+        let mut j = i + 1;
+        while j < n {
+            if bad[j] {
+                last = j;
+                count += 1;
+                j += 1;
+            } else if j + 1 < n && bad[j + 1] {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        runs.push((start, last, count));
+        i = last + 1;
+    }
+    let longest = runs.iter().map(|r| r.2).max().unwrap_or(0);
+    let keep: Vec<&(usize, usize, usize)> =
+        runs.iter().filter(|r| r.2 >= 2 || longest < 2).collect();
+    let mid = |a: DateTime<Utc>, b: DateTime<Utc>| a + (b - a) / 2;
+    let waves = keep
+        .iter()
+        .map(|&&(s, e, _)| {
+            let start = if s == 0 {
+                data_start
+            } else {
+                mid(c.loads[s - 1].start, c.loads[s].start)
+            };
+            let end = if e + 1 >= n {
+                data_end
+            } else {
+                mid(c.loads[e].start, c.loads[e + 1].start)
+            };
+            (start, end)
+        })
+        .collect();
+    Some(LoadWindows {
+        waves,
+        whole: false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::IngestOptions;
+    use crate::ingest::har::parse_har_bytes;
+
+    /// One entry as a producer writes it, read by the HAR reader.
+    fn read(url: &str, response: &str, rest: &str) -> Request {
+        let har = format!(
+            r#"{{"log":{{"version":"1.2","entries":[{{"startedDateTime":"2024-05-01T10:00:00.000Z","request":{{"method":"GET","url":"{url}"}},"response":{response}{rest}}}]}}}}"#
+        );
+        let p = parse_har_bytes(0, None, har.as_bytes(), &IngestOptions::default());
+        assert_eq!(p.report.bad_records, 0, "{har}");
+        p.records.requests.into_iter().next().expect("one request")
+    }
+
+    const NO_TIMINGS: &str = r#","timings":{"blocked":-1,"dns":-1,"connect":-1,"ssl":-1,"send":-1,"wait":-1,"receive":-1},"time":0"#;
+
+    #[test]
+    fn chrome_devtools_error_text() {
+        let r = read(
+            "https://app.example.com/",
+            r#"{"status":0,"headers":[],"_error":"net::ERR_NAME_NOT_RESOLVED","content":{"size":0,"mimeType":""}}"#,
+            NO_TIMINGS,
+        );
+        assert_eq!(shape(&r), Some(Shape::Dns));
+    }
+
+    #[test]
+    fn playwright_failure_text_with_status_minus_one() {
+        let r = read(
+            "https://api.example.com/v1/items",
+            r#"{"status":-1,"statusText":"","headers":[],"content":{"size":-1,"mimeType":"x-unknown"},"_failureText":"net::ERR_CERT_DATE_INVALID"}"#,
+            r#","timings":{"send":-1,"wait":-1,"receive":-1},"time":-1"#,
+        );
+        assert_eq!(r.status, 0);
+        assert_eq!(shape(&r), Some(Shape::Tls));
+        let r = read(
+            "https://app.example.com/",
+            r#"{"status":-1,"headers":[],"content":{"size":-1,"mimeType":"x-unknown"},"_failureText":"net::ERR_INTERNET_DISCONNECTED"}"#,
+            "",
+        );
+        assert_eq!(shape(&r), Some(Shape::Offline));
+    }
+
+    #[test]
+    fn browsermob_error_message() {
+        let r = read(
+            "http://shop.example.com/",
+            r#"{"status":0,"headers":[],"content":{"size":0},"_errorMessage":"Connection timed out"}"#,
+            NO_TIMINGS,
+        );
+        assert_eq!(shape(&r), Some(Shape::Connect));
+    }
+
+    #[test]
+    fn webpagetest_wininet_codes() {
+        let r = read(
+            "http://www.example.com/",
+            r#"{"status":-1,"headers":[],"content":{"size":0}}"#,
+            r#","_responseCode":"12007","_result":12007"#,
+        );
+        assert_eq!(r.status, 0);
+        assert_eq!(shape(&r), Some(Shape::Dns));
+        let r = read(
+            "http://www.example.com/",
+            r#"{"status":12029,"headers":[],"content":{"size":0}}"#,
+            "",
+        );
+        assert_eq!(r.status, 0);
+        assert_eq!(shape(&r), Some(Shape::Connect));
+    }
+
+    #[test]
+    fn firefox_status_zero_read_from_phases() {
+        // stopped after DNS: a connection problem
+        let r = read(
+            "https://www.example.com/a.js",
+            r#"{"status":0,"headers":[],"content":{"size":0}}"#,
+            r#","timings":{"blocked":0,"dns":12,"connect":-1,"ssl":-1,"send":0,"wait":0,"receive":0},"time":12"#,
+        );
+        assert_eq!(shape(&r), Some(Shape::Connect));
+        // connected over https, no handshake finished
+        let r = read(
+            "https://www.example.com/a.js",
+            r#"{"status":0,"headers":[],"content":{"size":0}}"#,
+            r#","timings":{"blocked":0,"dns":1,"connect":30,"ssl":-1,"send":0,"wait":0,"receive":0},"time":31"#,
+        );
+        assert_eq!(shape(&r), Some(Shape::Tls));
+        // sent and waited: the server was reached
+        let r = read(
+            "https://www.example.com/api/x",
+            r#"{"status":0,"headers":[],"content":{"size":0}}"#,
+            r#","timings":{"blocked":0,"dns":1,"connect":3,"ssl":5,"send":1,"wait":30000,"receive":0},"time":30010"#,
+        );
+        assert_eq!(shape(&r), Some(Shape::NoAnswer));
+        // nothing at all
+        let r = read(
+            "https://www.example.com/",
+            r#"{"status":0,"headers":[],"content":{"size":0}}"#,
+            NO_TIMINGS,
+        );
+        assert_eq!(shape(&r), Some(Shape::NeverStarted));
+    }
+
+    #[test]
+    fn orb_is_a_failed_component_and_aborted_is_noise() {
+        let r = read(
+            "https://static.example-cdn.com/hero.jpg",
+            r#"{"status":0,"headers":[],"content":{"size":0},"_error":"net::ERR_BLOCKED_BY_ORB"}"#,
+            NO_TIMINGS,
+        );
+        assert!(r.is_error());
+        assert_eq!(shape(&r), Some(Shape::EdgeError));
+        let r = read(
+            "https://www.example.com/beacon",
+            r#"{"status":0,"headers":[],"content":{"size":0},"_error":"net::ERR_ABORTED"}"#,
+            NO_TIMINGS,
+        );
+        assert_eq!(shape(&r), None);
+        let r = read(
+            "https://ads.other.com/px",
+            r#"{"status":404,"headers":[],"content":{"size":0}}"#,
+            "",
+        );
+        assert_eq!(shape(&r), None);
+    }
+
+    #[test]
+    fn edge_errors_from_status_and_headers() {
+        let r = read(
+            "https://static.example.com/app.css",
+            r#"{"status":502,"headers":[{"name":"x-cache","value":"Error from cloudfront"},{"name":"via","value":"1.1 abc.cloudfront.net (CloudFront)"}],"content":{"size":10,"mimeType":"text/html"}}"#,
+            "",
+        );
+        assert_eq!(shape(&r), Some(Shape::EdgeError));
+        let r = read(
+            "https://www.example.com/",
+            r#"{"status":522,"headers":[{"name":"server","value":"cloudflare"},{"name":"cf-ray","value":"8a-FRA"}],"content":{"size":10,"mimeType":"text/html"}}"#,
+            "",
+        );
+        assert_eq!(shape(&r), Some(Shape::EdgeError));
+        let r = read(
+            "https://api.example.com/v1/x",
+            r#"{"status":503,"headers":[{"name":"server","value":"nginx"}],"content":{"size":10,"mimeType":"application/json"}}"#,
+            "",
+        );
+        assert_eq!(shape(&r), Some(Shape::Http5xx));
+        assert!(is_dynamic(&r));
+    }
+}

@@ -1,0 +1,346 @@
+//! FL110 failure shapes: see [`DOC`].
+
+use super::{Ctx, Detector, FaultDomain, Finding, evidence_levels, pct};
+use crate::aggregate::WindowName;
+use crate::aggregate::loads::{LoadFacts, Shape, is_dynamic};
+use crate::model::{Party, Request, ResourceType};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub const DOC: &str = "\
+Looks at: every failed request of the page loads in the incident window (the whole capture when it has no healthy stretch), by where it stopped (HTTP 5xx, an edge's error, name not resolved, TLS / certificate, connection refused / reset / timed out, the client offline, status 0 with no phase), by party (the site's own domains, including sibling CDN domains, against everyone else's), and by role (the page document, API calls, static assets). Failures that were already there in the baseline's loads (a chronic broken pixel) are set aside, and so is noise: `ERR_ABORTED` on requests cut off by the next navigation, client-side blocking, 4xx.
+
+Points to: the domain whose shape dominates. A healthy page has next to no first-party 5xx, name-resolution, certificate or connection errors, so their presence is evidence even without a baseline; then the summary says so and the weight is capped. First-party 5xx on the document or API calls -> backend; 5xx or edge errors (520-530, `x-cache: Error`, an HTML error page refused by opaque-response blocking) on first-party static assets while the API answers -> cdn; names not resolving (first party) -> dns; certificate or handshake failures -> tls; connections failing across several domains, first and third party -> network; every host failing with no phase reached, or the browser offline -> client; failures confined to third-party domains -> third_party.
+
+Known false positives: a capture of a page that is broken by design (a staging site); a status-0 request from a producer that writes no reason and no phases (Safari, old Firefox) reads as `never started`, which is weak evidence for anything.";
+
+pub static DETECTOR: Detector = Detector {
+    code: "FL110",
+    name: "failure-shapes",
+    doc: DOC,
+    run,
+};
+
+/// Weight a failure of the page's document or of an API call counts for,
+/// against 1 for any other component.
+const KEY_REQUEST_WEIGHT: f64 = 2.0;
+/// Failures per load in the incident window must be at least this many
+/// times the baseline's to count when a baseline exists.
+const ROSE_RATIO: f64 = 2.0;
+
+fn attribute(r: &Request, s: Shape, doc_hosts: &BTreeSet<&str>) -> FaultDomain {
+    let third = r.party == Party::Third;
+    if third && s != Shape::Offline {
+        return FaultDomain::ThirdParty;
+    }
+    match s {
+        Shape::Offline => FaultDomain::Client,
+        Shape::Dns => FaultDomain::Dns,
+        Shape::Tls => FaultDomain::Tls,
+        Shape::Connect | Shape::NoAnswer | Shape::NeverStarted => FaultDomain::Network,
+        Shape::EdgeError => FaultDomain::Cdn,
+        Shape::Http5xx => {
+            let static_asset = r.resource_type.is_static() && !is_dynamic(r);
+            if static_asset && !doc_hosts.contains(r.host.as_str()) {
+                FaultDomain::Cdn
+            } else {
+                FaultDomain::Backend
+            }
+        }
+    }
+}
+
+fn is_key(r: &Request) -> bool {
+    r.resource_type == ResourceType::Document || is_dynamic(r)
+}
+
+fn run(ctx: &Ctx) -> Vec<Finding> {
+    let Some(during) = ctx.an.windows.during else {
+        return vec![];
+    };
+    let census = &ctx.an.loads;
+    if census.loads.is_empty() {
+        return vec![];
+    }
+    let window_of = |l: &LoadFacts| -> Option<WindowName> {
+        let r = &ctx.ds.requests[l.failures.first().map_or(0, |f| f.0)];
+        if !ctx.an.windows.by_file.is_empty() {
+            // compare mode: the load's file decides; a load with no failure
+            // is found through its page
+            let file = ctx
+                .ds
+                .pages
+                .iter()
+                .find(|p| p.id == l.page_id)
+                .map_or(r.source.file, |p| p.source.file);
+            return ctx.an.windows.assign(file, l.start);
+        }
+        if during.contains(l.start) {
+            Some(WindowName::During)
+        } else {
+            ctx.an.windows.assign(r.source.file, l.start)
+        }
+    };
+    let mut during_loads: Vec<&LoadFacts> = Vec::new();
+    let mut base_loads: Vec<&LoadFacts> = Vec::new();
+    for l in &census.loads {
+        match window_of(l) {
+            Some(WindowName::During) => during_loads.push(l),
+            Some(w) if w == ctx.an.baseline => base_loads.push(l),
+            _ => {}
+        }
+    }
+    if during_loads.is_empty() {
+        return vec![];
+    }
+    let req = |i: usize| &ctx.ds.requests[i];
+    // chronic failures: templates failing in half the baseline's loads
+    let mut chronic_count: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for l in &base_loads {
+        let t: BTreeSet<(&str, &str)> = l
+            .failures
+            .iter()
+            .map(|(i, _)| (req(*i).host.as_str(), req(*i).endpoint.as_str()))
+            .collect();
+        for k in t {
+            *chronic_count.entry(k).or_default() += 1;
+        }
+    }
+    let chronic: BTreeSet<(&str, &str)> = chronic_count
+        .into_iter()
+        .filter(|(_, n)| base_loads.len() >= 2 && n * 2 >= base_loads.len())
+        .map(|(k, _)| k)
+        .collect();
+    let counted = |l: &LoadFacts| -> Vec<(usize, Shape)> {
+        l.failures
+            .iter()
+            .filter(|(i, _)| !chronic.contains(&(req(*i).host.as_str(), req(*i).endpoint.as_str())))
+            .copied()
+            .collect()
+    };
+    let doc_hosts: BTreeSet<&str> = ctx
+        .ds
+        .requests
+        .iter()
+        .filter(|r| r.resource_type == ResourceType::Document && r.party != Party::Third)
+        .map(|r| r.host.as_str())
+        .collect();
+    let mut score: BTreeMap<FaultDomain, f64> = BTreeMap::new();
+    let mut shapes: BTreeMap<(Shape, bool), u64> = BTreeMap::new();
+    let mut hosts_by_domain: BTreeMap<FaultDomain, BTreeSet<&str>> = BTreeMap::new();
+    let mut failing_domains: BTreeSet<&str> = BTreeSet::new();
+    let mut first_failing_domains: BTreeSet<&str> = BTreeSet::new();
+    let mut examples: BTreeMap<FaultDomain, Vec<crate::model::SourceRef>> = BTreeMap::new();
+    let mut loads_hit = 0usize;
+    let mut regions: BTreeMap<FaultDomain, BTreeSet<String>> = BTreeMap::new();
+    let mut n_fail = 0u64;
+    for l in &during_loads {
+        let c = counted(l);
+        if !c.is_empty() && l.bad {
+            loads_hit += 1;
+        }
+        for (i, s) in c {
+            let r = req(i);
+            n_fail += 1;
+            let d = attribute(r, s, &doc_hosts);
+            *score.entry(d).or_default() += if is_key(r) { KEY_REQUEST_WEIGHT } else { 1.0 };
+            *shapes.entry((s, r.party == Party::Third)).or_default() += 1;
+            hosts_by_domain
+                .entry(d)
+                .or_default()
+                .insert(r.host.as_str());
+            failing_domains.insert(r.registrable_domain.as_str());
+            if r.party != Party::Third {
+                first_failing_domains.insert(r.registrable_domain.as_str());
+            }
+            let ex = examples.entry(d).or_default();
+            if ex.len() < 3 {
+                ex.push(r.source);
+            }
+            if !l.vantage.is_empty() {
+                regions.entry(d).or_default().insert(l.vantage.clone());
+            }
+        }
+    }
+    let base_fail: usize = base_loads.iter().map(|l| counted(l).len()).sum();
+    let per_load_during = n_fail as f64 / during_loads.len() as f64;
+    let per_load_base = base_fail as f64 / base_loads.len().max(1) as f64;
+    let has_baseline = !base_loads.is_empty();
+    let mut f = Finding::new(DETECTOR.code, DETECTOR.name);
+    f.evidence.push(evidence_levels(
+        "failed requests per page load",
+        "count",
+        [
+            has_baseline.then_some(per_load_base),
+            Some(per_load_during),
+            None,
+        ],
+        [base_loads.len() as u64, during_loads.len() as u64],
+        examples.values().flatten().take(3).copied().collect(),
+    ));
+    f.evidence.push(evidence_levels(
+        "page loads with failures that matter",
+        "ratio",
+        [
+            has_baseline.then(|| {
+                base_loads.iter().filter(|l| l.bad).count() as f64 / base_loads.len() as f64
+            }),
+            Some(loads_hit as f64 / during_loads.len() as f64),
+            None,
+        ],
+        [base_loads.len() as u64, during_loads.len() as u64],
+        vec![],
+    ));
+    let rose = !has_baseline || per_load_during >= (per_load_base * ROSE_RATIO).max(0.5);
+    if n_fail == 0 || loads_hit == 0 || !rose {
+        f.summary = format!(
+            "{} failed requests in {} page loads during ({} per load before)",
+            n_fail,
+            during_loads.len(),
+            if has_baseline {
+                format!("{per_load_base:.1}")
+            } else {
+                "no baseline".into()
+            }
+        );
+        return vec![f];
+    }
+    // the network fails connections to every host behind it: connection
+    // failures spread over several domains, first party among them, are
+    // the path's, not each third party's
+    let connect_domains: BTreeSet<&str> = during_loads
+        .iter()
+        .flat_map(|l| counted(l))
+        .filter(|(_, s)| matches!(s, Shape::Connect | Shape::NoAnswer | Shape::NeverStarted))
+        .map(|(i, _)| req(i).registrable_domain.as_str())
+        .collect();
+    let connect_first = during_loads.iter().flat_map(|l| counted(l)).any(|(i, s)| {
+        matches!(s, Shape::Connect | Shape::NoAnswer | Shape::NeverStarted)
+            && req(i).party != Party::Third
+    });
+    if connect_domains.len() >= 3 && connect_first {
+        let moved: f64 = during_loads
+            .iter()
+            .flat_map(|l| counted(l))
+            .filter(|(i, s)| {
+                req(*i).party == Party::Third
+                    && matches!(s, Shape::Connect | Shape::NoAnswer | Shape::NeverStarted)
+            })
+            .count() as f64;
+        *score.entry(FaultDomain::ThirdParty).or_default() -= moved;
+        *score.entry(FaultDomain::Network).or_default() += moved;
+    }
+    // every host failing with no phase reached: the machine, not the path
+    let never: u64 = shapes
+        .iter()
+        .filter(|((s, _), _)| *s == Shape::NeverStarted)
+        .map(|(_, n)| n)
+        .sum();
+    let offline: u64 = shapes
+        .iter()
+        .filter(|((s, _), _)| *s == Shape::Offline)
+        .map(|(_, n)| n)
+        .sum();
+    if never * 10 >= n_fail * 8 && failing_domains.len() >= 3 && offline == 0 {
+        let net = score.remove(&FaultDomain::Network).unwrap_or(0.0)
+            + score.remove(&FaultDomain::ThirdParty).unwrap_or(0.0);
+        *score.entry(FaultDomain::Client).or_default() += net;
+    }
+    let total: f64 = score.values().filter(|v| **v > 0.0).sum();
+    let Some((&top, &top_score)) = score
+        .iter()
+        .filter(|(_, v)| **v > 0.0)
+        .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(a.0)))
+    else {
+        return vec![f];
+    };
+    let share = top_score / total.max(f64::MIN_POSITIVE);
+    f.fired = true;
+    let w = if has_baseline {
+        0.45 + 0.35 * share
+    } else {
+        0.5 + 0.35 * share
+    };
+    let shape_txt = shapes
+        .iter()
+        .map(|((s, third), n)| {
+            format!(
+                "{n}x {} ({})",
+                s.as_str(),
+                if *third { "third party" } else { "first party" }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let hosts = hosts_by_domain
+        .get(&top)
+        .map(|h| h.iter().take(4).copied().collect::<Vec<_>>().join(", "))
+        .unwrap_or_default();
+    f.summary = format!(
+        "{} of {} page loads had failures that matter ({}); {} points to {} (hosts: {hosts}){}",
+        loads_hit,
+        during_loads.len(),
+        pct(loads_hit as f64 / during_loads.len() as f64),
+        shape_txt,
+        top.as_str().replace('_', " "),
+        if has_baseline {
+            String::new()
+        } else {
+            "; no baseline in the data: judged on absolute evidence".into()
+        }
+    );
+    f.support(
+        top,
+        w,
+        format!(
+            "{} of weighted failures are {}-shaped ({shape_txt})",
+            pct(share),
+            top.as_str()
+        ),
+    );
+    // what the shapes rule out: a response came back, so the layers below
+    // it worked
+    let http_answered = shapes
+        .keys()
+        .any(|(s, third)| matches!(s, Shape::Http5xx | Shape::EdgeError) && !third);
+    if matches!(top, FaultDomain::Backend | FaultDomain::Cdn) && http_answered {
+        for (d, why) in [
+            (
+                FaultDomain::Network,
+                "failed requests got HTTP answers: the path to the site worked",
+            ),
+            (
+                FaultDomain::Dns,
+                "failed requests got HTTP answers: names resolved",
+            ),
+            (
+                FaultDomain::Client,
+                "the browser reached the servers and got answers",
+            ),
+        ] {
+            f.support(d, -0.3, format!("{}: {why}", d.as_str()));
+        }
+    }
+    if top == FaultDomain::ThirdParty {
+        f.support(
+            FaultDomain::Backend,
+            -0.3,
+            format!(
+                "backend: first-party requests did not fail ({} third-party domains did)",
+                failing_domains.len()
+            ),
+        );
+    }
+    if first_failing_domains.is_empty() && top != FaultDomain::Client {
+        f.support(
+            FaultDomain::Network,
+            -0.2,
+            "network: the site's own hosts were reached without failures",
+        );
+    }
+    f.regions = regions
+        .remove(&top)
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    vec![f]
+}

@@ -1,0 +1,170 @@
+//! FL105 vanished components: see [`DOC`].
+
+use super::{Ctx, Detector, FaultDomain, Finding, evidence_levels};
+use crate::aggregate::WindowName;
+use crate::model::{Party, Request, ResourceType};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub const DOC: &str = "\
+Looks at: the requests, by URL template (host and path with ids folded), that make up the baseline's page loads, and which of them the incident's page loads no longer make at all: the seed's \"fewer components\", named one by one and grouped by host and type.
+
+Points to: backend, when first-party components vanish while the page's document still loads: the page was reachable, and what it renders from the application's answers never came (the widgets an API call would have filled, the images and scripts they pull). It is evidence of what users lost more than of where the fault is, so its weight is modest; a component that is requested and fails is not vanished (the failure detectors read it).
+
+Known false positives: a deploy that really removed components (then they stay gone after recovery); personalised or rotating content (ads, A/B tests) that differs from load to load (only templates present in nearly every baseline load count).";
+
+pub static DETECTOR: Detector = Detector {
+    code: "FL105",
+    name: "vanished-components",
+    doc: DOC,
+    run,
+};
+
+/// A template counts as part of the page when the baseline's loads make it
+/// this often ...
+const PRESENT_SHARE: f64 = 0.8;
+/// ... and as vanished when the incident's loads make it at most this often.
+const VANISHED_SHARE: f64 = 0.2;
+/// Fewest vanished templates that make a finding.
+const MIN_VANISHED: usize = 2;
+
+type Template = (String, String, ResourceType, Party);
+
+fn template(r: &Request) -> Template {
+    (r.host.clone(), r.endpoint.clone(), r.resource_type, r.party)
+}
+
+fn run(ctx: &Ctx) -> Vec<Finding> {
+    let Some(during) = ctx.an.windows.during else {
+        return vec![];
+    };
+    let page_file: BTreeMap<&str, u32> = ctx
+        .ds
+        .pages
+        .iter()
+        .map(|p| (p.id.as_str(), p.source.file))
+        .collect();
+    let window_of = |page_id: &str, t| {
+        if ctx.an.windows.by_file.is_empty() {
+            if during.contains(t) {
+                Some(WindowName::During)
+            } else {
+                ctx.an.windows.assign(0, t)
+            }
+        } else {
+            page_file
+                .get(page_id)
+                .and_then(|f| ctx.an.windows.assign(*f, t))
+        }
+    };
+    let mut loads: BTreeMap<&str, (WindowName, BTreeSet<Template>, bool)> = BTreeMap::new();
+    for l in &ctx.an.loads.loads {
+        if let Some(w) = window_of(&l.page_id, l.start) {
+            loads.insert(l.page_id.as_str(), (w, BTreeSet::new(), false));
+        }
+    }
+    for r in &ctx.ds.requests {
+        let Some(e) = r.page_id.as_deref().and_then(|p| loads.get_mut(p)) else {
+            continue;
+        };
+        e.1.insert(template(r));
+        if r.resource_type == ResourceType::Document
+            && r.party != Party::Third
+            && (200..400).contains(&r.status)
+        {
+            e.2 = true;
+        }
+    }
+    let base_w = ctx.an.baseline;
+    let count = |w: WindowName| loads.values().filter(|l| l.0 == w).count();
+    let (nb, nd) = (count(base_w), count(WindowName::During));
+    if nb < 1 || nd < 1 {
+        return vec![];
+    }
+    let mut freq: BTreeMap<&Template, (usize, usize)> = BTreeMap::new();
+    for (w, ts, _) in loads.values() {
+        for t in ts {
+            let e = freq.entry(t).or_default();
+            if *w == base_w {
+                e.0 += 1;
+            } else if *w == WindowName::During {
+                e.1 += 1;
+            }
+        }
+    }
+    let vanished: Vec<&Template> = freq
+        .iter()
+        .filter(|(_, (b, d))| {
+            *b as f64 >= PRESENT_SHARE * nb as f64 && *d as f64 <= VANISHED_SHARE * nd as f64
+        })
+        .map(|(t, _)| *t)
+        .collect();
+    let docs_ok = loads
+        .values()
+        .filter(|l| l.0 == WindowName::During && l.2)
+        .count();
+    let mut f = Finding::new(DETECTOR.code, DETECTOR.name);
+    let typical = freq
+        .values()
+        .filter(|(b, _)| *b as f64 >= PRESENT_SHARE * nb as f64)
+        .count();
+    f.evidence.push(evidence_levels(
+        "page components present in nearly every load",
+        "count",
+        [
+            Some(typical as f64),
+            Some((typical - vanished.len()) as f64),
+            None,
+        ],
+        [nb as u64, nd as u64],
+        vec![],
+    ));
+    if vanished.len() < MIN_VANISHED {
+        f.summary = format!(
+            "{} of {typical} usual page components missing from the incident's loads",
+            vanished.len()
+        );
+        return vec![f];
+    }
+    f.fired = true;
+    // grouped by host and type, named one by one (a few per group)
+    let mut groups: BTreeMap<(&str, &str, &str), Vec<&str>> = BTreeMap::new();
+    for (host, ep, rt, party) in &vanished {
+        groups
+            .entry((party.as_str(), host.as_str(), rt.as_str()))
+            .or_default()
+            .push(ep.as_str());
+    }
+    let named = groups
+        .iter()
+        .map(|((party, host, rt), eps)| {
+            let shown: Vec<&str> = eps.iter().take(3).copied().collect();
+            format!(
+                "{host} ({party} party) {}x {rt}: {}{}",
+                eps.len(),
+                shown.join(", "),
+                if eps.len() > 3 { ", ..." } else { "" }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let first = vanished.iter().filter(|t| t.3 != Party::Third).count();
+    f.summary = format!(
+        "{} of {typical} usual page components vanished from the incident's page loads: {named}",
+        vanished.len()
+    );
+    if first * 2 >= vanished.len() && docs_ok * 2 >= nd {
+        f.support(
+            FaultDomain::Backend,
+            0.3,
+            format!(
+                "{first} first-party components vanished while the page document loaded in {docs_ok} of {nd} loads"
+            ),
+        );
+        f.support(
+            FaultDomain::Dns,
+            -0.15,
+            "dns: the page's document still loaded",
+        );
+    }
+    vec![f]
+}
