@@ -29,6 +29,7 @@ fn each_detector_fires_where_it_must_and_not_elsewhere() {
         ("FL104", "discord-messaging", "network-regional"),
         ("FL105", "asana-global", "chatgpt-slow-api"),
         ("FL110", "cdn-edge", "chatgpt-slow-api"),
+        ("FL111", "network-regional", "chatgpt-slow-api"),
         ("FL201", "dns", "tls-cert"),
         ("FL301", "network-regional", "dns"),
         ("FL401", "tls-cert", "dns"),

@@ -115,9 +115,16 @@ fn phase_shape(r: &Request) -> Shape {
 
 /// An API call of the application: XHR / fetch, or a path that names an
 /// API. The parts of a page an outage of the application takes away.
+/// A failed call often carries its error page's type (an HTML 503 for a
+/// JSON endpoint): [`LoadCensus::role`] reads the type its template has
+/// when it succeeds.
 pub fn is_dynamic(r: &Request) -> bool {
-    r.resource_type == ResourceType::Xhr
-        || r.resource_type == ResourceType::Websocket
+    is_dynamic_as(r, r.resource_type)
+}
+
+fn is_dynamic_as(r: &Request, rt: ResourceType) -> bool {
+    rt == ResourceType::Xhr
+        || rt == ResourceType::Websocket
         || r.endpoint.starts_with("/api")
         || r.endpoint.contains("/api/")
         || r.endpoint.contains("graphql")
@@ -140,6 +147,11 @@ pub struct LoadFacts {
     pub third_party_failures: u32,
     /// Median server wait of the load's first-party API calls.
     pub api_wait_ms: Option<f64>,
+    /// Median time (wait + receive) of the load's successful static
+    /// components and of its third-party requests: what a slow path slows
+    /// along with everything else.
+    pub static_ms: Option<f64>,
+    pub third_party_ms: Option<f64>,
     /// Failed in a way that counts: a first-party failure, a third-party
     /// domain that fails in several loads, missing components, a slow API.
     pub bad: bool,
@@ -157,6 +169,27 @@ pub struct LoadCensus {
     pub api_wait_p25_ms: Option<f64>,
     /// Third-party registrable domains that failed in two or more loads.
     pub failing_third_parties: Vec<String>,
+    /// The type each URL template (host, path) has when it succeeds.
+    #[serde(skip)]
+    pub template_types: BTreeMap<(String, String), ResourceType>,
+}
+
+impl LoadCensus {
+    /// The request's type as its template has it when it succeeds (a JSON
+    /// endpoint stays an API call when its 503 page is HTML).
+    pub fn role(&self, r: &Request) -> ResourceType {
+        self.template_types
+            .get(&(r.host.clone(), r.endpoint.clone()))
+            .copied()
+            .unwrap_or(r.resource_type)
+    }
+    pub fn is_dynamic(&self, r: &Request) -> bool {
+        is_dynamic_as(r, self.role(r))
+    }
+    pub fn is_static(&self, r: &Request) -> bool {
+        let rt = self.role(r);
+        rt.is_static() && !is_dynamic_as(r, rt)
+    }
 }
 
 fn median(v: &mut [f64]) -> Option<f64> {
@@ -181,6 +214,9 @@ pub const COMPONENTS_LOST_RATIO: f64 = 0.8;
 /// [`SLOW_API_MIN_EXTRA_MS`] longer.
 pub const SLOW_API_RATIO: f64 = 1.7;
 pub const SLOW_API_MIN_EXTRA_MS: f64 = 60.0;
+/// A load's static components are slow (the path, not the API) when their
+/// median time is this many times the capture's quick quartile.
+pub const SLOW_PATH_RATIO: f64 = 2.5;
 
 /// Read every page load of the dataset.
 pub fn census(ds: &Dataset) -> LoadCensus {
@@ -196,6 +232,33 @@ pub fn census(ds: &Dataset) -> LoadCensus {
             members[p].push(i);
         }
     }
+    let mut type_votes: BTreeMap<(String, String), BTreeMap<ResourceType, usize>> = BTreeMap::new();
+    for r in &ds.requests {
+        if (200..400).contains(&r.status) && r.error_class.is_none() {
+            *type_votes
+                .entry((r.host.clone(), r.endpoint.clone()))
+                .or_default()
+                .entry(r.resource_type)
+                .or_default() += 1;
+        }
+    }
+    let template_types: BTreeMap<(String, String), ResourceType> = type_votes
+        .into_iter()
+        .filter_map(|(k, v)| {
+            v.into_iter()
+                .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+                .map(|(t, _)| (k, t))
+        })
+        .collect();
+    let is_dyn = |r: &Request| {
+        is_dynamic_as(
+            r,
+            template_types
+                .get(&(r.host.clone(), r.endpoint.clone()))
+                .copied()
+                .unwrap_or(r.resource_type),
+        )
+    };
     let mut loads: Vec<LoadFacts> = Vec::with_capacity(ds.pages.len());
     for (p, reqs) in ds.pages.iter().zip(&members) {
         if reqs.is_empty() {
@@ -204,8 +267,17 @@ pub fn census(ds: &Dataset) -> LoadCensus {
         let mut failures = Vec::new();
         let (mut first, mut third) = (0u32, 0u32);
         let mut waits = Vec::new();
+        let (mut statics, mut thirds) = (Vec::new(), Vec::new());
         for &i in reqs {
             let r = &ds.requests[i];
+            let served = r.phases.wait_ms.unwrap_or(0.0) + r.phases.receive_ms.unwrap_or(0.0);
+            if (200..400).contains(&r.status) && !r.from_cache && served > 0.0 {
+                if r.party == Party::Third {
+                    thirds.push(served);
+                } else if r.resource_type.is_static() && !is_dyn(r) {
+                    statics.push(served);
+                }
+            }
             if let Some(s) = shape(r) {
                 failures.push((i, s));
                 if r.party == Party::Third {
@@ -214,7 +286,7 @@ pub fn census(ds: &Dataset) -> LoadCensus {
                     first += 1;
                 }
             } else if r.party != Party::Third
-                && is_dynamic(r)
+                && is_dyn(r)
                 && let Some(w) = r.phases.wait_ms
             {
                 waits.push(w);
@@ -230,6 +302,8 @@ pub fn census(ds: &Dataset) -> LoadCensus {
             first_party_failures: first,
             third_party_failures: third,
             api_wait_ms: median(&mut waits),
+            static_ms: median(&mut statics),
+            third_party_ms: median(&mut thirds),
             bad: false,
             why: vec![],
         });
@@ -259,8 +333,10 @@ pub fn census(ds: &Dataset) -> LoadCensus {
     let median_components = median(&mut comps);
     let mut api: Vec<f64> = loads.iter().filter_map(|l| l.api_wait_ms).collect();
     let api_wait_p25_ms = quantile(&mut api, 0.25);
+    let mut st: Vec<f64> = loads.iter().filter_map(|l| l.static_ms).collect();
+    let static_p25_ms = quantile(&mut st, 0.25);
     for l in &mut loads {
-        if let Some(why) = first_party_severity(ds, l) {
+        if let Some(why) = first_party_severity(ds, l, &is_dyn) {
             l.why.push(why);
         }
         let tp: BTreeSet<&str> = l
@@ -290,6 +366,13 @@ pub fn census(ds: &Dataset) -> LoadCensus {
         {
             l.why.push(format!("API wait {w:.0} ms vs {p25:.0} ms"));
         }
+        if let (Some(v), Some(p25)) = (l.static_ms, static_p25_ms)
+            && v > p25 * SLOW_PATH_RATIO
+            && v > p25 + SLOW_API_MIN_EXTRA_MS
+        {
+            l.why
+                .push(format!("static components {v:.0} ms vs {p25:.0} ms"));
+        }
         l.bad = !l.why.is_empty();
     }
     LoadCensus {
@@ -297,6 +380,7 @@ pub fn census(ds: &Dataset) -> LoadCensus {
         median_components,
         api_wait_p25_ms,
         failing_third_parties,
+        template_types,
     }
 }
 
@@ -304,7 +388,11 @@ pub fn census(ds: &Dataset) -> LoadCensus {
 /// can carry one chronic broken asset (a tracking pixel answering 500 in
 /// every load); an outage fails the document or an API call, fails at a
 /// layer below HTTP, or fails several components.
-fn first_party_severity(ds: &Dataset, l: &LoadFacts) -> Option<String> {
+fn first_party_severity(
+    ds: &Dataset,
+    l: &LoadFacts,
+    is_dyn: &dyn Fn(&Request) -> bool,
+) -> Option<String> {
     let fp: Vec<(&Request, Shape)> = l
         .failures
         .iter()
@@ -318,8 +406,12 @@ fn first_party_severity(ds: &Dataset, l: &LoadFacts) -> Option<String> {
         .iter()
         .map(|(r, _)| (r.host.as_str(), r.endpoint.as_str()))
         .collect();
+    // status 0 with no reason and no phase is how Firefox records a
+    // request the page cancelled: it counts only with other evidence
     let key = fp.iter().find(|(r, s)| {
-        r.resource_type == ResourceType::Document || is_dynamic(r) || *s != Shape::Http5xx
+        r.resource_type == ResourceType::Document
+            || is_dyn(r)
+            || !matches!(s, Shape::Http5xx | Shape::NeverStarted | Shape::NoAnswer)
     });
     if templates.len() >= 2 || key.is_some() {
         let (r, s) = key.copied().unwrap_or(fp[0]);

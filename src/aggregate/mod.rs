@@ -584,7 +584,7 @@ fn choose_windows(
     // reloaded every few minutes are mostly empty)
     let browser_only = ds.probes.is_empty() && ds.server.is_empty();
     if browser_only
-        && census.loads.len() >= 2
+        && !census.loads.is_empty()
         && let Some(lw) = loads::windows_from_loads(census, start, end)
     {
         let waves: Vec<Window> = lw

@@ -67,7 +67,11 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         .an
         .comparison("server", "endpoint", "all", "rate_5xx", WindowName::During)
         .is_none_or(|c| c.value.unwrap_or(0.0) < 0.02);
-    if edge_bad && origin_ok && server_ok {
+    // an origin failing behind the edge: the edge-served requests that
+    // failed are the application's own calls or documents, not assets
+    let (failed_static, failed_app) = failed_edge_roles(ctx);
+    let origin_behind_edge = failed_app > failed_static && edge_codes == 0;
+    if edge_bad && origin_ok && server_ok && !origin_behind_edge {
         f.fired = true;
         f.summary = format!(
             "edge-served first-party content failed ({} errors, {edge_codes} edge status codes 520-530) while origin calls stayed at {} errors: delivery failed at the CDN edge",
@@ -115,4 +119,34 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         }
     }
     vec![f]
+}
+
+/// Edge-served first-party requests that failed in the incident window:
+/// (static assets, application calls and documents), by the type their
+/// URL template has when it succeeds.
+fn failed_edge_roles(ctx: &Ctx) -> (usize, usize) {
+    let Some(w) = ctx.an.windows.during else {
+        return (0, 0);
+    };
+    let (mut st, mut app) = (0, 0);
+    for r in &ctx.ds.requests {
+        let in_w = if ctx.an.windows.by_file.is_empty() {
+            w.contains(r.start)
+        } else {
+            ctx.an.windows.assign(r.source.file, r.start) == Some(WindowName::During)
+        };
+        if !in_w
+            || r.party != Party::First
+            || !(r.edge.provider.is_some() || r.edge.cache.is_some())
+            || r.status < 500
+        {
+            continue;
+        }
+        if ctx.an.loads.is_static(r) {
+            st += 1;
+        } else {
+            app += 1;
+        }
+    }
+    (st, app)
 }

@@ -2,7 +2,7 @@
 
 use super::{Ctx, Detector, FaultDomain, Finding, evidence_levels, pct};
 use crate::aggregate::WindowName;
-use crate::aggregate::loads::{LoadFacts, Shape, is_dynamic};
+use crate::aggregate::loads::{LoadFacts, Shape};
 use crate::model::{Party, Request, ResourceType};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -27,7 +27,12 @@ const KEY_REQUEST_WEIGHT: f64 = 2.0;
 /// times the baseline's to count when a baseline exists.
 const ROSE_RATIO: f64 = 2.0;
 
-fn attribute(r: &Request, s: Shape, doc_hosts: &BTreeSet<&str>) -> FaultDomain {
+fn attribute(
+    r: &Request,
+    s: Shape,
+    doc_hosts: &BTreeSet<&str>,
+    census: &crate::aggregate::loads::LoadCensus,
+) -> FaultDomain {
     let third = r.party == Party::Third;
     if third && s != Shape::Offline {
         return FaultDomain::ThirdParty;
@@ -39,8 +44,7 @@ fn attribute(r: &Request, s: Shape, doc_hosts: &BTreeSet<&str>) -> FaultDomain {
         Shape::Connect | Shape::NoAnswer | Shape::NeverStarted => FaultDomain::Network,
         Shape::EdgeError => FaultDomain::Cdn,
         Shape::Http5xx => {
-            let static_asset = r.resource_type.is_static() && !is_dynamic(r);
-            if static_asset && !doc_hosts.contains(r.host.as_str()) {
+            if census.is_static(r) && !doc_hosts.contains(r.host.as_str()) {
                 FaultDomain::Cdn
             } else {
                 FaultDomain::Backend
@@ -49,8 +53,8 @@ fn attribute(r: &Request, s: Shape, doc_hosts: &BTreeSet<&str>) -> FaultDomain {
     }
 }
 
-fn is_key(r: &Request) -> bool {
-    r.resource_type == ResourceType::Document || is_dynamic(r)
+fn is_key(r: &Request, census: &crate::aggregate::loads::LoadCensus) -> bool {
+    census.role(r) == ResourceType::Document || census.is_dynamic(r)
 }
 
 fn run(ctx: &Ctx) -> Vec<Finding> {
@@ -141,8 +145,12 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         for (i, s) in c {
             let r = req(i);
             n_fail += 1;
-            let d = attribute(r, s, &doc_hosts);
-            *score.entry(d).or_default() += if is_key(r) { KEY_REQUEST_WEIGHT } else { 1.0 };
+            let d = attribute(r, s, &doc_hosts, census);
+            *score.entry(d).or_default() += if is_key(r, census) {
+                KEY_REQUEST_WEIGHT
+            } else {
+                1.0
+            };
             *shapes.entry((s, r.party == Party::Third)).or_default() += 1;
             hosts_by_domain
                 .entry(d)
@@ -240,7 +248,12 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         .filter(|((s, _), _)| *s == Shape::Offline)
         .map(|(_, n)| n)
         .sum();
-    if never * 10 >= n_fail * 8 && failing_domains.len() >= 3 && offline == 0 {
+    let third_failed = shapes.keys().any(|(_, third)| *third);
+    if never * 10 >= n_fail * 8
+        && (failing_domains.len() >= 3 || third_failed && !first_failing_domains.is_empty())
+        && offline == 0
+        && all_hosts_failed(ctx, &during_loads)
+    {
         let net = score.remove(&FaultDomain::Network).unwrap_or(0.0)
             + score.remove(&FaultDomain::ThirdParty).unwrap_or(0.0);
         *score.entry(FaultDomain::Client).or_default() += net;
@@ -343,4 +356,27 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         .into_iter()
         .collect();
     vec![f]
+}
+
+/// In the loads that failed, did (nearly) every host the page talks to
+/// fail? A client that lost its connection fails everything at once; a
+/// network path usually leaves some hosts reachable.
+fn all_hosts_failed(ctx: &Ctx, loads: &[&LoadFacts]) -> bool {
+    let failing: BTreeSet<&str> = loads
+        .iter()
+        .flat_map(|l| l.failures.iter())
+        .map(|(i, _)| ctx.ds.requests[*i].host.as_str())
+        .collect();
+    let ids: BTreeSet<&str> = loads
+        .iter()
+        .filter(|l| !l.failures.is_empty())
+        .map(|l| l.page_id.as_str())
+        .collect();
+    let mut hosts: BTreeSet<&str> = BTreeSet::new();
+    for r in &ctx.ds.requests {
+        if r.page_id.as_deref().is_some_and(|p| ids.contains(p)) {
+            hosts.insert(r.host.as_str());
+        }
+    }
+    !hosts.is_empty() && failing.len() * 10 >= hosts.len() * 8
 }

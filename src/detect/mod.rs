@@ -17,6 +17,7 @@ pub mod partial_load;
 pub mod recurrence;
 pub mod server_log;
 pub mod server_wait;
+pub mod slow_loads;
 pub mod third_party;
 pub mod tls;
 pub mod vanished;
@@ -203,6 +204,7 @@ pub fn registry() -> Vec<&'static Detector> {
         &endpoint_family::DETECTOR,
         &vanished::DETECTOR,
         &failure_shapes::DETECTOR,
+        &slow_loads::DETECTOR,
         &dns::DETECTOR,
         &network::DETECTOR,
         &tls::DETECTOR,

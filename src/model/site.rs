@@ -183,11 +183,24 @@ pub fn infer_first_party(
 /// document on the page's own host, or (when the browser recorded no type,
 /// as for a failed navigation) a GET of the same host and path as the
 /// first navigation?
-fn is_navigation(r: &Request, main_host: &str, main_endpoint: &str) -> bool {
-    r.host == main_host
-        && (r.resource_type == ResourceType::Document
-            || (r.method == "GET" && r.endpoint == main_endpoint))
+fn is_navigation(r: &Request, main_host: &str, main_endpoint: &str, quiet_before: bool) -> bool {
+    if r.host != main_host || r.method != "GET" {
+        return false;
+    }
+    // the same page again (a reload), whatever type the browser recorded
+    // (a failed navigation has none); another document of the site only
+    // after the previous load went quiet: a document requested in the
+    // middle of a load is a frame of it (`github-btn.html`), not a new load
+    r.endpoint == main_endpoint
+        && matches!(
+            r.resource_type,
+            ResourceType::Document | ResourceType::Other
+        )
+        || r.resource_type == ResourceType::Document && quiet_before
 }
+
+/// A new load can start only after this long without a new request.
+const QUIET_BEFORE_NAVIGATION_MS: i64 = 2_000;
 
 fn is_redirect(r: &Request) -> bool {
     (300..400).contains(&r.status) && r.status != 304
@@ -236,7 +249,10 @@ pub fn split_page_loads(ds: &mut Dataset) -> (usize, usize) {
             let mut last_nav_redirect = false;
             for (k, &i) in members.iter().enumerate() {
                 let r = &ds.requests[i];
-                if is_navigation(r, &main_host, &main_endpoint) {
+                let quiet = k == 0
+                    || (r.start - ds.requests[members[k - 1]].start).num_milliseconds()
+                        >= QUIET_BEFORE_NAVIGATION_MS;
+                if is_navigation(r, &main_host, &main_endpoint, quiet) {
                     if !last_nav_redirect || starts.is_empty() {
                         starts.push(k);
                     }

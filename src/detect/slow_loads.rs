@@ -1,0 +1,172 @@
+//! FL111 slow page loads: see [`DOC`].
+
+use super::{Ctx, Detector, FaultDomain, Finding, evidence_levels, ms};
+use crate::aggregate::WindowName;
+use crate::aggregate::loads::LoadFacts;
+
+pub const DOC: &str = "\
+Looks at: page loads that did not fail but were slow, load by load: the median server wait of the site's API calls, and the median time (wait + receive) of its static assets and of third-party requests, in the incident's loads against the baseline's.
+
+Points to: backend, when the API's wait grew (>= 1.5x) while static assets and third parties kept their pace (< 1.3x): \"API response times doubled while the frontend stayed fast\". Network, when static assets and third-party requests slowed as much as everything else (>= 2x on both): a slow path slows every host behind it, and the server cannot slow someone else's. Needs a baseline: slowness has no absolute level.
+
+Known false positives: a heavier page in the incident's loads (compare the vanished and new components); a busy capturing machine (every phase slows, as for a slow path, but then other vantages stay fast).";
+
+pub static DETECTOR: Detector = Detector {
+    code: "FL111",
+    name: "slow-loads",
+    doc: DOC,
+    run,
+};
+
+/// API wait ratio that makes the backend slow ...
+const API_SLOW_RATIO: f64 = 1.5;
+/// ... while the static and third-party pace stays under this ratio.
+const PACE_KEPT_RATIO: f64 = 1.3;
+/// Static and third-party slowdown that makes the path slow.
+const PATH_SLOW_RATIO: f64 = 2.0;
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
+}
+
+fn run(ctx: &Ctx) -> Vec<Finding> {
+    let Some(during) = ctx.an.windows.during else {
+        return vec![];
+    };
+    let page_file = |id: &str| {
+        ctx.ds
+            .pages
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| p.source.file)
+    };
+    let window_of = |l: &LoadFacts| {
+        if ctx.an.windows.by_file.is_empty() {
+            if during.contains(l.start) {
+                Some(WindowName::During)
+            } else {
+                ctx.an.windows.assign(0, l.start)
+            }
+        } else {
+            page_file(&l.page_id).and_then(|f| ctx.an.windows.assign(f, l.start))
+        }
+    };
+    let (mut base, mut inc): (Vec<&LoadFacts>, Vec<&LoadFacts>) = (vec![], vec![]);
+    for l in &ctx.an.loads.loads {
+        match window_of(l) {
+            Some(WindowName::During) => inc.push(l),
+            Some(w) if w == ctx.an.baseline => base.push(l),
+            _ => {}
+        }
+    }
+    if base.is_empty() || inc.is_empty() {
+        return vec![];
+    }
+    let m = |ls: &[&LoadFacts], f: fn(&LoadFacts) -> Option<f64>| {
+        median(ls.iter().filter_map(|l| f(l)).collect())
+    };
+    let api = (m(&base, |l| l.api_wait_ms), m(&inc, |l| l.api_wait_ms));
+    let st = (m(&base, |l| l.static_ms), m(&inc, |l| l.static_ms));
+    let tp = (
+        m(&base, |l| l.third_party_ms),
+        m(&inc, |l| l.third_party_ms),
+    );
+    let ratio = |p: (Option<f64>, Option<f64>)| match p {
+        (Some(a), Some(b)) if a > 0.0 => Some(b / a),
+        _ => None,
+    };
+    let (ra, rs, rt) = (ratio(api), ratio(st), ratio(tp));
+    let mut f = Finding::new(DETECTOR.code, DETECTOR.name);
+    let ns = [base.len() as u64, inc.len() as u64];
+    f.evidence.push(evidence_levels(
+        "API wait per page load (p50)",
+        "ms",
+        [api.0, api.1, None],
+        ns,
+        vec![],
+    ));
+    f.evidence.push(evidence_levels(
+        "static asset time per page load (p50)",
+        "ms",
+        [st.0, st.1, None],
+        ns,
+        vec![],
+    ));
+    f.evidence.push(evidence_levels(
+        "third-party request time per page load (p50)",
+        "ms",
+        [tp.0, tp.1, None],
+        ns,
+        vec![],
+    ));
+    let kept = |r: Option<f64>| r.is_none_or(|r| r < PACE_KEPT_RATIO);
+    let show = |p: (Option<f64>, Option<f64>)| match p {
+        (Some(a), Some(b)) => format!("{} -> {}", ms(a), ms(b)),
+        _ => "-".into(),
+    };
+    if ra.is_some_and(|r| r >= API_SLOW_RATIO) && kept(rs) && kept(rt) {
+        f.fired = true;
+        f.summary = format!(
+            "API response times x{:.1} ({}) while static assets ({}) and third parties ({}) kept their pace: the server took longer, the path did not",
+            ra.unwrap_or(1.0),
+            show(api),
+            show(st),
+            show(tp)
+        );
+        f.support(
+            FaultDomain::Backend,
+            0.6,
+            format!("API wait x{:.1}, frontend pace kept", ra.unwrap_or(1.0)),
+        );
+        f.support(
+            FaultDomain::Network,
+            -0.3,
+            "network: static assets and third parties were as fast as before",
+        );
+    } else if rs.is_some_and(|r| r >= PATH_SLOW_RATIO) && rt.is_some_and(|r| r >= PATH_SLOW_RATIO) {
+        f.fired = true;
+        f.summary = format!(
+            "every host slowed: static assets {} (x{:.1}), third parties {} (x{:.1}), API {}: a slow path, not one server",
+            show(st),
+            rs.unwrap_or(1.0),
+            show(tp),
+            rt.unwrap_or(1.0),
+            show(api)
+        );
+        f.support(
+            FaultDomain::Network,
+            0.6,
+            "first- and third-party hosts slowed alike",
+        );
+        f.support(
+            FaultDomain::Backend,
+            -0.3,
+            "backend: other organisations' servers slowed as much as the site's",
+        );
+    } else {
+        f.summary = format!(
+            "page loads' pace: API {}, static {}, third party {}",
+            show(api),
+            show(st),
+            show(tp)
+        );
+    }
+    f.regions = inc
+        .iter()
+        .filter(|l| l.bad)
+        .map(|l| l.vantage.clone())
+        .filter(|v| !v.is_empty())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    vec![f]
+}
