@@ -261,7 +261,7 @@ pub fn census(ds: &Dataset) -> LoadCensus {
     };
     let mut loads: Vec<LoadFacts> = Vec::with_capacity(ds.pages.len());
     for (p, reqs) in ds.pages.iter().zip(&members) {
-        if reqs.is_empty() {
+        if reqs.is_empty() && p.components > 0 {
             continue;
         }
         let mut failures = Vec::new();
@@ -336,6 +336,13 @@ pub fn census(ds: &Dataset) -> LoadCensus {
     let mut st: Vec<f64> = loads.iter().filter_map(|l| l.static_ms).collect();
     let static_p25_ms = quantile(&mut st, 0.25);
     for l in &mut loads {
+        if l.components == 0 {
+            // the producer kept the page but no request of it: the
+            // navigation itself failed below HTTP (chrome-har and
+            // Browsertime drop requests that never got a response)
+            l.why
+                .push("no request recorded: the page never loaded".into());
+        }
         if let Some(why) = first_party_severity(ds, l, &is_dyn) {
             l.why.push(why);
         }
@@ -411,7 +418,7 @@ fn first_party_severity(
     let key = fp.iter().find(|(r, s)| {
         r.resource_type == ResourceType::Document
             || is_dyn(r)
-            || !matches!(s, Shape::Http5xx | Shape::NeverStarted | Shape::NoAnswer)
+            || !matches!(s, Shape::NeverStarted | Shape::NoAnswer)
     });
     if templates.len() >= 2 || key.is_some() {
         let (r, s) = key.copied().unwrap_or(fp[0]);

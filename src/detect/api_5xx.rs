@@ -97,7 +97,13 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         .map(|(_, n)| n)
         .sum::<u64>();
     let total5: u64 = mix.iter().map(|(_, n)| n).sum();
-    let w = (0.45 + rate * 1.5).min(0.85) * if edge_codes * 2 > total5 { 0.4 } else { 1.0 };
+    // 5xx on the site's static assets served from a host other than the
+    // page's own (its CDN) are delivery failures: the cdn detectors weigh
+    // them; only the application's calls and documents speak for the backend
+    let (cdn_assets, app) = static_cdn_share(ctx);
+    let cdn_damp = if cdn_assets > app * 2 { 0.35 } else { 1.0 };
+    let w =
+        (0.45 + rate * 1.5).min(0.85) * if edge_codes * 2 > total5 { 0.4 } else { 1.0 } * cdn_damp;
     f.support(
         FaultDomain::Backend,
         w,
@@ -191,4 +197,38 @@ fn progression(ctx: &Ctx) -> Vec<i32> {
         (None, Some(b)) => vec![b],
         _ => vec![],
     }
+}
+
+/// First-party 5xx in the incident window: (static assets on a host that
+/// serves no page document, everything else).
+fn static_cdn_share(ctx: &Ctx) -> (usize, usize) {
+    let Some(w) = ctx.an.windows.during else {
+        return (0, 0);
+    };
+    let doc_hosts: std::collections::BTreeSet<&str> = ctx
+        .ds
+        .requests
+        .iter()
+        .filter(|r| {
+            r.resource_type == crate::model::ResourceType::Document && r.party == Party::First
+        })
+        .map(|r| r.host.as_str())
+        .collect();
+    let (mut cdn, mut app) = (0, 0);
+    for r in &ctx.ds.requests {
+        let in_w = if ctx.an.windows.by_file.is_empty() {
+            w.contains(r.start)
+        } else {
+            ctx.an.windows.assign(r.source.file, r.start) == Some(WindowName::During)
+        };
+        if !in_w || r.party != Party::First || r.status < 500 {
+            continue;
+        }
+        if ctx.an.loads.is_static(r) && !doc_hosts.contains(r.host.as_str()) {
+            cdn += 1;
+        } else {
+            app += 1;
+        }
+    }
+    (cdn, app)
 }

@@ -198,6 +198,20 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         [base_loads.len() as u64, during_loads.len() as u64],
         vec![],
     ));
+    let empty = during_loads.iter().filter(|l| l.components == 0).count();
+    if n_fail == 0 && empty * 2 > during_loads.len() {
+        f.fired = true;
+        f.summary = format!(
+            "{empty} of {} page loads recorded no request at all: the page never loaded, and the capture's producer drops requests that got no response, so where it stopped (client, DNS, network, TLS) cannot be read from it; not the backend (no request reached it)",
+            during_loads.len()
+        );
+        f.support(
+            FaultDomain::Backend,
+            -0.4,
+            "backend: no request of the failed page loads reached a server",
+        );
+        return vec![f];
+    }
     let rose = !has_baseline || per_load_during >= (per_load_base * ROSE_RATIO).max(0.5);
     if n_fail == 0 || loads_hit == 0 || !rose {
         f.summary = format!(

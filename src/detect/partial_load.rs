@@ -54,6 +54,20 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         && c.p_value.is_some_and(|p| p < 0.05)
         && c.effect.is_some_and(|e| e <= -0.3);
     let load_ratio = load.and_then(|l| l.ratio).unwrap_or(1.0);
+    // a page that lost every component did not load at all: the document
+    // itself failed, which says nothing of the backend
+    let nothing_loaded = cd < 1.0;
+    if nothing_loaded && fell {
+        f.summary = format!(
+            "page components dropped {cb:.0} -> {cd:.0}: the page did not load at all (its document failed), which is not the partial load of a backend fault"
+        );
+        f.support(
+            FaultDomain::Backend,
+            -0.2,
+            "backend: the page's document itself did not load",
+        );
+        return vec![f];
+    }
     if fell && load_ratio <= 1.1 {
         f.fired = true;
         let (lb, ld) = (

@@ -132,7 +132,10 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             -0.3,
             "network: static assets and third parties were as fast as before",
         );
-    } else if rs.is_some_and(|r| r >= PATH_SLOW_RATIO) && rt.is_some_and(|r| r >= PATH_SLOW_RATIO) {
+    } else if rs.is_some_and(|r| r >= PATH_SLOW_RATIO)
+        && rt.is_none_or(|r| r >= PATH_SLOW_RATIO)
+        && ra.is_none_or(|a| a <= rs.unwrap_or(1.0) * 1.5)
+    {
         f.fired = true;
         f.summary = format!(
             "every host slowed: static assets {} (x{:.1}), third parties {} (x{:.1}), API {}: a slow path, not one server",
@@ -144,8 +147,8 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         );
         f.support(
             FaultDomain::Network,
-            0.6,
-            "first- and third-party hosts slowed alike",
+            0.7,
+            "static assets slowed as much as the API (and third parties with them)",
         );
         f.support(
             FaultDomain::Backend,
