@@ -335,6 +335,50 @@ pub fn census(ds: &Dataset) -> LoadCensus {
     let api_wait_p25_ms = quantile(&mut api, 0.25);
     let mut st: Vec<f64> = loads.iter().filter_map(|l| l.static_ms).collect();
     let static_p25_ms = quantile(&mut st, 0.25);
+    // usual components: templates (host, path) in at least 80 % of the
+    // loads; a load missing several of them lost part of the page, even
+    // when the producer dropped the failed requests (chrome-har keeps no
+    // request that got no response)
+    let mut usual: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    let mut per_load: Vec<BTreeSet<(&str, &str)>> = Vec::with_capacity(loads.len());
+    for l in &loads {
+        let set: BTreeSet<(&str, &str)> = index
+            .get(l.page_id.as_str())
+            .map(|&p| {
+                members[p]
+                    .iter()
+                    .map(|&i| {
+                        (
+                            ds.requests[i].host.as_str(),
+                            ds.requests[i].endpoint.as_str(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        for k in &set {
+            *usual.entry(*k).or_default() += 1;
+        }
+        per_load.push(set);
+    }
+    let n_loads = loads.len();
+    let usual: BTreeSet<(&str, &str)> = usual
+        .into_iter()
+        .filter(|(_, n)| n_loads >= 3 && *n * 5 >= n_loads * 4)
+        .map(|(k, _)| k)
+        .collect();
+    let missing: Vec<usize> = per_load
+        .iter()
+        .map(|set| usual.iter().filter(|k| !set.contains(*k)).count())
+        .collect();
+    for (l, miss) in loads.iter_mut().zip(&missing) {
+        if *miss >= 2 && *miss * 10 >= usual.len() && l.components > 0 {
+            l.why.push(format!(
+                "{miss} of {} usual components missing",
+                usual.len()
+            ));
+        }
+    }
     for l in &mut loads {
         if l.components == 0 {
             // the producer kept the page but no request of it: the

@@ -210,7 +210,9 @@ fn static_cdn_share(ctx: &Ctx) -> (usize, usize) {
         .requests
         .iter()
         .filter(|r| {
-            r.resource_type == crate::model::ResourceType::Document && r.party == Party::First
+            r.resource_type == crate::model::ResourceType::Document
+                && r.party == Party::First
+                && (200..400).contains(&r.status)
         })
         .map(|r| r.host.as_str())
         .collect();

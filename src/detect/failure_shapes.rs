@@ -125,7 +125,11 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         .ds
         .requests
         .iter()
-        .filter(|r| r.resource_type == ResourceType::Document && r.party != Party::Third)
+        .filter(|r| {
+            r.resource_type == ResourceType::Document
+                && r.party != Party::Third
+                && (200..400).contains(&r.status)
+        })
         .map(|r| r.host.as_str())
         .collect();
     let mut score: BTreeMap<FaultDomain, f64> = BTreeMap::new();

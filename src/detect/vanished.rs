@@ -29,8 +29,10 @@ const MIN_VANISHED: usize = 2;
 
 type Template = (String, String, ResourceType, Party);
 
-fn template(r: &Request) -> Template {
-    (r.host.clone(), r.endpoint.clone(), r.resource_type, r.party)
+/// A request's template, typed as the template is when it succeeds (a
+/// failed image answered with an HTML error page is still that image).
+fn template(r: &Request, census: &crate::aggregate::loads::LoadCensus) -> Template {
+    (r.host.clone(), r.endpoint.clone(), census.role(r), r.party)
 }
 
 fn run(ctx: &Ctx) -> Vec<Finding> {
@@ -66,7 +68,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         let Some(e) = r.page_id.as_deref().and_then(|p| loads.get_mut(p)) else {
             continue;
         };
-        e.1.insert(template(r));
+        e.1.insert(template(r, &ctx.an.loads));
         if r.resource_type == ResourceType::Document
             && r.party != Party::Third
             && (200..400).contains(&r.status)
@@ -152,6 +154,29 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         "{} of {typical} usual page components vanished from the incident's page loads: {named}",
         vanished.len()
     );
+    let third_domains: BTreeSet<String> = vanished
+        .iter()
+        .filter(|t| t.3 == Party::Third)
+        .map(|t| crate::classify::registrable_domain(&t.0))
+        .collect();
+    if first == 0 && !third_domains.is_empty() && third_domains.len() <= 2 && docs_ok * 2 >= nd {
+        // the site's own components all still came: only another
+        // organisation's did not (requests that got no answer are not
+        // recorded by some producers, so vanishing is their failure)
+        f.support(
+            FaultDomain::ThirdParty,
+            0.55,
+            format!(
+                "only third-party components vanished ({}), the site's own all loaded",
+                third_domains.iter().cloned().collect::<Vec<_>>().join(", ")
+            ),
+        );
+        f.support(
+            FaultDomain::Backend,
+            -0.3,
+            "backend: every first-party component still loaded",
+        );
+    }
     if first * 2 >= vanished.len() && docs_ok * 2 >= nd {
         f.support(
             FaultDomain::Backend,
