@@ -135,6 +135,9 @@ fn is_dynamic_as(r: &Request, rt: ResourceType) -> bool {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LoadFacts {
     pub page_id: String,
+    /// The capture (file) the load came from: each capture is its own
+    /// stream of loads.
+    pub file: u32,
     pub vantage: String,
     pub start: DateTime<Utc>,
     pub components: u32,
@@ -294,6 +297,7 @@ pub fn census(ds: &Dataset) -> LoadCensus {
         }
         loads.push(LoadFacts {
             page_id: p.id.clone(),
+            file: p.source.file,
             vantage: p.vantage.clone().unwrap_or_default(),
             start: p.start,
             components: p.components,
@@ -498,19 +502,57 @@ pub fn windows_from_loads(
     data_start: DateTime<Utc>,
     data_end: DateTime<Utc>,
 ) -> Option<LoadWindows> {
-    let n = c.loads.len();
-    let bad: Vec<bool> = c.loads.iter().map(|l| l.bad).collect();
-    let n_bad = bad.iter().filter(|b| **b).count();
+    // each capture is read as its own stream (three regions and two
+    // producers interleave in time; a good load of another stream does not
+    // end a run), then the streams' spans are merged
+    let mut streams: BTreeMap<(&str, u32), Vec<&LoadFacts>> = BTreeMap::new();
+    for l in &c.loads {
+        streams
+            .entry((l.vantage.as_str(), l.file))
+            .or_default()
+            .push(l);
+    }
+    let n_bad = c.loads.iter().filter(|l| l.bad).count();
     if n_bad == 0 {
         return None;
     }
-    if n_bad * 5 >= n * 4 {
+    if n_bad * 5 >= c.loads.len() * 4 {
         return Some(LoadWindows {
             waves: vec![(data_start, data_end)],
             whole: true,
         });
     }
-    // runs of bad loads, bridging single good loads
+    let mut spans: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+    for loads in streams.values() {
+        spans.extend(stream_spans(loads, data_start, data_end));
+    }
+    if spans.is_empty() {
+        return None;
+    }
+    spans.sort();
+    let mut waves: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+    for (a, b) in spans {
+        match waves.last_mut() {
+            Some(w) if a <= w.1 => w.1 = w.1.max(b),
+            _ => waves.push((a, b)),
+        }
+    }
+    Some(LoadWindows {
+        waves,
+        whole: false,
+    })
+}
+
+/// Runs of bad loads of one stream, bridging single good loads, each from
+/// midway after the last good load to midway before the next one. Runs of
+/// one bad load are kept only when the stream has no longer run.
+fn stream_spans(
+    loads: &[&LoadFacts],
+    data_start: DateTime<Utc>,
+    data_end: DateTime<Utc>,
+) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+    let n = loads.len();
+    let bad: Vec<bool> = loads.iter().map(|l| l.bad).collect();
     let mut runs: Vec<(usize, usize, usize)> = Vec::new(); // (first, last, bad count)
     let mut i = 0;
     while i < n {
@@ -535,29 +577,23 @@ pub fn windows_from_loads(
         i = last + 1;
     }
     let longest = runs.iter().map(|r| r.2).max().unwrap_or(0);
-    let keep: Vec<&(usize, usize, usize)> =
-        runs.iter().filter(|r| r.2 >= 2 || longest < 2).collect();
     let mid = |a: DateTime<Utc>, b: DateTime<Utc>| a + (b - a) / 2;
-    let waves = keep
-        .iter()
-        .map(|&&(s, e, _)| {
+    runs.iter()
+        .filter(|r| r.2 >= 2 || longest < 2)
+        .map(|&(s, e, _)| {
             let start = if s == 0 {
                 data_start
             } else {
-                mid(c.loads[s - 1].start, c.loads[s].start)
+                mid(loads[s - 1].start, loads[s].start)
             };
             let end = if e + 1 >= n {
                 data_end
             } else {
-                mid(c.loads[e].start, c.loads[e + 1].start)
+                mid(loads[e].start, loads[e + 1].start)
             };
             (start, end)
         })
-        .collect();
-    Some(LoadWindows {
-        waves,
-        whole: false,
-    })
+        .collect()
 }
 
 #[cfg(test)]

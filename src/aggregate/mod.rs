@@ -582,8 +582,11 @@ fn choose_windows(
     }
     // browser captures alone: the page load is the unit (bins of a tab
     // reloaded every few minutes are mostly empty)
+    // probes and server logs alongside: their change points first, the
+    // page loads when those found nothing
     let browser_only = ds.probes.is_empty() && ds.server.is_empty();
-    if browser_only
+    let det = series.detect();
+    if (browser_only || det.incident.is_none())
         && !census.loads.is_empty()
         && let Some(lw) = loads::windows_from_loads(census, start, end)
     {
@@ -621,7 +624,6 @@ fn choose_windows(
             by_file: HashMap::new(),
         };
     }
-    let det = series.detect();
     if det.incident.is_none() && persistent_failure(http) {
         let all = Window { start, end };
         return Windows {

@@ -106,11 +106,25 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             ));
         }
         f.summary = format!("the server's own log confirms it: {}", parts.join("; "));
-        f.support(
-            FaultDomain::Backend,
-            0.5,
-            "server-side 5xx / upstream time in the access log",
-        );
+        // a log whose 5xx are static files (an edge or static server's
+        // log: css, js, images) speaks for delivery, not the application
+        let (static_5xx, all_5xx) = static_share_5xx(ctx);
+        if logged_5xx && static_5xx * 10 >= all_5xx * 8 && all_5xx > 0 {
+            f.summary.push_str(&format!(
+                "; {static_5xx} of {all_5xx} logged 5xx are static files: the delivery tier's log"
+            ));
+            f.support(
+                FaultDomain::Cdn,
+                0.35,
+                "the logged 5xx are static files (an edge or static server)",
+            );
+        } else {
+            f.support(
+                FaultDomain::Backend,
+                0.5,
+                "server-side 5xx / upstream time in the access log",
+            );
+        }
         f.support(FaultDomain::Network, -0.3, "requests reached the server");
         f.support(FaultDomain::Dns, -0.3, "requests reached the server");
     } else if dropped {
@@ -145,4 +159,26 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         }
     }
     vec![f]
+}
+
+/// Logged 5xx in the incident window: (static files by extension, all).
+fn static_share_5xx(ctx: &Ctx) -> (usize, usize) {
+    let Some(w) = ctx.an.windows.during else {
+        return (0, 0);
+    };
+    const STATIC: &[&str] = &[
+        ".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".woff", ".woff2", ".ico",
+        ".mp4",
+    ];
+    let (mut st, mut all) = (0, 0);
+    for r in &ctx.ds.server {
+        if r.status >= 500 && w.contains(r.ts) {
+            all += 1;
+            let e: &str = &r.endpoint;
+            if STATIC.iter().any(|x| e.ends_with(x)) {
+                st += 1;
+            }
+        }
+    }
+    (st, all)
 }

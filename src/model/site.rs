@@ -18,8 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FirstPartyDomain {
     pub domain: String,
-    /// `main document`, `--first-party`, `probe target`, `shares the site's name (nytimes)`,
-    /// `render-blocking stylesheet in N of M loads`.
+    /// `main document`, `--first-party`, `probe target`, `shares the site's name (nytimes)`.
     pub reason: String,
 }
 
@@ -91,9 +90,10 @@ pub fn labels_related(a: &str, b: &str) -> bool {
 
 /// First-party registrable domains: the user's `--first-party` list when
 /// given (nothing inferred), else the pages' main documents and probe
-/// targets, plus domains that share the site's name, plus domains that
-/// serve a render-blocking stylesheet in most page loads (the site's own
-/// asset domain; shared font and script providers excepted).
+/// targets, plus domains that share the site's name (shared providers
+/// excepted). A stylesheet on the critical path is no proof: third-party
+/// widgets bring their own (the lab's review widget did), so it is not
+/// used.
 pub fn infer_first_party(
     ds: &Dataset,
     given: &[String],
@@ -136,42 +136,6 @@ pub fn infer_first_party(
         }
         if let Some(s) = seed_labels.iter().find(|s| labels_related(s, label(d))) {
             out.insert(d.to_string(), format!("shares the site's name ({s})"));
-        }
-    }
-    // render-blocking stylesheets: requested before the page's
-    // DOMContentLoaded (or within its first 40 % when not recorded)
-    let mut css_loads: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    let page_of: BTreeMap<&str, &Page> = ds.pages.iter().map(|p| (p.id.as_str(), p)).collect();
-    for r in &ds.requests {
-        if r.resource_type != ResourceType::Stylesheet {
-            continue;
-        }
-        let Some(p) = r.page_id.as_deref().and_then(|id| page_of.get(id)) else {
-            continue;
-        };
-        let offset_ms = (r.start - p.start).num_milliseconds() as f64;
-        let dcl = p.on_content_load_ms.unwrap_or(f64::INFINITY);
-        if offset_ms <= dcl {
-            css_loads
-                .entry(r.registrable_domain.as_str())
-                .or_default()
-                .insert(p.id.as_str());
-        }
-    }
-    let loads = ds.pages.len().max(1);
-    for (d, ps) in css_loads {
-        if out.contains_key(d) || d.is_empty() || SHARED_PROVIDERS.contains(&d) {
-            continue;
-        }
-        if ps.len() * 2 > loads {
-            out.insert(
-                d.to_string(),
-                format!(
-                    "render-blocking stylesheet in {} of {} page loads",
-                    ps.len(),
-                    loads
-                ),
-            );
         }
     }
     out.into_iter()
