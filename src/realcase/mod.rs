@@ -108,6 +108,9 @@ pub struct SourceDef {
     pub load: usize,
     /// Chromium producers the load is also written as.
     pub restyles: &'static [Producer],
+    /// The site's own domains the name test cannot see (google.com's
+    /// gstatic.com).
+    pub siblings: &'static [&'static str],
 }
 
 /// The grid's sources (files of `../shared/corpus/har`).
@@ -118,6 +121,7 @@ pub const SOURCES: &[SourceDef] = &[
         split: Split::Tune,
         load: 0,
         restyles: &[Producer::DevTools, Producer::Playwright],
+        siblings: &[],
     },
     SourceDef {
         file: "sitespeedio__pagexray__ferguson.har",
@@ -125,6 +129,7 @@ pub const SOURCES: &[SourceDef] = &[
         split: Split::Tune,
         load: 0,
         restyles: &[Producer::DevTools, Producer::Playwright],
+        siblings: &[],
     },
     SourceDef {
         file: "mitmproxy__mitmproxy__firefox.har",
@@ -132,6 +137,7 @@ pub const SOURCES: &[SourceDef] = &[
         split: Split::Tune,
         load: 0,
         restyles: &[],
+        siblings: &[],
     },
     SourceDef {
         file: "mitmproxy__mitmproxy__timed_out.har",
@@ -139,6 +145,7 @@ pub const SOURCES: &[SourceDef] = &[
         split: Split::Tune,
         load: 1,
         restyles: &[],
+        siblings: &["gstatic.com"],
     },
     SourceDef {
         file: "sitespeedio__pagexray__www.nytimes.com.har",
@@ -146,6 +153,7 @@ pub const SOURCES: &[SourceDef] = &[
         split: Split::Holdout,
         load: 0,
         restyles: &[],
+        siblings: &[],
     },
     SourceDef {
         file: "sitespeedio__pagexray__304.har",
@@ -153,6 +161,7 @@ pub const SOURCES: &[SourceDef] = &[
         split: Split::Holdout,
         load: 0,
         restyles: &[Producer::DevTools, Producer::Playwright],
+        siblings: &[],
     },
     SourceDef {
         file: "mitmproxy__mitmproxy__safari.har",
@@ -160,6 +169,7 @@ pub const SOURCES: &[SourceDef] = &[
         split: Split::Holdout,
         load: 0,
         restyles: &[],
+        siblings: &[],
     },
     SourceDef {
         file: "sitespeedio__pagexray__minusSizeForContentFirefox.har",
@@ -167,6 +177,7 @@ pub const SOURCES: &[SourceDef] = &[
         split: Split::Holdout,
         load: 0,
         restyles: &[],
+        siblings: &[],
     },
 ];
 
@@ -180,6 +191,7 @@ pub const FIXTURE_SOURCES: &[SourceDef] = &[
         split: Split::Tune,
         load: 0,
         restyles: &[Producer::DevTools, Producer::Playwright],
+        siblings: &[],
     },
     SourceDef {
         file: "mitmproxy-firefox.har.gz",
@@ -187,6 +199,7 @@ pub const FIXTURE_SOURCES: &[SourceDef] = &[
         split: Split::Tune,
         load: 0,
         restyles: &[],
+        siblings: &[],
     },
     SourceDef {
         file: "google-devtools-page2.har.gz",
@@ -194,6 +207,7 @@ pub const FIXTURE_SOURCES: &[SourceDef] = &[
         split: Split::Tune,
         load: 0,
         restyles: &[],
+        siblings: &["gstatic.com"],
     },
     SourceDef {
         file: "nytimes-wpt-firstview.har.gz",
@@ -201,6 +215,7 @@ pub const FIXTURE_SOURCES: &[SourceDef] = &[
         split: Split::Holdout,
         load: 0,
         restyles: &[],
+        siblings: &[],
     },
     SourceDef {
         file: "mitmproxy-safari.har.gz",
@@ -208,6 +223,7 @@ pub const FIXTURE_SOURCES: &[SourceDef] = &[
         split: Split::Holdout,
         load: 0,
         restyles: &[],
+        siblings: &[],
     },
 ];
 
@@ -360,7 +376,7 @@ pub fn build_fixture_cases(
 /// The templates of one source: as recorded, then each restyle.
 pub fn source_templates(corpus: &Path, s: &SourceDef) -> Result<Vec<Template>, RealcaseError> {
     let har = read_har(&corpus.join(s.file))?;
-    let t = template(&har, s.load, &[])?;
+    let t = template(&har, s.load, s.siblings)?;
     let mut v = vec![t.clone()];
     for p in s.restyles {
         v.push(restyle(&t, *p));
