@@ -120,6 +120,10 @@ pub struct FaultPlan {
     pub lossy: bool,
     /// A line for truth.json saying what was done.
     pub variant: String,
+    /// Hit this load, and for partial faults at least one request of it (set
+    /// for the last active load when no earlier one was hit, so every faulty
+    /// case has a fault in it).
+    pub force_one: bool,
 }
 
 /// The CDN whose edge answers with the error.
@@ -193,6 +197,7 @@ impl FaultPlan {
             tp_timeouts: false,
             lossy: false,
             variant: String::new(),
+            force_one: false,
         };
         match kind {
             FaultKind::Healthy => p.variant = "no fault; noise only".into(),
@@ -385,12 +390,12 @@ fn retime(e: &mut Value, ssl_in_connect: bool, f: impl Fn(&str, f64) -> f64) {
     for k in [
         "blocked", "dns", "connect", "ssl", "send", "wait", "receive",
     ] {
-        if let Some(v) = t.get(k).and_then(as_f64) {
-            if v >= 0.0 {
-                let nv = f(k, v).max(0.0);
-                if (nv - v).abs() > 1e-9 {
-                    set_num(t, k, nv);
-                }
+        if let Some(v) = t.get(k).and_then(as_f64)
+            && v >= 0.0
+        {
+            let nv = f(k, v).max(0.0);
+            if (nv - v).abs() > 1e-9 {
+                set_num(t, k, nv);
             }
         }
     }
@@ -633,7 +638,8 @@ pub fn build_load(
         });
         es.push((te.offset_ms * pace, e, i, true, false));
     }
-    let active = phase.is_some() && plan.kind != FaultKind::Healthy && rng.chance(plan.load_share);
+    let drawn = rng.chance(plan.load_share);
+    let active = phase.is_some() && plan.kind != FaultKind::Healthy && (drawn || plan.force_one);
     let mut faulty = false;
     if active {
         faulty = apply_fault(
@@ -759,7 +765,7 @@ fn apply_fault(
         FaultKind::BackendPartial => {
             let mut any = false;
             for x in es.iter_mut().filter(|x| t.entries[x.2].role == Role::Api) {
-                if rng.chance(plan.request_share) {
+                if rng.chance(plan.request_share) || (plan.force_one && !any) {
                     let status = *rng.pick(&[500i64, 502, 503, 504]);
                     let o = origin_error(&x.1, status, rng, status == 504);
                     fail(t, x, &o);

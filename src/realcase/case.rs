@@ -313,6 +313,12 @@ pub fn build_case(
         let mut loads: Vec<Load> = Vec::new();
         for (li, at) in loads_at.iter().enumerate() {
             let phase = phase_at(&sched.waves, *at);
+            let later_active = sched
+                .files
+                .iter()
+                .flatten()
+                .any(|s| s > at && phase_at(&sched.waves, *s).is_some());
+            plan.force_one = phase.is_some() && faulty_loads == 0 && !later_active;
             let last = li + 1 == loads_at.len();
             let l = build_load(t, &plan, *at, phase, last, &mut rng);
             if l.faulty {

@@ -235,10 +235,10 @@ pub fn total_time(timings: &Map<String, Value>, ssl_in_connect: bool) -> f64 {
         if k == "ssl" && ssl_in_connect {
             continue;
         }
-        if let Some(v) = timings.get(k).and_then(as_f64) {
-            if v > 0.0 {
-                t += v;
-            }
+        if let Some(v) = timings.get(k).and_then(as_f64)
+            && v > 0.0
+        {
+            t += v;
         }
     }
     t

@@ -154,10 +154,10 @@ fn status(e: &Value) -> i64 {
 
 /// The resource type as the producer wrote it, else from the MIME type and path.
 pub(crate) fn kind_of(e: &Value) -> String {
-    if let Some(t) = e.get("_resourceType").and_then(Value::as_str) {
-        if !t.is_empty() {
-            return t.to_ascii_lowercase();
-        }
+    if let Some(t) = e.get("_resourceType").and_then(Value::as_str)
+        && !t.is_empty()
+    {
+        return t.to_ascii_lowercase();
     }
     let m = mime(e);
     let p = path_of(url_of(e)).to_ascii_lowercase();
@@ -444,15 +444,15 @@ pub fn template(
         let domain = registrable_domain(&host);
         let kind = kind_of(e);
         let role = role_of(e, &kind, &host, &domain, &site, kept[k] == load.document);
-        if let Some(tm) = e.get("timings").and_then(Value::as_object) {
-            if tm.get("ssl").and_then(as_f64).unwrap_or(-1.0) > 0.0 {
-                let with = total_time(tm, false);
-                let without = total_time(tm, true);
-                if (time - without).abs() < (time - with).abs() {
-                    ssl_votes.0 += 1;
-                } else {
-                    ssl_votes.1 += 1;
-                }
+        if let Some(tm) = e.get("timings").and_then(Value::as_object)
+            && tm.get("ssl").and_then(as_f64).unwrap_or(-1.0) > 0.0
+        {
+            let with = total_time(tm, false);
+            let without = total_time(tm, true);
+            if (time - without).abs() < (time - with).abs() {
+                ssl_votes.0 += 1;
+            } else {
+                ssl_votes.1 += 1;
             }
         }
         entries.push(TEntry {
