@@ -213,6 +213,40 @@ fn dns_shapes_per_producer() {
 }
 
 #[test]
+fn browsermob_records_proxy_side_failures() {
+    let d = tmp("bmp");
+    let t = faultlens::realcase::restyle(
+        &pick("mitmproxy-ff", Producer::Firefox),
+        Producer::BrowserMob,
+    );
+    assert_eq!(t.producer, Producer::BrowserMob);
+    let c = build_case(
+        &t,
+        "mitmproxy-ff",
+        &spec(FaultKind::Dns, Mode::Single, 3),
+        &d,
+    )
+    .unwrap();
+    let h = &hars(&c.dir, &c.truth)[0];
+    assert_eq!(h["log"]["creator"]["name"], "BrowserMob Proxy");
+    let failed: Vec<&Value> = entries(h)
+        .iter()
+        .filter(|e| e["response"]["status"] == 0)
+        .collect();
+    assert!(!failed.is_empty());
+    for e in failed {
+        assert_eq!(e["response"]["httpVersion"], "unknown");
+        assert!(
+            e["response"]["_errorMessage"]
+                .as_str()
+                .unwrap()
+                .starts_with("Unable to resolve host: ")
+        );
+    }
+    let _ = std::fs::remove_dir_all(d);
+}
+
+#[test]
 fn chrome_har_drops_network_failures_but_keeps_http_errors() {
     let d = tmp("chromehar");
     let t = pick("wikipedia", Producer::ChromeHar);

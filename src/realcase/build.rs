@@ -786,7 +786,10 @@ fn apply_fault(
                 .collect();
             let mut any = false;
             for x in es.iter_mut() {
-                if !targets.contains(&x.2) || !rng.chance(plan.request_share) {
+                if !targets.contains(&x.2) {
+                    continue;
+                }
+                if !rng.chance(plan.request_share) && !(plan.force_one && !any) {
                     continue;
                 }
                 let te = &t.entries[x.2];

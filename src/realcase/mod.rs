@@ -22,6 +22,7 @@
 //! | Playwright | status -1, `_failureText`, `time` -1, timings send/wait/receive -1, content size -1 `x-unknown`; one page for the whole tab | microsoft/playwright `server/har/harTracer.ts` (`createHarEntry`, `_onRequestFailed`); corpus `har-unstable-network.har` |
 //! | Firefox | status 0, no error text, no mimeType, content size -1, integer phases up to where it stopped; ssl counted on top of connect; local-offset times | Firefox `devtools/client/netmonitor/src/har/har-builder.js` (`buildResponse`); corpus `firefox.har` |
 //! | Safari | status 0, `_error` = the NSURLError description, timings -1 / send, wait, receive 0, time 0; one page `page_0` | WebKit `WebInspectorUI/.../HARBuilder.js`; corpus `safari.har` |
+//! | BrowserMob Proxy | status 0, httpVersion "unknown", sizes -1, `_errorMessage` ("Unable to resolve host: h:443", "Unable to connect to host", "Response timed out", "No response received"), the dns/connect time it spent | browsermob-proxy `HarCaptureUtil.java`, `HarCaptureFilter.java` |
 //! | WebPageTest | status = error code (12007 name not resolved, 12029 connect refused/timed out, 12031 reset, 12030 aborted, else 12999), `_responseCode` the same, phases it measured | WebPageTest `har.inc.php` (status = (int)responseCode) and the Chrome agent's `netErrorStringToWptCode` |
 //!
 //! HTTP errors are recorded by every producer as a status with headers. CDN
@@ -40,9 +41,11 @@
 //!
 //! - tune: Wikipedia (chrome-har, Browsertime), Ferguson (chrome-har),
 //!   mitmproxy.org (Firefox 111), google.com (Chrome DevTools), plus the
-//!   chrome-har loads restyled as DevTools and Playwright captures;
+//!   chrome-har loads restyled as DevTools and Playwright captures (and
+//!   Ferguson as a BrowserMob Proxy capture);
 //! - holdout: nytimes.com (WebPageTest), walmart.com dev (chrome-har, and
-//!   restyled), mitmproxy.org (Safari), run.sitespeed.io (Firefox 43).
+//!   restyled as DevTools, Playwright, BrowserMob), mitmproxy.org (Safari),
+//!   run.sitespeed.io (Firefox 43).
 
 mod build;
 mod case;
@@ -128,7 +131,11 @@ pub const SOURCES: &[SourceDef] = &[
         short: "ferguson",
         split: Split::Tune,
         load: 0,
-        restyles: &[Producer::DevTools, Producer::Playwright],
+        restyles: &[
+            Producer::DevTools,
+            Producer::Playwright,
+            Producer::BrowserMob,
+        ],
         siblings: &[],
     },
     SourceDef {
@@ -160,7 +167,11 @@ pub const SOURCES: &[SourceDef] = &[
         short: "walmart",
         split: Split::Holdout,
         load: 0,
-        restyles: &[Producer::DevTools, Producer::Playwright],
+        restyles: &[
+            Producer::DevTools,
+            Producer::Playwright,
+            Producer::BrowserMob,
+        ],
         siblings: &[],
     },
     SourceDef {
@@ -198,7 +209,7 @@ pub const FIXTURE_SOURCES: &[SourceDef] = &[
         short: "mitmproxy-ff",
         split: Split::Tune,
         load: 0,
-        restyles: &[],
+        restyles: &[Producer::BrowserMob],
         siblings: &[],
     },
     SourceDef {
@@ -286,6 +297,13 @@ pub const FIXTURE_CASES: &[(&str, Producer, Mode, FaultKind, u64)] = &[
         1,
     ),
     (
+        "mitmproxy-ff",
+        Producer::BrowserMob,
+        Mode::Single,
+        FaultKind::Network,
+        3,
+    ),
+    (
         "google",
         Producer::DevTools,
         Mode::Single,
@@ -297,6 +315,13 @@ pub const FIXTURE_CASES: &[(&str, Producer, Mode, FaultKind, u64)] = &[
         Producer::DevTools,
         Mode::Compare,
         FaultKind::ThirdParty,
+        1,
+    ),
+    (
+        "google",
+        Producer::DevTools,
+        Mode::Compare,
+        FaultKind::Cdn,
         1,
     ),
     (

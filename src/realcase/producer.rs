@@ -23,6 +23,9 @@ pub enum Producer {
     WebKit,
     /// WebPageTest's HAR export (`creator.name` "WebPagetest").
     WebPageTest,
+    /// BrowserMob Proxy (`creator.name` "BrowserMob Proxy"), as older
+    /// Browsertime / sitespeed.io and Selenium suites record.
+    BrowserMob,
     /// Anything else (proxies, hand-made files): written like DevTools.
     Other,
 }
@@ -46,6 +49,8 @@ impl Producer {
             Producer::WebKit
         } else if name.starts_with("webpagetest") {
             Producer::WebPageTest
+        } else if name.starts_with("browsermob") {
+            Producer::BrowserMob
         } else {
             Producer::Other
         }
@@ -59,6 +64,7 @@ impl Producer {
             Producer::Firefox => "firefox",
             Producer::WebKit => "safari-webkit",
             Producer::WebPageTest => "webpagetest",
+            Producer::BrowserMob => "browsermob",
             Producer::Other => "other",
         }
     }
@@ -71,6 +77,7 @@ impl Producer {
             Producer::Firefox,
             Producer::WebKit,
             Producer::WebPageTest,
+            Producer::BrowserMob,
             Producer::Other,
         ]
         .into_iter()
@@ -158,6 +165,25 @@ impl NetError {
             NetError::BlockedByOrb => {
                 "Cancelled load because it violates the resource's Cross-Origin-Resource-Policy response header."
             }
+        }
+    }
+
+    /// BrowserMob Proxy's `_errorMessage` (HarCaptureUtil): the proxy only
+    /// sees its own upstream connection, so an offline machine is a name it
+    /// cannot resolve and a certificate problem a connection it cannot make.
+    pub fn browsermob(self, host_port: &str) -> String {
+        match self {
+            NetError::NameNotResolved | NetError::InternetDisconnected => {
+                format!("Unable to resolve host: {host_port}")
+            }
+            NetError::ConnectionTimedOut
+            | NetError::ConnectionRefused
+            | NetError::ConnectionReset
+            | NetError::CertDateInvalid
+            | NetError::CertCommonNameInvalid
+            | NetError::SslProtocol => "Unable to connect to host".into(),
+            NetError::TimedOut => "Response timed out".into(),
+            NetError::Aborted | NetError::BlockedByOrb => "No response received".into(),
         }
     }
 
@@ -442,6 +468,34 @@ fn apply_net(
             obj.remove("serverIPAddress");
             obj.remove("connection");
         }
+        Producer::BrowserMob => {
+            // HarCaptureUtil.createHarResponseForFailure: status 0, version
+            // "unknown", sizes -1, `_errorMessage`; the filter records the
+            // dns (and connect) time it spent before the failure.
+            let url = obj
+                .get("request")
+                .and_then(|r| r.get("url"))
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let host_port = host_port(url);
+            let stop = match error {
+                NetError::InternetDisconnected => Stop::Dns,
+                NetError::CertDateInvalid
+                | NetError::CertCommonNameInvalid
+                | NetError::SslProtocol => Stop::Connect,
+                NetError::Aborted | NetError::BlockedByOrb => Stop::Wait,
+                _ => stop,
+            };
+            obj.insert("response".into(), json!({
+                "status": 0, "statusText": "", "httpVersion": "unknown", "cookies": [], "headers": [],
+                "content": {"size": 0, "mimeType": ""}, "redirectURL": "", "headersSize": -1, "bodySize": -1,
+                "_errorMessage": error.browsermob(&host_port)
+            }));
+            let t = phase_timings(stop, elapsed, dns, connect, ssl, true);
+            let total = total_time(t.as_object().unwrap_or(&Map::new()), true);
+            obj.insert("timings".into(), t);
+            obj.insert("time".into(), json!(total.round() as i64));
+        }
         Producer::WebPageTest => {
             // har.inc.php: status = (int)responseCode, which the Chrome agent
             // sets to the mapped error code; the agent still measured the
@@ -473,6 +527,18 @@ fn apply_net(
         }
     }
     true
+}
+
+fn host_port(url: &str) -> String {
+    let rest = url.split("://").nth(1).unwrap_or(url);
+    let hp = rest.split('/').next().unwrap_or(rest);
+    if hp.contains(':') {
+        hp.to_string()
+    } else if url.starts_with("https:") {
+        format!("{hp}:443")
+    } else {
+        format!("{hp}:80")
+    }
 }
 
 fn round3(v: f64) -> Value {
@@ -605,6 +671,19 @@ mod tests {
     }
 
     #[test]
+    fn browsermob_error_message() {
+        let mut e = entry();
+        assert!(apply(&mut e, Producer::BrowserMob, &dns(), true));
+        assert_eq!(e["response"]["status"], 0);
+        assert_eq!(e["response"]["httpVersion"], "unknown");
+        assert_eq!(
+            e["response"]["_errorMessage"],
+            "Unable to resolve host: www.example.com:443"
+        );
+        assert_eq!(e["timings"]["dns"], 40);
+    }
+
+    #[test]
     fn webkit_error_text() {
         let mut e = entry();
         assert!(apply(&mut e, Producer::WebKit, &dns(), true));
@@ -639,6 +718,7 @@ mod tests {
             ("Firefox", Producer::Firefox),
             ("WebKit Web Inspector", Producer::WebKit),
             ("WebPagetest", Producer::WebPageTest),
+            ("BrowserMob Proxy", Producer::BrowserMob),
             ("Charles Proxy", Producer::Other),
         ] {
             assert_eq!(

@@ -1,4 +1,4 @@
-//! The same Chromium page load written by another Chromium-based producer.
+//! The same page load written by another producer that could have recorded it.
 //!
 //! The corpus has big real page structures only from chrome-har
 //! (Browsertime) and WebPageTest, and the Playwright and DevTools captures in
@@ -8,7 +8,9 @@
 //! DevTools failure shapes (which chrome-har cannot represent at all) are
 //! tested on real structures too. Field names and the `time` formula are
 //! each producer's own (harTracer.ts for Playwright: no `blocked`, `send` 0,
-//! `time` = dns + connect + ssl + wait + receive).
+//! `time` = dns + connect + ssl + wait + receive). BrowserMob Proxy sits
+//! between any browser and the network, so any load can be written as its
+//! capture (HarCaptureFilter: the seven phases, connect including ssl).
 
 use super::producer::{Producer, as_f64};
 use super::template::Template;
@@ -17,23 +19,32 @@ use serde_json::{Map, Value, json};
 /// Chrome version the restyled captures claim (ORB era).
 const CHROME: &str = "131.0.6778.86";
 
-/// `t` as `target` would have written it. Only from Chromium producers to
-/// DevTools or Playwright; anything else is returned unchanged.
+/// `t` as `target` would have written it: Chromium loads as DevTools or
+/// Playwright captures, any browser's load (not WebPageTest's) as a
+/// BrowserMob Proxy capture; anything else is returned unchanged.
 pub fn restyle(t: &Template, target: Producer) -> Template {
-    if !t.producer.chromium()
-        || !matches!(target, Producer::DevTools | Producer::Playwright)
-        || t.producer == target
-    {
+    let allowed = match target {
+        Producer::DevTools | Producer::Playwright => t.producer.chromium(),
+        Producer::BrowserMob => t.producer != Producer::WebPageTest,
+        _ => false,
+    };
+    if !allowed || t.producer == target {
         return t.clone();
     }
     let mut out = t.clone();
     out.producer = target;
-    out.orb = true;
-    out.zulu = true;
+    out.orb = target != Producer::BrowserMob;
+    out.zulu = target != Producer::BrowserMob;
     out.tz = chrono::FixedOffset::east_opt(0).unwrap_or(t.tz);
     match target {
         Producer::DevTools => {
             out.creator = json!({"name": "WebInspector", "version": "537.36"});
+            out.browser = None;
+            out.version = json!("1.2");
+            out.ssl_in_connect = true;
+        }
+        Producer::BrowserMob => {
+            out.creator = json!({"name": "BrowserMob Proxy", "version": "2.1.4", "comment": ""});
             out.browser = None;
             out.version = json!("1.2");
             out.ssl_in_connect = true;
@@ -45,12 +56,12 @@ pub fn restyle(t: &Template, target: Producer) -> Template {
             out.ssl_in_connect = false;
         }
     }
-    let title = t
-        .page
-        .get("title")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
+    // chrome-har titles carry Browsertime's " run N"; the page's own title does not.
+    let raw = t.page.get("title").and_then(Value::as_str).unwrap_or("");
+    let title = match raw.rsplit_once(" run ") {
+        Some((head, n)) if n.chars().all(|c| c.is_ascii_digit()) => head.to_string(),
+        _ => raw.to_string(),
+    };
     out.page = json!({"startedDateTime": "", "id": "page_1", "title": title, "pageTimings": {"onContentLoad": t.on_content_load_ms, "onLoad": t.on_load_ms}});
     for te in &mut out.entries {
         let Some(e) = te.entry.as_object_mut() else {
@@ -86,12 +97,25 @@ pub fn restyle(t: &Template, target: Producer) -> Template {
         };
         if let Some(r) = e.get_mut("response").and_then(Value::as_object_mut) {
             r.retain(|k, _| !k.starts_with('_'));
-            r.insert("_transferSize".into(), json!(transfer));
+            if target != Producer::BrowserMob {
+                r.insert("_transferSize".into(), json!(transfer));
+            }
         }
         if let Some(tm) = e.get("timings").and_then(Value::as_object).cloned() {
             let g = |k: &str| tm.get(k).and_then(as_f64).unwrap_or(-1.0);
             let mut n = Map::new();
-            if target == Producer::DevTools {
+            if target == Producer::BrowserMob {
+                for k in [
+                    "blocked", "dns", "connect", "ssl", "send", "wait", "receive",
+                ] {
+                    n.insert(k.into(), json!(g(k)));
+                }
+                let time: f64 = ["blocked", "dns", "connect", "send", "wait", "receive"]
+                    .iter()
+                    .map(|k| g(k).max(0.0))
+                    .sum();
+                e.insert("time".into(), json!((time * 1000.0).round() / 1000.0));
+            } else if target == Producer::DevTools {
                 n.insert("blocked".into(), json!(g("blocked")));
                 for k in ["dns", "ssl", "connect", "send", "wait", "receive"] {
                     n.insert(k.into(), json!(g(k)));
