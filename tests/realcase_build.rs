@@ -234,15 +234,17 @@ fn browsermob_records_proxy_side_failures() {
         .filter(|e| e["response"]["status"] == 0)
         .collect();
     assert!(!failed.is_empty());
-    for e in failed {
+    for e in &failed {
         assert_eq!(e["response"]["httpVersion"], "unknown");
-        assert!(
-            e["response"]["_errorMessage"]
-                .as_str()
-                .unwrap()
-                .starts_with("Unable to resolve host: ")
-        );
+        assert!(e["response"]["_errorMessage"].as_str().is_some());
     }
+    // (noise: a request cut off by the next load is "No response received")
+    assert!(failed.iter().any(|e| {
+        e["response"]["_errorMessage"]
+            .as_str()
+            .unwrap()
+            .starts_with("Unable to resolve host: mitmproxy.org:443")
+    }));
     let _ = std::fs::remove_dir_all(d);
 }
 
@@ -531,22 +533,62 @@ fn every_shared_source_builds_every_mode() {
         let s: &SourceDef = s;
         let ts = source_templates(&corpus, s).unwrap_or_else(|e| panic!("{}: {e}", s.file));
         for t in &ts {
-            for mode in Mode::all() {
-                for kind in FaultKind::all() {
-                    if !kind.applies_to(t) {
-                        continue;
-                    }
-                    let mut sp = spec(*kind, *mode, s.split.seeds()[0]);
-                    sp.scale = 0.2;
-                    let c = build_case(t, s.short, &sp, &d).unwrap();
-                    if *kind != FaultKind::Healthy {
-                        assert!(c.truth["faulty_loads"].as_u64().unwrap() > 0, "{}", c.id);
-                    }
-                    built += 1;
+            // Every kind as one capture; every mode for a control and a fault.
+            let mut plan: Vec<(Mode, FaultKind)> = FaultKind::all()
+                .iter()
+                .map(|k| (Mode::Single, *k))
+                .collect();
+            for mode in [Mode::Timeline, Mode::Compare, Mode::Sparse] {
+                plan.push((mode, FaultKind::Healthy));
+                plan.push((mode, FaultKind::Backend));
+            }
+            for (mode, kind) in plan {
+                if !kind.applies_to(t) {
+                    continue;
                 }
+                let mut sp = spec(kind, mode, s.split.seeds()[0]);
+                sp.scale = 0.2;
+                let c = build_case(t, s.short, &sp, &d).unwrap();
+                if kind != FaultKind::Healthy {
+                    assert!(c.truth["faulty_loads"].as_u64().unwrap() > 0, "{}", c.id);
+                }
+                built += 1;
             }
         }
     }
     assert!(built > 100);
+    let _ = std::fs::remove_dir_all(d);
+}
+
+#[test]
+fn committed_cases_match_the_builder() {
+    // The committed set is the builder's output byte for byte: regenerate it
+    // (see fixtures/realcase/README.md) whenever the builder changes.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/realcase/cases");
+    let d = tmp("fixtures");
+    faultlens::realcase::build_fixture_cases(&fixtures(), &d, 0.5).unwrap();
+    let (mut want, mut got) = (Vec::new(), Vec::new());
+    all_files(&root, &mut want);
+    all_files(&d, &mut got);
+    let rel = |v: &[PathBuf], base: &Path| {
+        let mut r: Vec<PathBuf> = v
+            .iter()
+            .map(|p| p.strip_prefix(base).unwrap().to_path_buf())
+            .collect();
+        r.sort();
+        r
+    };
+    let (rw, rg) = (rel(&want, &root), rel(&got, &d));
+    assert_eq!(
+        rw, rg,
+        "case files differ: regenerate fixtures/realcase/cases"
+    );
+    for p in rw {
+        assert!(
+            std::fs::read(root.join(&p)).unwrap() == std::fs::read(d.join(&p)).unwrap(),
+            "{} differs: regenerate fixtures/realcase/cases",
+            p.display()
+        );
+    }
     let _ = std::fs::remove_dir_all(d);
 }
