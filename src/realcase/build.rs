@@ -789,7 +789,8 @@ fn apply_fault(
                 if !targets.contains(&x.2) {
                     continue;
                 }
-                if !rng.chance(plan.request_share) && !(plan.force_one && !any) {
+                let hit = rng.chance(plan.request_share) || (plan.force_one && !any);
+                if !hit {
                     continue;
                 }
                 let te = &t.entries[x.2];

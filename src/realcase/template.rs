@@ -391,13 +391,15 @@ pub fn template(
         .ok_or(RealcaseError::NoPageLoad)?;
     let producer = Producer::detect(har);
     let doc = &all[load.document];
-    // Failures already in the source would be unlabelled faults: drop them
-    // (the document stays, whatever it is).
+    // Failures already in the source (status 0 / -1, a 5xx, a WebPageTest
+    // error code) would be unlabelled faults: drop them (the document
+    // stays, whatever it is). walmart's capture has a real loremflickr.com
+    // 503 outage in it, which a healthy control must not carry.
     let kept: Vec<usize> = load
         .entries
         .iter()
         .copied()
-        .filter(|i| *i == load.document || status(&all[*i]) > 0)
+        .filter(|i| *i == load.document || (1..500).contains(&status(&all[*i])))
         .collect();
     let load_entries: Vec<Value> = kept.iter().map(|i| all[*i].clone()).collect();
     let site = infer_site(&load_entries, doc, extra_siblings);
