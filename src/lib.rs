@@ -29,6 +29,7 @@ mod laps;
 pub mod model;
 #[cfg(feature = "analysis")]
 pub mod pipeline;
+pub mod realcase;
 pub mod redact;
 #[cfg(feature = "analysis")]
 pub mod report;
