@@ -7,7 +7,8 @@
 // usage: node orchestrate.js SCENARIO OUTDIR [OCTET]
 const fs = require('fs');
 const path = require('path');
-const { spawn, execFileSync } = require('child_process');
+const { spawn, execFileSync, execFile } = require('child_process');
+const execFileP = require('util').promisify(execFile);
 const { Backend, FaultProxy, dnsFaultUpstream } = require('./services');
 const { SCENARIOS, ALL } = require('./scenarios');
 
@@ -108,7 +109,6 @@ error_log ${P}/logs/error.log warn;
 events { worker_connections 1024; }
 http {
   include /etc/nginx/mime.types;
-  types { image/svg+xml svg; application/javascript js; }
   default_type application/octet-stream;
   log_format lab '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" rt=$request_time urt=$upstream_response_time';
   access_log off;
@@ -171,7 +171,7 @@ function dnsConf(region) {
   const faults = dns[region].faults;
   const lines = [
     'no-resolv', 'no-hosts', 'bind-interfaces', `listen-address=${ip(o, 53)}`, 'port=53',
-    'local-ttl=1', 'log-queries', `log-facility=${WORK}/dnsmasq-${region}.log`, 'cache-size=0',
+    'local-ttl=1', 'log-queries', 'local=/test/', `log-facility=${WORK}/dnsmasq-${region}.log`, 'cache-size=0',
   ];
   for (const [h, last] of Object.entries(HOSTS)) {
     const n = NAMES[h];
@@ -179,7 +179,7 @@ function dnsConf(region) {
     if (how === 'nxdomain') lines.push(`address=/${n}/`);
     else if (how === 'servfail') lines.push(`server=/${n}/${ip(o, 54)}`);
     else if (how === 'timeout') lines.push(`server=/${n}/${ip(o, 55)}`);
-    else lines.push(`address=/${n}/${ip(o, last)}`);
+    else lines.push(`host-record=${n},${ip(o, last)}`);
   }
   const f = path.join(WORK, `dnsmasq-${region}.conf`);
   fs.writeFileSync(f, lines.join('\n') + '\n');
@@ -230,7 +230,7 @@ async function main() {
       let ok = false;
       for (let i = 0; i < 20 && !ok; i++) {
         try {
-          execFileSync(path.join(__dirname, 'in-region.sh'), [path.join(WORK, `resolv-${r}.conf`), 'curl', '-sf', '-o', '/dev/null', '--cacert', `${pki}/ca.pem`, '--max-time', '3', url]);
+          await execFileP(path.join(__dirname, 'in-region.sh'), [path.join(WORK, `resolv-${r}.conf`), 'curl', '-sf', '-o', '/dev/null', '--cacert', `${pki}/ca.pem`, '--max-time', '3', url]);
           ok = true;
         } catch (e) { await sleep(300); }
       }
@@ -360,8 +360,8 @@ async function main() {
     actions: sc.actions || [],
     applied,
     producer: {
-      browser: `${execFileSync('chromium', ['--version']).toString().trim()} (Debian), headless, driven by playwright-core ${require('playwright-core/package.json').version}`,
-      har: { 'playwright.har': 'Playwright recordHar (content omitted)', 'cdp.har': `chrome-har ${require('chrome-har/package.json').version} from DevTools protocol events (drops failed requests by design)` },
+      browser: `${execFileSync('chromium', ['--version']).toString().trim()} (Debian), headless, driven by playwright-core ${JSON.parse(fs.readFileSync(path.join(LAB, 'node_modules/playwright-core/package.json'), 'utf8')).version}`,
+      har: { 'playwright.har': 'Playwright recordHar (content omitted)', 'cdp.har': `chrome-har ${JSON.parse(fs.readFileSync(path.join(LAB, 'node_modules/chrome-har/package.json'), 'utf8')).version} from DevTools protocol events (drops failed requests by design)` },
       probes: 'curl -w %{json} (timestamp-prefixed), ping -D -O, mtr --json (timestamp-prefixed), dig; per region, every 10 s (mtr every 30 s)',
       servers: `nginx ${execFileSync('nginx', ['-v'], { stdio: ['ignore', 'ignore', 'pipe'] }).toString().trim()} origin + CDN edges, Node ${process.version} backend and fault proxies, dnsmasq per region`,
       page_load_interval_s: 8,
