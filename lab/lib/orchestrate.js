@@ -363,7 +363,7 @@ async function main() {
       browser: `${execFileSync('chromium', ['--version']).toString().trim()} (Debian), headless, driven by playwright-core ${JSON.parse(fs.readFileSync(path.join(LAB, 'node_modules/playwright-core/package.json'), 'utf8')).version}`,
       har: { 'playwright.har': 'Playwright recordHar (content omitted)', 'cdp.har': `chrome-har ${JSON.parse(fs.readFileSync(path.join(LAB, 'node_modules/chrome-har/package.json'), 'utf8')).version} from DevTools protocol events (drops failed requests by design)` },
       probes: 'curl -w %{json} (timestamp-prefixed), ping -D -O, mtr --json (timestamp-prefixed), dig; per region, every 10 s (mtr every 30 s)',
-      servers: `nginx ${execFileSync('nginx', ['-v'], { stdio: ['ignore', 'ignore', 'pipe'] }).toString().trim()} origin + CDN edges, Node ${process.version} backend and fault proxies, dnsmasq per region`,
+      servers: `nginx ${require('child_process').spawnSync('nginx', ['-v']).stderr.toString().trim()} origin + CDN edges, Node ${process.version} backend and fault proxies, dnsmasq per region`,
       page_load_interval_s: 8,
     },
     files: files.map((f) => {
