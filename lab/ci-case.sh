@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CI: one short lab case end to end, so the lab cannot rot. Installs the lab
-# (setup.sh), stages a global backend 503 (150 s of recording: 40 s healthy, 80 s outage, 30 s recovery; a shorter outage is called a blip by faultlens, by design), records it with
+# (setup.sh), stages a global backend 503 (220 s of recording: 40 s healthy, 150 s outage, 30 s recovery; faultlens calls outages under about 2 min blips, see last-run.md), records it with
 # the real browser and probes, analyses it with faultlens and checks that the
 # verdict's fault domain is the staged one.
 # env: FAULTLENS = the faultlens command (default: cargo run --release --)

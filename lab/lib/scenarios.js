@@ -235,7 +235,7 @@ add({
 
 // the short case CI runs
 add({
-  name: 'ci-backend-503', domain: 'backend', scope: 'global', pre: 40, post: 30, waves: [[0, 80]], ci: true,
+  name: 'ci-backend-503', domain: 'backend', scope: 'global', pre: 40, post: 30, waves: [[0, 150]], ci: true,
   actions: [{ t: 'backend', set: { status: 503 } }],
   change: { service: 'catalog-api', kind: 'config', summary: 'connection pool max lowered 64 -> 4' },
   rollback: { service: 'catalog-api', kind: 'rollback', summary: 'connection pool max back to 64' },
