@@ -48,6 +48,8 @@ pub struct Request {
     pub changes: Vec<String>,
     pub first_party: Vec<String>,
     pub vantage_map: Option<String>,
+    /// `--start`: when a capture without full time stamps began.
+    pub start: Option<DateTime<Utc>>,
     pub bin_seconds: Option<u64>,
     pub max_record_bytes: usize,
     pub unsafe_include_secrets: bool,
@@ -224,6 +226,7 @@ fn load_timed(
     }
     let mut ingest_opts = IngestOptions {
         max_record_bytes: req.max_record_bytes,
+        start: req.start,
         ..Default::default()
     };
     if let Some(path) = &req.vantage_map {

@@ -85,6 +85,9 @@ pub struct IngestOptions {
     /// Lines before the bytes being parsed: a block of a streamed file
     /// (`stream.rs`) gets the line numbers it has in the whole file.
     pub line_base: u64,
+    /// `--start TIME`: when a capture without full time stamps began (plain
+    /// ping; `ts` stamps without a year; `--apple-time` clock times).
+    pub start: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl IngestOptions {
