@@ -432,7 +432,11 @@ struct Fields {
     status: Option<usize>,
     bytes: Option<usize>,
     taken: Option<usize>,
+    /// `TimeTakenMS` (Advanced Logging): always milliseconds.
+    taken_ms: bool,
     host: Option<usize>,
+    /// `date-local` / `time-local`: the server's clock, zone unknown.
+    local: bool,
 }
 
 fn fields_of(directive: &str) -> Fields {
@@ -441,15 +445,22 @@ fn fields_of(directive: &str) -> Fields {
         .map(|n| n.to_ascii_lowercase())
         .collect();
     let pos = |alts: &[&str]| names.iter().position(|n| alts.contains(&n.as_str()));
+    let date = pos(&["date", "date-utc"]);
+    let time = pos(&["time", "time-utc"]);
+    let local_date = pos(&["date-local"]);
+    let local_time = pos(&["time-local"]);
+    let ms = pos(&["timetakenms", "time-taken-ms"]);
     Fields {
         n: names.len(),
-        date: pos(&["date"]),
-        time: pos(&["time"]),
+        local: date.is_none() && local_date.is_some() || time.is_none() && local_time.is_some(),
+        date: date.or(local_date),
+        time: time.or(local_time),
         method: pos(&["cs-method"]),
         stem: pos(&["cs-uri-stem", "cs-uri"]),
         status: pos(&["sc-status"]),
         bytes: pos(&["sc-bytes"]),
-        taken: pos(&["time-taken"]),
+        taken_ms: ms.is_some(),
+        taken: ms.or(pos(&["time-taken"])),
         host: pos(&["cs-host", "cs(host)", "s-sitename"]),
     }
 }
@@ -463,12 +474,50 @@ fn sniff_w3c(head: &[u8]) -> bool {
         && (first.starts_with("#Fields:") || memchr::memmem::find(head, b"\n#Fields:").is_some())
 }
 
+/// The cells of a W3C line: tab-separated, or space-separated where a
+/// value in double quotes (IIS Advanced Logging) may hold spaces; the
+/// quotes are dropped. An unterminated quote runs to the end of the line.
+fn w3c_cells(line: &str) -> Vec<&str> {
+    fn unquote(c: &str) -> &str {
+        let c = c.trim();
+        c.strip_prefix('"')
+            .map(|x| x.strip_suffix('"').unwrap_or(x))
+            .unwrap_or(c)
+    }
+    if line.contains('\t') {
+        return line.split('\t').map(unquote).collect();
+    }
+    if !line.contains('"') {
+        return line.split(' ').filter(|c| !c.is_empty()).collect();
+    }
+    let mut out = Vec::new();
+    let mut rest = line.trim_start_matches(' ');
+    while !rest.is_empty() {
+        let end = if let Some(q) = rest.strip_prefix('"') {
+            // a quoted value ends at a quote followed by a space or the end
+            let mut from = 0;
+            loop {
+                match q[from..].find('"') {
+                    Some(i)
+                        if q[from + i + 1..].is_empty() || q[from + i + 1..].starts_with(' ') =>
+                    {
+                        break from + i + 2;
+                    }
+                    Some(i) => from += i + 1,
+                    None => break rest.len(),
+                }
+            }
+        } else {
+            rest.find(' ').unwrap_or(rest.len())
+        };
+        out.push(unquote(&rest[..end]));
+        rest = rest[end..].trim_start_matches(' ');
+    }
+    out
+}
+
 fn w3c_line(f: &Fields, line: &str, at: SourceRef) -> Result<ServerRequest, String> {
-    let cells: Vec<&str> = if line.contains('\t') {
-        line.split('\t').collect()
-    } else {
-        line.split(' ').filter(|c| !c.is_empty()).collect()
-    };
+    let cells = w3c_cells(line);
     if cells.len() != f.n {
         return Err(format!("{} fields, #Fields names {}", cells.len(), f.n));
     }
@@ -490,7 +539,7 @@ fn w3c_line(f: &Fields, line: &str, at: SourceRef) -> Result<ServerRequest, Stri
     let taken = match get(f.taken) {
         None => None,
         // IIS writes integer milliseconds; CloudFront-style logs seconds with a fraction
-        Some(t) if t.contains('.') => {
+        Some(t) if t.contains('.') && !f.taken_ms => {
             Some(t.parse::<f64>().map_err(|_| "invalid time-taken")? * 1000.0)
         }
         Some(t) => Some(t.parse::<f64>().map_err(|_| "invalid time-taken")?),
@@ -558,6 +607,11 @@ fn parse_w3c(file: &InputFile, opts: &IngestOptions) -> Parsed {
     for ((_, recs), rep) in chunks {
         super::lines::merge_report(&mut out.report, rep);
         out.records.server.extend(recs);
+    }
+    if directives.iter().any(|(_, f)| f.local) {
+        out.report.warnings.push(
+            "W3C log times are in date-local/time-local columns (the server's clock, zone not written): read as UTC".into(),
+        );
     }
     out
 }
@@ -668,6 +722,83 @@ mod tests {
         // a chunk that starts after the second directive uses it
         let chunks = super::super::lines::split_chunks(&f.bytes, 1000);
         assert!(chunks.len() > 10);
+    }
+
+    fn w3c_fixture(name: &str) -> Parsed {
+        let path = format!("{}/fixtures/logs/{name}", env!("CARGO_MANIFEST_DIR"));
+        let f = InputFile::from_bytes(8, name, std::fs::read(path).unwrap());
+        assert!(sniff_w3c(&f.bytes), "{name}");
+        parse_w3c(&f, &IngestOptions::default())
+    }
+
+    /// IIS Advanced Logging, tab-separated with quoted values and
+    /// `TimeTakenMS` (vjeantet/bitfan's w3c codec test data).
+    #[test]
+    fn w3c_advanced_logging_tabs_quotes_timetakenms() {
+        let p = w3c_fixture("iis-advanced-tabs.log");
+        assert_eq!(
+            (p.report.records, p.report.bad_records),
+            (2, 0),
+            "{:?}",
+            p.report
+        );
+        let r = &p.records.server[1];
+        assert_eq!(r.ts.to_rfc3339(), "2017-09-23T00:34:44.666+00:00");
+        assert_eq!(r.method, "POST");
+        assert_eq!(r.endpoint, "/_vti_bin/Lists.asmx");
+        assert_eq!(r.status, 201);
+        assert_eq!(r.bytes, Some(378));
+        assert_eq!(r.request_ms, Some(0.0));
+        assert_eq!(r.vhost.as_deref(), Some("w3c.example.com"));
+    }
+
+    /// Advanced Logging with a `#Filter:` directive, a double space after
+    /// `#Fields:` and quoted values (Microsoft's ARR troubleshooting docs).
+    #[test]
+    fn w3c_advanced_logging_spaces_quotes() {
+        let p = w3c_fixture("iis-advanced-arr.log");
+        assert_eq!(
+            (p.report.records, p.report.bad_records),
+            (1, 0),
+            "{:?}",
+            p.report
+        );
+        let r = &p.records.server[0];
+        assert_eq!(r.endpoint, "/iisstart.htm");
+        assert_eq!(r.status, 200);
+        assert_eq!(r.bytes, Some(1680));
+        assert_eq!(r.request_ms, None);
+        // HTTP.sys's own error log (HTTPERR): cs-uri, s-reason, a trailing space in #Fields
+        let p = w3c_fixture("iis-httperr.log");
+        assert_eq!(
+            (p.report.records, p.report.bad_records),
+            (1, 0),
+            "{:?}",
+            p.report
+        );
+        assert_eq!(p.records.server[0].status, 400);
+        assert_eq!(p.records.server[0].endpoint, "/{id}/time.asp");
+    }
+
+    #[test]
+    fn w3c_cells_quotes() {
+        assert_eq!(
+            w3c_cells(r#"a "b c" d "" "e""#),
+            vec!["a", "b c", "d", "", "e"]
+        );
+        assert_eq!(w3c_cells(r#"a "b c"#), vec!["a", "b c"]);
+        assert_eq!(w3c_cells("a\t\"b c\"\t-"), vec!["a", "b c", "-"]);
+    }
+
+    #[test]
+    fn w3c_local_time_and_blank_lines_between_directives() {
+        let text = "#Software: IIS Advanced Logging Module\n\n#Version: 1.0\n\n#Fields: date-local time-local cs-method cs-uri-stem sc-status TimeTakenMS\n2017-09-23 00:03:11.235 GET / 200 15.5\n#Software: IIS Advanced Logging Module\n#Fields: date time cs-method cs-uri-stem sc-status\n2017-09-23 00:03:12 GET /x 503\n2017-09-23 00:03:13 GET /x 503 extra\n";
+        let p = parse_w3c(&file(text), &IngestOptions::default());
+        assert_eq!((p.report.records, p.report.bad_records), (2, 1));
+        assert_eq!(p.report.rejections[0].at.n, 10);
+        assert_eq!(p.records.server[0].request_ms, Some(15.5));
+        assert_eq!(p.records.server[1].status, 503);
+        assert!(p.report.warnings[0].contains("date-local"));
     }
 
     #[test]
