@@ -17,6 +17,7 @@ pub mod lines;
 pub mod mtr;
 pub mod ping;
 pub mod probe;
+pub mod prometheus;
 pub mod stream;
 
 use crate::model::{Dataset, FileId, InputReport, Records};
@@ -130,6 +131,7 @@ pub fn registry() -> Vec<&'static FormatSpec> {
     vec![
         &har::FORMAT,
         &k6::FORMAT,
+        &prometheus::FORMAT,
         &curl::FORMAT,
         &atlas::FORMAT,
         &mtr::FORMAT,
