@@ -15,6 +15,7 @@ pub mod json_scan;
 pub mod k6;
 pub mod lines;
 pub mod mtr;
+pub mod netlog;
 pub mod ping;
 pub mod probe;
 pub mod prometheus;
@@ -129,6 +130,7 @@ pub const SNIFF_BYTES: usize = 64 * 1024;
 /// Every format, most specific first: the first whose sniff says yes wins.
 pub fn registry() -> Vec<&'static FormatSpec> {
     vec![
+        &netlog::FORMAT,
         &har::FORMAT,
         &k6::FORMAT,
         &prometheus::FORMAT,
