@@ -18,8 +18,8 @@
 //! the backend) are kept apart: their difference is what separates a slow
 //! backend from a slow proxy or client.
 
+use super::lines::LineOutcome;
 use super::lines::map_lines;
-use super::lines::{LineOutcome, parse_lines};
 use super::{FormatSpec, IngestOptions, InputFile, Parsed, SNIFF_BYTES};
 use crate::classify;
 use crate::model::{Records, ServerRequest, SourceRef, Sym};
@@ -72,6 +72,9 @@ struct Clf<'a> {
     bytes: Option<u64>,
     request_ms: Option<f64>,
     upstream_ms: Option<f64>,
+    /// The line ends inside its last quoted field (cut short by a shipper's
+    /// line limit): read without what would have followed.
+    cut: bool,
 }
 
 fn month(m: &[u8]) -> Option<u32> {
@@ -213,6 +216,9 @@ fn seconds_ms(t: &str) -> Option<Option<f64>> {
 /// tokens (`0.123 0.120`, `-`, `%D`), which is most lines of most logs.
 fn tail_times(tail: &str) -> (Option<f64>, Option<f64>) {
     let tail = tail.trim();
+    if let Some(t) = ingress_times(tail) {
+        return t;
+    }
     // one scan tells whether there are key=value pairs or lists to glue
     if memchr::memchr3(b'=', b',', b':', tail.as_bytes()).is_none() {
         let mut toks = tail.split_whitespace();
@@ -230,6 +236,36 @@ fn tail_times(tail: &str) -> (Option<f64>, Option<f64>) {
         };
     }
     tail_times_general(tail)
+}
+
+/// ingress-nginx's `upstreaminfo` tail: `$request_length $request_time
+/// [$proxy_upstream_name] [$proxy_alternative_upstream_name]
+/// $upstream_addr $upstream_response_length $upstream_response_time
+/// $upstream_status $req_id`, where each upstream field lists every
+/// attempt (`a, b`; `a : b` across internal redirects). The upstream time
+/// is the attempts' sum. `None` when the tail is not of this shape, so a
+/// request length is never taken for Apache's `%D`.
+fn ingress_times(tail: &str) -> Option<(Option<f64>, Option<f64>)> {
+    let mut it = tail.split_ascii_whitespace();
+    let len = it.next()?;
+    let rt = it.next()?;
+    let name = it.next()?;
+    if !(name.starts_with('[') && len.bytes().all(|c| c.is_ascii_digit())) {
+        return None;
+    }
+    let req = seconds_ms(rt)?;
+    // past the upstream name and the (maybe empty) alternative one
+    let at = tail.find(name)? + name.len();
+    let mut rest = tail[at..].trim_start();
+    if rest.starts_with('[') {
+        rest = rest.split_once(']').map_or("", |(_, r)| r).trim_start();
+    }
+    let glued = rest.replace(", ", ",").replace(" : ", ":");
+    let times = glued.split_ascii_whitespace().nth(2);
+    let up = times
+        .and_then(|t| seconds_list(t).ok().flatten())
+        .map(|s| s * 1000.0);
+    Some((req, up))
 }
 
 fn tail_times_general(tail: &str) -> (Option<f64>, Option<f64>) {
@@ -304,12 +340,30 @@ fn parse_clf_line(line: &str) -> Result<Clf<'_>, &'static str> {
         b => Some(b.parse::<u64>().map_err(|_| "invalid bytes")?),
     };
     let mut tail = tail.unwrap_or("").trim_start();
-    // combined: "referer" "user-agent"
+    let mut cut = false;
+    // combined: "referer" "user-agent"; a line cut inside either is read
+    // without the rest
     if tail.starts_with('"') {
-        let (_, r) = quoted(tail).ok_or("unterminated referer")?;
-        let r = r.trim_start();
-        let (_, r) = quoted(r).ok_or("missing or unterminated user agent")?;
-        tail = r;
+        match quoted(tail) {
+            None => {
+                cut = true;
+                tail = "";
+            }
+            Some((_, r)) => {
+                let r = r.trim_start();
+                if r.is_empty() {
+                    return Err("missing user agent");
+                }
+                match quoted(r) {
+                    Some((_, r)) => tail = r,
+                    None if r.starts_with('"') => {
+                        cut = true;
+                        tail = "";
+                    }
+                    None => return Err("missing user agent"),
+                }
+            }
+        }
     }
     let (request_ms, upstream_ms) = tail_times(tail);
     let (method, rest) = cut_space(request);
@@ -323,6 +377,7 @@ fn parse_clf_line(line: &str) -> Result<Clf<'_>, &'static str> {
         bytes,
         request_ms,
         upstream_ms,
+        cut,
     })
 }
 
@@ -405,18 +460,40 @@ fn sniff_clf(head: &[u8]) -> bool {
 }
 
 fn parse_clf(file: &InputFile, opts: &IngestOptions) -> Parsed {
-    parse_lines(file, opts, |line, at, out: &mut Records| {
-        super::probe::reserve_chunk(&mut out.server, line.len(), file.bytes.len());
-        let Ok(text) = std::str::from_utf8(line) else {
-            return LineOutcome::Reject("not UTF-8".into());
-        };
-        LineOutcome::push(
-            parse_clf_line(text)
-                .map(|c| clf_record(c, at))
-                .map_err(String::from),
-            &mut out.server,
-        )
-    })
+    let parts = map_lines(
+        file,
+        opts,
+        |_| (Records::default(), 0u64),
+        |(out, cut): &mut (Records, u64), line, at| {
+            super::probe::reserve_chunk(&mut out.server, line.len(), file.bytes.len());
+            let Ok(text) = std::str::from_utf8(line) else {
+                return LineOutcome::Reject("not UTF-8".into());
+            };
+            match parse_clf_line(text) {
+                Ok(c) => {
+                    *cut += u64::from(c.cut);
+                    out.server.push(clf_record(c, at));
+                    LineOutcome::Record
+                }
+                Err(e) => LineOutcome::Reject(e.into()),
+            }
+        },
+    );
+    let mut out = Parsed::default();
+    let mut records = Vec::with_capacity(parts.len());
+    let mut cut = 0;
+    for ((r, c), rep) in parts {
+        records.push(r);
+        cut += c;
+        super::lines::merge_report(&mut out.report, rep);
+    }
+    out.records = Records::concat(records);
+    if cut > 0 {
+        out.report.warnings.push(format!(
+            "{cut} access-log line(s) end inside a quoted field (cut short?): read without the fields after it"
+        ));
+    }
+    out
 }
 
 // ---------------------------------------------------------------- W3C
@@ -778,6 +855,57 @@ mod tests {
         );
         assert_eq!(p.records.server[0].status, 400);
         assert_eq!(p.records.server[0].endpoint, "/{id}/time.asp");
+    }
+
+    fn clf_fixture(name: &str) -> Parsed {
+        let path = format!("{}/fixtures/logs/{name}", env!("CARGO_MANIFEST_DIR"));
+        let f = InputFile::from_bytes(8, name, std::fs::read(path).unwrap());
+        assert!(sniff_clf(&f.bytes), "{name}");
+        parse_clf(&f, &IngestOptions::default())
+    }
+
+    /// nginx 1.22 writing ingress-nginx's `upstreaminfo` format: a first
+    /// request retried on the next upstream (`a, b` lists), one answered
+    /// without an upstream (`- - - -`), and 502s once the backend is gone.
+    #[test]
+    fn ingress_nginx_upstream_lists() {
+        let p = clf_fixture("ingress-nginx.log");
+        assert_eq!(
+            (p.report.records, p.report.bad_records),
+            (16, 0),
+            "{:?}",
+            p.report
+        );
+        let s = &p.records.server;
+        assert_eq!(s[0].request_ms, Some(12.0));
+        assert!((s[0].upstream_ms.unwrap() - 12.0).abs() < 1e-9); // 0.002 + 0.010
+        assert_eq!(s[1].request_ms, Some(5.0));
+        assert_eq!(s[1].upstream_ms, Some(5.0));
+        assert_eq!(s[12].status, 404);
+        assert_eq!(s[12].request_ms, Some(0.0));
+        assert_eq!(s[12].upstream_ms, None);
+        assert_eq!(s[14].status, 502);
+        // the request length (79) is never read as Apache's %D
+        assert!(s.iter().all(|r| r.request_ms.is_some_and(|ms| ms < 20.0)));
+        assert!(p.report.warnings.is_empty());
+    }
+
+    #[test]
+    fn line_cut_inside_the_user_agent_is_read_with_a_warning() {
+        let p = clf_fixture("ingress-nginx-cut.log");
+        assert_eq!(
+            (p.report.records, p.report.bad_records),
+            (4, 0),
+            "{:?}",
+            p.report
+        );
+        assert_eq!(p.records.server[3].status, 200);
+        assert_eq!(p.records.server[3].request_ms, None);
+        assert!(p.report.warnings[0].contains("1 access-log line"));
+        // a cut referer too; a cut request line is still rejected
+        let text = "1.2.3.4 - - [02/Dec/2026:18:05:03 +0000] \"GET / HTTP/1.1\" 200 3 \"http://a/very/lo\n1.2.3.4 - - [02/Dec/2026:18:05:03 +0000] \"GET /very/lo\n";
+        let p = parse_clf(&file(text), &IngestOptions::default());
+        assert_eq!((p.report.records, p.report.bad_records), (1, 1));
     }
 
     #[test]
