@@ -551,6 +551,10 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             let mut req = request(a.incident, &a.common)?;
             req.baseline = a.baseline;
             req.compare = true;
+            // k6 end-of-test summaries on both sides: their statistics side by side
+            if let Some(text) = pipeline::compare_run_summaries(&req) {
+                return write_out(a.common.output.as_ref(), &text);
+            }
             run_analysis(req, &a.common, q, v, None)
         }
         Command::Report(a) => {

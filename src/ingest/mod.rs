@@ -13,6 +13,7 @@ pub mod flat_json;
 pub mod har;
 pub mod json_scan;
 pub mod k6;
+pub mod k6summary;
 pub mod lines;
 pub mod mtr;
 pub mod netlog;
@@ -133,6 +134,7 @@ pub fn registry() -> Vec<&'static FormatSpec> {
         &netlog::FORMAT,
         &har::FORMAT,
         &k6::FORMAT,
+        &k6summary::FORMAT,
         &prometheus::FORMAT,
         &curl::FORMAT,
         &atlas::FORMAT,
