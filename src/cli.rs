@@ -634,7 +634,14 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Formats => {
             let list: String = crate::ingest::registry()
                 .iter()
-                .map(|f| format!("{}\n", f.name))
+                .map(|f| {
+                    format!(
+                        "{}\n  sample: {}\n  feeds:  {}\n",
+                        f.name,
+                        crate::ingest::sample_line(f, 100),
+                        crate::ingest::feeds(f.name)
+                    )
+                })
                 .collect();
             write_out(None, &list)
         }
