@@ -251,7 +251,7 @@ fn build(
                         other => other.to_string(),
                     };
                     let from = s(x, "from");
-                    (!(e == "p" && from.is_some() && from == dst_addr)).then(|| (e, from))
+                    (!(e == "p" && from.is_some() && from == dst_addr)).then_some((e, from))
                 })
             });
             if let Some(e) = last.and_then(|h| s(h, "error")) {

@@ -298,10 +298,10 @@ fn parse(file: &InputFile, opts: &IngestOptions) -> Parsed {
                     }
                     q.start.get_or_insert(t);
                 }
-                "FAILED" | "CANCELLED" | "URL_REQUEST_START_JOB" => {
-                    if net_error.is_some() && q.net_error.is_none() {
-                        q.net_error = net_error;
-                    }
+                "FAILED" | "CANCELLED" | "URL_REQUEST_START_JOB"
+                    if net_error.is_some() && q.net_error.is_none() =>
+                {
+                    q.net_error = net_error;
                 }
                 "HTTP_TRANSACTION_READ_RESPONSE_HEADERS" => {
                     let hs: Vec<String> = p

@@ -53,10 +53,12 @@ fn sniff(head: &[u8]) -> bool {
         return false;
     }
     let has = |s: &[u8]| memchr::memmem::find(b, s).is_some();
-    has(b"\"resultType\"")
-        && (has(b"\"matrix\"") || has(b"\"vector\""))
+    // `resultType` comes before the series as Prometheus writes it, but a
+    // file re-serialised with sorted keys (`jq -S`) has it after them
+    has(b"\"data\"")
+        && has(b"\"result\"")
         && has(b"\"metric\"")
-        && has(b"\"data\"")
+        && (has(b"\"resultType\"") || has(b"\"values\"") || has(b"\"value\""))
 }
 
 #[derive(Deserialize)]
@@ -506,6 +508,18 @@ mod tests {
         assert_eq!(p.report.records, 2);
         assert!(p.report.warnings[0].contains("up (1)"));
         assert!(!sniff(br#"{"log":{"entries":[]}}"#));
+        // keys sorted (jq -S): resultType after the series
+        let sorted = br#"{"data":{"result":[{"metric":{"__name__":"probe_success","instance":"h"},"values":[[1,"1"]]}],"resultType":"matrix"},"status":"success"}"#;
+        assert!(sniff(&sorted[..90]));
+        assert_eq!(
+            parse(
+                &InputFile::from_bytes(1, "x", &sorted[..]),
+                &IngestOptions::default()
+            )
+            .report
+            .records,
+            1
+        );
     }
 
     proptest! {
