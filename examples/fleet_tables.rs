@@ -73,6 +73,7 @@ fn main() {
             skipped: None,
             first_ts: Some(start),
             last_ts: Some(start + Duration::milliseconds(span_ms)),
+            run_summary: None,
         })
         .collect();
     let per_region = rows.div_ceil(REGIONS.len() as u64);

@@ -28,13 +28,15 @@ seed probe_csv $fx/logs/probe.csv $fx/incidents/*/probes/*.csv
 seed changes $fx/logs/changes.jsonl $fx/logs/changes.csv $fx/incidents/*/changes/*
 seed k6 $fx/logs/k6.json $fx/incidents/*/k6/*
 seed curl $fx/logs/curl.log $sh/logs/curl-test970.txt
-seed atlas $fx/logs/atlas-ping.json $fx/logs/atlas.jsonl
-seed ping $fx/logs/ping-D.txt
+seed atlas $fx/logs/atlas-ping.json $fx/logs/atlas.jsonl $fx/logs/atlas-sagan-*.json*
+seed ping $fx/logs/ping-*.txt
 seed mtr $fx/logs/mtr-0.93.txt $fx/logs/mtr-0.95.jsonl
 seed access_clf $fx/logs/apache-common.log $fx/logs/apache-vhost-D.log $fx/logs/nginx-combined.log $fx/incidents/*/access/* $sh/logs/*common.log $sh/logs/*full.log $sh/logs/*custom*.log
-seed access_w3c $fx/logs/iis-w3c.log $sh/logs/*u_ex*.log
+seed access_w3c $fx/logs/iis-w3c.log $fx/logs/iis-*.log $sh/logs/*u_ex*.log
+seed prometheus $fx/logs/prometheus-*.json
+seed netlog $fx/logs/chrome-netlog-*.json
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(har probe_jsonl flat_json probe_csv changes k6 curl atlas ping mtr access_clf access_w3c)
+[ ${#targets[@]} -eq 0 ] && targets=(har probe_jsonl flat_json probe_csv changes k6 curl atlas ping mtr access_clf access_w3c prometheus netlog)
 cargo +nightly fuzz build -O -s none >/dev/null 2>&1
 mkdir -p logs
 for t in "${targets[@]}"; do

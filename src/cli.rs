@@ -127,6 +127,9 @@ pub struct Common {
     /// Bin width for the time series, seconds (default: 60, narrower for short captures).
     #[arg(long, value_name = "SECONDS")]
     pub bin: Option<u64>,
+    /// When a capture without full time stamps began (plain ping output; `ts` stamps without a year): RFC 3339 or unix seconds.
+    #[arg(long, value_name = "TIME")]
+    pub start: Option<String>,
     /// Reject any single line or JSON record larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = crate::ingest::DEFAULT_MAX_RECORD_BYTES)]
     pub max_record_bytes: usize,
@@ -327,6 +330,12 @@ fn request(paths: Vec<String>, c: &Common) -> Result<Request, CliError> {
         changes: c.changes.clone(),
         first_party: c.first_party.clone(),
         vantage_map: c.vantage_map.clone(),
+        start: match c.start.as_deref() {
+            None => None,
+            Some(t) => Some(crate::classify::parse_ts(t).ok_or_else(|| {
+                CliError::Usage(format!("--start {t:?}: expected RFC 3339 or unix seconds"))
+            })?),
+        },
         bin_seconds: c.bin,
         max_record_bytes: c.max_record_bytes,
         unsafe_include_secrets: c.unsafe_include_secrets,
@@ -546,6 +555,10 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             let mut req = request(a.incident, &a.common)?;
             req.baseline = a.baseline;
             req.compare = true;
+            // k6 end-of-test summaries on both sides: their statistics side by side
+            if let Some(text) = pipeline::compare_run_summaries(&req) {
+                return write_out(a.common.output.as_ref(), &text);
+            }
             run_analysis(req, &a.common, q, v, None)
         }
         Command::Report(a) => {
@@ -625,7 +638,14 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Formats => {
             let list: String = crate::ingest::registry()
                 .iter()
-                .map(|f| format!("{}\n", f.name))
+                .map(|f| {
+                    format!(
+                        "{}\n  sample: {}\n  feeds:  {}\n",
+                        f.name,
+                        crate::ingest::sample_line(f, 100),
+                        crate::ingest::feeds(f.name)
+                    )
+                })
                 .collect();
             write_out(None, &list)
         }

@@ -48,6 +48,8 @@ pub struct Request {
     pub changes: Vec<String>,
     pub first_party: Vec<String>,
     pub vantage_map: Option<String>,
+    /// `--start`: when a capture without full time stamps began.
+    pub start: Option<DateTime<Utc>>,
     pub bin_seconds: Option<u64>,
     pub max_record_bytes: usize,
     pub unsafe_include_secrets: bool,
@@ -224,6 +226,7 @@ fn load_timed(
     }
     let mut ingest_opts = IngestOptions {
         max_record_bytes: req.max_record_bytes,
+        start: req.start,
         ..Default::default()
     };
     if let Some(path) = &req.vantage_map {
@@ -303,6 +306,43 @@ fn load_timed(
         sample_rate: 1.0,
         bin_ms: 0,
     })
+}
+
+/// `compare` when every input on both sides is a whole-run summary (k6
+/// end-of-test summaries): nothing to analyse record by record, so the
+/// runs' statistics side by side. `None` when any input is something else
+/// (or stdin): the usual analysis runs.
+pub fn compare_run_summaries(req: &Request) -> Option<String> {
+    let sides = [&req.baseline, &req.paths];
+    let mut found: Vec<Vec<(String, model::RunSummary)>> = Vec::new();
+    for paths in sides {
+        let sources = discover::discover(paths, &mut Vec::new);
+        if sources.is_empty() {
+            return None;
+        }
+        let mut runs = Vec::new();
+        for (i, src) in sources.iter().enumerate() {
+            let discover::Origin::File(p) = &src.origin else {
+                return None;
+            };
+            // a look at the head first: large captures are not read twice
+            let mut head = vec![0u8; ingest::SNIFF_BYTES];
+            let n = std::fs::File::open(p)
+                .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+                .ok()?;
+            head.truncate(n);
+            if !discover::is_gzip(&head)
+                && ingest::detect(&head).map(|f| f.name) != Some(ingest::k6summary::FORMAT.name)
+            {
+                return None;
+            }
+            let file = discover::load(i as FileId, src, 1 << 30);
+            let parsed = ingest::parse_file(&file, &IngestOptions::default());
+            runs.push((src.display.clone(), parsed.report.run_summary?));
+        }
+        found.push(runs);
+    }
+    Some(report::runs::compare_text(&found[0], &found[1]))
 }
 
 /// Ingest and model the inputs, then write the tables as Parquet.

@@ -331,9 +331,10 @@ fn fixtures_k6_curl_atlas() {
             l.report.records,
             l.report.bad_records
         ),
-        ("ripe-atlas", 9, 1)
+        ("ripe-atlas", 9, 0)
     );
-    assert_eq!(bad_lines(&l), vec![3]);
+    // the wifi result carries no latency, loss or failure: a warning, not a rejection
+    assert!(l.report.warnings.iter().any(|w| w.contains("wifi")));
     assert!(
         l.records
             .probes
@@ -367,9 +368,10 @@ fn fixtures_ping_mtr() {
             p.report.records,
             p.report.bad_records
         ),
-        ("ping", 3, 1)
+        ("ping", 3, 0)
     );
-    assert_eq!(bad_lines(&p), vec![41]);
+    // `ping: sendmsg: Network is unreachable` (line 41) explains the next loss
+    assert!(bad_lines(&p).is_empty());
     let lost: f64 = p.records.probes.iter().map(|r| r.loss_pct.unwrap()).sum();
     assert!(lost > 0.0);
     let m = fixture("mtr-0.93.txt");

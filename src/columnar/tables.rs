@@ -773,6 +773,7 @@ pub fn inputs_from(df: &DataFrame) -> PolarsResult<Vec<InputReport>> {
                     skipped: skipped[i].clone(),
                     first_ts: first[i].and_then(DateTime::from_timestamp_millis),
                     last_ts: last[i].and_then(DateTime::from_timestamp_millis),
+                    run_summary: None,
                 },
             )
         })

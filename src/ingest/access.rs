@@ -18,8 +18,8 @@
 //! the backend) are kept apart: their difference is what separates a slow
 //! backend from a slow proxy or client.
 
+use super::lines::LineOutcome;
 use super::lines::map_lines;
-use super::lines::{LineOutcome, parse_lines};
 use super::{FormatSpec, IngestOptions, InputFile, Parsed, SNIFF_BYTES};
 use crate::classify;
 use crate::model::{Records, ServerRequest, SourceRef, Sym};
@@ -72,6 +72,9 @@ struct Clf<'a> {
     bytes: Option<u64>,
     request_ms: Option<f64>,
     upstream_ms: Option<f64>,
+    /// The line ends inside its last quoted field (cut short by a shipper's
+    /// line limit): read without what would have followed.
+    cut: bool,
 }
 
 fn month(m: &[u8]) -> Option<u32> {
@@ -213,6 +216,9 @@ fn seconds_ms(t: &str) -> Option<Option<f64>> {
 /// tokens (`0.123 0.120`, `-`, `%D`), which is most lines of most logs.
 fn tail_times(tail: &str) -> (Option<f64>, Option<f64>) {
     let tail = tail.trim();
+    if let Some(t) = ingress_times(tail) {
+        return t;
+    }
     // one scan tells whether there are key=value pairs or lists to glue
     if memchr::memchr3(b'=', b',', b':', tail.as_bytes()).is_none() {
         let mut toks = tail.split_whitespace();
@@ -230,6 +236,36 @@ fn tail_times(tail: &str) -> (Option<f64>, Option<f64>) {
         };
     }
     tail_times_general(tail)
+}
+
+/// ingress-nginx's `upstreaminfo` tail: `$request_length $request_time
+/// [$proxy_upstream_name] [$proxy_alternative_upstream_name]
+/// $upstream_addr $upstream_response_length $upstream_response_time
+/// $upstream_status $req_id`, where each upstream field lists every
+/// attempt (`a, b`; `a : b` across internal redirects). The upstream time
+/// is the attempts' sum. `None` when the tail is not of this shape, so a
+/// request length is never taken for Apache's `%D`.
+fn ingress_times(tail: &str) -> Option<(Option<f64>, Option<f64>)> {
+    let mut it = tail.split_ascii_whitespace();
+    let len = it.next()?;
+    let rt = it.next()?;
+    let name = it.next()?;
+    if !(name.starts_with('[') && len.bytes().all(|c| c.is_ascii_digit())) {
+        return None;
+    }
+    let req = seconds_ms(rt)?;
+    // past the upstream name and the (maybe empty) alternative one
+    let at = tail.find(name)? + name.len();
+    let mut rest = tail[at..].trim_start();
+    if rest.starts_with('[') {
+        rest = rest.split_once(']').map_or("", |(_, r)| r).trim_start();
+    }
+    let glued = rest.replace(", ", ",").replace(" : ", ":");
+    let times = glued.split_ascii_whitespace().nth(2);
+    let up = times
+        .and_then(|t| seconds_list(t).ok().flatten())
+        .map(|s| s * 1000.0);
+    Some((req, up))
 }
 
 fn tail_times_general(tail: &str) -> (Option<f64>, Option<f64>) {
@@ -304,12 +340,30 @@ fn parse_clf_line(line: &str) -> Result<Clf<'_>, &'static str> {
         b => Some(b.parse::<u64>().map_err(|_| "invalid bytes")?),
     };
     let mut tail = tail.unwrap_or("").trim_start();
-    // combined: "referer" "user-agent"
+    let mut cut = false;
+    // combined: "referer" "user-agent"; a line cut inside either is read
+    // without the rest
     if tail.starts_with('"') {
-        let (_, r) = quoted(tail).ok_or("unterminated referer")?;
-        let r = r.trim_start();
-        let (_, r) = quoted(r).ok_or("missing or unterminated user agent")?;
-        tail = r;
+        match quoted(tail) {
+            None => {
+                cut = true;
+                tail = "";
+            }
+            Some((_, r)) => {
+                let r = r.trim_start();
+                if r.is_empty() {
+                    return Err("missing user agent");
+                }
+                match quoted(r) {
+                    Some((_, r)) => tail = r,
+                    None if r.starts_with('"') => {
+                        cut = true;
+                        tail = "";
+                    }
+                    None => return Err("missing user agent"),
+                }
+            }
+        }
     }
     let (request_ms, upstream_ms) = tail_times(tail);
     let (method, rest) = cut_space(request);
@@ -323,6 +377,7 @@ fn parse_clf_line(line: &str) -> Result<Clf<'_>, &'static str> {
         bytes,
         request_ms,
         upstream_ms,
+        cut,
     })
 }
 
@@ -405,18 +460,40 @@ fn sniff_clf(head: &[u8]) -> bool {
 }
 
 fn parse_clf(file: &InputFile, opts: &IngestOptions) -> Parsed {
-    parse_lines(file, opts, |line, at, out: &mut Records| {
-        super::probe::reserve_chunk(&mut out.server, line.len(), file.bytes.len());
-        let Ok(text) = std::str::from_utf8(line) else {
-            return LineOutcome::Reject("not UTF-8".into());
-        };
-        LineOutcome::push(
-            parse_clf_line(text)
-                .map(|c| clf_record(c, at))
-                .map_err(String::from),
-            &mut out.server,
-        )
-    })
+    let parts = map_lines(
+        file,
+        opts,
+        |_| (Records::default(), 0u64),
+        |(out, cut): &mut (Records, u64), line, at| {
+            super::probe::reserve_chunk(&mut out.server, line.len(), file.bytes.len());
+            let Ok(text) = std::str::from_utf8(line) else {
+                return LineOutcome::Reject("not UTF-8".into());
+            };
+            match parse_clf_line(text) {
+                Ok(c) => {
+                    *cut += u64::from(c.cut);
+                    out.server.push(clf_record(c, at));
+                    LineOutcome::Record
+                }
+                Err(e) => LineOutcome::Reject(e.into()),
+            }
+        },
+    );
+    let mut out = Parsed::default();
+    let mut records = Vec::with_capacity(parts.len());
+    let mut cut = 0;
+    for ((r, c), rep) in parts {
+        records.push(r);
+        cut += c;
+        super::lines::merge_report(&mut out.report, rep);
+    }
+    out.records = Records::concat(records);
+    if cut > 0 {
+        out.report.warnings.push(format!(
+            "{cut} access-log line(s) end inside a quoted field (cut short?): read without the fields after it"
+        ));
+    }
+    out
 }
 
 // ---------------------------------------------------------------- W3C
@@ -432,7 +509,11 @@ struct Fields {
     status: Option<usize>,
     bytes: Option<usize>,
     taken: Option<usize>,
+    /// `TimeTakenMS` (Advanced Logging): always milliseconds.
+    taken_ms: bool,
     host: Option<usize>,
+    /// `date-local` / `time-local`: the server's clock, zone unknown.
+    local: bool,
 }
 
 fn fields_of(directive: &str) -> Fields {
@@ -441,15 +522,22 @@ fn fields_of(directive: &str) -> Fields {
         .map(|n| n.to_ascii_lowercase())
         .collect();
     let pos = |alts: &[&str]| names.iter().position(|n| alts.contains(&n.as_str()));
+    let date = pos(&["date", "date-utc"]);
+    let time = pos(&["time", "time-utc"]);
+    let local_date = pos(&["date-local"]);
+    let local_time = pos(&["time-local"]);
+    let ms = pos(&["timetakenms", "time-taken-ms"]);
     Fields {
         n: names.len(),
-        date: pos(&["date"]),
-        time: pos(&["time"]),
+        local: date.is_none() && local_date.is_some() || time.is_none() && local_time.is_some(),
+        date: date.or(local_date),
+        time: time.or(local_time),
         method: pos(&["cs-method"]),
         stem: pos(&["cs-uri-stem", "cs-uri"]),
         status: pos(&["sc-status"]),
         bytes: pos(&["sc-bytes"]),
-        taken: pos(&["time-taken"]),
+        taken_ms: ms.is_some(),
+        taken: ms.or(pos(&["time-taken"])),
         host: pos(&["cs-host", "cs(host)", "s-sitename"]),
     }
 }
@@ -463,12 +551,50 @@ fn sniff_w3c(head: &[u8]) -> bool {
         && (first.starts_with("#Fields:") || memchr::memmem::find(head, b"\n#Fields:").is_some())
 }
 
+/// The cells of a W3C line: tab-separated, or space-separated where a
+/// value in double quotes (IIS Advanced Logging) may hold spaces; the
+/// quotes are dropped. An unterminated quote runs to the end of the line.
+fn w3c_cells(line: &str) -> Vec<&str> {
+    fn unquote(c: &str) -> &str {
+        let c = c.trim();
+        c.strip_prefix('"')
+            .map(|x| x.strip_suffix('"').unwrap_or(x))
+            .unwrap_or(c)
+    }
+    if line.contains('\t') {
+        return line.split('\t').map(unquote).collect();
+    }
+    if !line.contains('"') {
+        return line.split(' ').filter(|c| !c.is_empty()).collect();
+    }
+    let mut out = Vec::new();
+    let mut rest = line.trim_start_matches(' ');
+    while !rest.is_empty() {
+        let end = if let Some(q) = rest.strip_prefix('"') {
+            // a quoted value ends at a quote followed by a space or the end
+            let mut from = 0;
+            loop {
+                match q[from..].find('"') {
+                    Some(i)
+                        if q[from + i + 1..].is_empty() || q[from + i + 1..].starts_with(' ') =>
+                    {
+                        break from + i + 2;
+                    }
+                    Some(i) => from += i + 1,
+                    None => break rest.len(),
+                }
+            }
+        } else {
+            rest.find(' ').unwrap_or(rest.len())
+        };
+        out.push(unquote(&rest[..end]));
+        rest = rest[end..].trim_start_matches(' ');
+    }
+    out
+}
+
 fn w3c_line(f: &Fields, line: &str, at: SourceRef) -> Result<ServerRequest, String> {
-    let cells: Vec<&str> = if line.contains('\t') {
-        line.split('\t').collect()
-    } else {
-        line.split(' ').filter(|c| !c.is_empty()).collect()
-    };
+    let cells = w3c_cells(line);
     if cells.len() != f.n {
         return Err(format!("{} fields, #Fields names {}", cells.len(), f.n));
     }
@@ -490,7 +616,7 @@ fn w3c_line(f: &Fields, line: &str, at: SourceRef) -> Result<ServerRequest, Stri
     let taken = match get(f.taken) {
         None => None,
         // IIS writes integer milliseconds; CloudFront-style logs seconds with a fraction
-        Some(t) if t.contains('.') => {
+        Some(t) if t.contains('.') && !f.taken_ms => {
             Some(t.parse::<f64>().map_err(|_| "invalid time-taken")? * 1000.0)
         }
         Some(t) => Some(t.parse::<f64>().map_err(|_| "invalid time-taken")?),
@@ -558,6 +684,11 @@ fn parse_w3c(file: &InputFile, opts: &IngestOptions) -> Parsed {
     for ((_, recs), rep) in chunks {
         super::lines::merge_report(&mut out.report, rep);
         out.records.server.extend(recs);
+    }
+    if directives.iter().any(|(_, f)| f.local) {
+        out.report.warnings.push(
+            "W3C log times are in date-local/time-local columns (the server's clock, zone not written): read as UTC".into(),
+        );
     }
     out
 }
@@ -668,6 +799,134 @@ mod tests {
         // a chunk that starts after the second directive uses it
         let chunks = super::super::lines::split_chunks(&f.bytes, 1000);
         assert!(chunks.len() > 10);
+    }
+
+    fn w3c_fixture(name: &str) -> Parsed {
+        let path = format!("{}/fixtures/logs/{name}", env!("CARGO_MANIFEST_DIR"));
+        let f = InputFile::from_bytes(8, name, std::fs::read(path).unwrap());
+        assert!(sniff_w3c(&f.bytes), "{name}");
+        parse_w3c(&f, &IngestOptions::default())
+    }
+
+    /// IIS Advanced Logging, tab-separated with quoted values and
+    /// `TimeTakenMS` (vjeantet/bitfan's w3c codec test data).
+    #[test]
+    fn w3c_advanced_logging_tabs_quotes_timetakenms() {
+        let p = w3c_fixture("iis-advanced-tabs.log");
+        assert_eq!(
+            (p.report.records, p.report.bad_records),
+            (2, 0),
+            "{:?}",
+            p.report
+        );
+        let r = &p.records.server[1];
+        assert_eq!(r.ts.to_rfc3339(), "2017-09-23T00:34:44.666+00:00");
+        assert_eq!(r.method, "POST");
+        assert_eq!(r.endpoint, "/_vti_bin/Lists.asmx");
+        assert_eq!(r.status, 201);
+        assert_eq!(r.bytes, Some(378));
+        assert_eq!(r.request_ms, Some(0.0));
+        assert_eq!(r.vhost.as_deref(), Some("w3c.example.com"));
+    }
+
+    /// Advanced Logging with a `#Filter:` directive, a double space after
+    /// `#Fields:` and quoted values (Microsoft's ARR troubleshooting docs).
+    #[test]
+    fn w3c_advanced_logging_spaces_quotes() {
+        let p = w3c_fixture("iis-advanced-arr.log");
+        assert_eq!(
+            (p.report.records, p.report.bad_records),
+            (1, 0),
+            "{:?}",
+            p.report
+        );
+        let r = &p.records.server[0];
+        assert_eq!(r.endpoint, "/iisstart.htm");
+        assert_eq!(r.status, 200);
+        assert_eq!(r.bytes, Some(1680));
+        assert_eq!(r.request_ms, None);
+        // HTTP.sys's own error log (HTTPERR): cs-uri, s-reason, a trailing space in #Fields
+        let p = w3c_fixture("iis-httperr.log");
+        assert_eq!(
+            (p.report.records, p.report.bad_records),
+            (1, 0),
+            "{:?}",
+            p.report
+        );
+        assert_eq!(p.records.server[0].status, 400);
+        assert_eq!(p.records.server[0].endpoint, "/{id}/time.asp");
+    }
+
+    fn clf_fixture(name: &str) -> Parsed {
+        let path = format!("{}/fixtures/logs/{name}", env!("CARGO_MANIFEST_DIR"));
+        let f = InputFile::from_bytes(8, name, std::fs::read(path).unwrap());
+        assert!(sniff_clf(&f.bytes), "{name}");
+        parse_clf(&f, &IngestOptions::default())
+    }
+
+    /// nginx 1.22 writing ingress-nginx's `upstreaminfo` format: a first
+    /// request retried on the next upstream (`a, b` lists), one answered
+    /// without an upstream (`- - - -`), and 502s once the backend is gone.
+    #[test]
+    fn ingress_nginx_upstream_lists() {
+        let p = clf_fixture("ingress-nginx.log");
+        assert_eq!(
+            (p.report.records, p.report.bad_records),
+            (16, 0),
+            "{:?}",
+            p.report
+        );
+        let s = &p.records.server;
+        assert_eq!(s[0].request_ms, Some(12.0));
+        assert!((s[0].upstream_ms.unwrap() - 12.0).abs() < 1e-9); // 0.002 + 0.010
+        assert_eq!(s[1].request_ms, Some(5.0));
+        assert_eq!(s[1].upstream_ms, Some(5.0));
+        assert_eq!(s[12].status, 404);
+        assert_eq!(s[12].request_ms, Some(0.0));
+        assert_eq!(s[12].upstream_ms, None);
+        assert_eq!(s[14].status, 502);
+        // the request length (79) is never read as Apache's %D
+        assert!(s.iter().all(|r| r.request_ms.is_some_and(|ms| ms < 20.0)));
+        assert!(p.report.warnings.is_empty());
+    }
+
+    #[test]
+    fn line_cut_inside_the_user_agent_is_read_with_a_warning() {
+        let p = clf_fixture("ingress-nginx-cut.log");
+        assert_eq!(
+            (p.report.records, p.report.bad_records),
+            (4, 0),
+            "{:?}",
+            p.report
+        );
+        assert_eq!(p.records.server[3].status, 200);
+        assert_eq!(p.records.server[3].request_ms, None);
+        assert!(p.report.warnings[0].contains("1 access-log line"));
+        // a cut referer too; a cut request line is still rejected
+        let text = "1.2.3.4 - - [02/Dec/2026:18:05:03 +0000] \"GET / HTTP/1.1\" 200 3 \"http://a/very/lo\n1.2.3.4 - - [02/Dec/2026:18:05:03 +0000] \"GET /very/lo\n";
+        let p = parse_clf(&file(text), &IngestOptions::default());
+        assert_eq!((p.report.records, p.report.bad_records), (1, 1));
+    }
+
+    #[test]
+    fn w3c_cells_quotes() {
+        assert_eq!(
+            w3c_cells(r#"a "b c" d "" "e""#),
+            vec!["a", "b c", "d", "", "e"]
+        );
+        assert_eq!(w3c_cells(r#"a "b c"#), vec!["a", "b c"]);
+        assert_eq!(w3c_cells("a\t\"b c\"\t-"), vec!["a", "b c", "-"]);
+    }
+
+    #[test]
+    fn w3c_local_time_and_blank_lines_between_directives() {
+        let text = "#Software: IIS Advanced Logging Module\n\n#Version: 1.0\n\n#Fields: date-local time-local cs-method cs-uri-stem sc-status TimeTakenMS\n2017-09-23 00:03:11.235 GET / 200 15.5\n#Software: IIS Advanced Logging Module\n#Fields: date time cs-method cs-uri-stem sc-status\n2017-09-23 00:03:12 GET /x 503\n2017-09-23 00:03:13 GET /x 503 extra\n";
+        let p = parse_w3c(&file(text), &IngestOptions::default());
+        assert_eq!((p.report.records, p.report.bad_records), (2, 1));
+        assert_eq!(p.report.rejections[0].at.n, 10);
+        assert_eq!(p.records.server[0].request_ms, Some(15.5));
+        assert_eq!(p.records.server[1].status, 503);
+        assert!(p.report.warnings[0].contains("date-local"));
     }
 
     #[test]

@@ -10,16 +10,16 @@
 //! Quirks honoured: `-1` RTTs when nothing came back, `{"x":"*"}` lost
 //! replies, and the real `decription` misspelling in sslcert alerts.
 
-use super::lines::{LineOutcome, parse_lines};
+use super::lines::{LineOutcome, map_lines};
 use super::probe::base_record;
 use super::{FormatSpec, IngestOptions, InputFile, Parsed};
 use crate::classify;
-use crate::model::{ErrorClass, ProbeKind, ProbeRecord, Records, SourceRef};
+use crate::model::{ErrorClass, InputReport, ProbeKind, ProbeRecord, SourceRef};
 use crate::sym::intern;
 use rayon::prelude::*;
 use serde_json::Value;
 use serde_json::value::RawValue;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub static FORMAT: FormatSpec = FormatSpec {
     name: "ripe-atlas",
@@ -164,12 +164,23 @@ fn dns_rcode(abuf: &str) -> Option<u8> {
     Some(byte3 & 0x0f)
 }
 
+/// What one result gave: probe records, or a type that carries no
+/// latency, loss or failure (`wifi`, ...), counted and reported.
+#[derive(Debug)]
+enum Built {
+    Probes(Vec<ProbeRecord>),
+    Unread(String),
+}
+
+/// Result types read into probe records.
+pub const READ_TYPES: &str = "ping, traceroute, http, sslcert, dns, ntp";
+
 fn build(
     v: &Value,
     at: SourceRef,
     opts: &IngestOptions,
     vantage: Option<&str>,
-) -> Result<Vec<ProbeRecord>, String> {
+) -> Result<Built, String> {
     if !v.is_object() {
         return Err("not a JSON object".into());
     }
@@ -216,24 +227,134 @@ fn build(
         "traceroute" => {
             let mut r = mk(ProbeKind::Network, dst);
             let hops = v.get("result").and_then(Value::as_array);
+            // the last hop: the destination's, or hop 255 when the probe
+            // gave up counting and asked the destination once more
             let last = hops.and_then(|h| h.last());
-            let (rtts, lost, n) = replies(last.and_then(|h| h.get("result")));
+            let list = last.and_then(|h| h.get("result"));
+            let (rtts, lost, n) = replies(list);
+            let late = list
+                .and_then(Value::as_array)
+                .map_or(0, |a| a.iter().filter(|x| x.get("late").is_some()).count());
             if n > 0 {
                 r.loss_pct = Some(lost as f64 / n as f64 * 100.0);
                 r.latency_ms =
                     (!rtts.is_empty()).then(|| rtts.iter().sum::<f64>() / rtts.len() as f64);
                 r.jitter_ms = jitter(&rtts);
             }
+            // ICMP errors (`err`: N, H, A, P, p or a code) from the last hop;
+            // port unreachable from the destination is how UDP traces end
+            let dst_addr = s(v, "dst_addr");
+            let icmp_err = list.and_then(Value::as_array).and_then(|a| {
+                a.iter().find_map(|x| {
+                    let e = match x.get("err")? {
+                        Value::String(e) => e.clone(),
+                        other => other.to_string(),
+                    };
+                    let from = s(x, "from");
+                    (!(e == "p" && from.is_some() && from == dst_addr)).then_some((e, from))
+                })
+            });
             if let Some(e) = last.and_then(|h| s(h, "error")) {
                 super::probe::set_error(&mut r, Some(e));
+                // "name resolution failed: ..." (the probe could not resolve dst_name)
+                if r.error_class == Some(ErrorClass::Other)
+                    && e.to_ascii_lowercase().contains("name resolution")
+                {
+                    r.error_class = Some(ErrorClass::NameNotResolved);
+                }
+            } else if let Some((code, from)) = icmp_err {
+                let what = match code.as_str() {
+                    "N" => "network unreachable",
+                    "H" => "host unreachable",
+                    "A" => "administratively prohibited (unreachable)",
+                    "P" => "protocol unreachable",
+                    "p" => "port unreachable",
+                    _ => "destination unreachable",
+                };
+                let text = match from {
+                    Some(f) => format!("ICMP {what} ({code}) from {f}"),
+                    None => format!("ICMP {what} ({code})"),
+                };
+                super::probe::set_error(&mut r, Some(&text));
+            } else if n > 0 && rtts.is_empty() && late > 0 {
+                r.error = Some("last hop replied late".into());
+                r.error_class = Some(ErrorClass::Timeout);
             } else if n > 0 && rtts.is_empty() {
                 r.error = Some("last hop did not reply".into());
                 r.error_class = Some(ErrorClass::Timeout);
+            } else if n == 0 && last.is_none() {
+                return Err("traceroute result without hops".into());
+            }
+            out.push(r);
+        }
+        "ntp" => {
+            // NTP: the server's round trips (seconds) and lost polls
+            let mut r = mk(ProbeKind::Network, dst);
+            let list = Some(
+                v.get("result")
+                    .and_then(Value::as_array)
+                    .ok_or("ntp result without `result` list")?,
+            );
+            let mut rtts = Vec::new();
+            let mut lost = 0usize;
+            let mut err = None;
+            for x in list.into_iter().flatten() {
+                match f(x, "rtt") {
+                    Some(t) if t >= 0.0 => rtts.push(t * 1000.0),
+                    _ => {
+                        lost += 1;
+                        if err.is_none() {
+                            err = s(x, "error");
+                        }
+                    }
+                }
+            }
+            let n = rtts.len() + lost;
+            if n > 0 {
+                r.loss_pct = Some(lost as f64 / n as f64 * 100.0);
+            }
+            r.latency_ms = (!rtts.is_empty()).then(|| rtts.iter().sum::<f64>() / rtts.len() as f64);
+            r.jitter_ms = jitter(&rtts);
+            if rtts.is_empty() {
+                match err {
+                    Some(e) => super::probe::set_error(&mut r, Some(e)),
+                    None => {
+                        r.error = Some("no reply".into());
+                        r.error_class = Some(ErrorClass::Timeout);
+                    }
+                }
             }
             out.push(r);
         }
         "http" => {
             let uri = s(v, "uri").unwrap_or(dst);
+            // firmware 0 and 1 wrote one line of text: `GET4 ADDR RT_S
+            // STATUS HSIZE BSIZE` or `connect error N` (sometimes in
+            // `src_addr`, a bug of its own)
+            let legacy = match v.get("result") {
+                Some(Value::String(t)) => Some(t.as_str()),
+                None if f(v, "fw").is_some_and(|fw| fw <= 1.0) => s(v, "src_addr"),
+                _ => None,
+            };
+            if let Some(t) = legacy {
+                let mut r = mk(ProbeKind::Http, uri);
+                let tok: Vec<&str> = t.split_whitespace().collect();
+                if t.starts_with("connect error") || t.contains("error") {
+                    r.status = Some(0);
+                    super::probe::set_error(&mut r, Some(t));
+                } else if tok.len() >= 4 && tok[0].starts_with(|c: char| c.is_ascii_uppercase()) {
+                    r.status = Some(
+                        tok[3]
+                            .parse()
+                            .map_err(|_| format!("legacy http result {t:?}"))?,
+                    );
+                    r.phases.total_ms = tok[2].parse::<f64>().ok().map(|x| x * 1000.0);
+                } else {
+                    return Err(format!("legacy http result {t:?} not understood"));
+                }
+                out.push(r);
+                return Ok(Built::Probes(out));
+            }
             let results = v
                 .get("result")
                 .and_then(Value::as_array)
@@ -345,13 +466,118 @@ fn build(
                 out.push(r);
             }
         }
-        other => {
-            return Err(format!(
-                "RIPE Atlas result type {other:?} is not read (ping, traceroute, http, sslcert, dns)"
-            ));
+        other => return Ok(Built::Unread(other.to_string())),
+    }
+    Ok(Built::Probes(out))
+}
+
+/// The tally of one part of a file: records, and results of types not read.
+#[derive(Default)]
+struct Tally {
+    probes: Vec<ProbeRecord>,
+    unread: BTreeMap<String, u64>,
+}
+
+impl Tally {
+    fn take(&mut self, built: Result<Built, String>) -> LineOutcome {
+        match built {
+            Ok(Built::Probes(rs)) if rs.is_empty() => {
+                LineOutcome::Reject("result without measurements".into())
+            }
+            Ok(Built::Probes(rs)) => {
+                self.probes.extend(rs);
+                LineOutcome::Record
+            }
+            Ok(Built::Unread(t)) => {
+                *self.unread.entry(t).or_default() += 1;
+                LineOutcome::Skip
+            }
+            Err(e) => LineOutcome::Reject(e),
         }
     }
-    Ok(out)
+}
+
+fn finish(parts: Vec<(Tally, InputReport)>) -> Parsed {
+    let mut out = Parsed::default();
+    let mut unread: BTreeMap<String, u64> = BTreeMap::new();
+    for (t, rep) in parts {
+        super::lines::merge_report(&mut out.report, rep);
+        out.records.probes.extend(t.probes);
+        for (k, n) in t.unread {
+            *unread.entry(k).or_default() += n;
+        }
+    }
+    for (k, n) in unread {
+        out.report.warnings.push(format!(
+            "{n} RIPE Atlas result(s) of type {k:?} not read: only {READ_TYPES} carry latency, loss or failure"
+        ));
+    }
+    // a dns `resultset` gives one record per resolver asked
+    out.report.records = out.records.probes.len() as u64;
+    for r in &out.records.probes {
+        out.report.see_ts(r.ts);
+    }
+    out
+}
+
+fn value_of(bytes: &[u8]) -> Result<Value, String> {
+    serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))
+}
+
+/// 1-based line of a byte offset.
+fn line_at(bytes: &[u8], pos: usize) -> u64 {
+    memchr::memchr_iter(b'\n', &bytes[..pos.min(bytes.len())]).count() as u64 + 1
+}
+
+/// Results that are not one per line (one pretty-printed object, or several
+/// back to back): JSON values in sequence, each placed at its first line; a
+/// value with a syntax error is rejected there and reading goes on at the
+/// next line that opens a value (`{` first on the line).
+fn parse_values(file: &InputFile, bytes: &[u8], opts: &IngestOptions) -> Vec<(Tally, InputReport)> {
+    let vantage = file.vantage.as_deref();
+    let mut t = Tally::default();
+    let mut rep = InputReport::default();
+    let mut pos = 0usize;
+    while pos < bytes.len() {
+        let skip = bytes[pos..]
+            .iter()
+            .position(|c| !c.is_ascii_whitespace())
+            .unwrap_or(bytes.len() - pos);
+        pos += skip;
+        if pos >= bytes.len() {
+            break;
+        }
+        let at = SourceRef::line(file.id, line_at(bytes, pos) + opts.line_base);
+        let mut it = serde_json::Deserializer::from_slice(&bytes[pos..]).into_iter::<Value>();
+        match it.next() {
+            Some(Ok(v)) => {
+                let end = pos + it.byte_offset();
+                if end - pos > opts.max_record_bytes() {
+                    rep.reject(
+                        at,
+                        format!("result of {} bytes exceeds the limit", end - pos),
+                    );
+                } else {
+                    match t.take(build(&v, at, opts, vantage)) {
+                        LineOutcome::Record => rep.records += 1,
+                        LineOutcome::Skip => {}
+                        LineOutcome::Reject(why) => rep.reject(at, why),
+                    }
+                }
+                pos = end;
+            }
+            Some(Err(e)) => {
+                rep.reject(at, format!("not JSON: {e}"));
+                // go on from the next line that opens a value
+                pos = match memchr::memmem::find(&bytes[pos + 1..], b"\n{") {
+                    Some(i) => pos + 1 + i + 1,
+                    None => bytes.len(),
+                };
+            }
+            None => break,
+        }
+    }
+    vec![(t, rep)]
 }
 
 fn parse(file: &InputFile, opts: &IngestOptions) -> Parsed {
@@ -360,7 +586,7 @@ fn parse(file: &InputFile, opts: &IngestOptions) -> Parsed {
     if head.starts_with(b"[") {
         // one JSON array: results are entries, numbered from 0
         let (elems, err) = array_elements(head);
-        let built: Vec<Result<Vec<ProbeRecord>, String>> = elems
+        let built: Vec<Result<Built, String>> = elems
             .par_iter()
             .enumerate()
             .map(|(i, raw)| {
@@ -370,48 +596,57 @@ fn parse(file: &InputFile, opts: &IngestOptions) -> Parsed {
                     .and_then(|v| build(&v, at, opts, vantage))
             })
             .collect();
-        let mut out = Parsed::default();
+        let mut t = Tally::default();
+        let mut rep = InputReport::default();
+        let n = built.len() as u64;
         for (i, b) in built.into_iter().enumerate() {
-            match b {
-                Ok(rs) => {
-                    out.report.records += rs.len() as u64;
-                    out.records.probes.extend(rs);
-                }
-                Err(e) => out.report.reject(SourceRef::entry(file.id, i as u64), e),
+            match t.take(b) {
+                LineOutcome::Record => rep.records += 1,
+                LineOutcome::Skip => {}
+                LineOutcome::Reject(why) => rep.reject(SourceRef::entry(file.id, i as u64), why),
             }
         }
+        if let Some(e) = &err {
+            rep.reject(
+                SourceRef::entry(file.id, n),
+                format!("JSON array cut short: {e}"),
+            );
+        }
+        let mut out = finish(vec![(t, rep)]);
         if let Some(e) = err {
-            let at = SourceRef::entry(file.id, out.report.records + out.report.bad_records);
-            out.report.reject(at, format!("JSON array cut short: {e}"));
             out.report.warnings.push(format!(
                 "RIPE Atlas array is truncated or malformed ({e}); results before it were kept"
             ));
         }
         return out;
     }
-    let mut out = parse_lines(file, opts, |line, at, out: &mut Records| {
-        let v: Value = match serde_json::from_slice(line) {
-            Ok(v) => v,
-            Err(e) => return LineOutcome::Reject(format!("not JSON: {e}")),
-        };
-        match build(&v, at, opts, vantage) {
-            Ok(rs) if rs.is_empty() => LineOutcome::Reject("result without measurements".into()),
-            Ok(rs) => {
-                out.probes.extend(rs);
-                LineOutcome::Record
-            }
+    // one result per line, unless the first line is not a whole result
+    // (a pretty-printed object: read as a sequence of JSON values)
+    let first = head.split(|&c| c == b'\n').next().unwrap_or(head);
+    if value_of(first).is_err() {
+        let body = super::strip_bom(&file.bytes);
+        return finish(parse_values(file, body, opts));
+    }
+    let parts = map_lines(
+        file,
+        opts,
+        |_| Tally::default(),
+        |t, line, at| match value_of(line) {
+            Ok(v) => t.take(build(&v, at, opts, vantage)),
             Err(e) => LineOutcome::Reject(e),
-        }
-    });
-    // a dns `resultset` line gives one record per resolver asked
-    out.report.records = out.records.probes.len() as u64;
-    out
+        },
+    );
+    finish(parts)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::LocKind;
+    const DNS_RECORDS: u64 = 53;
+    const DNS_BAD: u64 = 0;
+    const MIXED_RECORDS: u64 = 51;
+    const MIXED_BAD: u64 = 0;
     use proptest::prelude::*;
 
     fn file(text: &str) -> InputFile {
@@ -501,6 +736,155 @@ mod tests {
         assert_eq!(p.report.records, 1);
         assert_eq!(p.report.bad_records, 1);
         assert!(!p.report.warnings.is_empty());
+    }
+
+    fn fixture(name: &str) -> InputFile {
+        let path = format!("{}/fixtures/logs/{name}", env!("CARGO_MANIFEST_DIR"));
+        let bytes = std::fs::read(path).unwrap();
+        assert!(
+            sniff(&bytes[..bytes.len().min(super::super::SNIFF_BYTES)])
+                || crate::discover::is_gzip(&bytes),
+            "{name}"
+        );
+        InputFile::from_bytes(3, name, bytes)
+    }
+
+    /// ripe-atlas-sagan's traceroutes: hop 255, `late`, `*`, ICMP errors,
+    /// a failed name resolution.
+    #[test]
+    fn sagan_traceroutes() {
+        let p = parse(
+            &fixture("atlas-sagan-traceroute.jsonl"),
+            &IngestOptions::default(),
+        );
+        assert_eq!(
+            (p.report.records, p.report.bad_records),
+            (21, 0),
+            "{:?}",
+            p.report
+        );
+        let rs = &p.records.probes;
+        // the first: hop 255 with three `*`, the target never answered
+        assert_eq!(rs[0].target, "121.244.76.25");
+        assert_eq!(rs[0].loss_pct, Some(100.0));
+        assert_eq!(rs[0].error.as_deref(), Some("last hop did not reply"));
+        assert_eq!(rs[0].error_class, Some(ErrorClass::Timeout));
+        // `late` replies from the destination at hop 255
+        let late = rs.iter().find(|r| r.agent == "10834").unwrap();
+        assert_eq!(late.loss_pct, Some(50.0));
+        assert_eq!(late.error.as_deref(), Some("last hop replied late"));
+        // ICMP network unreachable (`err: N`) from the first hop
+        let n = rs.iter().find(|r| r.agent == "14468").unwrap();
+        assert!(
+            n.error
+                .as_deref()
+                .unwrap()
+                .contains("network unreachable (N)")
+        );
+        assert_eq!(n.error_class, Some(ErrorClass::ConnectionTimedOut));
+        // no destination address: name resolution failed
+        let dns = rs.iter().find(|r| r.agent == "22586").unwrap();
+        assert_eq!(dns.target, "syndication.exoclick.com");
+        assert_eq!(dns.error_class, Some(ErrorClass::NameNotResolved));
+        // gzipped, the same after discovery gunzips it
+        let gz = std::fs::read(format!(
+            "{}/fixtures/logs/atlas-sagan-traceroute.jsonl.gz",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let src = crate::discover::discover(
+            &[format!(
+                "{}/fixtures/logs/atlas-sagan-traceroute.jsonl.gz",
+                env!("CARGO_MANIFEST_DIR")
+            )],
+            &mut Vec::new,
+        );
+        assert!(crate::discover::is_gzip(&gz));
+        let f = crate::discover::load(0, &src[0], 1 << 30);
+        let q = super::super::parse_file(&f, &IngestOptions::default());
+        assert_eq!(q.report.format, "ripe-atlas");
+        assert_eq!(q.report.records, 21);
+    }
+
+    #[test]
+    fn sagan_dns_array_result_and_resultset() {
+        let p = parse(&fixture("atlas-sagan-dns.json"), &IngestOptions::default());
+        assert_eq!(
+            (p.report.records, p.report.bad_records),
+            (DNS_RECORDS, DNS_BAD),
+            "{:?}",
+            p.report
+        );
+        assert!(p.records.probes.iter().all(|r| r.kind == ProbeKind::Dns));
+        assert!(
+            p.records
+                .probes
+                .iter()
+                .all(|r| r.source.kind == LocKind::Entry)
+        );
+    }
+
+    #[test]
+    fn sagan_mixed_types_and_unread_counted() {
+        let p = parse(
+            &fixture("atlas-sagan-mixed.jsonl"),
+            &IngestOptions::default(),
+        );
+        assert_eq!(
+            (p.report.records, p.report.bad_records),
+            (MIXED_RECORDS, MIXED_BAD),
+            "{:?}",
+            p.report
+        );
+        assert_eq!(
+            p.report.warnings,
+            vec![format!(
+                "2 RIPE Atlas result(s) of type \"wifi\" not read: only {READ_TYPES} carry latency, loss or failure"
+            )]
+        );
+        let ntp: Vec<&ProbeRecord> = p
+            .records
+            .probes
+            .iter()
+            .filter(|r| r.test.starts_with("atlas-ntp"))
+            .collect();
+        assert_eq!(ntp.len(), 3);
+        assert!((ntp[0].latency_ms.unwrap() - 11.354333).abs() < 1e-3);
+        assert_eq!(ntp[1].loss_pct, Some(100.0));
+        assert_eq!(ntp[2].error.as_deref(), Some("error-example"));
+    }
+
+    #[test]
+    fn sagan_single_pretty_printed_object() {
+        let p = parse(
+            &fixture("atlas-sagan-single.json"),
+            &IngestOptions::default(),
+        );
+        assert_eq!(
+            (p.report.records, p.report.bad_records),
+            (1, 0),
+            "{:?}",
+            p.report
+        );
+        let r = &p.records.probes[0];
+        assert_eq!(r.source, SourceRef::line(3, 1));
+        assert_eq!(r.loss_pct, Some(50.0));
+        // and two of them back to back, the second broken
+        let text = std::fs::read_to_string(format!(
+            "{}/fixtures/logs/atlas-sagan-single.json",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let lines = text.lines().count() as u64;
+        let two = format!("{text}{}\n{text}", &text[..200]);
+        let p = parse(&file(&two), &IngestOptions::default());
+        assert_eq!(p.report.records, 2, "{:?}", p.report);
+        assert_eq!(p.report.bad_records, 1);
+        assert_eq!(p.report.rejections[0].at.n, lines + 1);
+        assert_eq!(
+            p.records.probes[1].source.n,
+            lines + 1 + text[..200].lines().count() as u64
+        );
     }
 
     #[test]

@@ -13,10 +13,13 @@ pub mod flat_json;
 pub mod har;
 pub mod json_scan;
 pub mod k6;
+pub mod k6summary;
 pub mod lines;
 pub mod mtr;
+pub mod netlog;
 pub mod ping;
 pub mod probe;
+pub mod prometheus;
 pub mod stream;
 
 use crate::model::{Dataset, FileId, InputReport, Records};
@@ -85,6 +88,9 @@ pub struct IngestOptions {
     /// Lines before the bytes being parsed: a block of a streamed file
     /// (`stream.rs`) gets the line numbers it has in the whole file.
     pub line_base: u64,
+    /// `--start TIME`: when a capture without full time stamps began (plain
+    /// ping; `ts` stamps without a year; `--apple-time` clock times).
+    pub start: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl IngestOptions {
@@ -125,8 +131,11 @@ pub const SNIFF_BYTES: usize = 64 * 1024;
 /// Every format, most specific first: the first whose sniff says yes wins.
 pub fn registry() -> Vec<&'static FormatSpec> {
     vec![
+        &netlog::FORMAT,
         &har::FORMAT,
         &k6::FORMAT,
+        &k6summary::FORMAT,
+        &prometheus::FORMAT,
         &curl::FORMAT,
         &atlas::FORMAT,
         &mtr::FORMAT,
@@ -138,6 +147,66 @@ pub fn registry() -> Vec<&'static FormatSpec> {
         &access::FORMAT_W3C,
         &access::FORMAT_CLF,
     ]
+}
+
+/// What of a format feeds the verdict, for `faultlens formats`.
+pub fn feeds(name: &str) -> &'static str {
+    match name {
+        "chrome-netlog" => {
+            "requests: URL, status, net error (dns / connect / tls / reset / ...), dns, connect, tls, send, wait, receive ms"
+        }
+        "har" => {
+            "pages and requests: status, _error, timings (blocked, dns, connect, ssl, send, wait, receive), CDN headers, page load"
+        }
+        "k6-json" => "http probe records: status, error code, http_req_* phases, per request",
+        "k6-summary" => {
+            "no records: whole-run statistics (latency percentiles, failure and check rates) for `compare`"
+        }
+        "prometheus" => {
+            "probe records per target and time: probe_success, duration, http phases, dns lookup, status, cert expiry, icmp rtt; vantage from labels"
+        }
+        "curl-json" => {
+            "http probe records: status, curl error, time_namelookup / connect / appconnect / starttransfer / total"
+        }
+        "ripe-atlas" => {
+            "probe records per result: ping loss and rtt, traceroute last hop, http status and timings, sslcert, dns rcode and time, ntp; vantage from --vantage-map"
+        }
+        "mtr-json" => "network probe records: loss and latency of the last hop",
+        "changes-jsonl" | "changes-csv" => {
+            "changes: time, service, kind (deploy, config, rollback, maintenance)"
+        }
+        "probe-jsonl" | "probe-csv" => {
+            "probe records: status, error, phases, loss, latency, jitter, region"
+        }
+        "ping" => {
+            "network probe records per target and minute: loss, mean rtt, jitter, unreachable errors"
+        }
+        "iis-w3c" => {
+            "server requests: time, method, endpoint, status, bytes, time-taken / TimeTakenMS"
+        }
+        "access-log" => {
+            "server requests: time, vhost, method, endpoint, status, bytes, request and upstream times"
+        }
+        _ => "",
+    }
+}
+
+/// The first line of a format's first sample, cut to `max` characters.
+pub fn sample_line(f: &FormatSpec, max: usize) -> String {
+    let line = f
+        .samples
+        .first()
+        .and_then(|s| {
+            s.lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty() && *l != "{")
+        })
+        .unwrap_or("");
+    let mut out: String = line.chars().take(max).collect();
+    if line.chars().count() > max {
+        out.push_str("...");
+    }
+    out
 }
 
 /// The format that claims this content, if any.
@@ -297,6 +366,14 @@ mod tests {
                     s
                 );
             }
+        }
+    }
+
+    #[test]
+    fn formats_say_what_feeds_the_verdict() {
+        for f in registry() {
+            assert!(!feeds(f.name).is_empty(), "{}", f.name);
+            assert!(!sample_line(f, 100).is_empty(), "{}", f.name);
         }
     }
 

@@ -458,6 +458,60 @@ pub struct InputReport {
     pub skipped: Option<String>,
     pub first_ts: Option<DateTime<Utc>>,
     pub last_ts: Option<DateTime<Utc>>,
+    /// A whole-run aggregate (k6 `--summary-export` / `handleSummary`
+    /// JSON): no per-request records, only the run's statistics.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_summary: Option<RunSummary>,
+}
+
+/// One load-test run as its tool summed it up: per metric statistics
+/// (trend times in ms: `avg`, `med`, `p(95)`, ...; rates as fractions:
+/// `rate`, `passes`, `fails`; counters: `count`, `rate` per second),
+/// checks and thresholds.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct RunSummary {
+    pub tool: String,
+    pub duration_ms: Option<f64>,
+    pub metrics: Vec<SummaryMetric>,
+    pub checks: Vec<SummaryCheck>,
+    pub thresholds: Vec<SummaryThreshold>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SummaryMetric {
+    /// As the tool names it, sub-metrics included (`http_req_duration{expected_response:true}`).
+    pub name: String,
+    /// `trend`, `rate`, `counter` or `gauge`.
+    pub kind: String,
+    /// Statistic name -> value, in the order the tool wrote them.
+    pub values: Vec<(String, f64)>,
+}
+
+impl SummaryMetric {
+    pub fn get(&self, stat: &str) -> Option<f64> {
+        self.values.iter().find(|(k, _)| k == stat).map(|(_, v)| *v)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SummaryCheck {
+    /// `::group::check name`.
+    pub path: String,
+    pub passes: u64,
+    pub fails: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SummaryThreshold {
+    pub metric: String,
+    pub expr: String,
+    pub ok: bool,
+}
+
+impl RunSummary {
+    pub fn metric(&self, name: &str) -> Option<&SummaryMetric> {
+        self.metrics.iter().find(|m| m.name == name)
+    }
 }
 
 pub const MAX_REJECTIONS_KEPT: usize = 20;

@@ -6,6 +6,7 @@
 pub mod impact;
 pub mod json;
 pub mod markdown;
+pub mod runs;
 /// Hand-built report for renderer tests (not part of the API).
 #[doc(hidden)]
 pub mod sample;
