@@ -232,5 +232,22 @@ fn static_cdn_share(ctx: &Ctx) -> (usize, usize) {
             app += 1;
         }
     }
+    // HTTP probes of the CDN's static files count with them
+    for p in &ctx.ds.probes {
+        if !w.contains(p.ts) || p.status.is_none_or(|s| s < 500) {
+            continue;
+        }
+        let t: &str = &p.target;
+        let path = t.split('?').next().unwrap_or(t);
+        let host = t.split("://").nth(1).unwrap_or(t).split(['/', ':']).next().unwrap_or("");
+        let is_static_file = [".css", ".js", ".png", ".jpg", ".svg", ".woff2", ".webp"]
+            .iter()
+            .any(|x| path.ends_with(x));
+        if is_static_file && !doc_hosts.contains(host) {
+            cdn += 1;
+        } else {
+            app += 1;
+        }
+    }
     (cdn, app)
 }

@@ -21,6 +21,25 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     if !ctx.has_incident() {
         return vec![];
     }
+    // a family is a service of the site only on a host that serves the
+    // site's pages or API calls: families of a static CDN host or of a
+    // third party failing are delivery's or someone else's (FL110, FL501,
+    // FL601 read those)
+    let app_hosts: std::collections::BTreeSet<&str> = ctx
+        .ds
+        .requests
+        .iter()
+        .filter(|r| {
+            r.party == crate::model::Party::First
+                && (ctx.an.loads.role(r) == crate::model::ResourceType::Document
+                    || ctx.an.loads.is_dynamic(r))
+        })
+        .map(|r| r.host.as_str())
+        .chain(ctx.ds.probes.iter().map(|p| {
+            let t: &str = &p.target;
+            t.split("://").nth(1).unwrap_or(t).split(['/', ':']).next().unwrap_or("")
+        }))
+        .collect();
     let mut failing = Vec::new();
     let mut healthy = Vec::new();
     for ((dim, key), by_w) in &ctx.an.http {
@@ -35,7 +54,10 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         }
         let c = ctx.cmp("http", "family", key, "error_rate");
         let before = c.and_then(|c| c.before).unwrap_or(0.0);
-        if ctx.rate_rose(c, d.error_rate(), 0.1) && d.error_rate() - before >= 0.1 {
+        if ctx.rate_rose(c, d.error_rate(), 0.1)
+            && d.error_rate() - before >= 0.1
+            && app_hosts.contains(key.split(' ').next().unwrap_or(""))
+        {
             failing.push((key.clone(), before, d.error_rate(), c));
         } else if d.error_rate() < 0.05 {
             healthy.push(key.clone());

@@ -10,6 +10,9 @@ Points to: backend, when the server itself logged 5xx or its upstream time rose:
 
 Known false positives: logs from only one of several servers or regions; log sampling; 5xx for bots or health checks (the endpoint breakdown shows which).";
 
+/// Least rise of the logged upstream / request time (p50) that counts.
+pub const SLOW_UPSTREAM_MIN_EXTRA_MS: f64 = 100.0;
+
 pub static DETECTOR: Detector = Detector {
     code: "FL801",
     name: "server-log",
@@ -78,7 +81,13 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     let before = by_w.get(&ctx.an.baseline);
     let rpm_before = before.map(|b| b.requests_per_min).unwrap_or(0.0);
     let logged_5xx = ctx.rate_rose(c5, rate, 0.02) && d.status_5xx >= 3;
-    let slow = cu.is_some_and(|u| u.significant() && u.ratio.unwrap_or(1.0) >= 1.5);
+    // a slower upstream is the backend's only when users could feel it:
+    // 21 -> 38 ms is noise on a loopback lab, not an outage
+    let slow = cu.is_some_and(|u| {
+        u.significant()
+            && u.ratio.unwrap_or(1.0) >= 1.5
+            && u.value.unwrap_or(0.0) - u.before.unwrap_or(0.0) >= SLOW_UPSTREAM_MIN_EXTRA_MS
+    });
     let dropped = rpm_before > 0.0 && d.requests_per_min < rpm_before * 0.6;
     let mix: Vec<String> = d
         .status_mix
