@@ -239,7 +239,13 @@ fn static_cdn_share(ctx: &Ctx) -> (usize, usize) {
         }
         let t: &str = &p.target;
         let path = t.split('?').next().unwrap_or(t);
-        let host = t.split("://").nth(1).unwrap_or(t).split(['/', ':']).next().unwrap_or("");
+        let host = t
+            .split("://")
+            .nth(1)
+            .unwrap_or(t)
+            .split(['/', ':'])
+            .next()
+            .unwrap_or("");
         let is_static_file = [".css", ".js", ".png", ".jpg", ".svg", ".woff2", ".webp"]
             .iter()
             .any(|x| path.ends_with(x));

@@ -37,7 +37,12 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         .map(|r| r.host.as_str())
         .chain(ctx.ds.probes.iter().map(|p| {
             let t: &str = &p.target;
-            t.split("://").nth(1).unwrap_or(t).split(['/', ':']).next().unwrap_or("")
+            t.split("://")
+                .nth(1)
+                .unwrap_or(t)
+                .split(['/', ':'])
+                .next()
+                .unwrap_or("")
         }))
         .collect();
     let mut failing = Vec::new();

@@ -11,7 +11,7 @@ Points to: backend, when the server itself logged 5xx or its upstream time rose:
 Known false positives: logs from only one of several servers or regions; log sampling; 5xx for bots or health checks (the endpoint breakdown shows which).";
 
 /// Least rise of the logged upstream / request time (p50) that counts.
-pub const SLOW_UPSTREAM_MIN_EXTRA_MS: f64 = 100.0;
+pub const SLOW_UPSTREAM_MIN_EXTRA_MS: f64 = 50.0;
 
 pub static DETECTOR: Detector = Detector {
     code: "FL801",
