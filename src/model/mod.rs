@@ -294,6 +294,12 @@ pub struct Request {
 impl Request {
     /// A failed request: no response, a network error, or a 5xx.
     pub fn is_error(&self) -> bool {
+        // an answered request (1xx-4xx) is not a failure whatever error
+        // text rides along: Chrome writes `net::ERR_QUIC_PROTOCOL_ERROR` on
+        // responses it fetched again over TCP
+        if (1..500).contains(&self.status) {
+            return false;
+        }
         self.status <= 0
             || self.status >= 500
             || self
