@@ -254,16 +254,7 @@ pub fn judge_case(dir: &std::path::Path, truth: &CaseTruth) -> Case {
             ..Default::default()
         }
     };
-    let quiet = |_: usize, _: usize| {};
-    let (got, conf, scope, onset) = match pipeline::run(&req, &mut Vec::new, &quiet) {
-        Ok(o) => (
-            o.verdict.fault_domain.as_str().to_string(),
-            o.verdict.confidence,
-            o.verdict.scope.clone(),
-            o.analysis.windows.during.map(|w| w.start),
-        ),
-        Err(_) => ("error".to_string(), 0.0, "none".to_string(), None),
-    };
+    let (got, conf, scope, onset) = verdict_of(&req);
     let true_onset = truth
         .onset
         .as_deref()
@@ -310,16 +301,7 @@ pub fn judge(dir: &std::path::Path, truth: &scenario::Truth) -> Case {
         paths: vec![dir.display().to_string()],
         ..Default::default()
     };
-    let quiet = |_: usize, _: usize| {};
-    let (got, conf, scope, onset) = match pipeline::run(&req, &mut Vec::new, &quiet) {
-        Ok(o) => (
-            o.verdict.fault_domain.as_str().to_string(),
-            o.verdict.confidence,
-            o.verdict.scope.clone(),
-            o.analysis.windows.during.map(|w| w.start),
-        ),
-        Err(_) => ("error".to_string(), 0.0, "none".to_string(), None),
-    };
+    let (got, conf, scope, onset) = verdict_of(&req);
     Case {
         kind: truth.kind.clone(),
         mode: "generated".into(),
@@ -333,5 +315,20 @@ pub fn judge(dir: &std::path::Path, truth: &scenario::Truth) -> Case {
             (Some(a), Some(b)) => Some((a - b).num_milliseconds().abs() as f64 / 60_000.0),
             _ => None,
         },
+    }
+}
+
+/// The pipeline's answer for one request: fault domain, confidence, scope
+/// and the detected onset (`error` when the run failed).
+fn verdict_of(req: &Request) -> (String, f64, String, Option<chrono::DateTime<chrono::Utc>>) {
+    let quiet = |_: usize, _: usize| {};
+    match pipeline::run(req, &mut Vec::new, &quiet) {
+        Ok(o) => (
+            o.verdict.fault_domain.as_str().to_string(),
+            o.verdict.confidence,
+            o.verdict.scope.clone(),
+            o.analysis.windows.during.map(|w| w.start),
+        ),
+        Err(_) => ("error".to_string(), 0.0, "none".to_string(), None),
     }
 }
