@@ -226,6 +226,17 @@ pub fn classify_error(text: &str) -> Option<ErrorClass> {
     )
 }
 
+/// A path that names a static file (stylesheet, script, image, font,
+/// video): what an edge or a static server delivers.
+pub fn is_static_path(path: &str) -> bool {
+    const EXT: &[&str] = &[
+        ".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".woff", ".woff2", ".ico",
+        ".mp4",
+    ];
+    let p = path.split(['?', '#']).next().unwrap_or(path);
+    EXT.iter().any(|x| p.ends_with(x))
+}
+
 /// WebPageTest's `_result` / `_responseCode` WinINet error codes, worded
 /// as the browser error they stand for so one classifier reads them all.
 pub fn wininet_error(code: i64) -> Option<&'static str> {

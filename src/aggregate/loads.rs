@@ -175,6 +175,9 @@ pub struct LoadCensus {
     /// The type each URL template (host, path) has when it succeeds.
     #[serde(skip)]
     pub template_types: BTreeMap<(String, String), ResourceType>,
+    /// The site's own hosts that served a page document: a static asset
+    /// failing anywhere else failed on the CDN.
+    pub doc_hosts: BTreeSet<String>,
 }
 
 impl LoadCensus {
@@ -448,6 +451,16 @@ pub fn census(ds: &Dataset) -> LoadCensus {
         api_wait_p25_ms,
         failing_third_parties,
         template_types,
+        doc_hosts: ds
+            .requests
+            .iter()
+            .filter(|r| {
+                r.resource_type == ResourceType::Document
+                    && r.party != Party::Third
+                    && (200..400).contains(&r.status)
+            })
+            .map(|r| r.host.clone())
+            .collect(),
     }
 }
 

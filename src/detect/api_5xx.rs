@@ -205,28 +205,13 @@ fn static_cdn_share(ctx: &Ctx) -> (usize, usize) {
     let Some(w) = ctx.an.windows.during else {
         return (0, 0);
     };
-    let doc_hosts: std::collections::BTreeSet<&str> = ctx
-        .ds
-        .requests
-        .iter()
-        .filter(|r| {
-            r.resource_type == crate::model::ResourceType::Document
-                && r.party == Party::First
-                && (200..400).contains(&r.status)
-        })
-        .map(|r| r.host.as_str())
-        .collect();
     let (mut cdn, mut app) = (0, 0);
     for r in &ctx.ds.requests {
-        let in_w = if ctx.an.windows.by_file.is_empty() {
-            w.contains(r.start)
-        } else {
-            ctx.an.windows.assign(r.source.file, r.start) == Some(WindowName::During)
-        };
+        let in_w = ctx.in_during(r.source.file, r.start);
         if !in_w || r.party != Party::First || r.status < 500 {
             continue;
         }
-        if ctx.an.loads.is_static(r) && !doc_hosts.contains(r.host.as_str()) {
+        if ctx.an.loads.is_static(r) && !ctx.an.loads.doc_hosts.contains(&r.host) {
             cdn += 1;
         } else {
             app += 1;
@@ -237,19 +222,9 @@ fn static_cdn_share(ctx: &Ctx) -> (usize, usize) {
         if !w.contains(p.ts) || p.status.is_none_or(|s| s < 500) {
             continue;
         }
-        let t: &str = &p.target;
-        let path = t.split('?').next().unwrap_or(t);
-        let host = t
-            .split("://")
-            .nth(1)
-            .unwrap_or(t)
-            .split(['/', ':'])
-            .next()
-            .unwrap_or("");
-        let is_static_file = [".css", ".js", ".png", ".jpg", ".svg", ".woff2", ".webp"]
-            .iter()
-            .any(|x| path.ends_with(x));
-        if is_static_file && !doc_hosts.contains(host) {
+        let (_, host, path) = crate::classify::split_url(&p.target);
+        let is_static_file = crate::classify::is_static_path(path);
+        if is_static_file && !ctx.an.loads.doc_hosts.contains(host) {
             cdn += 1;
         } else {
             app += 1;

@@ -125,16 +125,9 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
 /// (static assets, application calls and documents), by the type their
 /// URL template has when it succeeds.
 fn failed_edge_roles(ctx: &Ctx) -> (usize, usize) {
-    let Some(w) = ctx.an.windows.during else {
-        return (0, 0);
-    };
     let (mut st, mut app) = (0, 0);
     for r in &ctx.ds.requests {
-        let in_w = if ctx.an.windows.by_file.is_empty() {
-            w.contains(r.start)
-        } else {
-            ctx.an.windows.assign(r.source.file, r.start) == Some(WindowName::During)
-        };
+        let in_w = ctx.in_during(r.source.file, r.start);
         if !in_w
             || r.party != Party::First
             || !(r.edge.provider.is_some() || r.edge.cache.is_some())

@@ -31,14 +31,9 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         return vec![];
     }
     let mut f = Finding::new(DETECTOR.code, DETECTOR.name);
-    let w = ctx.an.windows.during;
     let mut by_v: BTreeMap<String, V> = BTreeMap::new();
     for r in &ctx.ds.requests {
-        let in_w = if ctx.an.windows.by_file.is_empty() {
-            w.is_some_and(|w| w.contains(r.start))
-        } else {
-            ctx.an.windows.assign(r.source.file, r.start) == Some(WindowName::During)
-        };
+        let in_w = ctx.in_during(r.source.file, r.start);
         if !in_w {
             continue;
         }

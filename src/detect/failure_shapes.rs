@@ -27,12 +27,7 @@ const KEY_REQUEST_WEIGHT: f64 = 2.0;
 /// times the baseline's to count when a baseline exists.
 const ROSE_RATIO: f64 = 2.0;
 
-fn attribute(
-    r: &Request,
-    s: Shape,
-    doc_hosts: &BTreeSet<&str>,
-    census: &crate::aggregate::loads::LoadCensus,
-) -> FaultDomain {
+fn attribute(r: &Request, s: Shape, census: &crate::aggregate::loads::LoadCensus) -> FaultDomain {
     let third = r.party == Party::Third;
     if third && s != Shape::Offline {
         return FaultDomain::ThirdParty;
@@ -44,7 +39,7 @@ fn attribute(
         Shape::Connect | Shape::NoAnswer | Shape::NeverStarted => FaultDomain::Network,
         Shape::EdgeError => FaultDomain::Cdn,
         Shape::Http5xx => {
-            if census.is_static(r) && !doc_hosts.contains(r.host.as_str()) {
+            if census.is_static(r) && !census.doc_hosts.contains(&r.host) {
                 FaultDomain::Cdn
             } else {
                 FaultDomain::Backend
@@ -58,36 +53,17 @@ fn is_key(r: &Request, census: &crate::aggregate::loads::LoadCensus) -> bool {
 }
 
 fn run(ctx: &Ctx) -> Vec<Finding> {
-    let Some(during) = ctx.an.windows.during else {
+    if ctx.an.windows.during.is_none() {
         return vec![];
-    };
+    }
     let census = &ctx.an.loads;
     if census.loads.is_empty() {
         return vec![];
     }
-    let window_of = |l: &LoadFacts| -> Option<WindowName> {
-        let r = &ctx.ds.requests[l.failures.first().map_or(0, |f| f.0)];
-        if !ctx.an.windows.by_file.is_empty() {
-            // compare mode: the load's file decides; a load with no failure
-            // is found through its page
-            let file = ctx
-                .ds
-                .pages
-                .iter()
-                .find(|p| p.id == l.page_id)
-                .map_or(r.source.file, |p| p.source.file);
-            return ctx.an.windows.assign(file, l.start);
-        }
-        if during.contains(l.start) {
-            Some(WindowName::During)
-        } else {
-            ctx.an.windows.assign(r.source.file, l.start)
-        }
-    };
     let mut during_loads: Vec<&LoadFacts> = Vec::new();
     let mut base_loads: Vec<&LoadFacts> = Vec::new();
     for l in &census.loads {
-        match window_of(l) {
+        match ctx.window_at(l.file, l.start) {
             Some(WindowName::During) => during_loads.push(l),
             Some(w) if w == ctx.an.baseline => base_loads.push(l),
             _ => {}
@@ -121,17 +97,6 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             .copied()
             .collect()
     };
-    let doc_hosts: BTreeSet<&str> = ctx
-        .ds
-        .requests
-        .iter()
-        .filter(|r| {
-            r.resource_type == ResourceType::Document
-                && r.party != Party::Third
-                && (200..400).contains(&r.status)
-        })
-        .map(|r| r.host.as_str())
-        .collect();
     let mut score: BTreeMap<FaultDomain, f64> = BTreeMap::new();
     let mut shapes: BTreeMap<(Shape, bool), u64> = BTreeMap::new();
     let mut hosts_by_domain: BTreeMap<FaultDomain, BTreeSet<&str>> = BTreeMap::new();
@@ -149,7 +114,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         for (i, s) in c {
             let r = req(i);
             n_fail += 1;
-            let d = attribute(r, s, &doc_hosts, census);
+            let d = attribute(r, s, census);
             *score.entry(d).or_default() += if is_key(r, census) {
                 KEY_REQUEST_WEIGHT
             } else {

@@ -157,6 +157,18 @@ impl<'a> Ctx<'a> {
             _ => self.an.windows.get(self.an.baseline).is_none(),
         }
     }
+    /// The window a record of `file` at `t` belongs to: by file in compare
+    /// mode, else by time.
+    pub fn window_at(
+        &self,
+        file: crate::model::FileId,
+        t: chrono::DateTime<chrono::Utc>,
+    ) -> Option<WindowName> {
+        self.an.windows.assign(file, t)
+    }
+    pub fn in_during(&self, file: crate::model::FileId, t: chrono::DateTime<chrono::Utc>) -> bool {
+        self.window_at(file, t) == Some(WindowName::During)
+    }
     /// First records of the dataset (in `during`) matching a predicate.
     pub fn example_requests(
         &self,

@@ -175,16 +175,11 @@ fn static_share_5xx(ctx: &Ctx) -> (usize, usize) {
     let Some(w) = ctx.an.windows.during else {
         return (0, 0);
     };
-    const STATIC: &[&str] = &[
-        ".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".woff", ".woff2", ".ico",
-        ".mp4",
-    ];
     let (mut st, mut all) = (0, 0);
     for r in &ctx.ds.server {
         if r.status >= 500 && w.contains(r.ts) {
             all += 1;
-            let e: &str = &r.endpoint;
-            if STATIC.iter().any(|x| e.ends_with(x)) {
+            if crate::classify::is_static_path(&r.endpoint) {
                 st += 1;
             }
         }

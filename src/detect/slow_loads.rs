@@ -39,30 +39,12 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
 }
 
 fn run(ctx: &Ctx) -> Vec<Finding> {
-    let Some(during) = ctx.an.windows.during else {
+    if ctx.an.windows.during.is_none() {
         return vec![];
-    };
-    let page_file = |id: &str| {
-        ctx.ds
-            .pages
-            .iter()
-            .find(|p| p.id == id)
-            .map(|p| p.source.file)
-    };
-    let window_of = |l: &LoadFacts| {
-        if ctx.an.windows.by_file.is_empty() {
-            if during.contains(l.start) {
-                Some(WindowName::During)
-            } else {
-                ctx.an.windows.assign(0, l.start)
-            }
-        } else {
-            page_file(&l.page_id).and_then(|f| ctx.an.windows.assign(f, l.start))
-        }
-    };
+    }
     let (mut base, mut inc): (Vec<&LoadFacts>, Vec<&LoadFacts>) = (vec![], vec![]);
     for l in &ctx.an.loads.loads {
-        match window_of(l) {
+        match ctx.window_at(l.file, l.start) {
             Some(WindowName::During) => inc.push(l),
             Some(w) if w == ctx.an.baseline => base.push(l),
             _ => {}

@@ -36,31 +36,12 @@ fn template(r: &Request, census: &crate::aggregate::loads::LoadCensus) -> Templa
 }
 
 fn run(ctx: &Ctx) -> Vec<Finding> {
-    let Some(during) = ctx.an.windows.during else {
+    if ctx.an.windows.during.is_none() {
         return vec![];
-    };
-    let page_file: BTreeMap<&str, u32> = ctx
-        .ds
-        .pages
-        .iter()
-        .map(|p| (p.id.as_str(), p.source.file))
-        .collect();
-    let window_of = |page_id: &str, t| {
-        if ctx.an.windows.by_file.is_empty() {
-            if during.contains(t) {
-                Some(WindowName::During)
-            } else {
-                ctx.an.windows.assign(0, t)
-            }
-        } else {
-            page_file
-                .get(page_id)
-                .and_then(|f| ctx.an.windows.assign(*f, t))
-        }
-    };
+    }
     let mut loads: BTreeMap<&str, (WindowName, BTreeSet<Template>, bool)> = BTreeMap::new();
     for l in &ctx.an.loads.loads {
-        if let Some(w) = window_of(&l.page_id, l.start) {
+        if let Some(w) = ctx.window_at(l.file, l.start) {
             loads.insert(l.page_id.as_str(), (w, BTreeSet::new(), false));
         }
     }
