@@ -260,7 +260,9 @@ fn load_timed(
         tagged.iter().map(|(s, f, _)| (s.clone(), *f)).collect();
     let mut ds = ingest_sources(&sources, &ingest_opts, progress);
     laps.lap("discover+ingest");
-    let usable: u64 = ds.inputs.iter().map(|i| i.records).sum();
+    // a HAR whose producer dropped every failed request keeps its pages:
+    // page loads that recorded nothing are evidence, not an empty input
+    let usable: u64 = ds.inputs.iter().map(|i| i.records).sum::<u64>() + ds.pages.len() as u64;
     if usable == 0 {
         let why: Vec<String> = ds
             .inputs

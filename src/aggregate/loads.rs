@@ -222,6 +222,13 @@ pub const COMPONENTS_LOST_RATIO: f64 = 0.8;
 /// cold start), so one load is only flagged for a large slowdown; smaller
 /// ones are the rank tests' (FL102, FL111) to find over many loads.
 pub const SLOW_API_RATIO: f64 = 3.0;
+/// An API slow on its face, with no healthy load to compare with: calls
+/// waiting this long (median per load) ...
+pub const ABS_SLOW_API_MS: f64 = 2000.0;
+/// ... and this many times longer than the same load's static assets: no
+/// working page keeps its users waiting seconds on every API call while
+/// its files arrive in a fraction of that.
+pub const ABS_API_VS_STATIC: f64 = 5.0;
 pub const SLOW_API_MIN_EXTRA_MS: f64 = 200.0;
 /// A load's static components are slow (the path, not the API) when their
 /// median time is this many times the capture's quick quartile.
@@ -435,6 +442,14 @@ pub fn census(ds: &Dataset) -> LoadCensus {
             && w > p25 + SLOW_API_MIN_EXTRA_MS
         {
             l.why.push(format!("API wait {w:.0} ms vs {p25:.0} ms"));
+        }
+        if let (Some(w), Some(v)) = (l.api_wait_ms, l.static_ms)
+            && w >= ABS_SLOW_API_MS
+            && w >= v * ABS_API_VS_STATIC
+            && !l.why.iter().any(|y| y.starts_with("API wait"))
+        {
+            l.why
+                .push(format!("API wait {w:.0} ms against static {v:.0} ms"));
         }
         if let (Some(v), Some(p25)) = (l.static_ms, static_p25_ms)
             && v > p25 * SLOW_PATH_RATIO

@@ -24,6 +24,12 @@ pub static DETECTOR: Detector = Detector {
 /// against 1 for any other component.
 const KEY_REQUEST_WEIGHT: f64 = 2.0;
 /// Failures per load in the incident window must be at least this many
+/// Page loads that recorded no request at all (a producer that drops
+/// failed requests): the client's side, weakly ...
+const NOTHING_LOADED_CLIENT_WEIGHT: f64 = 0.4;
+/// ... with name resolution next.
+const NOTHING_LOADED_DNS_WEIGHT: f64 = 0.3;
+
 /// times the baseline's to count when a baseline exists.
 const ROSE_RATIO: f64 = 2.0;
 
@@ -171,8 +177,21 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     if n_fail == 0 && empty * 2 > during_loads.len() {
         f.fired = true;
         f.summary = format!(
-            "{empty} of {} page loads recorded no request at all: the page never loaded, and the capture's producer drops requests that got no response, so where it stopped (client, DNS, network, TLS) cannot be read from it; not the backend (no request reached it)",
+            "{empty} of {} page loads recorded no request at all: the page never loaded, and the capture's producer drops requests that got no response, so where it stopped cannot be read from it: most often the capturing client's own connection, else its name resolution; not the backend (no request reached it)",
             during_loads.len()
+        );
+        // nothing at all loaded from this vantage, not even the document:
+        // the client's side first (its connection, proxy or resolver),
+        // weakly, since the producer hid where the requests stopped
+        f.support(
+            FaultDomain::Client,
+            NOTHING_LOADED_CLIENT_WEIGHT,
+            "client: not one request of the page loads was recorded",
+        );
+        f.support(
+            FaultDomain::Dns,
+            NOTHING_LOADED_DNS_WEIGHT,
+            "dns: a document whose name does not resolve records nothing either",
         );
         f.support(
             FaultDomain::Backend,

@@ -2,7 +2,7 @@
 
 use super::{Ctx, Detector, FaultDomain, Finding, evidence_levels, ms};
 use crate::aggregate::WindowName;
-use crate::aggregate::loads::LoadFacts;
+use crate::aggregate::loads::{ABS_API_VS_STATIC, ABS_SLOW_API_MS, LoadFacts};
 
 pub const DOC: &str = "\
 Looks at: page loads that did not fail but were slow, load by load: the median server wait of the site's API calls, and the median time (wait + receive) of its static assets and of third-party requests, in the incident's loads against the baseline's.
@@ -24,6 +24,63 @@ const API_SLOW_RATIO: f64 = 1.5;
 const PACE_KEPT_RATIO: f64 = 1.3;
 /// Static and third-party slowdown that makes the path slow.
 const PATH_SLOW_RATIO: f64 = 2.0;
+
+/// A capture taken entirely during the slowdown: judged on absolute times.
+fn absolute(inc: &[&LoadFacts]) -> Option<Finding> {
+    let api = median(inc.iter().filter_map(|l| l.api_wait_ms).collect())?;
+    let st = median(inc.iter().filter_map(|l| l.static_ms).collect())?;
+    let mut f = Finding::new(DETECTOR.code, DETECTOR.name);
+    let ns = [0, inc.len() as u64];
+    f.evidence.push(evidence_levels(
+        "API wait per page load (p50)",
+        "ms",
+        [None, Some(api), None],
+        ns,
+        vec![],
+    ));
+    f.evidence.push(evidence_levels(
+        "static asset time per page load (p50)",
+        "ms",
+        [None, Some(st), None],
+        ns,
+        vec![],
+    ));
+    if api >= ABS_SLOW_API_MS && api >= st * ABS_API_VS_STATIC {
+        f.fired = true;
+        f.summary = format!(
+            "API calls waited {} (p50 per page load) while static assets took {}: the server is slow, the path is not; no baseline in the data: judged on absolute evidence",
+            ms(api),
+            ms(st)
+        );
+        f.support(
+            FaultDomain::Backend,
+            ABS_SLOW_API_WEIGHT,
+            format!("API wait {} against static {}", ms(api), ms(st)),
+        );
+        f.support(
+            FaultDomain::Network,
+            -0.2,
+            "network: static assets crossed the same path quickly",
+        );
+        f.regions = inc
+            .iter()
+            .map(|l| l.vantage.clone())
+            .filter(|v| !v.is_empty())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+    } else {
+        f.summary = format!(
+            "no baseline: API {} and static {} per page load, not slow on their face",
+            ms(api),
+            ms(st)
+        );
+    }
+    Some(f)
+}
+
+/// Weight of an API slow on its face (no baseline: less than a measured rise).
+const ABS_SLOW_API_WEIGHT: f64 = 0.45;
 
 fn median(mut v: Vec<f64>) -> Option<f64> {
     if v.is_empty() {
@@ -50,8 +107,11 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             _ => {}
         }
     }
-    if base.is_empty() || inc.is_empty() {
+    if inc.is_empty() {
         return vec![];
+    }
+    if base.is_empty() {
+        return absolute(&inc).into_iter().collect();
     }
     let m = |ls: &[&LoadFacts], f: fn(&LoadFacts) -> Option<f64>| {
         median(ls.iter().filter_map(|l| f(l)).collect())
@@ -115,7 +175,8 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             "network: static assets and third parties were as fast as before",
         );
     } else if rs.is_some_and(|r| r >= PATH_SLOW_RATIO)
-        && rt.is_none_or(|r| r >= PATH_SLOW_RATIO)
+        && (rt.is_some_and(|r| r >= PATH_SLOW_RATIO)
+            || rt.is_none() && ra.is_some_and(|r| r >= PATH_SLOW_RATIO))
         && ra.is_none_or(|a| a <= rs.unwrap_or(1.0) * 1.5)
     {
         f.fired = true;
