@@ -129,15 +129,8 @@ mod k {
     pub const SERVER_5XX_RATE: usize = 11;
     pub const SERVER_TIME_MS: usize = 12;
     pub const FP_API_WAIT_REL: usize = 13;
-    pub const SERVER_UPSTREAM_REL: usize = 14;
-    pub const COUNT: usize = 15;
+    pub const COUNT: usize = 14;
 }
-
-/// An endpoint's typical upstream time is its median over this many
-/// proxied requests at least ...
-const SERVER_REL_MIN_SAMPLES: usize = 5;
-/// ... and at least this long: a 1 ms endpoint doubling is timer noise.
-const SERVER_REL_MIN_TYPICAL_MS: f64 = 5.0;
 
 /// Per-signal bins; a signal nothing touched has none (and reads as absent,
 /// not as zero).
@@ -446,10 +439,6 @@ pub fn build(
             acc.bin(k::NET_LATENCY_MS, i).vals.push(l);
         }
     }
-    // upstream time relative to each (log, endpoint)'s own typical time:
-    // the proxied (dynamic) requests only, so a doubled API is not drowned
-    // in the median of a log that is mostly static files
-    let mut upstream: Vec<(usize, (u32, u32), f64)> = Vec::new();
     for s in server {
         let i = idx(s.ts_ms);
         let b = acc.bin(k::SERVER_5XX_RATE, i);
@@ -457,23 +446,6 @@ pub fn build(
         b.err += (s.status >= 500) as u64;
         if let Some(u) = s.upstream_ms.or(s.request_ms) {
             acc.bin(k::SERVER_TIME_MS, i).vals.push(u);
-        }
-        if let Some(u) = s.upstream_ms.filter(|_| s.status < 500) {
-            upstream.push((i, (s.source.file, s.endpoint), u));
-        }
-    }
-    let mut by_endpoint: BTreeMap<(u32, u32), Vec<f64>> = BTreeMap::new();
-    for (_, g, u) in &upstream {
-        by_endpoint.entry(*g).or_default().push(*u);
-    }
-    let typical: BTreeMap<(u32, u32), f64> = by_endpoint
-        .into_iter()
-        .filter(|(_, v)| v.len() >= SERVER_REL_MIN_SAMPLES)
-        .map(|(g, mut v)| (g, crate::stats::quantile_select(&mut v, 0.5).unwrap_or(0.0)))
-        .collect();
-    for (i, g, u) in &upstream {
-        if let Some(m) = typical.get(g).filter(|m| **m >= SERVER_REL_MIN_TYPICAL_MS) {
-            acc.bin(k::SERVER_UPSTREAM_REL, *i).vals.push(u / m);
         }
     }
 
@@ -676,15 +648,6 @@ pub fn build(
         Direction::HigherIsWorse,
         0.7,
         (0.15 * m).max(5.0),
-    );
-
-    push(
-        "server_upstream_ratio",
-        "ratio",
-        acc.quant(k::SERVER_UPSTREAM_REL, 0.5),
-        Direction::HigherIsWorse,
-        1.0,
-        0.1,
     );
 
     for sig in &mut signals {
