@@ -18,6 +18,9 @@ pub static FORMAT: FormatSpec = FormatSpec {
     sniff,
     parse,
     samples: &[
+        // handleSummary data as JSON.stringify(data) wrote it at the end of a
+        // real run (Md-Nur-Amin/ParaBank_k6 summary.json; fixtures/logs/README.md)
+        include_str!("../../fixtures/logs/k6-handle-summary-parabank.json"),
         // grafana/k6 internal/js/summary_test.go, expectedOldJSONExportResult (cut)
         r#"{
     "root_group": {
