@@ -193,7 +193,7 @@ fn main() {
     let target = mb << 20;
     let inputs: Vec<(&str, bool, Vec<u8>)> = vec![
         ("ping -D", false, ping(target)),
-        ("ping | ts", false, ping_ts(target)),
+        ("ping piped to ts", false, ping_ts(target)),
         ("iis advanced logging", false, iis(target)),
         ("ripe atlas traceroute jsonl", false, atlas(target)),
         ("prometheus query_range", true, prometheus(target)),
