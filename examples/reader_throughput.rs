@@ -258,7 +258,11 @@ fn main() {
     let (read_s, records) = best(|| {
         inputs
             .par_iter()
-            .map(|f| ingest::parse_file(f, &IngestOptions::default()).report.records as usize)
+            .map(|f| {
+                ingest::parse_file(f, &IngestOptions::default())
+                    .report
+                    .records as usize
+            })
             .sum()
     });
     println!(

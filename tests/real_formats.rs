@@ -174,14 +174,20 @@ fn analyze_lists_runs_without_touching_the_windows() {
     let alone = cli_json(&["analyze", "--format", "json", &probes]);
     let with = cli_json(&["analyze", "--format", "json", &probes, &run]);
     assert!(alone.get("runs").is_none());
-    assert_eq!(with["verdict"]["fault_domain"], alone["verdict"]["fault_domain"]);
+    assert_eq!(
+        with["verdict"]["fault_domain"],
+        alone["verdict"]["fault_domain"]
+    );
     assert_eq!(with["windows"], alone["windows"]);
     assert_eq!(with["evidence"], alone["evidence"]);
     assert_eq!(with["runs"].as_array().unwrap().len(), 1);
     assert_eq!(with["runs"][0]["http_req_failed_rate"], 0.2297);
     let md = cli(&["analyze", "--format", "markdown", &probes, &run]);
     let md = String::from_utf8_lossy(&md.stdout);
-    assert!(md.contains("## Load-test runs (whole-run aggregates)"), "{md}");
+    assert!(
+        md.contains("## Load-test runs (whole-run aggregates)"),
+        "{md}"
+    );
     assert!(md.contains("22.97%"), "{md}");
     let table = cli(&["analyze", "--color", "never", &probes, &run]);
     let table = String::from_utf8_lossy(&table.stdout);

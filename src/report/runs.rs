@@ -160,9 +160,9 @@ const RATE_STEP: f64 = 0.01;
 
 /// The tail statistic both runs have: p(95), else p(90), p(99), avg.
 fn tail(b: &RunSummary, i: &RunSummary, metric: &str) -> Option<(&'static str, f64, f64)> {
-    ["p(95)", "p(90)", "p(99)", "avg"].into_iter().find_map(|s| {
-        Some((s, trend(b, metric, s)?, trend(i, metric, s)?))
-    })
+    ["p(95)", "p(90)", "p(99)", "avg"]
+        .into_iter()
+        .find_map(|s| Some((s, trend(b, metric, s)?, trend(i, metric, s)?)))
 }
 
 /// Phase time up between runs, by its mean (most requests reuse a
@@ -183,8 +183,8 @@ pub fn readings(b: &RunSummary, i: &RunSummary) -> Vec<Reading> {
     let dur_up = dur.is_some_and(|(_, x, y)| y - x >= UP_MIN_MS && y >= x * UP_RATIO);
     let connect = phase_up(b, i, "http_req_connecting");
     let tls = phase_up(b, i, "http_req_tls_handshaking");
-    let waiting = tail(b, i, "http_req_waiting")
-        .filter(|(_, x, y)| y - x >= UP_MIN_MS && *y >= x * UP_RATIO);
+    let waiting =
+        tail(b, i, "http_req_waiting").filter(|(_, x, y)| y - x >= UP_MIN_MS && *y >= x * UP_RATIO);
     let receiving = tail(b, i, "http_req_receiving")
         .filter(|(_, x, y)| y - x >= UP_MIN_MS && *y >= x * UP_RATIO);
     if let (Some(fb), Some(fi)) = (rate_of(b, "http_req_failed"), rate_of(i, "http_req_failed"))
