@@ -1,5 +1,6 @@
 //! Throughput of the readers of issue 21 (ping, RIPE Atlas, IIS Advanced
-//! Logging, Prometheus query_range, Chrome NetLog) against a floor, on
+//! Logging, Prometheus query_range, Chrome NetLog, k6 summaries) against a
+//! floor, on
 //! inputs grown from the real fixtures in `fixtures/logs/` (each copy
 //! shifted in time / source id so that it is new data to the reader):
 //!
@@ -8,6 +9,10 @@
 //! * floor, line formats: the file split into the readers' chunks and
 //!   lines on all cores, each line split into its whitespace tokens;
 //! * reader: `ingest::parse_file` (detect + parse + normalise).
+//!
+//! k6 end-of-test summaries are small files (a few KB each, one per run):
+//! they are timed as many files, the real summaries of `fixtures/logs/`
+//! over and over, floor `serde_json::from_slice::<IgnoredAny>` per file.
 //!
 //! Both are timed on the same bytes in memory, best of five.
 //!
@@ -60,6 +65,26 @@ fn iis(target: usize) -> Vec<u8> {
         for l in &data {
             out.push_str(l);
             out.push('\n');
+        }
+    }
+    out.into_bytes()
+}
+
+/// ping piped through `ts '[%Y-%m-%d %H:%M:%S]'`: the recorded lines,
+/// repeated, a second apart.
+fn ping_ts(target: usize) -> Vec<u8> {
+    let text = String::from_utf8(fixture("ping-ts-bracket.txt")).unwrap();
+    let replies: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split_once("] ").map(|(_, r)| r))
+        .filter(|r| r.contains("bytes from"))
+        .collect();
+    let mut out = String::new();
+    let mut t = chrono::DateTime::from_timestamp(1_796_233_445, 0).unwrap();
+    while out.len() < target {
+        for r in &replies {
+            out.push_str(&format!("[{}] {r}\n", t.format("%Y-%m-%d %H:%M:%S")));
+            t += chrono::Duration::seconds(1);
         }
     }
     out.into_bytes()
@@ -127,6 +152,28 @@ fn netlog(target: usize) -> Vec<u8> {
     serde_json::to_vec(&out).unwrap()
 }
 
+const K6_SUMMARIES: [&str; 5] = [
+    "k6-export-qr-code.json",
+    "k6-export-ticket-reserve.json",
+    "k6-export-ticketing.json",
+    "k6-handle-summary-circleci.json",
+    "k6-handle-summary-parabank.json",
+];
+
+/// k6 summaries as many files: the real ones, over and over.
+fn k6_summaries(target: usize) -> Vec<Vec<u8>> {
+    let one: Vec<Vec<u8>> = K6_SUMMARIES.iter().map(|n| fixture(n)).collect();
+    let mut out = Vec::new();
+    let mut size = 0;
+    while size < target {
+        for f in &one {
+            size += f.len();
+            out.push(f.clone());
+        }
+    }
+    out
+}
+
 fn best<F: FnMut() -> usize>(mut f: F) -> (f64, usize) {
     let mut best = f64::MAX;
     let mut n = 0;
@@ -146,6 +193,7 @@ fn main() {
     let target = mb << 20;
     let inputs: Vec<(&str, bool, Vec<u8>)> = vec![
         ("ping -D", false, ping(target)),
+        ("ping piped to ts", false, ping_ts(target)),
         ("iis advanced logging", false, iis(target)),
         ("ripe atlas traceroute jsonl", false, atlas(target)),
         ("prometheus query_range", true, prometheus(target)),
@@ -191,4 +239,37 @@ fn main() {
             floor_s / read_s
         );
     }
+    let files = k6_summaries(target);
+    let size = files.iter().map(Vec::len).sum::<usize>() as f64 / 1e6;
+    let (floor_s, _) = best(|| {
+        files
+            .par_iter()
+            .map(|f| {
+                serde_json::from_slice::<serde::de::IgnoredAny>(f).unwrap();
+                1
+            })
+            .sum()
+    });
+    let inputs: Vec<InputFile> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| InputFile::from_bytes(i as u32, "k6", f.clone()))
+        .collect();
+    let (read_s, records) = best(|| {
+        inputs
+            .par_iter()
+            .map(|f| {
+                ingest::parse_file(f, &IngestOptions::default())
+                    .report
+                    .records as usize
+            })
+            .sum()
+    });
+    println!(
+        "| k6 summaries ({} files) | {size:.0} | k6-summary | {records} | {:.0} | {:.0} | {:.2}x |",
+        files.len(),
+        size / floor_s,
+        size / read_s,
+        floor_s / read_s
+    );
 }

@@ -556,7 +556,9 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             req.baseline = a.baseline;
             req.compare = true;
             // k6 end-of-test summaries on both sides: their statistics side by side
-            if let Some(text) = pipeline::compare_run_summaries(&req) {
+            if let Some(text) =
+                pipeline::compare_run_summaries(&req, matches!(a.common.format, Format::Json))
+            {
                 return write_out(a.common.output.as_ref(), &text);
             }
             run_analysis(req, &a.common, q, v, None)

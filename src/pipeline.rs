@@ -313,8 +313,9 @@ fn load_timed(
 /// `compare` when every input on both sides is a whole-run summary (k6
 /// end-of-test summaries): nothing to analyse record by record, so the
 /// runs' statistics side by side. `None` when any input is something else
-/// (or stdin): the usual analysis runs.
-pub fn compare_run_summaries(req: &Request) -> Option<String> {
+/// (or stdin): the usual analysis runs. `json`: the comparison as JSON
+/// (`report::runs::CompareOut`) instead of text.
+pub fn compare_run_summaries(req: &Request, json: bool) -> Option<String> {
     let sides = [&req.baseline, &req.paths];
     let mut found: Vec<Vec<(String, model::RunSummary)>> = Vec::new();
     for paths in sides {
@@ -344,7 +345,11 @@ pub fn compare_run_summaries(req: &Request) -> Option<String> {
         }
         found.push(runs);
     }
-    Some(report::runs::compare_text(&found[0], &found[1]))
+    Some(if json {
+        report::runs::compare_json(&found[0], &found[1])
+    } else {
+        report::runs::compare_text(&found[0], &found[1])
+    })
 }
 
 /// Ingest and model the inputs, then write the tables as Parquet.

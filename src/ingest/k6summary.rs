@@ -18,6 +18,9 @@ pub static FORMAT: FormatSpec = FormatSpec {
     sniff,
     parse,
     samples: &[
+        // handleSummary data as JSON.stringify(data) wrote it at the end of a
+        // real run (Md-Nur-Amin/ParaBank_k6 summary.json; fixtures/logs/README.md)
+        include_str!("../../fixtures/logs/k6-handle-summary-parabank.json"),
         // grafana/k6 internal/js/summary_test.go, expectedOldJSONExportResult (cut)
         r#"{
     "root_group": {
@@ -59,13 +62,13 @@ fn num(v: &Value) -> Option<f64> {
 /// Checks of a group and its subgroups, in the order written (objects in
 /// `--summary-export`, arrays in `handleSummary` data).
 fn checks(group: &Value, out: &mut Vec<SummaryCheck>) {
-    let items = |v: Option<&Value>| -> Vec<Value> {
+    fn items(v: Option<&Value>) -> Vec<&Value> {
         match v {
-            Some(Value::Array(a)) => a.clone(),
-            Some(Value::Object(o)) => o.values().cloned().collect(),
+            Some(Value::Array(a)) => a.iter().collect(),
+            Some(Value::Object(o)) => o.values().collect(),
             _ => Vec::new(),
         }
-    };
+    }
     for c in items(group.get("checks")) {
         let path = c
             .get("path")
@@ -80,7 +83,7 @@ fn checks(group: &Value, out: &mut Vec<SummaryCheck>) {
         });
     }
     for g in items(group.get("groups")) {
-        checks(&g, out);
+        checks(g, out);
     }
 }
 

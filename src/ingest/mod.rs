@@ -160,7 +160,7 @@ pub fn feeds(name: &str) -> &'static str {
         }
         "k6-json" => "http probe records: status, error code, http_req_* phases, per request",
         "k6-summary" => {
-            "no records: whole-run statistics (latency percentiles, failure and check rates) for `compare`"
+            "no records: whole-run statistics (http_req_duration percentiles, http_req_failed and checks rates, phase means) listed as run evidence by `analyze`, read against another run by `compare`"
         }
         "prometheus" => {
             "probe records per target and time: probe_success, duration, http phases, dns lookup, status, cert expiry, icmp rtt; vantage from labels"

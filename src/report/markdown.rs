@@ -76,6 +76,7 @@ pub fn render(r: &Report) -> String {
     evidence(&mut o, r);
     charts(&mut o, r);
     next_steps(&mut o, r);
+    runs(&mut o, r);
     coverage(&mut o, r);
     // exactly one trailing newline
     while o.ends_with("\n\n") {
@@ -1057,6 +1058,42 @@ fn next_steps(o: &mut String, r: &Report) {
         let _ = writeln!(o, "{}. {}", i + 1, s);
     }
     o.push('\n');
+}
+
+/// Whole-run summaries: evidence about a run as a whole, beside (never
+/// inside) the time-windowed analysis.
+fn runs(o: &mut String, r: &Report) {
+    if r.runs.is_empty() {
+        return;
+    }
+    o.push_str("## Load-test runs (whole-run aggregates)\n\n");
+    o.push_str(
+        "End-of-test summaries have no per-request times: they stand beside the windows, not in them. \
+         `faultlens compare --baseline GOOD.json --incident BAD.json` sets two runs against each other.\n\n",
+    );
+    let rows: Vec<Vec<String>> = r
+        .runs
+        .iter()
+        .map(|x| {
+            let mut c = super::runs::run_cells(x);
+            c[0] = format!("`{}`", c[0].replace('`', "'"));
+            c
+        })
+        .collect();
+    table(
+        o,
+        &super::runs::RUN_COLUMNS,
+        &[false, true, true, true, true, true, true, true, true, false],
+        &rows,
+    );
+    for x in &r.runs {
+        for c in &x.failing_checks {
+            let _ = writeln!(o, "- `{}`: check {}", x.path.replace('`', "'"), inline(c));
+        }
+    }
+    if r.runs.iter().any(|x| !x.failing_checks.is_empty()) {
+        o.push('\n');
+    }
 }
 
 fn coverage(o: &mut String, r: &Report) {

@@ -48,6 +48,11 @@ pub struct Report {
     /// The site as inferred: first-party domains and why each is one, page
     /// loads split from single HAR pages or made from documents.
     pub site: crate::model::site::SiteFacts,
+    /// Whole-run summaries among the inputs (k6 end-of-test summaries):
+    /// run-level evidence with no time axis, outside the windows. Absent
+    /// from the JSON when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub runs: Vec<runs::RunOut>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -442,6 +447,11 @@ pub fn build(
         coverage,
         page_impact: impact::pages(ds, an),
         site: ds.site.clone(),
+        runs: ds
+            .inputs
+            .iter()
+            .filter_map(|i| Some(runs::run_out(&i.path, i.run_summary.as_ref()?)))
+            .collect(),
     };
     if verdict.fault_domain == FaultDomain::None && report.windows.during.is_some() {
         let w = &mut report.windows;
@@ -593,6 +603,12 @@ impl Report {
             t(&mut c.summary);
             t(&mut c.service);
             t(&mut c.location);
+        }
+        for x in &mut self.runs {
+            t(&mut x.path);
+            for c in &mut x.failing_checks {
+                t(c);
+            }
         }
         for i in &mut self.inputs {
             t(&mut i.path);

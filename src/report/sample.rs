@@ -375,5 +375,6 @@ pub fn report() -> Report {
             failed_during: 15,
         },
         site: Default::default(),
+        runs: Vec::new(),
     }
 }

@@ -153,6 +153,7 @@ pub fn render(r: &Report, o: &TableOptions) -> String {
     changes(&mut c, r);
     top_changes(&mut c, r);
     hosts(&mut c, r);
+    runs(&mut c, r);
     coverage(&mut c, r);
     c.out
 }
@@ -538,6 +539,39 @@ fn hosts(c: &mut Ctx, r: &Report) {
             "... {} more hosts in --format json",
             r.hosts.len() - MAX_HOSTS
         ));
+    }
+}
+
+fn runs(c: &mut Ctx, r: &Report) {
+    if r.runs.is_empty() {
+        return;
+    }
+    c.heading("Load-test runs (whole-run aggregates, outside the windows)");
+    let mut t = c.table(&super::runs::RUN_COLUMNS);
+    for x in &r.runs {
+        let cells = super::runs::run_cells(x);
+        let failed = x.http_req_failed_rate.is_some_and(|f| f > 0.0);
+        t.add_row(
+            cells
+                .into_iter()
+                .enumerate()
+                .map(|(k, s)| match k {
+                    0 | 9 => Cell::new(s),
+                    7 => c.num_fg(s, failed.then_some(Color::Red)),
+                    _ => c.num(s),
+                })
+                .collect::<Vec<_>>(),
+        );
+    }
+    c.no_wrap(
+        &mut t,
+        &[false, true, true, true, true, true, true, true, true, false],
+    );
+    c.push(&t);
+    for x in &r.runs {
+        for f in &x.failing_checks {
+            c.line(&format!("  {}: check {f}", x.path));
+        }
     }
 }
 
