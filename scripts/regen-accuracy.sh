@@ -13,15 +13,15 @@
 # checks that the binary reproduces the file).
 set -eu
 cd "$(dirname "$0")/.."
-SEEDS="${SEEDS:-4}"
+SEEDS="${SEEDS:-8}"
 FIRST_SEED="${FIRST_SEED:-1000}"
-fl="${FAULTLENS:-cargo run -q --release --}"
+fl="${FAULTLENS:-cargo run -q --}"
 fit=""
 if [ "${1:-}" = "--refit" ]; then
   fit="--fit-calibration src/calibration.json"
 fi
 start=$(date +%s)
 # shellcheck disable=SC2086
-$fl accuracy --all --seeds "$SEEDS" --first-seed "$FIRST_SEED" $fit --markdown > docs/accuracy.md.tmp
+$fl accuracy --all --seeds "$SEEDS" --first-seed "$FIRST_SEED" $fit ${CASES:+--cases "$CASES"} --markdown > docs/accuracy.md.tmp
 mv docs/accuracy.md.tmp docs/accuracy.md
 echo "wrote docs/accuracy.md${fit:+ and src/calibration.json} in $(( $(date +%s) - start )) s"

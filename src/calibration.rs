@@ -114,9 +114,10 @@ pub struct Calibration {
 /// cannot show certainty either way.
 pub const FLOOR: f64 = 0.03;
 pub const CEILING: f64 = 0.97;
-/// A named domain whose calibrated confidence is lower is not named
-/// (written into the map by the fit).
-pub const INCONCLUSIVE_BELOW: f64 = 0.4;
+/// A named domain whose calibrated confidence is lower is not named:
+/// such verdicts are wrong more often than right (written into the map by
+/// the fit).
+pub const INCONCLUSIVE_BELOW: f64 = 0.5;
 /// Pseudo-cases pulling each isotonic block toward its group's mean, so a
 /// block of three right answers does not claim certainty.
 pub const PRIOR_WEIGHT: f64 = 3.0;
@@ -337,15 +338,14 @@ pub struct Reliability {
 
 pub fn reliability(pairs: &[(f64, bool)]) -> Reliability {
     let n = pairs.len();
+    // bin by index, so a confidence of 0.3 falls in 0.3-0.4 exactly once
+    let bin_of = |c: f64| ((c * 10.0 + 1e-9).floor().max(0.0) as usize).min(9);
     let mut bins = Vec::new();
     let mut ece = 0.0;
     for i in 0..10 {
         let lo = i as f64 / 10.0;
-        let hi = lo + 0.1;
-        let inb: Vec<&(f64, bool)> = pairs
-            .iter()
-            .filter(|(c, _)| if i == 9 { *c >= lo } else { *c >= lo && *c < hi })
-            .collect();
+        let hi = (i + 1) as f64 / 10.0;
+        let inb: Vec<&(f64, bool)> = pairs.iter().filter(|(c, _)| bin_of(*c) == i).collect();
         if inb.is_empty() {
             continue;
         }

@@ -307,6 +307,10 @@ pub struct AccuracyArgs {
     /// build) and report with the new map.
     #[arg(long, value_name = "FILE", requires = "all")]
     pub fit_calibration: Option<PathBuf>,
+    /// With --all: also write every case (truth, raw and calibrated
+    /// verdict) to FILE, tab-separated.
+    #[arg(long, value_name = "FILE", requires = "all")]
+    pub cases: Option<PathBuf>,
 }
 
 /// Errors the CLI reports; the exit code is part of each.
@@ -694,6 +698,10 @@ fn accuracy(a: AccuracyArgs) -> Result<(), CliError> {
             }
             None => crate::calibration::Calibration::current().clone(),
         };
+        if let Some(out) = &a.cases {
+            std::fs::write(out, study.cases_tsv())
+                .map_err(|e| CliError::Write(out.display().to_string(), e))?;
+        }
         let text = if a.markdown {
             study.markdown(&cal)
         } else {

@@ -157,9 +157,18 @@ impl Study {
                 right: c.expected == "none",
             })
             .collect();
+        let weak = fit_isotonic(&obs(Group::Weak, false));
         let demoted = if demoted_obs.is_empty() {
+            // nothing fell below the line in the fit: the nearest question
+            // is the weak-evidence one (a window moved, nothing named)
+            let mean = weak
+                .knots
+                .iter()
+                .map(|k| k[1])
+                .sum::<f64>()
+                / weak.knots.len().max(1) as f64;
             Map {
-                knots: vec![[0.0, calibration::FLOOR]],
+                knots: vec![[0.0, (mean * 10_000.0).round() / 10_000.0]],
                 cases: 0,
             }
         } else {
@@ -188,9 +197,50 @@ impl Study {
             inconclusive_below: INCONCLUSIVE_BELOW,
             named,
             quiet: fit_isotonic(&obs(Group::Quiet, false)),
-            weak: fit_isotonic(&obs(Group::Weak, false)),
+            weak,
             demoted,
         }
+    }
+
+    /// Every case, one line each (tab-separated, with a header): what
+    /// was generated or read, the truth, the raw and the calibrated
+    /// verdict. For looking at misses without rerunning.
+    pub fn cases_tsv(&self) -> String {
+        let mut s = String::from(
+            "source\tkind\tmode\tlevel\tseed\theld_out\texpected\tscope_expected\traw_domain\traw_confidence\tgroup\tgot\tconfidence\tinconclusive\tscope_got\toutcome\n",
+        );
+        let mut rows: Vec<(String, &Case)> = self
+            .generated
+            .cases
+            .iter()
+            .chain(&self.sweep.cases)
+            .map(|c| ("generated".to_string(), c))
+            .collect();
+        for (dir, t) in &self.corpora {
+            rows.extend(t.cases.iter().map(|c| (dir.display().to_string(), c)));
+        }
+        for (src, c) in rows {
+            let _ = writeln!(
+                s,
+                "{src}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{:.2}\t{}\t{}\t{:.2}\t{}\t{}\t{:?}",
+                c.kind,
+                c.mode,
+                c.level,
+                c.seed,
+                c.held_out,
+                c.expected,
+                c.scope_expected,
+                c.raw.domain,
+                c.raw.confidence,
+                c.raw.group.name(),
+                c.got,
+                c.confidence,
+                c.inconclusive,
+                c.scope_got,
+                c.outcome()
+            );
+        }
+        s
     }
 
     /// Re-read every raw verdict through `cal`.
