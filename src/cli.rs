@@ -725,8 +725,11 @@ fn accuracy(a: AccuracyArgs) -> Result<(), CliError> {
             a.kinds
                 .iter()
                 .map(|k| {
-                    crate::scenario::ScenarioKind::from_name(k)
-                        .ok_or_else(|| CliError::Usage(format!("unknown kind {k:?} (see `faultlens scenario --list`)")))
+                    crate::scenario::ScenarioKind::from_name(k).ok_or_else(|| {
+                        CliError::Usage(format!(
+                            "unknown kind {k:?} (see `faultlens scenario --list`)"
+                        ))
+                    })
                 })
                 .collect::<Result<Vec<_>, _>>()?
         };
@@ -741,12 +744,14 @@ fn accuracy(a: AccuracyArgs) -> Result<(), CliError> {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let table = crate::accuracy::run_sweep(a.first_seed, a.seeds, &kinds, &axes)
-            .map_err(internal)?;
+        let table =
+            crate::accuracy::run_sweep(a.first_seed, a.seeds, &kinds, &axes).map_err(internal)?;
         return write_out(None, &crate::accuracy::sweep_markdown(&table));
     }
     let table = match &a.corpus {
-        Some(dir) => crate::accuracy::run_corpus(dir).map_err(|e| CliError::Usage(e.to_string()))?,
+        Some(dir) => {
+            crate::accuracy::run_corpus(dir).map_err(|e| CliError::Usage(e.to_string()))?
+        }
         None => crate::accuracy::run(a.first_seed, a.seeds).map_err(internal)?,
     };
     write_out(

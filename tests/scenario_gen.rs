@@ -696,7 +696,10 @@ fn default_difficulty_is_the_seeds_own_world() {
         },
     )
     .unwrap();
-    assert_eq!((tc.onset, tc.recovery, &tc.site), (ta.onset, ta.recovery, &ta.site));
+    assert_eq!(
+        (tc.onset, tc.recovery, &tc.site),
+        (ta.onset, ta.recovery, &ta.site)
+    );
     assert_eq!(tc.affected_regions, ta.affected_regions);
 }
 
@@ -830,5 +833,8 @@ fn confounders_leave_their_marks_and_keep_the_label() {
             }
         }
     }
-    assert!(third_fail_during > 0, "the blip left no failed third-party request");
+    assert!(
+        third_fail_during > 0,
+        "the blip left no failed third-party request"
+    );
 }

@@ -78,10 +78,8 @@ impl Study {
         let mut sweep = run_sweep(plan.first_seed, plan.seeds, ScenarioKind::all(), &[])?;
         // the seed's own world is the confounder axis's "none" column: the
         // same runs `faultlens accuracy --seeds N` makes, not made twice
-        let (own, rest): (Vec<Case>, Vec<Case>) = sweep
-            .cases
-            .drain(..)
-            .partition(|c| c.level == OWN_WORLD);
+        let (own, rest): (Vec<Case>, Vec<Case>) =
+            sweep.cases.drain(..).partition(|c| c.level == OWN_WORLD);
         sweep.cases = rest;
         let generated = AccuracyTable {
             cases: own
@@ -118,7 +116,11 @@ impl Study {
             .cases
             .iter_mut()
             .chain(self.sweep.cases.iter_mut())
-            .chain(self.corpora.iter_mut().flat_map(|(_, t)| t.cases.iter_mut()))
+            .chain(
+                self.corpora
+                    .iter_mut()
+                    .flat_map(|(_, t)| t.cases.iter_mut()),
+            )
     }
 
     /// Fit the maps on the cases not held out. The named-domain map sees
@@ -161,12 +163,8 @@ impl Study {
         let demoted = if demoted_obs.is_empty() {
             // nothing fell below the line in the fit: the nearest question
             // is the weak-evidence one (a window moved, nothing named)
-            let mean = weak
-                .knots
-                .iter()
-                .map(|k| k[1])
-                .sum::<f64>()
-                / weak.knots.len().max(1) as f64;
+            let mean =
+                weak.knots.iter().map(|k| k[1]).sum::<f64>() / weak.knots.len().max(1) as f64;
             Map {
                 knots: vec![[0.0, (mean * 10_000.0).round() / 10_000.0]],
                 cases: 0,
@@ -179,11 +177,7 @@ impl Study {
             }
         };
         let p = &self.plan;
-        let mut corpora: Vec<String> = p
-            .corpora
-            .iter()
-            .map(|c| c.display().to_string())
-            .collect();
+        let mut corpora: Vec<String> = p.corpora.iter().map(|c| c.display().to_string()).collect();
         corpora.sort();
         Calibration {
             method: "isotonic regression (pool-adjacent-violators), each block shrunk toward its group's mean by 3 pseudo-cases, linear between block centres".into(),
@@ -259,11 +253,12 @@ impl Study {
         };
         let mut rows = Vec::new();
         let gen_natural = pairs(
-            &mut self
-                .generated
-                .cases
-                .iter()
-                .chain(self.sweep.cases.iter().filter(|c| c.mode != "sweep-intensity")),
+            &mut self.generated.cases.iter().chain(
+                self.sweep
+                    .cases
+                    .iter()
+                    .filter(|c| c.mode != "sweep-intensity"),
+            ),
         );
         rows.push((
             "generated: seed's difficulty, regions, confounders".to_string(),
@@ -319,12 +314,7 @@ impl Study {
         s.push_str("Held-out cases (never used by the fit):\n\n| held out | cases | top-1 | expected calibration error | Brier score |\n| --- | ---: | ---: | ---: | ---: |\n");
         let rows = self.held_out();
         for (name, r) in &rows {
-            let acc = r
-                .bins
-                .iter()
-                .map(|b| b.4 * b.2 as f64)
-                .sum::<f64>()
-                / r.cases.max(1) as f64;
+            let acc = r.bins.iter().map(|b| b.4 * b.2 as f64).sum::<f64>() / r.cases.max(1) as f64;
             let _ = writeln!(
                 s,
                 "| {name} | {} | {:.1} % | {:.3} | {:.3} |",
@@ -335,9 +325,10 @@ impl Study {
             );
         }
         s.push_str("\nExpected calibration error: the case-weighted mean of |mean confidence -\naccuracy| over ten equal-width confidence bins. Brier score: the mean of\n(confidence - 1 if right else 0)^2.\n\n");
-        for (name, r) in rows.iter().filter(|(n, _)| {
-            n == "all of the above" || n == "generated: intensity sweep"
-        }) {
+        for (name, r) in rows
+            .iter()
+            .filter(|(n, _)| n == "all of the above" || n == "generated: intensity sweep")
+        {
             let _ = writeln!(
                 s,
                 "Reliability, {name} (held out):\n\n| confidence | cases | mean confidence | right |\n| --- | ---: | ---: | ---: |"

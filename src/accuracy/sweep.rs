@@ -208,7 +208,7 @@ fn right_share(cs: &[&Case]) -> f64 {
 }
 
 /// Cases of `table` by kind, then by level label, for one axis.
-fn grid<'a>(table: &'a AccuracyTable, axis: Axis) -> BTreeMap<String, BTreeMap<String, Vec<&'a Case>>> {
+fn grid(table: &AccuracyTable, axis: Axis) -> BTreeMap<String, BTreeMap<String, Vec<&Case>>> {
     let prefix = format!("{}:", axis.name());
     let mut g: BTreeMap<String, BTreeMap<String, Vec<&Case>>> = BTreeMap::new();
     for c in &table.cases {
@@ -319,7 +319,12 @@ pub fn sweep_markdown(table: &AccuracyTable) -> String {
     s
 }
 
-fn stop_note(kind: &str, axis: Axis, levels: &[(String, Vec<&Case>)], from: Option<usize>) -> String {
+fn stop_note(
+    kind: &str,
+    axis: Axis,
+    levels: &[(String, Vec<&Case>)],
+    from: Option<usize>,
+) -> String {
     let knob = match axis {
         Axis::ErrorShare => "error share",
         Axis::Latency => "slowdown",

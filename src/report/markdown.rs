@@ -556,9 +556,21 @@ fn what_it_is(o: &mut String, r: &Report) {
 /// Signals the Peak row may name, in order of preference, with how far
 /// the worst bin must rise above the baseline mean to count as moved.
 const PEAK_SIGNALS: [(&str, &str, PeakRise); 3] = [
-    ("fp_error_rate", "first-party error rate", PeakRise::Plus(0.02)),
-    ("fp_wait_p95_ms", "first-party backend wait p95", PeakRise::Times(1.3)),
-    ("page_load_ms", "page load time (median)", PeakRise::Times(1.3)),
+    (
+        "fp_error_rate",
+        "first-party error rate",
+        PeakRise::Plus(0.02),
+    ),
+    (
+        "fp_wait_p95_ms",
+        "first-party backend wait p95",
+        PeakRise::Times(1.3),
+    ),
+    (
+        "page_load_ms",
+        "page load time (median)",
+        PeakRise::Times(1.3),
+    ),
 ];
 
 #[derive(Clone, Copy)]
@@ -613,7 +625,12 @@ fn peak_row(r: &Report) -> Option<(String, String)> {
             return Some((super::ts(t), format!("{label} {}", value(Some(v), &s.unit))));
         }
     }
-    w.peak.clone().map(|p| (p, "sharpest change (no signal rose above its baseline)".into()))
+    w.peak.clone().map(|p| {
+        (
+            p,
+            "sharpest change (no signal rose above its baseline)".into(),
+        )
+    })
 }
 
 struct Event {

@@ -267,7 +267,7 @@ impl Difficulty {
         *self == Difficulty::default()
     }
     fn truth(&self) -> Option<DifficultyTruth> {
-        (!self.is_default()).then(|| DifficultyTruth {
+        (!self.is_default()).then_some(DifficultyTruth {
             error_share: self.error_share,
             latency_factor: self.latency_factor,
             loss_pct: self.loss_pct,
@@ -817,31 +817,29 @@ impl World {
             noise
         };
         let blip = match (d.confounder, kind.has_incident()) {
-            (Confounder::Blip, false) if blip.is_none() => Some((
-                dr.range_i(20, total - 20),
-                dr.pick(&REGIONS).to_string(),
-            )),
+            (Confounder::Blip, false) if blip.is_none() => {
+                Some((dr.range_i(20, total - 20), dr.pick(&REGIONS).to_string()))
+            }
             _ => blip,
         };
-        let confound_blip = (d.confounder == Confounder::Blip && kind.has_incident())
-            .then(|| {
-                let (a, b) = (waves[0].0, waves[waves.len() - 1].1);
-                let span = (b - a).num_seconds().max(BLIP_MIN * 60 + 60);
-                let start_at = a + Duration::seconds(dr.range_i(0, span - BLIP_MIN * 60));
-                let role = if kind == ScenarioKind::ThirdParty {
-                    Role::Api
-                } else {
-                    Role::Third(0)
-                };
-                // where a browser looks, or the blip would be unseen
-                let seen: Vec<&str> = har_vantages.iter().map(|v| v.0.as_str()).collect();
-                Blip {
-                    start: start_at,
-                    end: start_at + Duration::minutes(BLIP_MIN),
-                    region: dr.pick(&seen).to_string(),
-                    role,
-                }
-            });
+        let confound_blip = (d.confounder == Confounder::Blip && kind.has_incident()).then(|| {
+            let (a, b) = (waves[0].0, waves[waves.len() - 1].1);
+            let span = (b - a).num_seconds().max(BLIP_MIN * 60 + 60);
+            let start_at = a + Duration::seconds(dr.range_i(0, span - BLIP_MIN * 60));
+            let role = if kind == ScenarioKind::ThirdParty {
+                Role::Api
+            } else {
+                Role::Third(0)
+            };
+            // where a browser looks, or the blip would be unseen
+            let seen: Vec<&str> = har_vantages.iter().map(|v| v.0.as_str()).collect();
+            Blip {
+                start: start_at,
+                end: start_at + Duration::minutes(BLIP_MIN),
+                region: dr.pick(&seen).to_string(),
+                role,
+            }
+        });
         let page_deploy = (d.confounder == Confounder::PageDeploy).then(|| match waves.first() {
             // in the baseline, so the healthy stretch holds both pages
             Some((on, _)) => {
@@ -1004,11 +1002,10 @@ impl World {
             && t < b.end
             && b.region == region
             && b.role == role
+            && r.chance(BLIP_FAIL_SHARE)
         {
-            if r.chance(BLIP_FAIL_SHARE) {
-                o.status = *r.pick(&[502, 503, 503]);
-                o.server_ms = r.lognormal(300.0, 0.5);
-            }
+            o.status = *r.pick(&[502, 503, 503]);
+            o.server_ms = r.lognormal(300.0, 0.5);
         }
         if self.kind == ScenarioKind::NoisyHealthy || self.noisy_background {
             if role == Role::Api && r.chance(0.004) {

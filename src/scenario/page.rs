@@ -88,7 +88,10 @@ impl Assets {
             css: format!("/assets/app.{}.css", r.hex(8)),
             chunk_js: format!("/assets/chunk-board.{}.js", r.hex(8)),
             // drawn from its own stream: the other names stay the seed's
-            redesign_js: format!("/assets/dashboard-v2.{}.js", w.rng("assets-redesign").hex(8)),
+            redesign_js: format!(
+                "/assets/dashboard-v2.{}.js",
+                w.rng("assets-redesign").hex(8)
+            ),
         }
     }
 }
