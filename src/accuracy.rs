@@ -7,26 +7,103 @@
 //! the outage lab's recordings, the real-structure cases, the generator's
 //! bundles. A case is a folder with a `truth.json`; generated worlds alone
 //! would only measure how well the verdict knows its own generator.
+//!
+//! Every case keeps the verdict's raw (uncalibrated) answer, so one run
+//! over the corpora both fits the calibration map and measures it on the
+//! cases held out from the fit ([`Study`]), and the intensity sweep shows
+//! where each kind stops being seen.
 
+use crate::calibration::{self, Calibration, Group};
 use crate::pipeline::{self, Request};
-use crate::scenario::{self, ScenarioKind};
+use crate::scenario::{self, Difficulty, Profile, ScenarioKind};
+use crate::verdict::VerdictInput;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::path::Path;
+
+mod study;
+mod sweep;
+pub use study::{Study, StudyPlan};
+pub use sweep::{Axis, run_sweep, sweep_markdown};
 
 #[derive(Debug, Clone)]
 pub struct Case {
     pub kind: String,
-    /// `generated`, or the case's own mode (`timeline`, `compare`,
-    /// `single`, `sparse`, `lab`, ...).
+    /// `generated`, `sweep-*`, or the case's own mode (`timeline`,
+    /// `compare`, `single`, `sparse`, `lab`, ...).
     pub mode: String,
     pub seed: u64,
     pub expected: String,
+    /// The calibrated verdict (what `faultlens` prints).
     pub got: String,
     pub confidence: f64,
     pub scope_expected: String,
     pub scope_got: String,
     /// |detected onset - true onset| in minutes.
     pub onset_error_min: Option<f64>,
+    /// A window moved but no domain was named (or one was, too weakly).
+    pub inconclusive: bool,
+    /// The verdict before calibration.
+    pub raw: RawVerdict,
+    /// Sweep: the knob and its setting (`error 5 %`); empty otherwise.
+    pub level: String,
+    /// Kept out of the calibration fit (odd seed; the real-structure
+    /// holdout set; a lab case whose name hashes odd).
+    pub held_out: bool,
+}
+
+/// What the verdict said before calibration, and what it was told.
+#[derive(Debug, Clone)]
+pub struct RawVerdict {
+    pub domain: String,
+    pub confidence: f64,
+    pub scope: String,
+    pub group: Group,
+    pub input: VerdictInput,
+}
+
+/// How a verdict fared against the truth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Outcome {
+    Right,
+    /// A window moved, no domain named: honest, not right.
+    Inconclusive,
+    /// A fault answered "no incident".
+    Missed,
+    /// Another domain named, or an incident called on a healthy control.
+    Wrong,
+}
+
+impl Case {
+    pub fn outcome(&self) -> Outcome {
+        if self.got == self.expected {
+            Outcome::Right
+        } else if self.inconclusive {
+            Outcome::Inconclusive
+        } else if self.got == "none" {
+            Outcome::Missed
+        } else {
+            Outcome::Wrong
+        }
+    }
+    /// Read the raw verdict through `cal`, exactly as the verdict does.
+    pub fn settle(&mut self, cal: &Calibration) {
+        if self.raw.domain == "error" {
+            self.got = "error".into();
+            self.scope_got = "none".into();
+            return;
+        }
+        let s = cal.settle_for(self.raw.group, self.raw.confidence, &self.raw.input);
+        if s.demote {
+            self.got = "none".into();
+            self.scope_got = "none".into();
+        } else {
+            self.got = self.raw.domain.clone();
+            self.scope_got = self.raw.scope.clone();
+        }
+        self.confidence = s.confidence;
+        self.inconclusive = s.inconclusive;
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -43,6 +120,12 @@ impl AccuracyTable {
         self.cases
             .iter()
             .filter(|c| c.expected == "none" && c.got != "none")
+            .count()
+    }
+    pub fn inconclusive(&self) -> usize {
+        self.cases
+            .iter()
+            .filter(|c| c.outcome() == Outcome::Inconclusive)
             .count()
     }
     fn rows(&self) -> Vec<(String, usize, usize, usize, Option<f64>, f64)> {
@@ -82,9 +165,10 @@ impl AccuracyTable {
         }
         let _ = writeln!(
             s,
-            "top-1 fault domain: {:.1} % of {} runs; incidents called on healthy controls: {}",
+            "top-1 fault domain: {:.1} % of {} runs; inconclusive: {}; incidents called on healthy controls: {}",
             self.top1() * 100.0,
             self.cases.len(),
+            self.inconclusive(),
             self.false_incidents_on_healthy()
         );
         for (mode, faulty, ok, healthy, false_inc) in self.by_mode() {
@@ -97,8 +181,18 @@ impl AccuracyTable {
         for c in self.cases.iter().filter(|c| c.expected != c.got) {
             let _ = writeln!(
                 s,
-                "  miss: {} ({}) seed {}: expected {}, got {} ({:.2})",
-                c.kind, c.mode, c.seed, c.expected, c.got, c.confidence
+                "  miss: {} ({}) seed {}: expected {}, got {} ({:.2}){}",
+                c.kind,
+                c.mode,
+                c.seed,
+                c.expected,
+                c.got,
+                c.confidence,
+                if c.inconclusive {
+                    format!(", inconclusive (leaning {})", c.raw.domain)
+                } else {
+                    String::new()
+                }
             );
         }
         s
@@ -116,9 +210,10 @@ impl AccuracyTable {
         }
         let _ = writeln!(
             s,
-            "\nTop-1 fault domain: **{:.1} %** of {} runs. Incidents called on healthy controls: **{}**.",
+            "\nTop-1 fault domain: **{:.1} %** of {} runs. Inconclusive: **{}**. Incidents called on healthy controls: **{}**.",
             self.top1() * 100.0,
             self.cases.len(),
+            self.inconclusive(),
             self.false_incidents_on_healthy()
         );
         let modes = self.by_mode();
@@ -231,7 +326,7 @@ pub fn run_corpus(root: &std::path::Path) -> std::io::Result<AccuracyTable> {
 }
 
 /// Run the pipeline on one labelled case folder.
-pub fn judge_case(dir: &std::path::Path, truth: &CaseTruth) -> Case {
+pub fn judge_case(dir: &Path, truth: &CaseTruth) -> Case {
     let mode = truth.mode.clone().unwrap_or_else(|| "timeline".into());
     let rel = |v: &Option<Vec<String>>, default: &str| -> Vec<String> {
         v.clone()
@@ -254,81 +349,151 @@ pub fn judge_case(dir: &std::path::Path, truth: &CaseTruth) -> Case {
             ..Default::default()
         }
     };
-    let (got, conf, scope, onset) = verdict_of(&req);
+    let (raw, onset) = verdict_of(req);
     let true_onset = truth
         .onset
         .as_deref()
         .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
         .map(|t| t.with_timezone(&chrono::Utc));
-    Case {
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let under = |part: &str| dir.components().any(|c| c.as_os_str() == part);
+    let held_out = if under("holdout") {
+        true
+    } else if under("tune") {
+        false
+    } else {
+        fnv(&name) % 2 == 1
+    };
+    settled(Case {
         kind: truth.kind.clone(),
         mode,
         seed: truth.seed.unwrap_or(0),
         expected: truth.fault_domain.clone(),
-        got,
-        confidence: conf,
+        got: String::new(),
+        confidence: 0.0,
         scope_expected: truth.scope.clone(),
-        scope_got: scope,
+        scope_got: String::new(),
         onset_error_min: match (onset, true_onset) {
             (Some(a), Some(b)) if !compare => {
                 Some((a - b).num_milliseconds().abs() as f64 / 60_000.0)
             }
             _ => None,
         },
+        inconclusive: false,
+        raw,
+        level: String::new(),
+        held_out,
+    })
+}
+
+/// FNV-1a: a split of named cases that does not move when cases are added.
+fn fnv(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
     }
+    h
+}
+
+fn settled(mut c: Case) -> Case {
+    c.settle(Calibration::current());
+    c
 }
 
 /// Generate and judge `seeds` variants of every scenario kind.
 pub fn run(first_seed: u64, seeds: u64) -> std::io::Result<AccuracyTable> {
-    let base = std::env::temp_dir().join(format!("faultlens-accuracy-{}", std::process::id()));
     let mut table = AccuracyTable::default();
     for &kind in ScenarioKind::all() {
         for seed in first_seed..first_seed + seeds {
-            let dir = base.join(format!("{}-{seed}", kind.name()));
-            let _ = std::fs::remove_dir_all(&dir);
-            let truth = scenario::generate(kind, seed, &dir)?;
-            table.cases.push(judge(&dir, &truth));
-            let _ = std::fs::remove_dir_all(&dir);
+            table
+                .cases
+                .push(generate_and_judge(kind, seed, &Difficulty::default(), "")?);
         }
     }
-    let _ = std::fs::remove_dir_all(&base);
     Ok(table)
 }
 
+/// Generate one bundle (full profile) in a scratch folder, judge it, and
+/// remove it.
+pub fn generate_and_judge(
+    kind: ScenarioKind,
+    seed: u64,
+    difficulty: &Difficulty,
+    level: &str,
+) -> std::io::Result<Case> {
+    let dir = std::env::temp_dir().join(format!(
+        "faultlens-accuracy-{}-{}-{seed}-{}",
+        std::process::id(),
+        kind.name(),
+        fnv(level)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let truth = scenario::generate_hard(kind, seed, &dir, &Profile::full(), difficulty);
+    let case = truth.map(|t| {
+        let mut c = judge(&dir, &t);
+        c.level = level.to_string();
+        c
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    case
+}
+
 /// Run the pipeline on one generated scenario folder.
-pub fn judge(dir: &std::path::Path, truth: &scenario::Truth) -> Case {
+pub fn judge(dir: &Path, truth: &scenario::Truth) -> Case {
     let req = Request {
         paths: vec![dir.display().to_string()],
         ..Default::default()
     };
-    let (got, conf, scope, onset) = verdict_of(&req);
-    Case {
+    let (raw, onset) = verdict_of(req);
+    settled(Case {
         kind: truth.kind.clone(),
         mode: "generated".into(),
         seed: truth.seed,
         expected: truth.fault_domain.clone(),
-        got,
-        confidence: conf,
+        got: String::new(),
+        confidence: 0.0,
         scope_expected: truth.scope.clone(),
-        scope_got: scope,
+        scope_got: String::new(),
         onset_error_min: match (onset, truth.onset) {
             (Some(a), Some(b)) => Some((a - b).num_milliseconds().abs() as f64 / 60_000.0),
             _ => None,
         },
-    }
+        inconclusive: false,
+        raw,
+        level: String::new(),
+        held_out: truth.seed % 2 == 1,
+    })
 }
 
-/// The pipeline's answer for one request: fault domain, confidence, scope
-/// and the detected onset (`error` when the run failed).
-fn verdict_of(req: &Request) -> (String, f64, String, Option<chrono::DateTime<chrono::Utc>>) {
+/// The pipeline's raw answer for one request (domain `error` when the run
+/// failed) and the detected onset.
+fn verdict_of(mut req: Request) -> (RawVerdict, Option<chrono::DateTime<chrono::Utc>>) {
+    req.uncalibrated = true;
     let quiet = |_: usize, _: usize| {};
-    match pipeline::run(req, &mut Vec::new, &quiet) {
+    match pipeline::run(&req, &mut Vec::new, &quiet) {
         Ok(o) => (
-            o.verdict.fault_domain.as_str().to_string(),
-            o.verdict.confidence,
-            o.verdict.scope.clone(),
+            RawVerdict {
+                domain: o.verdict.fault_domain.as_str().to_string(),
+                confidence: o.verdict.confidence,
+                scope: o.verdict.scope.clone(),
+                group: calibration::group_of(&o.verdict, o.verdict_input.incident),
+                input: o.verdict_input,
+            },
             o.analysis.windows.during.map(|w| w.start),
         ),
-        Err(_) => ("error".to_string(), 0.0, "none".to_string(), None),
+        Err(_) => (
+            RawVerdict {
+                domain: "error".into(),
+                confidence: 0.0,
+                scope: "none".into(),
+                group: Group::Quiet,
+                input: VerdictInput::default(),
+            },
+            None,
+        ),
     }
 }

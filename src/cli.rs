@@ -285,6 +285,32 @@ pub struct AccuracyArgs {
     /// lab corpus, real-structure cases) instead of generating scenarios.
     #[arg(long, value_name = "DIR")]
     pub corpus: Option<PathBuf>,
+    /// The difficulty sweep: accuracy against intensity (error share,
+    /// slowdown, loss), regions hit and confounders, per kind.
+    #[arg(long)]
+    pub sweep: bool,
+    /// With --sweep: only these kinds (comma separated; see `scenario --list`).
+    #[arg(long, value_delimiter = ',', value_name = "KIND,...")]
+    pub kinds: Vec<String>,
+    /// With --sweep: only these knobs (error-share, latency, loss,
+    /// regions, confounder; comma separated).
+    #[arg(long, value_delimiter = ',', value_name = "AXIS,...")]
+    pub axes: Vec<String>,
+    /// Everything at once (generator, sweep, fixtures/lab,
+    /// fixtures/realcase): calibration measured on held-out cases and
+    /// every table; with --markdown, docs/accuracy.md. Run from the
+    /// repository root.
+    #[arg(long)]
+    pub all: bool,
+    /// With --all: refit the calibration map on the cases not held out,
+    /// write it to FILE (src/calibration.json, compiled in at the next
+    /// build) and report with the new map.
+    #[arg(long, value_name = "FILE", requires = "all")]
+    pub fit_calibration: Option<PathBuf>,
+    /// With --all: also write every case (truth, raw and calibrated
+    /// verdict) to FILE, tab-separated.
+    #[arg(long, value_name = "FILE", requires = "all")]
+    pub cases: Option<PathBuf>,
 }
 
 /// Errors the CLI reports; the exit code is part of each.
@@ -652,24 +678,92 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             write_out(None, &list)
         }
         Command::Scenario(a) => scenario(a),
-        Command::Accuracy(a) => {
-            let table = match &a.corpus {
-                Some(dir) => {
-                    crate::accuracy::run_corpus(dir).map_err(|e| CliError::Usage(e.to_string()))?
-                }
-                None => crate::accuracy::run(a.first_seed, a.seeds)
-                    .map_err(|e| CliError::Internal(e.to_string()))?,
-            };
-            write_out(
-                None,
-                &if a.markdown {
-                    table.markdown()
-                } else {
-                    table.text()
-                },
-            )
-        }
+        Command::Accuracy(a) => accuracy(a),
     }
+}
+
+fn accuracy(a: AccuracyArgs) -> Result<(), CliError> {
+    let internal = |e: std::io::Error| CliError::Internal(e.to_string());
+    if a.all {
+        let plan = crate::accuracy::StudyPlan::standard(a.first_seed, a.seeds);
+        let mut study = crate::accuracy::Study::run(plan).map_err(internal)?;
+        let cal = match &a.fit_calibration {
+            Some(out) => {
+                let cal = study.fit();
+                let mut json = serde_json::to_string_pretty(&cal)
+                    .map_err(|e| CliError::Internal(e.to_string()))?;
+                json.push('\n');
+                std::fs::write(out, json)
+                    .map_err(|e| CliError::Write(out.display().to_string(), e))?;
+                study.settle(&cal);
+                cal
+            }
+            None => crate::calibration::Calibration::current().clone(),
+        };
+        if let Some(out) = &a.cases {
+            std::fs::write(out, study.cases_tsv())
+                .map_err(|e| CliError::Write(out.display().to_string(), e))?;
+        }
+        let text = if a.markdown {
+            study.markdown(&cal)
+        } else {
+            let mut s = String::new();
+            for (name, r) in study.held_out() {
+                s.push_str(&format!(
+                    "held out, {name}: {} cases, ECE {:.3}, Brier {:.3}\n",
+                    r.cases, r.ece, r.brier
+                ));
+            }
+            s.push_str(&study.generated.text());
+            s.push_str(&crate::accuracy::sweep_markdown(&study.sweep));
+            s
+        };
+        return write_out(None, &text);
+    }
+    if a.sweep {
+        let kinds = if a.kinds.is_empty() {
+            crate::scenario::ScenarioKind::all().to_vec()
+        } else {
+            a.kinds
+                .iter()
+                .map(|k| {
+                    crate::scenario::ScenarioKind::from_name(k).ok_or_else(|| {
+                        CliError::Usage(format!(
+                            "unknown kind {k:?} (see `faultlens scenario --list`)"
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        let axes = a
+            .axes
+            .iter()
+            .map(|x| {
+                crate::accuracy::Axis::from_name(x).ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "unknown axis {x:?} (error-share, latency, loss, regions, confounder)"
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let table =
+            crate::accuracy::run_sweep(a.first_seed, a.seeds, &kinds, &axes).map_err(internal)?;
+        return write_out(None, &crate::accuracy::sweep_markdown(&table));
+    }
+    let table = match &a.corpus {
+        Some(dir) => {
+            crate::accuracy::run_corpus(dir).map_err(|e| CliError::Usage(e.to_string()))?
+        }
+        None => crate::accuracy::run(a.first_seed, a.seeds).map_err(internal)?,
+    };
+    write_out(
+        None,
+        &if a.markdown {
+            table.markdown()
+        } else {
+            table.text()
+        },
+    )
 }
 
 fn sanitize(a: SanitizeArgs, quiet: bool) -> Result<(), CliError> {

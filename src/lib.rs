@@ -14,6 +14,8 @@
 pub mod accuracy;
 #[cfg(feature = "analysis")]
 pub mod aggregate;
+#[cfg(feature = "analysis")]
+pub mod calibration;
 pub mod changepoint;
 pub mod classify;
 #[cfg(feature = "analysis")]

@@ -58,6 +58,9 @@ pub struct Request {
     /// Read the tables an engine wrote (`analyze --aggregates DIR`)
     /// instead of `paths`.
     pub aggregates: Option<std::path::PathBuf>,
+    /// Leave the verdict's confidence raw (the accuracy harness calibrates
+    /// it itself, to fit and evaluate maps without rebuilding).
+    pub uncalibrated: bool,
 }
 
 pub struct Outcome {
@@ -65,6 +68,9 @@ pub struct Outcome {
     pub analysis: Analysis,
     pub findings: Vec<Finding>,
     pub verdict: Verdict,
+    /// What the verdict was told besides the findings (the accuracy
+    /// harness calibrates raw verdicts with it).
+    pub verdict_input: VerdictInput,
     pub report: Report,
     /// Wall time of each stage, in order (`faultlens -vv` prints them):
     /// where a slow run spends its time, without a profiler.
@@ -439,7 +445,11 @@ pub fn run(
             .map(|l| l.failures.len() as u64)
             .sum(),
     };
-    let verdict = verdict::decide(&findings, &vin);
+    let verdict = if req.uncalibrated {
+        verdict::decide_uncalibrated(&findings, &vin)
+    } else {
+        verdict::decide(&findings, &vin)
+    };
     laps.lap("verdict");
     let redactor = Redactor::new(!req.unsafe_include_secrets);
     let report = report::build(
@@ -459,6 +469,7 @@ pub fn run(
         analysis,
         findings,
         verdict,
+        verdict_input: vin,
         report,
         stage_ms: laps.laps,
     })

@@ -26,7 +26,13 @@ pub struct DomainScore {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verdict {
     pub fault_domain: FaultDomain,
+    /// Calibrated (src/calibration.rs): of verdicts given confidence c,
+    /// about c are right.
     pub confidence: f64,
+    /// The verdict's own margin before calibration (what the map reads).
+    pub raw_confidence: f64,
+    /// A window moved but no domain is named with enough confidence.
+    pub inconclusive: bool,
     /// `global` | `regional` | `none`.
     pub scope: String,
     pub affected_regions: Vec<String>,
@@ -65,7 +71,15 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
+/// The verdict with its calibrated confidence: the one place the raw
+/// margin becomes a probability (see src/calibration.rs).
 pub fn decide(findings: &[Finding], input: &VerdictInput) -> Verdict {
+    crate::calibration::apply(decide_uncalibrated(findings, input), input, level)
+}
+
+/// The verdict before calibration: `confidence` is the raw margin (what
+/// the accuracy harness fits the calibration map on).
+pub fn decide_uncalibrated(findings: &[Finding], input: &VerdictInput) -> Verdict {
     let mut pos: BTreeMap<FaultDomain, f64> = BTreeMap::new();
     let mut neg: BTreeMap<FaultDomain, f64> = BTreeMap::new();
     let mut neg_reason: BTreeMap<FaultDomain, (f64, String)> = BTreeMap::new();
@@ -143,6 +157,8 @@ pub fn decide(findings: &[Finding], input: &VerdictInput) -> Verdict {
         return Verdict {
             fault_domain: FaultDomain::None,
             confidence,
+            raw_confidence: confidence,
+            inconclusive: false,
             scope: "none".into(),
             affected_regions: vec![],
             ruled_out: vec![],
@@ -245,6 +261,8 @@ pub fn decide(findings: &[Finding], input: &VerdictInput) -> Verdict {
     Verdict {
         fault_domain: top.fault_domain,
         confidence,
+        raw_confidence: confidence,
+        inconclusive: false,
         scope: scope.into(),
         affected_regions: affected,
         ruled_out,
@@ -376,7 +394,9 @@ mod tests {
             ],
             &input(true),
         );
-        assert!(mixed.confidence < clear.confidence);
+        // the margin; the calibrated confidence is only monotone in it
+        assert!(mixed.raw_confidence < clear.raw_confidence);
+        assert!(mixed.confidence <= clear.confidence);
     }
 
     #[test]

@@ -617,3 +617,224 @@ fn every_kind_writes_valid_files_that_match_truth() {
         }
     }
 }
+
+// ---------------------------------------------------------------- difficulty
+
+use faultlens::scenario::{Confounder, Difficulty, generate_hard};
+
+/// 5xx share of the access log inside the incident waves.
+fn access_5xx_share_during(dir: &Path, t: &Truth) -> (f64, usize) {
+    let re = regex::Regex::new(r#"^\S+ - - \[([^\]]+)\] "\S+ \S+ HTTP/[0-9.]+" (\d{3}) "#).unwrap();
+    let (mut n, mut bad) = (0usize, 0usize);
+    for f in t.files.iter().filter(|f| f.format == "access-log") {
+        let text = std::fs::read_to_string(dir.join(&f.path)).unwrap();
+        for c in text.lines().filter_map(|l| re.captures(l)) {
+            let ts = DateTime::parse_from_str(&c[1], "%d/%b/%Y:%H:%M:%S %z")
+                .unwrap()
+                .with_timezone(&Utc);
+            if during(t, ts) {
+                n += 1;
+                bad += (c[2].parse::<u16>().unwrap() >= 500) as usize;
+            }
+        }
+    }
+    (bad as f64 / n.max(1) as f64, n)
+}
+
+#[test]
+fn error_share_knob_sets_the_share_of_failing_requests() {
+    for (share, tol) in [(0.05, 0.03), (0.5, 0.08), (1.0, 0.02)] {
+        let d = TempDir::new(&format!("share-{share}"));
+        let diff = Difficulty {
+            error_share: Some(share),
+            ..Difficulty::default()
+        };
+        let t = generate_hard(
+            ScenarioKind::AsanaGlobal502to503,
+            5,
+            &d.0,
+            &Profile::full(),
+            &diff,
+        )
+        .unwrap();
+        assert_eq!(t.difficulty.as_ref().unwrap().error_share, Some(share));
+        let (got, n) = access_5xx_share_during(&d.0, &t);
+        assert!(n > 150, "{n} access lines during the incident");
+        assert!(
+            (got - share).abs() <= tol,
+            "error share {share}: access log shows {got:.3} of {n}"
+        );
+    }
+}
+
+#[test]
+fn default_difficulty_is_the_seeds_own_world() {
+    let a = TempDir::new("diff-default-a");
+    let b = TempDir::new("diff-default-b");
+    let ta = generate_with(ScenarioKind::CdnEdge, 9, &a.0, &Profile::compact()).unwrap();
+    let tb = generate_hard(
+        ScenarioKind::CdnEdge,
+        9,
+        &b.0,
+        &Profile::compact(),
+        &Difficulty::default(),
+    )
+    .unwrap();
+    assert_eq!(ta, tb);
+    assert!(ta.difficulty.is_none());
+    assert_eq!(read_tree(&a.0), read_tree(&b.0));
+    // a knob changes what it names, not the world around it
+    let c = TempDir::new("diff-default-c");
+    let tc = generate_hard(
+        ScenarioKind::CdnEdge,
+        9,
+        &c.0,
+        &Profile::compact(),
+        &Difficulty {
+            error_share: Some(0.1),
+            ..Difficulty::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        (tc.onset, tc.recovery, &tc.site),
+        (ta.onset, ta.recovery, &ta.site)
+    );
+    assert_eq!(tc.affected_regions, ta.affected_regions);
+}
+
+#[test]
+fn regions_knob_places_the_fault_in_that_many_regions() {
+    for n in [1usize, 2, 3] {
+        let d = TempDir::new(&format!("regions-{n}"));
+        let t = generate_hard(
+            ScenarioKind::Dns,
+            4,
+            &d.0,
+            &Profile::compact(),
+            &Difficulty {
+                regions: Some(n),
+                ..Difficulty::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(t.affected_regions.len(), n);
+        assert_eq!(t.scope, if n == 3 { "global" } else { "regional" });
+        // DNS failures from probes only where the truth says
+        let mut failing = std::collections::BTreeSet::new();
+        for f in t.files.iter().filter(|f| f.format.starts_with("probe-")) {
+            let (good, _) = read_probe(
+                &std::fs::read(d.0.join(&f.path)).unwrap(),
+                f.format == "probe-csv",
+            );
+            for p in good {
+                if p.kind == "dns" && !p.error.is_empty() {
+                    assert!(during(&t, p.ts), "DNS error outside the incident");
+                    failing.insert(p.region);
+                }
+            }
+        }
+        let want: std::collections::BTreeSet<String> = t.affected_regions.iter().cloned().collect();
+        assert_eq!(failing, want, "{n} regions");
+    }
+}
+
+#[test]
+fn loss_knob_sets_the_probes_loss() {
+    let d = TempDir::new("loss");
+    let t = generate_hard(
+        ScenarioKind::RegionalNetworkLoss,
+        6,
+        &d.0,
+        &Profile::full(),
+        &Difficulty {
+            loss_pct: Some(5.0),
+            ..Difficulty::default()
+        },
+    )
+    .unwrap();
+    let mut losses = Vec::new();
+    for f in t.files.iter().filter(|f| f.format.starts_with("probe-")) {
+        let (good, _) = read_probe(
+            &std::fs::read(d.0.join(&f.path)).unwrap(),
+            f.format == "probe-csv",
+        );
+        losses.extend(
+            good.iter()
+                .filter(|p| {
+                    p.kind == "network"
+                        && during(&t, p.ts)
+                        && t.affected_regions.contains(&p.region)
+                })
+                .filter_map(|p| p.loss_pct),
+        );
+    }
+    assert!(losses.len() >= 10, "{}", losses.len());
+    let mean = losses.iter().sum::<f64>() / losses.len() as f64;
+    assert!((2.5..=8.0).contains(&mean), "mean loss {mean:.2} % for 5 %");
+}
+
+#[test]
+fn confounders_leave_their_marks_and_keep_the_label() {
+    // a deploy that really changed the page: logged, and the page loads a
+    // new chunk from then on
+    let d = TempDir::new("conf-deploy");
+    let t = generate_hard(
+        ScenarioKind::Healthy,
+        2,
+        &d.0,
+        &Profile::compact(),
+        &Difficulty {
+            confounder: Confounder::PageDeploy,
+            ..Difficulty::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(t.fault_domain, "none");
+    let tree = read_tree(&d.0);
+    let changes: String = tree
+        .iter()
+        .filter(|(k, _)| k.starts_with("changes/"))
+        .map(|(_, v)| String::from_utf8_lossy(v).to_string())
+        .collect();
+    assert!(changes.contains("web-frontend"), "{changes}");
+    let hars: String = tree
+        .iter()
+        .filter(|(k, _)| k.ends_with(".har"))
+        .map(|(_, v)| String::from_utf8_lossy(v).to_string())
+        .collect();
+    assert!(hars.contains("/assets/dashboard-v2."));
+
+    // an unrelated blip during a backend fault: a third party fails for a
+    // few minutes inside the incident, the label stays backend
+    let d = TempDir::new("conf-blip");
+    let t = generate_hard(
+        ScenarioKind::AsanaGlobal502to503,
+        2,
+        &d.0,
+        &Profile::full(),
+        &Difficulty {
+            confounder: Confounder::Blip,
+            ..Difficulty::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(t.fault_domain, "backend");
+    let mut third_fail_during = 0;
+    for (k, v) in read_tree(&d.0).iter().filter(|(k, _)| k.ends_with(".har")) {
+        let h: serde_json::Value = serde_json::from_slice(v).unwrap();
+        for e in h["log"]["entries"].as_array().unwrap() {
+            let url = e["request"]["url"].as_str().unwrap();
+            let st = e["response"]["status"].as_i64().unwrap_or(0);
+            let ts = parse_ts(&e["startedDateTime"]).unwrap();
+            if url.contains("googletagmanager") && st >= 500 {
+                assert!(during(&t, ts), "{k}: third-party blip outside the incident");
+                third_fail_during += 1;
+            }
+        }
+    }
+    assert!(
+        third_fail_during > 0,
+        "the blip left no failed third-party request"
+    );
+}

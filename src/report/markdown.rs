@@ -554,6 +554,86 @@ fn what_it_is(o: &mut String, r: &Report) {
     }
 }
 
+/// Signals the Peak row may name, in order of preference, with how far
+/// the worst bin must rise above the baseline mean to count as moved.
+const PEAK_SIGNALS: [(&str, &str, PeakRise); 3] = [
+    (
+        "fp_error_rate",
+        "first-party error rate",
+        PeakRise::Plus(0.02),
+    ),
+    (
+        "fp_wait_p95_ms",
+        "first-party backend wait p95",
+        PeakRise::Times(1.3),
+    ),
+    (
+        "page_load_ms",
+        "page load time (median)",
+        PeakRise::Times(1.3),
+    ),
+];
+
+#[derive(Clone, Copy)]
+enum PeakRise {
+    Plus(f64),
+    Times(f64),
+}
+
+/// The Peak row: the worst bin of the incident window on the first
+/// signal that moved (errors, else backend wait, else page load), at that
+/// bin's time and with that bin's value. The change-point's own peak is
+/// where the change is sharpest, usually the onset, where the value has
+/// barely begun to move; it is used only when no signal rose.
+fn peak_row(r: &Report) -> Option<(String, String)> {
+    let w = &r.windows;
+    let during = w.during.as_ref()?;
+    let (a, b) = (text::parse(&during.start)?, text::parse(&during.end)?);
+    for (name, label, rise) in PEAK_SIGNALS {
+        let Some(s) = text::series(r, name) else {
+            continue;
+        };
+        let Some(start) = s.start.as_deref().and_then(text::parse) else {
+            continue;
+        };
+        let bin = chrono::Duration::milliseconds((s.bin_seconds * 1000.0).round() as i64);
+        if bin <= chrono::Duration::zero() {
+            continue;
+        }
+        // highest value inside the window; the earliest bin on ties
+        let mut worst: Option<(chrono::DateTime<chrono::Utc>, f64)> = None;
+        for (i, v) in s.values.iter().enumerate() {
+            let t0 = start + bin * i as i32;
+            if let Some(v) = *v
+                && t0 >= a
+                && t0 < b
+                && worst.is_none_or(|(_, x)| v > x)
+            {
+                worst = Some((t0, v));
+            }
+        }
+        let Some((t, v)) = worst else { continue };
+        let base = w
+            .before
+            .as_ref()
+            .and_then(|bw| text::series_mean_in(s, bw))
+            .unwrap_or(0.0);
+        let moved = match rise {
+            PeakRise::Plus(d) => v > base + d,
+            PeakRise::Times(f) => v > base * f && v > 0.0,
+        };
+        if moved {
+            return Some((super::ts(t), format!("{label} {}", value(Some(v), &s.unit))));
+        }
+    }
+    w.peak.clone().map(|p| {
+        (
+            p,
+            "sharpest change (no signal rose above its baseline)".into(),
+        )
+    })
+}
+
 struct Event {
     at: String,
     order: u8,
@@ -615,22 +695,9 @@ fn timeline(o: &mut String, r: &Report) {
             detail: format!("incident window ends after {} min", text::num(d.minutes, 1)),
         });
     }
-    if let Some(p) = &w.peak {
-        let detail = text::series(r, "fp_error_rate")
-            .and_then(|s| {
-                let win = WinOut {
-                    start: p.clone(),
-                    end: text::parse(p)
-                        .map(|t| super::ts(t + chrono::Duration::milliseconds(1)))
-                        .unwrap_or_default(),
-                    minutes: 0.0,
-                };
-                text::series_mean_in(s, &win)
-            })
-            .map(|e| format!("first-party error rate {}", value(Some(e), "ratio")))
-            .unwrap_or_else(|| "worst bin".into());
+    if let Some((at, detail)) = peak_row(r) {
         ev.push(Event {
-            at: p.clone(),
+            at,
             order: 4,
             what: "Peak".into(),
             detail,

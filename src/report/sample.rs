@@ -104,6 +104,8 @@ pub fn report() -> Report {
     let verdict = Verdict {
         fault_domain: FaultDomain::Backend,
         confidence: 0.87,
+        raw_confidence: 0.87,
+        inconclusive: false,
         scope: "global".into(),
         affected_regions: vec!["eu-west".into(), "us-east".into()],
         ruled_out,

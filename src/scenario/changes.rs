@@ -185,6 +185,20 @@ pub(crate) fn write(w: &World, out: &mut Out) -> std::io::Result<()> {
             author: "deploy-bot",
         });
     }
+    if let Some(ts) = w.page_deploy {
+        let mut dr = w.rng("changes-page-deploy");
+        list.push(Change {
+            ts,
+            service: "web-frontend".to_string(),
+            kind: "deploy",
+            summary: format!(
+                "Deploy web-frontend v{}.{}.0: new dashboard layout, support chat widget",
+                dr.range_i(4, 9),
+                dr.range_i(0, 30)
+            ),
+            author: "deploy-bot",
+        });
+    }
     list.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.service.cmp(&b.service)));
 
     let csv = r.chance(0.4);

@@ -186,6 +186,113 @@ impl ScenarioKind {
     }
 }
 
+// ---------------------------------------------------------------- difficulty
+
+/// How hard the fault hits, and what else happens meanwhile. Every knob
+/// left `None` keeps what the seed draws (the seed report's incidents are
+/// loud: faults 5-40x the detectors' thresholds); a set knob overrides it,
+/// so a sweep can walk one kind from invisible to obvious and show where
+/// detection stops.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Difficulty {
+    /// Share of affected requests that fail, 0..=1 (backend 5xx, DNS and
+    /// TLS failures, CDN edge errors, a third party's failures, a flaky
+    /// client's dropped requests).
+    pub error_share: Option<f64>,
+    /// Multiplier on the slow API's server time (the slow-backend kind).
+    pub latency_factor: Option<f64>,
+    /// Packet loss on the faulty path, percent (the network kind); the
+    /// queueing delay that comes with it scales along.
+    pub loss_pct: Option<f64>,
+    /// How many of the three regions see the fault (1..=3).
+    pub regions: Option<usize>,
+    pub confounder: Confounder,
+}
+
+/// Something real that is not the fault, happening in the same data.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Confounder {
+    #[default]
+    None,
+    /// A short unrelated blip in another domain during the incident (a
+    /// third party failing for five minutes in one region; for a
+    /// third-party fault, the API's 5xx; for the controls, a one-minute
+    /// latency spike).
+    Blip,
+    /// A noisy baseline: wider timing spread, rare API 5xx and slow third
+    /// parties all along.
+    NoisyBaseline,
+    /// A deploy that really changed the page, logged in the change log:
+    /// a heavier, slower document, one more first-party chunk and one more
+    /// third-party script from then on.
+    PageDeploy,
+}
+
+impl Confounder {
+    pub fn all() -> &'static [Confounder] {
+        &[
+            Confounder::None,
+            Confounder::Blip,
+            Confounder::NoisyBaseline,
+            Confounder::PageDeploy,
+        ]
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Confounder::None => "none",
+            Confounder::Blip => "blip",
+            Confounder::NoisyBaseline => "noisy-baseline",
+            Confounder::PageDeploy => "page-deploy",
+        }
+    }
+    pub fn from_name(s: &str) -> Option<Confounder> {
+        Confounder::all().iter().copied().find(|c| c.name() == s)
+    }
+}
+
+/// The difficulty a bundle was generated with (in `truth.json` when any
+/// knob was set).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DifficultyTruth {
+    pub error_share: Option<f64>,
+    pub latency_factor: Option<f64>,
+    pub loss_pct: Option<f64>,
+    pub regions: Option<usize>,
+    pub confounder: Confounder,
+}
+
+impl Difficulty {
+    fn is_default(&self) -> bool {
+        *self == Difficulty::default()
+    }
+    fn truth(&self) -> Option<DifficultyTruth> {
+        (!self.is_default()).then_some(DifficultyTruth {
+            error_share: self.error_share,
+            latency_factor: self.latency_factor,
+            loss_pct: self.loss_pct,
+            regions: self.regions,
+            confounder: self.confounder,
+        })
+    }
+}
+
+/// Length of the unrelated blip, minutes: shorter than any incident.
+pub const BLIP_MIN: i64 = 5;
+/// Share of the blipping role's requests that fail meanwhile.
+pub const BLIP_FAIL_SHARE: f64 = 0.8;
+
+/// The unrelated blip of [`Confounder::Blip`].
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Blip {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub region: String,
+    /// The role that suffers: a third party, or the API for a third-party
+    /// fault.
+    pub role: Role,
+}
+
 // ---------------------------------------------------------------- truth
 
 /// What really happened in a generated bundle (written as `truth.json`).
@@ -217,6 +324,9 @@ pub struct Truth {
     pub files: Vec<FileTruth>,
     /// Secret values planted in the inputs (tokens, cookies): no output may contain them.
     pub secrets: Vec<String>,
+    /// Set when the bundle was generated with a [`Difficulty`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub difficulty: Option<DifficultyTruth>,
 }
 
 /// One generated input file.
@@ -500,10 +610,31 @@ pub(crate) struct World {
     pub blip: Option<(i64, String)>,
     /// Secret values planted in inputs.
     pub secrets: std::cell::RefCell<Vec<String>>,
+    pub difficulty: Difficulty,
+    /// Confounder: rare API 5xx and slow third parties all along.
+    pub noisy_background: bool,
+    /// Confounder: the unrelated blip.
+    pub confound_blip: Option<Blip>,
+    /// Confounder: when the page changed (and the change log says so).
+    pub page_deploy: Option<DateTime<Utc>>,
 }
 
 impl World {
+    #[cfg(test)]
     pub fn new(kind: ScenarioKind, seed: u64, profile: &Profile) -> World {
+        World::with_difficulty(kind, seed, profile, &Difficulty::default())
+    }
+
+    /// A world whose fault strength, spread and confounders follow `d`.
+    /// Everything the seed draws is drawn as for [`World::new`] (the knobs
+    /// override afterwards, from their own stream), so a knob changes only
+    /// what it names.
+    pub fn with_difficulty(
+        kind: ScenarioKind,
+        seed: u64,
+        profile: &Profile,
+        d: &Difficulty,
+    ) -> World {
         let key = Rng::derive(seed, kind.name()).next_u64();
         let mut r = Rng::derive(key, "world");
         let site = match kind {
@@ -568,6 +699,29 @@ impl World {
                 (false, vec![])
             }
             _ => (true, all.clone()),
+        };
+        let mut dr = Rng::derive(key, "difficulty");
+        let (global, fault_regions) = match d.regions {
+            Some(n) if kind.has_incident() && kind != ScenarioKind::ClientOffline => {
+                let n = n.clamp(1, REGIONS.len());
+                if n == REGIONS.len() {
+                    (true, all.clone())
+                } else {
+                    // keep the seed's region first when it had one
+                    let mut pool: Vec<String> = all.clone();
+                    let mut picked: Vec<String> = Vec::new();
+                    if !global && let Some(f) = fault_regions.first() {
+                        pool.retain(|x| x != f);
+                        picked.push(f.clone());
+                    }
+                    while picked.len() < n {
+                        let i = (dr.next_u64() % pool.len() as u64) as usize;
+                        picked.push(pool.remove(i));
+                    }
+                    (false, picked)
+                }
+            }
+            _ => (global, fault_regions),
         };
 
         // HAR vantages: the first is Chrome; regional faults get one vantage
@@ -643,6 +797,57 @@ impl World {
             (r.range_i(20, total - 20), regional_pick(&mut r))
         });
 
+        // The knobs, each from the difficulty stream.
+        let err_rate = d.error_share.map_or(err_rate, |x| x.clamp(0.0, 1.0));
+        let wait_factor = match d.latency_factor {
+            Some(f) if kind == ScenarioKind::ChatgptSlowApi => f.max(1.0),
+            _ => wait_factor,
+        };
+        let (loss_pct, latency_add_ms) = match d.loss_pct {
+            // queueing delay grows with loss: ~4 ms per percent, at most
+            // the seed's worst
+            Some(l) => (l.clamp(0.0, 100.0), (4.0 * l).clamp(0.0, 200.0)),
+            None => (loss_pct, latency_add_ms),
+        };
+        let total = (end - start).num_minutes();
+        let noisy_background = d.confounder == Confounder::NoisyBaseline;
+        let noise = if noisy_background {
+            noise * dr.range_f(1.3, 1.6)
+        } else {
+            noise
+        };
+        let blip = match (d.confounder, kind.has_incident()) {
+            (Confounder::Blip, false) if blip.is_none() => {
+                Some((dr.range_i(20, total - 20), dr.pick(&REGIONS).to_string()))
+            }
+            _ => blip,
+        };
+        let confound_blip = (d.confounder == Confounder::Blip && kind.has_incident()).then(|| {
+            let (a, b) = (waves[0].0, waves[waves.len() - 1].1);
+            let span = (b - a).num_seconds().max(BLIP_MIN * 60 + 60);
+            let start_at = a + Duration::seconds(dr.range_i(0, span - BLIP_MIN * 60));
+            let role = if kind == ScenarioKind::ThirdParty {
+                Role::Api
+            } else {
+                Role::Third(0)
+            };
+            // where a browser looks, or the blip would be unseen
+            let seen: Vec<&str> = har_vantages.iter().map(|v| v.0.as_str()).collect();
+            Blip {
+                start: start_at,
+                end: start_at + Duration::minutes(BLIP_MIN),
+                region: dr.pick(&seen).to_string(),
+                role,
+            }
+        });
+        let page_deploy = (d.confounder == Confounder::PageDeploy).then(|| match waves.first() {
+            // in the baseline, so the healthy stretch holds both pages
+            Some((on, _)) => {
+                *on - Duration::minutes(dr.range_i(15, (*on - start).num_minutes().min(40)))
+            }
+            None => start + Duration::minutes(dr.range_i(30, total - 30)),
+        });
+
         World {
             kind,
             seed,
@@ -672,6 +877,10 @@ impl World {
             noise,
             blip,
             secrets: std::cell::RefCell::new(Vec::new()),
+            difficulty: d.clone(),
+            noisy_background,
+            confound_blip,
+            page_deploy,
         }
     }
 
@@ -784,7 +993,21 @@ impl World {
                 o.rtt_ms *= 1.5;
             }
         }
-        if self.kind == ScenarioKind::NoisyHealthy {
+        if self.page_deploy.is_some_and(|d| t >= d) && role == Role::App {
+            // the new page renders more on the server
+            o.server_ms *= 1.5;
+        }
+        if let Some(b) = &self.confound_blip
+            && t >= b.start
+            && t < b.end
+            && b.region == region
+            && b.role == role
+            && r.chance(BLIP_FAIL_SHARE)
+        {
+            o.status = *r.pick(&[502, 503, 503]);
+            o.server_ms = r.lognormal(300.0, 0.5);
+        }
+        if self.kind == ScenarioKind::NoisyHealthy || self.noisy_background {
             if role == Role::Api && r.chance(0.004) {
                 o.status = *r.pick(&[500, 502, 503]);
                 o.server_ms = r.lognormal(30.0, 0.5);
@@ -798,6 +1021,7 @@ impl World {
         if let (Some(v), Some(cv)) = (vantage, &self.client_vantage)
             && v == cv
             && self.active(t)
+            && (self.err_rate >= 1.0 || r.chance(self.err_rate))
         {
             o.status = 0;
             o.fail = Some(if r.chance(0.8) {
@@ -926,7 +1150,8 @@ impl World {
                 } else {
                     role == Role::Api
                 };
-                if hit {
+                // below 1, one server behind the balancer has the old cert
+                if hit && (self.err_rate >= 1.0 || r.chance(self.err_rate)) {
                     o.status = 0;
                     o.fail = Some(Fail::CertExpired);
                 }
@@ -1025,6 +1250,7 @@ impl World {
             data_end: self.end,
             files,
             secrets,
+            difficulty: self.difficulty.truth(),
         }
     }
 }
@@ -1250,8 +1476,19 @@ pub fn generate_with(
     out_dir: &Path,
     profile: &Profile,
 ) -> std::io::Result<Truth> {
+    generate_hard(kind, seed, out_dir, profile, &Difficulty::default())
+}
+
+/// [`generate_with`] at a chosen [`Difficulty`].
+pub fn generate_hard(
+    kind: ScenarioKind,
+    seed: u64,
+    out_dir: &Path,
+    profile: &Profile,
+    difficulty: &Difficulty,
+) -> std::io::Result<Truth> {
     std::fs::create_dir_all(out_dir)?;
-    let world = World::new(kind, seed, profile);
+    let world = World::with_difficulty(kind, seed, profile, difficulty);
     let mut out = Out {
         dir: out_dir,
         files: Vec::new(),

@@ -75,6 +75,8 @@ pub(crate) struct Assets {
     pub vendor_js: String,
     pub css: String,
     pub chunk_js: String,
+    /// The chunk the redesigned page adds ([`super::Confounder::PageDeploy`]).
+    pub redesign_js: String,
 }
 
 impl Assets {
@@ -85,6 +87,11 @@ impl Assets {
             vendor_js: format!("/assets/vendor.{}.js", r.hex(8)),
             css: format!("/assets/app.{}.css", r.hex(8)),
             chunk_js: format!("/assets/chunk-board.{}.js", r.hex(8)),
+            // drawn from its own stream: the other names stay the seed's
+            redesign_js: format!(
+                "/assets/dashboard-v2.{}.js",
+                w.rng("assets-redesign").hex(8)
+            ),
         }
     }
 }
@@ -205,7 +212,15 @@ pub(crate) fn plan_page(
         entries: Vec::new(),
     };
     let title = format!("Home - {}", capitalise(&w.site));
+    // after a page deploy (a confounder, not a fault) the page is heavier
+    // and loads more
+    let redesigned = w.page_deploy.is_some_and(|d| t >= d);
     let doc_bytes = r.range_i(38_000, 52_000) as u64;
+    let doc_bytes = if redesigned {
+        doc_bytes * 8 / 5
+    } else {
+        doc_bytes
+    };
     let doc = b.add(
         r,
         0.0,
@@ -308,7 +323,26 @@ pub(crate) fn plan_page(
         }
     }
     // Third-party scripts load in parallel with the app.
-    for &i in &w.thirds {
+    let mut thirds = w.thirds.clone();
+    if redesigned {
+        // the new page embeds one more vendor
+        if let Some(extra) = (0..super::THIRD_PARTIES.len()).find(|i| !thirds.contains(i)) {
+            thirds.push(extra);
+        }
+        let at = s0 + r.range_f(0.2, 2.0);
+        b.add(
+            r,
+            at,
+            Role::Static,
+            assets.redesign_js.clone(),
+            "GET",
+            "script",
+            "application/javascript",
+            260_000,
+            true,
+        );
+    }
+    for &i in &thirds {
         let at = doc_end + r.range_f(5.0, 40.0);
         let bytes = r.range_i(30_000, 90_000) as u64;
         b.add(

@@ -193,7 +193,11 @@ pub(crate) fn rows(w: &World) -> Vec<Row> {
             let rtt = super::region_rtt(&region) * r.lognormal(1.0, 0.04 * w.noise);
             let hit = net_loss && w.active(pt) && w.fault_regions.contains(&region);
             let (loss, latency, jitter) = if hit {
-                let l = (w.loss_pct * r.lognormal(1.0, 0.25)).clamp(2.0, 100.0);
+                let l = match w.difficulty.loss_pct {
+                    // 50 probes, each lost with the set probability
+                    Some(p) => (0..50).filter(|_| r.chance(p / 100.0)).count() as f64 * 2.0,
+                    None => (w.loss_pct * r.lognormal(1.0, 0.25)).clamp(2.0, 100.0),
+                };
                 (
                     l,
                     rtt + w.latency_add_ms * r.lognormal(1.0, 0.2),

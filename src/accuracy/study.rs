@@ -1,0 +1,398 @@
+//! One run over every labelled corpus: the generator at the seed's own
+//! difficulty, the difficulty sweep, the lab recordings and the
+//! real-structure cases. From that one run the calibration map is fitted
+//! (on the fit half) and measured (on the held-out half), and
+//! docs/accuracy.md is written, so the numbers in the file, the map in
+//! the binary and the command that made both cannot drift apart.
+
+use super::sweep::{run_sweep, sweep_markdown};
+use super::{AccuracyTable, Case, Outcome, run_corpus};
+use crate::calibration::{
+    self, Calibration, Group, INCONCLUSIVE_BELOW, Map, Obs, Reliability, fit_isotonic,
+};
+use crate::scenario::ScenarioKind;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// What one study runs.
+#[derive(Debug, Clone)]
+pub struct StudyPlan {
+    pub first_seed: u64,
+    /// Seeds per kind and per sweep level; odd seeds are held out.
+    pub seeds: u64,
+    /// Folders of labelled cases (relative to the working directory).
+    pub corpora: Vec<PathBuf>,
+}
+
+impl StudyPlan {
+    /// The repository's corpora: the lab, the real-structure tuning and
+    /// held-out cases.
+    pub fn standard(first_seed: u64, seeds: u64) -> StudyPlan {
+        StudyPlan {
+            first_seed,
+            seeds,
+            corpora: [
+                "fixtures/lab",
+                "fixtures/realcase/cases/tune",
+                "fixtures/realcase/cases/holdout",
+            ]
+            .iter()
+            .map(PathBuf::from)
+            .collect(),
+        }
+    }
+    /// The command line that reruns this plan.
+    pub fn command(&self) -> String {
+        let mut s = format!(
+            "faultlens accuracy --all --seeds {} --first-seed {}",
+            self.seeds, self.first_seed
+        );
+        if self.corpora != StudyPlan::standard(0, 0).corpora {
+            for c in &self.corpora {
+                let _ = write!(s, " --corpus {}", c.display());
+            }
+        }
+        s
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Study {
+    pub plan: StudyPlan,
+    /// Every kind at the seed's own difficulty.
+    pub generated: AccuracyTable,
+    /// The difficulty sweep.
+    pub sweep: AccuracyTable,
+    pub corpora: Vec<(PathBuf, AccuracyTable)>,
+}
+
+/// The sweep level that is the seed's own world.
+const OWN_WORLD: &str = "confounder:none";
+
+fn right(c: &Case) -> bool {
+    c.outcome() == Outcome::Right
+}
+
+impl Study {
+    pub fn run(plan: StudyPlan) -> std::io::Result<Study> {
+        let mut sweep = run_sweep(plan.first_seed, plan.seeds, ScenarioKind::all(), &[])?;
+        // the seed's own world is the confounder axis's "none" column: the
+        // same runs `faultlens accuracy --seeds N` makes, not made twice
+        let (own, rest): (Vec<Case>, Vec<Case>) =
+            sweep.cases.drain(..).partition(|c| c.level == OWN_WORLD);
+        sweep.cases = rest;
+        let generated = AccuracyTable {
+            cases: own
+                .into_iter()
+                .map(|mut c| {
+                    c.mode = "generated".into();
+                    c.level.clear();
+                    c
+                })
+                .collect(),
+        };
+        let mut corpora = Vec::new();
+        for dir in &plan.corpora {
+            corpora.push((dir.clone(), run_corpus(dir)?));
+        }
+        Ok(Study {
+            plan,
+            generated,
+            sweep,
+            corpora,
+        })
+    }
+
+    fn cases(&self) -> impl Iterator<Item = &Case> {
+        self.generated
+            .cases
+            .iter()
+            .chain(&self.sweep.cases)
+            .chain(self.corpora.iter().flat_map(|(_, t)| &t.cases))
+    }
+
+    fn cases_mut(&mut self) -> impl Iterator<Item = &mut Case> {
+        self.generated
+            .cases
+            .iter_mut()
+            .chain(self.sweep.cases.iter_mut())
+            .chain(
+                self.corpora
+                    .iter_mut()
+                    .flat_map(|(_, t)| t.cases.iter_mut()),
+            )
+    }
+
+    /// Fit the maps on the cases not held out. The named-domain map sees
+    /// the intensity sweep (how often a named domain is right hardly
+    /// depends on how often faint faults happen); the "none" maps do not:
+    /// there every case is a fault and most are faint, so the chance that
+    /// a quiet capture hides one would be set by the sweep's design.
+    pub fn fit(&self) -> Calibration {
+        let fit: Vec<&Case> = self
+            .cases()
+            .filter(|c| !c.held_out && c.raw.domain != "error")
+            .collect();
+        let natural = |c: &&&Case| c.mode != "sweep-intensity";
+        let obs = |g: Group, all: bool| -> Vec<Obs> {
+            fit.iter()
+                .filter(|c| c.raw.group == g && (all || natural(c)))
+                .map(|c| Obs {
+                    raw: c.raw.confidence,
+                    right: if g == Group::Named {
+                        c.raw.domain == c.expected
+                    } else {
+                        c.expected == "none"
+                    },
+                })
+                .collect()
+        };
+        let named = fit_isotonic(&obs(Group::Named, true));
+        // named verdicts that fall below the line: how often was there no
+        // fault at all? (decreasing in the margin: fitted on -raw)
+        let demoted_obs: Vec<Obs> = fit
+            .iter()
+            .filter(|c| c.raw.group == Group::Named && natural(c))
+            .filter(|c| named.at(c.raw.confidence) < INCONCLUSIVE_BELOW)
+            .map(|c| Obs {
+                raw: -c.raw.confidence,
+                right: c.expected == "none",
+            })
+            .collect();
+        let weak = fit_isotonic(&obs(Group::Weak, false));
+        let demoted = if demoted_obs.is_empty() {
+            // nothing fell below the line in the fit: the nearest question
+            // is the weak-evidence one (a window moved, nothing named)
+            let mean =
+                weak.knots.iter().map(|k| k[1]).sum::<f64>() / weak.knots.len().max(1) as f64;
+            Map {
+                knots: vec![[0.0, (mean * 10_000.0).round() / 10_000.0]],
+                cases: 0,
+            }
+        } else {
+            let m = fit_isotonic(&demoted_obs);
+            Map {
+                knots: m.knots.iter().rev().map(|[x, p]| [-x, *p]).collect(),
+                cases: m.cases,
+            }
+        };
+        let p = &self.plan;
+        let mut corpora: Vec<String> = p.corpora.iter().map(|c| c.display().to_string()).collect();
+        corpora.sort();
+        Calibration {
+            method: "isotonic regression (pool-adjacent-violators), each block shrunk toward its group's mean by 3 pseudo-cases, linear between block centres".into(),
+            fitted_on: format!(
+                "generated seeds {}..{} (even seeds only; every kind at the seed's difficulty, regions and confounders; the intensity sweep for the named map only), and the cases of {} not held out (lab: names hashing even; real-structure: tune only)",
+                p.first_seed,
+                p.first_seed + p.seeds - 1,
+                corpora.join(", ")
+            ),
+            command: format!("{} --fit-calibration src/calibration.json", p.command()),
+            inconclusive_below: INCONCLUSIVE_BELOW,
+            named,
+            quiet: fit_isotonic(&obs(Group::Quiet, false)),
+            weak,
+            demoted,
+        }
+    }
+
+    /// Every case, one line each (tab-separated, with a header): what
+    /// was generated or read, the truth, the raw and the calibrated
+    /// verdict. For looking at misses without rerunning.
+    pub fn cases_tsv(&self) -> String {
+        let mut s = String::from(
+            "source\tkind\tmode\tlevel\tseed\theld_out\texpected\tscope_expected\traw_domain\traw_confidence\tgroup\tgot\tconfidence\tinconclusive\tscope_got\toutcome\n",
+        );
+        let mut rows: Vec<(String, &Case)> = self
+            .generated
+            .cases
+            .iter()
+            .chain(&self.sweep.cases)
+            .map(|c| ("generated".to_string(), c))
+            .collect();
+        for (dir, t) in &self.corpora {
+            rows.extend(t.cases.iter().map(|c| (dir.display().to_string(), c)));
+        }
+        for (src, c) in rows {
+            let _ = writeln!(
+                s,
+                "{src}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{:.2}\t{}\t{}\t{:.2}\t{}\t{}\t{:?}",
+                c.kind,
+                c.mode,
+                c.level,
+                c.seed,
+                c.held_out,
+                c.expected,
+                c.scope_expected,
+                c.raw.domain,
+                c.raw.confidence,
+                c.raw.group.name(),
+                c.got,
+                c.confidence,
+                c.inconclusive,
+                c.scope_got,
+                c.outcome()
+            );
+        }
+        s
+    }
+
+    /// Re-read every raw verdict through `cal`.
+    pub fn settle(&mut self, cal: &Calibration) {
+        for c in self.cases_mut() {
+            c.settle(cal);
+        }
+    }
+
+    /// Reliability of the held-out cases, by source and pooled.
+    pub fn held_out(&self) -> Vec<(String, Reliability)> {
+        let pairs = |it: &mut dyn Iterator<Item = &Case>| -> Vec<(f64, bool)> {
+            it.filter(|c| c.held_out)
+                .map(|c| (c.confidence, right(c)))
+                .collect()
+        };
+        let mut rows = Vec::new();
+        let gen_natural = pairs(
+            &mut self.generated.cases.iter().chain(
+                self.sweep
+                    .cases
+                    .iter()
+                    .filter(|c| c.mode != "sweep-intensity"),
+            ),
+        );
+        rows.push((
+            "generated: seed's difficulty, regions, confounders".to_string(),
+            calibration::reliability(&gen_natural),
+        ));
+        let mut natural = gen_natural;
+        for (dir, t) in &self.corpora {
+            let p = pairs(&mut t.cases.iter());
+            if p.is_empty() {
+                continue;
+            }
+            natural.extend(p.iter().copied());
+            rows.push((dir.display().to_string(), calibration::reliability(&p)));
+        }
+        let sweep = pairs(
+            &mut self
+                .sweep
+                .cases
+                .iter()
+                .filter(|c| c.mode == "sweep-intensity"),
+        );
+        rows.push((
+            "all of the above".to_string(),
+            calibration::reliability(&natural),
+        ));
+        rows.push((
+            "generated: intensity sweep".to_string(),
+            calibration::reliability(&sweep),
+        ));
+        rows
+    }
+
+    /// docs/accuracy.md.
+    pub fn markdown(&self, cal: &Calibration) -> String {
+        let mut s = String::new();
+        let cmd = format!("{} --markdown", self.plan.command());
+        let _ = writeln!(
+            s,
+            "# Accuracy\n\nGenerated by `scripts/regen-accuracy.sh` (do not edit): this whole file is the\noutput of\n\n    {cmd}\n"
+        );
+        let _ = writeln!(
+            s,
+            "from the scenario generator (seeds {}..{}, full profile), its difficulty\nsweep at the same seeds, and the labelled corpora in the repository. Odd\nseeds, the real-structure `holdout` set and the lab cases whose names hash\nodd are held out of the calibration fit. `tests/accuracy_doc.rs` reruns\nparts of it and checks they match.\n",
+            self.plan.first_seed,
+            self.plan.first_seed + self.plan.seeds - 1
+        );
+        s.push_str("## Calibration\n\n");
+        let _ = writeln!(
+            s,
+            "Confidence means: of verdicts given confidence c, about c are right. The\nverdict's raw margin is read through monotone maps in `src/calibration.json`\n({}), fitted on {}. Refit with\n\n    {}\n\nA named domain whose calibrated confidence is below {:.2} is not named: the\nverdict answers `none`, flagged `inconclusive`.\n",
+            cal.method, cal.fitted_on, cal.command, cal.inconclusive_below
+        );
+        s.push_str("Held-out cases (never used by the fit):\n\n| held out | cases | top-1 | expected calibration error | Brier score |\n| --- | ---: | ---: | ---: | ---: |\n");
+        let rows = self.held_out();
+        for (name, r) in &rows {
+            let acc = r.bins.iter().map(|b| b.4 * b.2 as f64).sum::<f64>() / r.cases.max(1) as f64;
+            let _ = writeln!(
+                s,
+                "| {name} | {} | {:.1} % | {:.3} | {:.3} |",
+                r.cases,
+                acc * 100.0,
+                r.ece,
+                r.brier
+            );
+        }
+        s.push_str("\nExpected calibration error: the case-weighted mean of |mean confidence -\naccuracy| over ten equal-width confidence bins. Brier score: the mean of\n(confidence - 1 if right else 0)^2.\n\n");
+        for (name, r) in rows
+            .iter()
+            .filter(|(n, _)| n == "all of the above" || n == "generated: intensity sweep")
+        {
+            let _ = writeln!(
+                s,
+                "Reliability, {name} (held out):\n\n| confidence | cases | mean confidence | right |\n| --- | ---: | ---: | ---: |"
+            );
+            for (lo, hi, n, conf, acc) in &r.bins {
+                let _ = writeln!(
+                    s,
+                    "| {lo:.1}-{hi:.1} | {n} | {conf:.2} | {:.1} % |",
+                    acc * 100.0
+                );
+            }
+            s.push('\n');
+        }
+
+        s.push_str("## Accuracy against difficulty\n\n");
+        let _ = writeln!(
+            s,
+            "Each kind generated at each setting of its knob, seeds {}..{}; the rest of\nthe world as the seed draws it. A cell is right / inconclusive / missed /\nwrong: right names the true domain (`none` for the controls); inconclusive\nsaw a window move but named nothing; missed answered \"no incident\" for a\nfault; wrong named another domain, or an incident on a control. \"Seen from\"\nis the weakest setting from which on more than half the runs are right.\nOne kind's row of one table is rerun by\n\n    faultlens accuracy --sweep --kinds KIND --axes AXIS --seeds {} --first-seed {}\n\n(AXIS: error-share, latency, loss, regions, confounder).\n",
+            self.plan.first_seed,
+            self.plan.first_seed + self.plan.seeds - 1,
+            self.plan.seeds,
+            self.plan.first_seed
+        );
+        let mut sweep = self.sweep.clone();
+        sweep.cases.extend(self.generated.cases.iter().map(|c| {
+            let mut c = c.clone();
+            c.level = OWN_WORLD.into();
+            c
+        }));
+        s.push_str(&sweep_markdown(&sweep));
+
+        let _ = writeln!(
+            s,
+            "## Generated scenarios at the seed's difficulty\n\nThe seed report's incidents, 5-40x the thresholds (the thresholds were\nfirst tuned on these, so this is the optimistic number):\n\n    faultlens accuracy --seeds {} --first-seed {} --markdown\n",
+            self.plan.seeds, self.plan.first_seed
+        );
+        s.push_str(&self.generated.markdown());
+        for (dir, t) in &self.corpora {
+            let d = dir.display().to_string();
+            let (title, about) = corpus_about(&d);
+            let _ = writeln!(
+                s,
+                "\n## {title} ({d})\n\n{about}    faultlens accuracy --corpus {d} --markdown\n"
+            );
+            s.push_str(&t.markdown());
+        }
+        s
+    }
+}
+
+fn corpus_about(dir: &str) -> (&'static str, &'static str) {
+    if dir.ends_with("lab") {
+        (
+            "Outage lab",
+            "Real Chromium (Playwright recordHar and chrome-har), nginx origin and\nCDN edge, a Node backend, dnsmasq, a TCP fault proxy, curl / ping / mtr\nprobes, staged on loopback by `lab/` (see lab/README.md).\n\n",
+        )
+    } else if dir.ends_with("holdout") {
+        (
+            "Real page structures, held out",
+            "Sources and seeds never used while tuning (see src/realcase).\n\n",
+        )
+    } else if dir.ends_with("tune") {
+        ("Real page structures, tuning cases", "")
+    } else {
+        ("Labelled cases", "")
+    }
+}
