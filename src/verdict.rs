@@ -176,33 +176,52 @@ pub fn decide_uncalibrated(findings: &[Finding], input: &VerdictInput) -> Verdic
     }
     let confidence = round2(confidence.clamp(0.05, 0.97));
 
-    // scope from the findings that support the winner
-    let mut affected: Vec<String> = findings
+    // Scope. A vantage is a place something was measured from; a source
+    // with no place (a server log, an untagged load test) adds none. A
+    // region is affected when its own numbers moved: the regions the
+    // winner's findings name, else those any fired finding names; only
+    // when no finding could tell regions apart are all of them taken.
+    let known: Vec<String> = input
+        .regions
         .iter()
-        .filter(|f| {
-            f.fired
-                && f.supports
-                    .iter()
-                    .any(|s| s.domain == top.fault_domain && s.weight > 0.0)
-        })
-        .flat_map(|f| f.regions.iter().cloned())
+        .filter(|r| !r.is_empty())
+        .cloned()
         .collect();
-    affected.sort();
-    affected.dedup();
-    let known: Vec<&String> = input.regions.iter().collect();
-    // one vantage shows what it saw, never the world: its scope is that
-    // vantage ("regional"), whatever the findings say
-    let single_vantage = known.len() <= 1;
-    let scope = if single_vantage
-        || (!affected.is_empty() && known.len() >= 2 && affected.len() < known.len())
-    {
-        "regional"
-    } else {
-        "global"
+    let named_by = |winner_only: bool| -> Vec<String> {
+        let mut v: Vec<String> = findings
+            .iter()
+            .filter(|f| {
+                f.fired
+                    && (!winner_only
+                        || f.supports
+                            .iter()
+                            .any(|s| s.domain == top.fault_domain && s.weight > 0.0))
+            })
+            .flat_map(|f| f.regions.iter().cloned())
+            .filter(|r| known.contains(r))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
     };
+    let mut affected = named_by(true);
     if affected.is_empty() {
-        affected = input.regions.clone();
+        affected = named_by(false);
     }
+    // one vantage shows what it saw, never the world: its scope is that
+    // vantage ("regional"); global needs several regions affected and
+    // none clean; with no vantage at all (a server's own log) the fault
+    // is in what the server served everyone
+    let single_vantage = known.len() == 1;
+    let no_vantage = known.is_empty();
+    if affected.is_empty() {
+        affected = known.clone();
+    }
+    let scope = if no_vantage || (known.len() >= 2 && affected.len() == known.len()) {
+        "global"
+    } else {
+        "regional"
+    };
 
     let ruled_out: Vec<RuledOut> = scores
         .iter()
@@ -243,6 +262,8 @@ pub fn decide_uncalibrated(findings: &[Finding], input: &VerdictInput) -> Verdic
         format!(" seen from one vantage ({})", affected.join(", "))
     } else if single_vantage {
         " seen from one vantage".to_string()
+    } else if no_vantage {
+        " (no client vantage in the data: scope is the server's view)".to_string()
     } else if scope == "regional" {
         format!(" in {}", affected.join(", "))
     } else {
@@ -336,6 +357,82 @@ mod tests {
         }
         f.regions = regions.iter().map(|r| r.to_string()).collect();
         f
+    }
+
+    fn with_regions(regions: &[&str]) -> VerdictInput {
+        VerdictInput {
+            regions: regions.iter().map(|r| r.to_string()).collect(),
+            ..input(true)
+        }
+    }
+
+    #[test]
+    fn scope_server_log_only_has_no_region() {
+        // a server's own log: no vantage, so no region, and what it shows
+        // is what it served everyone
+        let v = decide(
+            &[finding("A", true, &[(FaultDomain::Backend, 0.8)], &[])],
+            &with_regions(&[]),
+        );
+        assert_eq!(v.fault_domain, FaultDomain::Backend);
+        assert_eq!(v.scope, "global");
+        assert!(v.affected_regions.is_empty());
+        assert!(v.summary.contains("no client vantage"), "{}", v.summary);
+    }
+
+    #[test]
+    fn scope_untagged_source_never_appears_as_a_region() {
+        // a finding naming a place the data does not have (a tool's name
+        // standing in for a region) is not a region
+        let v = decide(
+            &[finding("A", true, &[(FaultDomain::Backend, 0.8)], &["k6"])],
+            &with_regions(&["eu", "us"]),
+        );
+        assert!(!v.affected_regions.iter().any(|r| r == "k6"));
+        assert_eq!(v.affected_regions, vec!["eu".to_string(), "us".to_string()]);
+        assert_eq!(v.scope, "global");
+    }
+
+    #[test]
+    fn scope_one_vantage_is_that_vantage() {
+        let v = decide(
+            &[finding(
+                "A",
+                true,
+                &[(FaultDomain::Backend, 0.8)],
+                &["office"],
+            )],
+            &with_regions(&["office"]),
+        );
+        assert_eq!(v.scope, "regional");
+        assert_eq!(v.affected_regions, vec!["office".to_string()]);
+        assert!(v.summary.contains("one vantage"), "{}", v.summary);
+    }
+
+    #[test]
+    fn scope_two_of_three_regions() {
+        let v = decide(
+            &[
+                finding("A", true, &[(FaultDomain::Network, 0.8)], &["ap", "eu"]),
+                // another domain's finding in the clean region does not
+                // make it affected
+                finding("B", true, &[(FaultDomain::ThirdParty, 0.2)], &["us"]),
+            ],
+            &with_regions(&["ap", "eu", "us"]),
+        );
+        assert_eq!(v.fault_domain, FaultDomain::Network);
+        assert_eq!(v.scope, "regional");
+        assert_eq!(v.affected_regions, vec!["ap".to_string(), "eu".to_string()]);
+        let all = decide(
+            &[finding(
+                "A",
+                true,
+                &[(FaultDomain::Network, 0.8)],
+                &["ap", "eu", "us"],
+            )],
+            &with_regions(&["ap", "eu", "us"]),
+        );
+        assert_eq!(all.scope, "global");
     }
 
     fn input(incident: bool) -> VerdictInput {

@@ -225,7 +225,9 @@ fn build(p: &Partial, file: &InputFile) -> Result<ProbeRecord, String> {
         .or(tags.load_zone.as_deref())
         .filter(|s| !s.is_empty())
         .or(file.vantage.as_deref())
-        .unwrap_or("k6");
+        // no region or load zone tag and no region folder: the run has no
+        // place, and must never show up as a region named after the tool
+        .unwrap_or("");
     let test = tags
         .name
         .as_deref()
@@ -361,7 +363,7 @@ mod tests {
         let r = &p.records.probes[0];
         assert_eq!(r.source.n, 4);
         assert_eq!(r.agent, "k6");
-        assert_eq!(r.region, "k6");
+        assert_eq!(r.region, "");
         assert_eq!(r.phases.total_ms, Some(459.865729));
         let ok = &p.records.probes[1];
         assert_eq!(ok.source.n, 5);
