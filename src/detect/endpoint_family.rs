@@ -25,6 +25,10 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     // site's pages or API calls: families of a static CDN host or of a
     // third party failing are delivery's or someone else's (FL110, FL501,
     // FL601 read those)
+    // a probe's target counts only where no browser saw the host: a
+    // health check of the static CDN does not make it an app host
+    let browser_hosts: std::collections::BTreeSet<&str> =
+        ctx.ds.requests.iter().map(|r| r.host.as_str()).collect();
     let app_hosts: std::collections::BTreeSet<&str> = ctx
         .ds
         .requests
@@ -35,15 +39,21 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
                     || ctx.an.loads.is_dynamic(r))
         })
         .map(|r| r.host.as_str())
-        .chain(ctx.ds.probes.iter().map(|p| {
-            let t: &str = &p.target;
-            t.split("://")
-                .nth(1)
-                .unwrap_or(t)
-                .split(['/', ':'])
-                .next()
-                .unwrap_or("")
-        }))
+        .chain(
+            ctx.ds
+                .probes
+                .iter()
+                .map(|p| {
+                    let t: &str = &p.target;
+                    t.split("://")
+                        .nth(1)
+                        .unwrap_or(t)
+                        .split(['/', ':'])
+                        .next()
+                        .unwrap_or("")
+                })
+                .filter(|h| !browser_hosts.contains(h)),
+        )
         .collect();
     let mut failing = Vec::new();
     let mut healthy = Vec::new();

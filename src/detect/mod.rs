@@ -169,6 +169,28 @@ impl<'a> Ctx<'a> {
     pub fn in_during(&self, file: crate::model::FileId, t: chrono::DateTime<chrono::Utc>) -> bool {
         self.window_at(file, t) == Some(WindowName::During)
     }
+    /// Was the site's delivery failing at the edge in most of the bad page
+    /// loads of the incident? Then components that vanished (the API calls
+    /// a script from the CDN would have made) are delivery's loss, not a
+    /// sign of the backend.
+    pub fn delivery_failing(&self) -> bool {
+        let bad: Vec<&crate::aggregate::loads::LoadFacts> = self
+            .an
+            .loads
+            .loads
+            .iter()
+            .filter(|l| l.bad && self.in_during(l.file, l.start))
+            .collect();
+        let edge = bad
+            .iter()
+            .filter(|l| {
+                l.failures
+                    .iter()
+                    .any(|(_, s)| *s == crate::aggregate::loads::Shape::EdgeError)
+            })
+            .count();
+        !bad.is_empty() && edge * 2 >= bad.len()
+    }
     /// First records of the dataset (in `during`) matching a predicate.
     pub fn example_requests(
         &self,

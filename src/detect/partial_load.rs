@@ -84,11 +84,24 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             ms(lb),
             ms(ld)
         );
-        f.support(
-            FaultDomain::Backend,
-            0.5,
-            format!("components {cb:.0} -> {cd:.0} with load time x{load_ratio:.2}"),
-        );
+        if ctx.delivery_failing() {
+            // the components lost are those the failed static files would
+            // have fetched: delivery's loss
+            f.summary.push_str(
+                "; the same loads got edge errors for the site's static files, so what vanished is delivery's loss",
+            );
+            f.support(
+                FaultDomain::Cdn,
+                0.35,
+                format!("components {cb:.0} -> {cd:.0} while static files failed at the edge"),
+            );
+        } else {
+            f.support(
+                FaultDomain::Backend,
+                0.5,
+                format!("components {cb:.0} -> {cd:.0} with load time x{load_ratio:.2}"),
+            );
+        }
         f.support(
             FaultDomain::Network,
             -0.25,

@@ -158,7 +158,15 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             "backend: every first-party component still loaded",
         );
     }
-    if first * 2 >= vanished.len() && docs_ok * 2 >= nd {
+    if first * 2 >= vanished.len() && docs_ok * 2 >= nd && ctx.delivery_failing() {
+        f.support(
+            FaultDomain::Cdn,
+            0.25,
+            format!(
+                "{first} first-party components vanished while the site's static files failed at the edge"
+            ),
+        );
+    } else if first * 2 >= vanished.len() && docs_ok * 2 >= nd {
         f.support(
             FaultDomain::Backend,
             0.3,

@@ -654,7 +654,23 @@ pub fn finalize(ds: &mut Dataset, opts: &ModelOptions) -> Vec<String> {
             .map(|p| p.registrable_domain.as_str())
             .filter(|d| !d.is_empty())
             .collect();
+        // with the site's own pages in the data, a probed domain that the
+        // pages load as a component is judged like any other component
+        // (teams also probe the third parties they depend on); a probed
+        // domain no page loads is what the SRE monitors
+        let from_pages = !seeds.is_empty();
+        let loaded: BTreeSet<&str> = if from_pages {
+            ds.requests
+                .iter()
+                .map(|r| r.registrable_domain.as_str())
+                .collect()
+        } else {
+            BTreeSet::new()
+        };
         for d in probed {
+            if from_pages && loaded.contains(d) {
+                continue;
+            }
             if seeds.insert(d.to_string()) {
                 why.insert(d.to_string(), "probe target");
             }
