@@ -125,8 +125,6 @@ const PASS1_FRACTION: f64 = 0.3;
 const EDGE_FRACTION: f64 = 0.5;
 /// Smallest number of present values a signal needs to define a baseline.
 const MIN_PRESENT: usize = 3;
-/// A signal's own departure this long (bins) is kept out of its baseline.
-const OWN_SUSPECT_MIN_BINS: usize = 3;
 
 /// Robust location and scale of a signal's values in `bins` (all bins when
 /// `None`), or `None` if it cannot define a baseline.
@@ -166,76 +164,14 @@ fn baseline(sig: &Signal, keep: Option<&[bool]>) -> Option<(f64, f64)> {
     }
 }
 
-/// A signal's baseline without its own long departures: the combined
-/// score's pass 1 cannot exclude a signal's incident when another, noisy
-/// signal (a busy capturing machine's page load times) keeps most bins
-/// suspect, and a long step then inflates its own MAD and under-scores
-/// itself. Excluded only while the rest stays the majority.
-fn own_baseline(
-    sig: &Signal,
-    keep: Option<&[bool]>,
-    threshold: f64,
-    min_bins: usize,
-) -> Option<(f64, f64)> {
-    let (m, s) = baseline(sig, keep)?;
-    let dz: Vec<f64> = sig
-        .values
-        .iter()
-        .map(|v| match v.filter(|x| x.is_finite()) {
-            None => f64::NAN,
-            Some(x) => {
-                let z = (x - m) / s;
-                match sig.direction {
-                    Direction::HigherIsWorse => z.max(0.0),
-                    Direction::LowerIsWorse => (-z).max(0.0),
-                    Direction::Both => z.abs(),
-                }
-            }
-        })
-        .collect();
-    let suspect: Vec<(usize, usize)> = abnormal_spans(&dz, PASS1_FRACTION * threshold, min_bins)
-        .into_iter()
-        .filter(|(a, b)| b - a >= OWN_SUSPECT_MIN_BINS.min(min_bins.max(2)))
-        .collect();
-    if suspect.is_empty() {
-        return Some((m, s));
-    }
-    let mut own: Vec<bool> = (0..sig.values.len())
-        .map(|i| keep.is_none_or(|k| k.get(i).copied().unwrap_or(true)))
-        .collect();
-    let before = own
-        .iter()
-        .zip(&dz)
-        .filter(|(k, z)| **k && !z.is_nan())
-        .count();
-    for &(a, b) in &suspect {
-        own[a..b].iter_mut().for_each(|k| *k = false);
-    }
-    let kept = own
-        .iter()
-        .zip(&dz)
-        .filter(|(k, z)| **k && !z.is_nan())
-        .count();
-    if kept < MIN_PRESENT || kept * 2 <= before {
-        return Some((m, s));
-    }
-    baseline(sig, Some(&own)).or(Some((m, s)))
-}
-
 /// Per-bin combined score: weighted max of directional robust z.
-fn combined_score(
-    signals: &[Signal],
-    n: usize,
-    keep: Option<&[bool]>,
-    threshold: f64,
-    min_bins: usize,
-) -> Vec<f64> {
+fn combined_score(signals: &[Signal], n: usize, keep: Option<&[bool]>) -> Vec<f64> {
     let mut score = vec![f64::NAN; n];
     for sig in signals {
         if !(sig.weight > 0.0 && sig.weight.is_finite()) {
             continue;
         }
-        let Some((m, s)) = own_baseline(sig, keep, threshold, min_bins) else {
+        let Some((m, s)) = baseline(sig, keep) else {
             // No baseline: its present bins still count as "measured, normal".
             for (i, v) in sig.values.iter().enumerate() {
                 if v.is_some_and(f64::is_finite) && score[i].is_nan() {
@@ -459,7 +395,7 @@ pub fn detect(signals: &[Signal], opts: &CpOptions) -> Detection {
     // re-estimated without them (up to 3 times, while the remaining bins are
     // the majority). Short spikes are not excluded, so heavy-tailed healthy
     // series keep their honest scale.
-    let mut score = combined_score(signals, n, None, threshold, opts.min_bins);
+    let mut score = combined_score(signals, n, None);
     let measured = score.iter().filter(|v| !v.is_nan()).count();
     let mut excluded: Vec<(usize, usize)> = Vec::new();
     for _ in 0..3 {
@@ -479,7 +415,7 @@ pub fn detect(signals: &[Signal], opts: &CpOptions) -> Detection {
         if kept < MIN_PRESENT || kept * 2 <= measured {
             break;
         }
-        score = combined_score(signals, n, Some(&keep), threshold, opts.min_bins);
+        score = combined_score(signals, n, Some(&keep));
         excluded = suspect;
     }
     let spans = abnormal_spans(&score, threshold, opts.min_bins);

@@ -288,3 +288,33 @@ fn whole_corpus_reads_without_a_crash() {
     assert!(inputs.len() >= 23);
     let _ = Path::new("");
 }
+
+/// A Browsertime (chrome-har) capture taken while the browser was offline:
+/// the producer drops every request that got no response, so the file has
+/// page loads and no entries. Built by `examples/realcase` (client fault,
+/// seed 1) from the real Browsertime capture of Wikipedia in
+/// ../shared/corpus (sitespeedio/compare); its pages are the real ones.
+/// Page loads that recorded nothing are evidence, not "no usable input".
+#[test]
+fn har_with_pages_and_no_entries_is_read_as_nothing_loaded() {
+    let har = root().join("fixtures/har/nothing-loaded-browsertime.har");
+    let v = json(&["analyze", har.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(v["inputs"][0]["records"], 0);
+    assert_eq!(v["verdict"]["fault_domain"], "client", "{}", v["verdict"]);
+    assert_eq!(v["verdict"]["scope"], "regional");
+    let fl110 = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "FL110")
+        .expect("FL110");
+    assert_eq!(fl110["fired"], true);
+    assert!(
+        fl110["summary"]
+            .as_str()
+            .unwrap()
+            .contains("recorded no request at all"),
+        "{}",
+        fl110["summary"]
+    );
+}

@@ -132,7 +132,7 @@ fn is_dynamic_as(r: &Request, rt: ResourceType) -> bool {
 }
 
 /// One page load and what failed in it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct LoadFacts {
     pub page_id: String,
     /// The capture (file) the load came from: each capture is its own

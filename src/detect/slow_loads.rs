@@ -216,3 +216,40 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         .collect();
     vec![f]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(api: f64, st: f64) -> LoadFacts {
+        LoadFacts {
+            vantage: "office".into(),
+            api_wait_ms: Some(api),
+            static_ms: Some(st),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn api_slow_on_its_face_fires_without_baseline() {
+        let ls = [load(5100.0, 170.0), load(4800.0, 160.0), load(5600.0, 180.0)];
+        let refs: Vec<&LoadFacts> = ls.iter().collect();
+        let f = absolute(&refs).expect("finding");
+        assert!(f.fired, "{}", f.summary);
+        assert!(f.summary.contains("no baseline"), "{}", f.summary);
+        assert!(f.supports.iter().any(|s| s.domain == FaultDomain::Backend && s.weight > 0.0));
+        assert_eq!(f.regions, vec!["office".to_string()]);
+    }
+
+    #[test]
+    fn normal_or_uniformly_slow_pages_do_not_fire_without_baseline() {
+        // a fast API
+        let ok = [load(120.0, 80.0), load(140.0, 90.0)];
+        let refs: Vec<&LoadFacts> = ok.iter().collect();
+        assert!(!absolute(&refs).unwrap().fired);
+        // everything slow alike: the path, not the server
+        let slow = [load(3000.0, 2500.0), load(3200.0, 2600.0)];
+        let refs: Vec<&LoadFacts> = slow.iter().collect();
+        assert!(!absolute(&refs).unwrap().fired);
+    }
+}
