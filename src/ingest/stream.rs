@@ -78,6 +78,51 @@ pub fn parse_lines_stream<R: Read + Send>(
             _ if eof && read_err.is_none() => cur.bytes.len(),
             Some(i) => scanned + i + 1,
             None if eof => 0,
+            None if cur.bytes.len() > o.max_record_bytes().saturating_add(4) => {
+                // a line longer than any record may be (even without its
+                // BOM and `\r`): measured, not kept, so a line of gigabytes
+                // costs a block of memory, and rejected as the whole-file
+                // reader rejects it
+                let line = o.line_base + 1;
+                let start = consumed;
+                let bom = line == 1 && cur.bytes.starts_with(b"\xEF\xBB\xBF");
+                let mut len = cur.bytes.len();
+                let mut last_byte = cur.bytes[len - 1];
+                let ended = loop {
+                    cur.bytes.clear();
+                    eof = fill(&mut cur.bytes, start + len, &mut read_err);
+                    if let Some(k) = memchr::memchr(b'\n', &cur.bytes) {
+                        if k > 0 {
+                            last_byte = cur.bytes[k - 1];
+                        }
+                        len += k;
+                        cur.bytes.drain(..=k);
+                        break true;
+                    }
+                    if let Some(&b) = cur.bytes.last() {
+                        last_byte = b;
+                    }
+                    len += cur.bytes.len();
+                    if eof {
+                        cur.bytes.clear();
+                        break false;
+                    }
+                };
+                if !ended && read_err.is_some() {
+                    // cut short by a read error: not read as a line
+                    dropped = Some(start);
+                } else {
+                    let shown = len - usize::from(last_byte == b'\r') - if bom { 3 } else { 0 };
+                    out.report.reject(
+                        crate::model::SourceRef::line(cur.id, line),
+                        super::lines::too_long(shown, o.max_record_bytes()),
+                    );
+                }
+                consumed = start + len + usize::from(ended);
+                o.line_base += 1;
+                scanned = 0;
+                continue;
+            }
             None => {
                 // one line longer than the block: read on
                 scanned = cur.bytes.len();
