@@ -7,6 +7,7 @@
 #
 #   benches/memory.sh                       # LOG_GB=4 HAR_MB=1024
 #   LOG_GB=2 HAR_MB=512 benches/memory.sh   # smaller, for a small machine
+#   FAULTLENS_BIN=path/to/faultlens benches/memory.sh   # no build
 #
 # Needs python3 and /usr/bin/time (GNU time). Inputs are generated once
 # under BENCH_DIR (default /tmp/faultlens-memory-bench) and reused.
@@ -66,8 +67,12 @@ har_file() { # MB
   echo "$f"
 }
 
-cargo build --release --quiet --bin faultlens
-BIN=${CARGO_TARGET_DIR:-target}/release/faultlens
+# FAULTLENS_BIN: a binary already built (memory does not depend on the
+# profile; the dev profile of this crate is optimized too)
+if [ -z "${FAULTLENS_BIN:-}" ]; then
+  cargo build --release --quiet --bin faultlens
+fi
+BIN=${FAULTLENS_BIN:-${CARGO_TARGET_DIR:-target}/release/faultlens}
 
 row() { # label, path
   local label=$1 path=$2 log="$DIR/time.log" out="$DIR/out.json"

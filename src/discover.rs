@@ -296,7 +296,10 @@ impl GunzipLimits {
 /// `123`, `64K`, `512M`, `4G`, `1T` (binary multiples, `B`/`iB` allowed).
 pub fn parse_size(s: &str) -> Option<u64> {
     let t = s.trim();
-    let t = t.strip_suffix("iB").or_else(|| t.strip_suffix('B')).unwrap_or(t);
+    let t = t
+        .strip_suffix("iB")
+        .or_else(|| t.strip_suffix('B'))
+        .unwrap_or(t);
     let (num, shift) = match t.chars().last()?.to_ascii_uppercase() {
         'K' => (&t[..t.len() - 1], 10),
         'M' => (&t[..t.len() - 1], 20),
@@ -343,7 +346,12 @@ impl<R: Read> Read for Counted<R> {
 /// within `limits` (`max_bytes` already capped by the caller). On damage
 /// the bytes before it stay in `out` (readers salvage them) and the
 /// error says what happened; on a limit `out` is emptied.
-fn gunzip<R: Read>(path: &str, r: R, limits: GunzipLimits, out: &mut Vec<u8>) -> Result<(), String> {
+fn gunzip<R: Read>(
+    path: &str,
+    r: R,
+    limits: GunzipLimits,
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
     let mut dec = flate2::read::MultiGzDecoder::new(Counted { inner: r, n: 0 });
     let max = limits.max_bytes;
     loop {

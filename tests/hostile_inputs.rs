@@ -21,7 +21,10 @@ fn root() -> PathBuf {
 
 /// A good input, so that the analysis runs and reports on the others.
 fn good() -> String {
-    root().join("fixtures/logs/probe.jsonl").display().to_string()
+    root()
+        .join("fixtures/logs/probe.jsonl")
+        .display()
+        .to_string()
 }
 
 /// A fresh scratch folder for one test.
@@ -116,7 +119,14 @@ fn run(args: &[&str]) -> Run {
 
 /// `analyze --format json` of the inputs: the report's input list.
 fn inputs(r: &Run) -> Vec<serde_json::Value> {
-    assert_eq!(r.code, Some(0), "exit {:?} / signal {:?}: {}", r.code, r.signal, r.stderr);
+    assert_eq!(
+        r.code,
+        Some(0),
+        "exit {:?} / signal {:?}: {}",
+        r.code,
+        r.signal,
+        r.stderr
+    );
     let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json report");
     v["inputs"].as_array().expect("inputs").clone()
 }
@@ -169,7 +179,11 @@ fn gzip_bomb_is_refused_by_its_ratio_in_bounded_memory() {
     assert!(why.contains("FAULTLENS_GUNZIP_MAX_RATIO"), "{why}");
     // refused after the 64 MiB grace, not after 4 GiB: far under the size
     // limit (4 GiB) and the bomb
-    assert!(r.peak_rss_bytes < 256 << 20, "peak RSS {} bytes", r.peak_rss_bytes);
+    assert!(
+        r.peak_rss_bytes < 256 << 20,
+        "peak RSS {} bytes",
+        r.peak_rss_bytes
+    );
     std::fs::remove_dir_all(&d).unwrap();
 }
 
@@ -180,7 +194,13 @@ fn gzip_bomb_past_the_size_limit_stays_under_the_limit() {
     bomb(&p, 16); // 1 GiB of zeros
     let limit: u64 = 256 << 20;
     let r = run_env(
-        &["analyze", "--format", "json", &good(), &p.display().to_string()],
+        &[
+            "analyze",
+            "--format",
+            "json",
+            &good(),
+            &p.display().to_string(),
+        ],
         &[
             ("FAULTLENS_GUNZIP_MAX_BYTES", "256M"),
             ("FAULTLENS_GUNZIP_MAX_RATIO", "0"),
@@ -208,7 +228,13 @@ fn a_bad_limit_in_the_environment_is_named() {
     let p = d.join("small.jsonl.gz");
     std::fs::write(&p, gz(&std::fs::read(good()).unwrap())).unwrap();
     let r = run_env(
-        &["analyze", "--format", "json", &good(), &p.display().to_string()],
+        &[
+            "analyze",
+            "--format",
+            "json",
+            &good(),
+            &p.display().to_string(),
+        ],
         &[("FAULTLENS_GUNZIP_MAX_BYTES", "lots")],
         PATIENCE,
     );
@@ -373,7 +399,9 @@ fn a_line_of_200_mb_is_rejected_in_bounded_memory() {
     assert_eq!(i["bad_records"].as_u64(), Some(2 * n_bad + 1), "{i}");
     let why = &i["rejected"][n_bad as usize]["reason"];
     assert!(
-        why.as_str().unwrap().contains("line of 209715229 bytes exceeds"),
+        why.as_str()
+            .unwrap()
+            .contains("line of 209715229 bytes exceeds"),
         "{i}"
     );
     // the line is measured, not held: the record limit (64 MiB) and two
@@ -426,7 +454,10 @@ fn a_log_that_grows_while_read_is_read_to_the_end_it_has() {
     let appended = writer.join().unwrap();
     let all = inputs(&r);
     let i = input(&all, "probe.jsonl");
-    let (records, bad) = (i["records"].as_u64().unwrap(), i["bad_records"].as_u64().unwrap());
+    let (records, bad) = (
+        i["records"].as_u64().unwrap(),
+        i["bad_records"].as_u64().unwrap(),
+    );
     // what was there at the start at least, what was written at most; a
     // line half written when the read reached it is at worst one bad line
     assert!(records >= 3 * per_block, "{i}");
@@ -453,7 +484,10 @@ fn a_log_that_shrinks_while_read_ends_early_without_a_crash() {
     truncator.join().unwrap();
     let all = inputs(&r);
     let i = input(&all, "probe.jsonl");
-    let (records, bad) = (i["records"].as_u64().unwrap(), i["bad_records"].as_u64().unwrap());
+    let (records, bad) = (
+        i["records"].as_u64().unwrap(),
+        i["bad_records"].as_u64().unwrap(),
+    );
     // read to the end the file had when the read got there: half or all
     assert!(records >= 100_000, "{i}");
     assert!(records + bad <= 600_000, "{i}");

@@ -940,8 +940,13 @@ fn parse_entries(
         .map(|(k, r)| {
             let i = first + k;
             let at = base + r.start;
-            read_entry(&bytes[r.clone()], SourceRef::entry(id, i as u64), vantage, max)
-                .map_err(|why| format!("entry {i} at byte {at}: {why}"))
+            read_entry(
+                &bytes[r.clone()],
+                SourceRef::entry(id, i as u64),
+                vantage,
+                max,
+            )
+            .map_err(|why| format!("entry {i} at byte {at}: {why}"))
         })
         .collect()
 }
@@ -1787,6 +1792,32 @@ mod tests {
             r#"{{"log":{{"version":"1.2","pages":[{pages}],"entries":[{}]}}}}"#,
             entries.join(",")
         )
+    }
+
+    /// Found by `cargo fuzz` (har_stream target): a stray token where an
+    /// entry should start was worded by serde_json from the rest of the
+    /// streaming reader's buffer (`-]`: "invalid number", `t]`: "expected
+    /// ident") and from the entry's own bytes in memory (`-`: "EOF while
+    /// parsing a value"). Both now read the entry from its own bytes.
+    #[test]
+    fn a_damaged_entry_is_worded_alike_streamed_and_in_memory() {
+        let opts = IngestOptions::default();
+        let ok = entry("");
+        for stray in [
+            "-", "t", "nul", "1x", "\"s\"", "-1e", "[1,", "{\"a\":}", "tru",
+        ] {
+            for doc in [
+                format!(r#"{{"log":{{"entries":[{stray}]}}}}"#),
+                format!(r#"{{"log":{{"entries":[{ok},{stray} , {ok}]}}}}"#),
+            ] {
+                let want = parse_har_bytes(0, None, doc.as_bytes(), &opts);
+                for block in [1, 2, 3, 5, 8, 13, 40, 1 << 20] {
+                    let got = parse_har_reader_blocks(0, None, doc.as_bytes(), &opts, block);
+                    assert_eq!(got.report, want.report, "{doc} / block {block}");
+                    assert_eq!(got.records.requests, want.records.requests, "{doc}");
+                }
+            }
+        }
     }
 
     /// Found by `cargo fuzz` (har target): a header name with a multi-byte

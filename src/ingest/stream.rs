@@ -304,6 +304,42 @@ mod tests {
         }
     }
 
+    /// A line longer than the record limit is measured, not held, and
+    /// rejected as the whole-file reader rejects it: same line number,
+    /// same length (without BOM and `\r`), wherever the blocks fall.
+    #[test]
+    fn a_line_over_the_limit_is_rejected_as_the_whole_file_reader_does() {
+        let opts = IngestOptions {
+            max_record_bytes: 100,
+            ..Default::default()
+        };
+        let ok = "{\"ts\":1738836000,\"type\":\"http\",\"target\":\"https://x.example.com/\",\"status\":200}";
+        let long = format!("{{\"ts\":1738836000,\"target\":\"{}\"}}", "x".repeat(300));
+        let texts = [
+            format!("{ok}\n{long}\n{ok}\n"),
+            format!("\u{feff}{long}\r\n{ok}\n{long}"),
+            format!("{ok}\n{long}\r"),
+            format!("{long}\n\n{long}\n{ok}"),
+        ];
+        for text in &texts {
+            let f = InputFile::from_bytes(3, "log", text.as_str());
+            let spec = ingest::detect(ok.as_bytes()).expect("detected");
+            let whole = ingest::parse_file_as(&f, &opts, spec.name);
+            assert!(whole.report.bad_records >= 1, "{:?}", whole.report);
+            for block in [1, 7, 64, 99, 100, 101, 104, 105, 300, 1 << 20] {
+                let mut s = parse_lines_stream(
+                    empty_file(3, "log".into(), None),
+                    spec,
+                    text.as_bytes(),
+                    &opts,
+                    block,
+                );
+                s.report.path = whole.report.path.clone();
+                same(&whole, &s);
+            }
+        }
+    }
+
     #[test]
     fn a_read_error_keeps_what_came_before() {
         struct Failing<'a>(&'a [u8]);
