@@ -58,11 +58,90 @@ fn is_hidden(p: &Path) -> bool {
         .is_some_and(|n| n.starts_with('.') && n != "." && n != "..")
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>, missing: &mut Vec<String>) {
+/// Why a path that exists is not read, from its metadata: anything but a
+/// regular file or a folder. Devices, FIFOs and sockets are refused before
+/// they are opened: opening a FIFO blocks until a writer comes, and a
+/// device or socket never ends (`/dev/zero`) or holds no log.
+pub fn not_a_file(path: &str, m: &std::fs::Metadata) -> Option<String> {
+    let t = m.file_type();
+    if t.is_file() || t.is_dir() {
+        return None;
+    }
+    #[cfg(unix)]
+    let kind = {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_char_device() {
+            "a character device"
+        } else if t.is_block_device() {
+            "a block device"
+        } else if t.is_fifo() {
+            "a FIFO (named pipe; pipe data through standard input, `-`, instead)"
+        } else if t.is_socket() {
+            "a socket"
+        } else {
+            "not a regular file"
+        }
+    };
+    #[cfg(not(unix))]
+    let kind = "not a regular file";
+    Some(format!("{path}: {kind}: not read"))
+}
+
+/// Why a path cannot be looked at (its metadata failed): a missing path, a
+/// dangling or looping symbolic link, a folder on the way that cannot be
+/// searched.
+fn unreachable(path: &str, e: &std::io::Error) -> String {
+    let dangling = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    match e.kind() {
+        std::io::ErrorKind::NotFound if dangling => {
+            format!("{path}: symbolic link to a missing file or folder")
+        }
+        std::io::ErrorKind::NotFound => format!("{path}: no such file or folder"),
+        _ if e.raw_os_error() == Some(ELOOP) => {
+            format!("{path}: symbolic link loop (too many levels of links): not read")
+        }
+        _ => format!("{path}: cannot read: {e}"),
+    }
+}
+
+/// `ELOOP` (Linux and the BSDs differ; std has no stable error kind yet).
+#[cfg(target_os = "linux")]
+const ELOOP: i32 = 40;
+#[cfg(not(target_os = "linux"))]
+const ELOOP: i32 = 62;
+
+/// Folders walked so far, by their resolved path: a symbolic link back up
+/// the tree (or to a folder already walked) is not followed again, so a
+/// loop cannot walk forever or read a file once per lap.
+type Seen = std::collections::BTreeMap<PathBuf, PathBuf>;
+
+/// A path under a folder that is not read, and why.
+type Problem = (String, String);
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, missing: &mut Vec<Problem>, seen: &mut Seen) {
+    let shown_dir = dir.display().to_string();
+    match std::fs::canonicalize(dir) {
+        Ok(real) => {
+            if let Some(first) = seen.get(&real) {
+                let why = format!(
+                    "{shown_dir}: the folder {} again (symbolic link loop or second link): not read twice",
+                    first.display()
+                );
+                missing.push((shown_dir, why));
+                return;
+            }
+            seen.insert(real, dir.to_path_buf());
+        }
+        Err(e) => {
+            missing.push((shown_dir.clone(), unreachable(&shown_dir, &e)));
+            return;
+        }
+    }
     let rd = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) => {
-            missing.push(format!("{}: cannot list folder: {e}", dir.display()));
+            let why = format!("{shown_dir}: cannot list folder: {e}");
+            missing.push((shown_dir, why));
             return;
         }
     };
@@ -72,10 +151,19 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, missing: &mut Vec<String>) {
         if is_hidden(&p) {
             continue;
         }
-        if p.is_dir() {
-            walk(&p, out, missing);
-        } else if p.is_file() {
-            out.push(p);
+        let shown = p.display().to_string();
+        match std::fs::metadata(&p) {
+            Ok(m) if m.is_dir() => walk(&p, out, missing, seen),
+            Ok(m) if m.is_file() => out.push(p),
+            Ok(m) => {
+                if let Some(why) = not_a_file(&shown, &m) {
+                    missing.push((shown, why));
+                }
+            }
+            Err(e) => {
+                let why = unreachable(&shown, &e);
+                missing.push((shown, why));
+            }
         }
     }
 }
@@ -99,10 +187,11 @@ pub fn discover(args: &[String], stdin: &mut dyn FnMut() -> Vec<u8>) -> Vec<Sour
             continue;
         }
         let p = Path::new(&path);
-        if p.is_dir() {
+        let meta = std::fs::metadata(p);
+        if meta.as_ref().is_ok_and(|m| m.is_dir()) {
             let mut files = Vec::new();
             let mut problems = Vec::new();
-            walk(p, &mut files, &mut problems);
+            walk(p, &mut files, &mut problems, &mut Seen::new());
             for f in files {
                 let vantage = label.clone().or_else(|| region_from_path(&f));
                 out.push(Source {
@@ -111,14 +200,14 @@ pub fn discover(args: &[String], stdin: &mut dyn FnMut() -> Vec<u8>) -> Vec<Sour
                     origin: Origin::File(f),
                 });
             }
-            for m in problems {
+            for (shown, why) in problems {
                 out.push(Source {
-                    display: m.clone(),
+                    display: shown,
                     vantage: None,
-                    origin: Origin::Missing(m),
+                    origin: Origin::Missing(why),
                 });
             }
-        } else if p.is_file() {
+        } else if meta.as_ref().is_ok_and(|m| m.is_file()) {
             let vantage = label.or_else(|| region_from_path(p));
             out.push(Source {
                 display: path.clone(),
@@ -126,10 +215,14 @@ pub fn discover(args: &[String], stdin: &mut dyn FnMut() -> Vec<u8>) -> Vec<Sour
                 origin: Origin::File(p.to_path_buf()),
             });
         } else {
+            let why = match &meta {
+                Ok(m) => not_a_file(&path, m).unwrap_or_else(|| format!("{path}: not read")),
+                Err(e) => unreachable(&path, e),
+            };
             out.push(Source {
                 display: path.clone(),
                 vantage: label,
-                origin: Origin::Missing(format!("{path}: no such file or folder")),
+                origin: Origin::Missing(why),
             });
         }
     }
@@ -143,7 +236,167 @@ pub fn is_gzip(b: &[u8]) -> bool {
     b.len() >= 2 && b[0] == 0x1f && b[1] == 0x8b
 }
 
-/// Read (and gunzip) one source. Problems become `read_error`, never panics.
+/// How far a gzipped input may expand. Why: a gzip member of a few
+/// megabytes can expand to gigabytes (deflate reaches about 1000:1 on
+/// repeated bytes), and a decompressed input is held in memory. So the
+/// decompression is streamed and stops at `max_bytes` of output (memory is
+/// bounded by the limit, not by what the file would expand to), and a file
+/// that expands more than `max_ratio` times is refused once it has
+/// produced [`GUNZIP_RATIO_GRACE_BYTES`]: real logs and captures compress
+/// 5-50 times, a bomb about 1000 times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GunzipLimits {
+    pub max_bytes: u64,
+    pub max_ratio: u64,
+}
+
+/// Default limit on a gzipped input's expanded size (env
+/// [`ENV_GUNZIP_MAX_BYTES`] overrides it).
+pub const DEFAULT_GUNZIP_MAX_BYTES: u64 = 4 << 30;
+/// Default limit on expanded / compressed bytes (env
+/// [`ENV_GUNZIP_MAX_RATIO`] overrides it; 0 turns the check off).
+pub const DEFAULT_GUNZIP_MAX_RATIO: u64 = 200;
+/// Output below this is never refused for its ratio (small files of
+/// repeated lines compress far better than big ones).
+pub const GUNZIP_RATIO_GRACE_BYTES: u64 = 64 << 20;
+pub const ENV_GUNZIP_MAX_BYTES: &str = "FAULTLENS_GUNZIP_MAX_BYTES";
+pub const ENV_GUNZIP_MAX_RATIO: &str = "FAULTLENS_GUNZIP_MAX_RATIO";
+
+impl Default for GunzipLimits {
+    fn default() -> Self {
+        GunzipLimits {
+            max_bytes: DEFAULT_GUNZIP_MAX_BYTES,
+            max_ratio: DEFAULT_GUNZIP_MAX_RATIO,
+        }
+    }
+}
+
+impl GunzipLimits {
+    /// The defaults, overridden by the environment; an unreadable value is
+    /// an error naming the variable.
+    pub fn from_env() -> Result<Self, String> {
+        let mut l = GunzipLimits::default();
+        if let Some(v) = std::env::var_os(ENV_GUNZIP_MAX_BYTES) {
+            let v = v.to_string_lossy();
+            l.max_bytes = parse_size(&v).ok_or_else(|| {
+                format!("{ENV_GUNZIP_MAX_BYTES}={v:?} is not a size (bytes, or with K, M, G, T)")
+            })?;
+        }
+        if let Some(v) = std::env::var_os(ENV_GUNZIP_MAX_RATIO) {
+            let v = v.to_string_lossy();
+            l.max_ratio = v
+                .trim()
+                .parse()
+                .map_err(|_| format!("{ENV_GUNZIP_MAX_RATIO}={v:?} is not a whole number"))?;
+        }
+        Ok(l)
+    }
+}
+
+/// `123`, `64K`, `512M`, `4G`, `1T` (binary multiples, `B`/`iB` allowed).
+pub fn parse_size(s: &str) -> Option<u64> {
+    let t = s.trim();
+    let t = t
+        .strip_suffix("iB")
+        .or_else(|| t.strip_suffix('B'))
+        .unwrap_or(t);
+    let (num, shift) = match t.chars().last()?.to_ascii_uppercase() {
+        'K' => (&t[..t.len() - 1], 10),
+        'M' => (&t[..t.len() - 1], 20),
+        'G' => (&t[..t.len() - 1], 30),
+        'T' => (&t[..t.len() - 1], 40),
+        _ => (t, 0),
+    };
+    let n: u64 = num.trim().parse().ok()?;
+    n.checked_mul(1u64 << shift)
+}
+
+/// Bytes as a person reads them: `4 GiB`, `300 MiB`, `17 bytes`.
+fn human_bytes(n: u64) -> String {
+    const UNITS: [(&str, u32); 4] = [("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)];
+    for (unit, shift) in UNITS {
+        if n >= 1 << shift {
+            let v = n as f64 / (1u64 << shift) as f64;
+            return if n.is_multiple_of(1 << shift) {
+                format!("{} {unit}", n >> shift)
+            } else {
+                format!("{v:.1} {unit}")
+            };
+        }
+    }
+    format!("{n} bytes")
+}
+
+/// A reader that counts the bytes taken from it (the compressed side of
+/// a decompression, for its ratio).
+struct Counted<R> {
+    inner: R,
+    n: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let k = self.inner.read(buf)?;
+        self.n += k as u64;
+        Ok(k)
+    }
+}
+
+/// Decompress every gzip member of `r` into `out`, a megabyte at a time,
+/// within `limits` (`max_bytes` already capped by the caller). On damage
+/// the bytes before it stay in `out` (readers salvage them) and the
+/// error says what happened; on a limit `out` is emptied.
+fn gunzip<R: Read>(
+    path: &str,
+    r: R,
+    limits: GunzipLimits,
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
+    let mut dec = flate2::read::MultiGzDecoder::new(Counted { inner: r, n: 0 });
+    let max = limits.max_bytes;
+    loop {
+        let room = (max + 1).saturating_sub(out.len() as u64).min(1 << 20);
+        let got = (&mut dec).take(room).read_to_end(out);
+        let expanded = out.len() as u64;
+        if expanded > max {
+            *out = Vec::new();
+            return Err(format!(
+                "{path}: gzip content expands past the {} limit ({max} bytes; \
+                 {ENV_GUNZIP_MAX_BYTES} raises it): not read",
+                human_bytes(max)
+            ));
+        }
+        let compressed = dec.get_ref().n.max(1);
+        if limits.max_ratio > 0
+            && expanded > GUNZIP_RATIO_GRACE_BYTES
+            && expanded / compressed > limits.max_ratio
+        {
+            *out = Vec::new();
+            return Err(format!(
+                "{path}: gzip content expands more than {}:1 ({} from the first {}), \
+                 like a decompression bomb ({ENV_GUNZIP_MAX_RATIO} raises the limit): not read",
+                limits.max_ratio,
+                human_bytes(expanded),
+                human_bytes(compressed)
+            ));
+        }
+        match got {
+            Ok(0) => return Ok(()),
+            Ok(_) => {}
+            Err(e) => return Err(format!("corrupt gzip: {e}")),
+        }
+    }
+}
+
+/// Read (and gunzip) one source. Problems become `read_error`, never
+/// panics: a path that is no longer a regular file is not opened (a FIFO
+/// put in a file's place would block the open), and a gzipped input is
+/// decompressed straight from the file within [`GunzipLimits`] (from the
+/// environment; `max_bytes` caps the expanded size further).
+///
+/// A file that grows while it is read is read to the end it has then; one
+/// that shrinks is read to its new end. Either way the reader sees one
+/// consistent prefix of the file, never an error.
 pub fn load(id: FileId, src: &Source, max_bytes: u64) -> InputFile {
     let mut f = InputFile {
         id,
@@ -152,41 +405,86 @@ pub fn load(id: FileId, src: &Source, max_bytes: u64) -> InputFile {
         bytes: Vec::new(),
         read_error: None,
     };
-    let raw = match &src.origin {
-        Origin::Missing(why) => {
-            f.read_error = Some(why.clone());
-            return f;
-        }
-        Origin::Stdin(b) => b.clone(),
-        Origin::File(p) => match std::fs::read(p) {
-            Ok(b) => b,
-            Err(e) => {
-                f.read_error = Some(format!("cannot read: {e}"));
-                return f;
-            }
-        },
+    // the limits are read only for a gzipped input: a bad value in the
+    // environment is that input's problem, not every input's
+    let limits = || {
+        GunzipLimits::from_env().map(|l| GunzipLimits {
+            max_bytes: l.max_bytes.min(max_bytes),
+            ..l
+        })
     };
-    if is_gzip(&raw) {
-        let mut out = Vec::new();
-        let dec = flate2::read::MultiGzDecoder::new(&raw[..]);
-        match dec.take(max_bytes.saturating_add(1)).read_to_end(&mut out) {
-            Ok(_) if out.len() as u64 > max_bytes => {
-                f.read_error = Some(format!("gzip content exceeds the {max_bytes} byte limit"));
+    let keep = |f: &mut InputFile, r: Result<(), String>| {
+        if let Err(e) = r {
+            // keep what decompressed before the damage: readers salvage it
+            if f.bytes.is_empty() {
+                f.read_error = Some(e);
             }
-            Ok(_) => f.bytes = out,
-            Err(e) => {
-                // keep what decompressed before the damage: readers salvage it
-                if out.is_empty() {
-                    f.read_error = Some(format!("corrupt gzip: {e}"));
+        }
+    };
+    match &src.origin {
+        Origin::Missing(why) => f.read_error = Some(why.clone()),
+        Origin::Stdin(b) if is_gzip(b) => {
+            let r = limits().and_then(|l| gunzip(&src.display, &b[..], l, &mut f.bytes));
+            keep(&mut f, r);
+        }
+        Origin::Stdin(b) => f.bytes = b.clone(),
+        Origin::File(p) => match open_regular(&src.display, p) {
+            Err(why) => f.read_error = Some(why),
+            Ok((mut file, len)) => {
+                let mut magic = [0u8; 2];
+                let n = read_up_to(&mut file, &mut magic);
+                if is_gzip(&magic[..n]) {
+                    use std::io::{Seek, SeekFrom};
+                    let r = limits().and_then(|l| match file.seek(SeekFrom::Start(0)) {
+                        Ok(_) => gunzip(
+                            &src.display,
+                            std::io::BufReader::with_capacity(1 << 16, file),
+                            l,
+                            &mut f.bytes,
+                        ),
+                        Err(e) => Err(format!("cannot read: {e}")),
+                    });
+                    keep(&mut f, r);
                 } else {
-                    f.bytes = out;
+                    f.bytes.reserve_exact(len as usize + 1);
+                    f.bytes.extend_from_slice(&magic[..n]);
+                    if let Err(e) = file.read_to_end(&mut f.bytes) {
+                        f.bytes = Vec::new();
+                        f.read_error = Some(format!("cannot read: {e}"));
+                    }
                 }
             }
-        }
-    } else {
-        f.bytes = raw;
+        },
     }
     f
+}
+
+/// Open `p` for reading if it is (still) a regular file: its length, or
+/// why not. Checked before the open, which would block on a FIFO.
+fn open_regular(shown: &str, p: &Path) -> Result<(std::fs::File, u64), String> {
+    let m = std::fs::metadata(p).map_err(|e| unreachable(shown, &e))?;
+    if let Some(why) = not_a_file(shown, &m) {
+        return Err(why);
+    }
+    if m.is_dir() {
+        return Err(format!("{shown}: a folder: not read as a file"));
+    }
+    let file = std::fs::File::open(p).map_err(|e| format!("cannot read: {e}"))?;
+    Ok((file, m.len()))
+}
+
+/// Fill as much of `buf` as the reader has (short reads retried).
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> usize {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    n
 }
 
 #[cfg(test)]

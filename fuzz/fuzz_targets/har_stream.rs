@@ -6,7 +6,11 @@
 use faultlens::ingest::{IngestOptions, har};
 use libfuzzer_sys::fuzz_target;
 
+#[path = "common.rs"]
+mod common;
+
 fuzz_target!(|data: &[u8]| {
+    common::one_thread();
     let Some((&b, doc)) = data.split_first() else {
         return;
     };

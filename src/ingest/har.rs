@@ -940,27 +940,49 @@ fn parse_entries(
         .map(|(k, r)| {
             let i = first + k;
             let at = base + r.start;
-            let slice = &bytes[r.clone()];
-            if slice.len() > max {
-                return Err(format!(
-                    "entry {i} at byte {at}: {} bytes exceeds the record limit",
-                    slice.len()
-                ));
-            }
-            // checked as UTF-8 once, with SIMD: serde_json then borrows
-            // every string without checking it again (from bytes it checks
-            // each key and value it hands out); invalid UTF-8 goes that way
-            let parsed = match simdutf8::basic::from_utf8(slice) {
-                Ok(text) => serde_json::from_str::<Entry>(text),
-                Err(_) => serde_json::from_slice::<Entry>(slice),
-            };
-            match parsed {
-                Ok(e) => convert_entry(e, slice, SourceRef::entry(id, i as u64), vantage)
-                    .map_err(|why| format!("entry {i} at byte {at}: {why}")),
-                Err(err) => Err(format!("entry {i} at byte {at}: {err}")),
-            }
+            read_entry(
+                &bytes[r.clone()],
+                SourceRef::entry(id, i as u64),
+                vantage,
+                max,
+            )
+            .map_err(|why| format!("entry {i} at byte {at}: {why}"))
         })
         .collect()
+}
+
+/// Why an entry of `len` bytes is refused.
+fn too_big(len: usize) -> String {
+    format!("{len} bytes exceeds the record limit")
+}
+
+/// One entry from exactly its bytes (as measured by the structural scan):
+/// the record, or why it is rejected. The one place that words the
+/// rejection of an entry, so the in-memory and the streaming readers
+/// report a damaged entry alike whichever of them meets it (the streaming
+/// reader's fast path parses from the rest of its buffer, where serde_json
+/// would word the same damage differently: `-]` is an "invalid number"
+/// there and an "EOF while parsing a value" in the entry's own bytes).
+fn read_entry(
+    slice: &[u8],
+    src: SourceRef,
+    vantage: &Option<String>,
+    max: usize,
+) -> Result<EntryOut, String> {
+    if slice.len() > max {
+        return Err(too_big(slice.len()));
+    }
+    // checked as UTF-8 once, with SIMD: serde_json then borrows every
+    // string without checking it again (from bytes it checks each key and
+    // value it hands out); invalid UTF-8 goes that way
+    let parsed = match simdutf8::basic::from_utf8(slice) {
+        Ok(text) => serde_json::from_str::<Entry>(text),
+        Err(_) => serde_json::from_slice::<Entry>(slice),
+    };
+    match parsed {
+        Ok(e) => convert_entry(e, slice, src, vantage),
+        Err(err) => Err(err.to_string()),
+    }
 }
 
 /// Pages, page references and per-page totals; fills the report.
@@ -1143,7 +1165,6 @@ struct RunCtx<'v> {
 fn parse_run(ctx: &RunCtx, buf: &[u8], base: usize, mut at: At, limit: usize) -> Run {
     let mut outs = Vec::new();
     let mut stack = Vec::new();
-    let too_big = |len: usize| format!("{len} bytes exceeds the record limit");
     // The run's own part is checked as UTF-8 in one SIMD pass: entries
     // wholly inside it are parsed from `&str`, and serde_json checks no
     // string again. The entry that runs past the part, and any entry after
@@ -1209,9 +1230,16 @@ fn parse_run(ctx: &RunCtx, buf: &[u8], base: usize, mut at: At, limit: usize) ->
                 };
                 (end, out)
             }
-            Some(Err(err)) => match json_scan::skip_value(buf, i, &mut stack) {
-                Ok(end) if end - i > ctx.max => (end, Err((base + i, too_big(end - i)))),
-                Ok(end) => (end, Err((base + i, err.to_string()))),
+            // serde's reason read from the rest of the buffer is not
+            // kept: the entry is measured and read again from its own
+            // bytes, as the in-memory reader reads it
+            Some(Err(_)) => match json_scan::skip_value(buf, i, &mut stack) {
+                Ok(end) => {
+                    let src = SourceRef::entry(ctx.id, 0);
+                    let out = read_entry(&buf[i..end], src, ctx.vantage, ctx.max)
+                        .map_err(|why| (base + i, why));
+                    (end, out)
+                }
                 Err(json_scan::Stop::Eof) => break RunEnd::More(At { pos: i, ..at }),
                 Err(json_scan::Stop::Bad(b, msg)) => {
                     let off = base + b;
@@ -1614,8 +1642,13 @@ pub const MAP_WINDOW_BYTES: usize = 8 << 20;
 /// the entries array does not start in the first window, it is read by
 /// [`parse_har_reader`] instead.
 ///
-/// Caveat, as for every reader that maps files: if another process
-/// truncates the file while it is being read, the process gets SIGBUS.
+/// A file that grows meanwhile is read to the length it had when the read
+/// began. One that shrinks is read to its new end, with a warning, when
+/// the cut comes between two windows (the length is looked at again
+/// before each window is mapped). Caveat, as for every reader that maps
+/// files: a cut that lands while a window past the new end is being
+/// parsed (a few milliseconds per 8 MiB window) ends the process with
+/// SIGBUS.
 pub fn parse_har_file(
     id: FileId,
     vantage: Option<String>,
@@ -1672,11 +1705,28 @@ pub fn parse_har_file_windows(
     drop(first);
     let mut entries = Entries::new(id, &vantage, opts, window);
     let mut read_err: Option<String> = None;
+    // The file's length is looked at again before each window is mapped:
+    // one cut short meanwhile by another process is read to its new end
+    // (a mapped page past the end would raise SIGBUS when touched). It
+    // can still strike while a window is being parsed: the caveat above.
+    let mut len = len;
+    let shrank = |len: &mut usize, read_err: &mut Option<String>| {
+        if let Ok(m) = file.metadata()
+            && (m.len() as usize) < *len
+        {
+            *len = m.len() as usize;
+            *read_err = Some(format!("the file shrank to {len} bytes while it was read"));
+        }
+    };
     // `off`: file offset of the unparsed input
     let mut off = open + 1;
     let mut win = window;
     // 2. Entries, window by window.
     let (damage, tail): (Damage, Tail) = loop {
+        shrank(&mut len, &mut read_err);
+        if off > len {
+            break (truncated(off), None);
+        }
         let n = win.min(len - off);
         let m = if n == 0 {
             Ok(None)
@@ -1696,6 +1746,7 @@ pub fn parse_har_file_windows(
             BlockEnd::Closed(p) => {
                 let mut tail = cur[p..].to_vec();
                 let rest = off + n;
+                shrank(&mut len, &mut read_err);
                 if rest < len {
                     match map(rest, len - rest) {
                         Ok(r) => tail.extend_from_slice(&r),
@@ -1741,6 +1792,32 @@ mod tests {
             r#"{{"log":{{"version":"1.2","pages":[{pages}],"entries":[{}]}}}}"#,
             entries.join(",")
         )
+    }
+
+    /// Found by `cargo fuzz` (har_stream target): a stray token where an
+    /// entry should start was worded by serde_json from the rest of the
+    /// streaming reader's buffer (`-]`: "invalid number", `t]`: "expected
+    /// ident") and from the entry's own bytes in memory (`-`: "EOF while
+    /// parsing a value"). Both now read the entry from its own bytes.
+    #[test]
+    fn a_damaged_entry_is_worded_alike_streamed_and_in_memory() {
+        let opts = IngestOptions::default();
+        let ok = entry("");
+        for stray in [
+            "-", "t", "nul", "1x", "\"s\"", "-1e", "[1,", "{\"a\":}", "tru",
+        ] {
+            for doc in [
+                format!(r#"{{"log":{{"entries":[{stray}]}}}}"#),
+                format!(r#"{{"log":{{"entries":[{ok},{stray} , {ok}]}}}}"#),
+            ] {
+                let want = parse_har_bytes(0, None, doc.as_bytes(), &opts);
+                for block in [1, 2, 3, 5, 8, 13, 40, 1 << 20] {
+                    let got = parse_har_reader_blocks(0, None, doc.as_bytes(), &opts, block);
+                    assert_eq!(got.report, want.report, "{doc} / block {block}");
+                    assert_eq!(got.records.requests, want.records.requests, "{doc}");
+                }
+            }
+        }
     }
 
     /// Found by `cargo fuzz` (har target): a header name with a multi-byte

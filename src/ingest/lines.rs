@@ -140,14 +140,7 @@ where
                 let line = if n == 1 { super::strip_bom(line) } else { line };
                 let at = SourceRef::line(file.id, n);
                 if line.len() > limit {
-                    rep.reject(
-                        at,
-                        format!(
-                            "line of {} bytes exceeds the {} byte limit",
-                            line.len(),
-                            limit
-                        ),
-                    );
+                    rep.reject(at, too_long(line.len(), limit));
                     continue;
                 }
                 if line.iter().all(|b| b.is_ascii_whitespace()) {
@@ -162,6 +155,12 @@ where
             (state, rep)
         })
         .collect()
+}
+
+/// Why a line is rejected unread (one wording for the whole-file and the
+/// streamed readers).
+pub fn too_long(len: usize, limit: usize) -> String {
+    format!("line of {len} bytes exceeds the {limit} byte limit")
 }
 
 /// Merge a chunk's account into the file's (rejections stay in line order).

@@ -60,6 +60,8 @@ pub fn parse_lines_stream<R: Read + Send>(
         }
     };
     let mut out = Parsed::default();
+    // per-file summaries the reader words as "<count> <what>", summed
+    let mut summaries: Vec<(String, u64)> = Vec::new();
     // the previous block's records, appended to `out.records` while the
     // next block is parsed
     let mut pending: Vec<Records> = Vec::new();
@@ -78,6 +80,51 @@ pub fn parse_lines_stream<R: Read + Send>(
             _ if eof && read_err.is_none() => cur.bytes.len(),
             Some(i) => scanned + i + 1,
             None if eof => 0,
+            None if cur.bytes.len() > o.max_record_bytes().saturating_add(4) => {
+                // a line longer than any record may be (even without its
+                // BOM and `\r`): measured, not kept, so a line of gigabytes
+                // costs a block of memory, and rejected as the whole-file
+                // reader rejects it
+                let line = o.line_base + 1;
+                let start = consumed;
+                let bom = line == 1 && cur.bytes.starts_with(b"\xEF\xBB\xBF");
+                let mut len = cur.bytes.len();
+                let mut last_byte = cur.bytes[len - 1];
+                let ended = loop {
+                    cur.bytes.clear();
+                    eof = fill(&mut cur.bytes, start + len, &mut read_err);
+                    if let Some(k) = memchr::memchr(b'\n', &cur.bytes) {
+                        if k > 0 {
+                            last_byte = cur.bytes[k - 1];
+                        }
+                        len += k;
+                        cur.bytes.drain(..=k);
+                        break true;
+                    }
+                    if let Some(&b) = cur.bytes.last() {
+                        last_byte = b;
+                    }
+                    len += cur.bytes.len();
+                    if eof {
+                        cur.bytes.clear();
+                        break false;
+                    }
+                };
+                if !ended && read_err.is_some() {
+                    // cut short by a read error: not read as a line
+                    dropped = Some(start);
+                } else {
+                    let shown = len - usize::from(last_byte == b'\r') - if bom { 3 } else { 0 };
+                    out.report.reject(
+                        crate::model::SourceRef::line(cur.id, line),
+                        super::lines::too_long(shown, o.max_record_bytes()),
+                    );
+                }
+                consumed = start + len + usize::from(ended);
+                o.line_base += 1;
+                scanned = 0;
+                continue;
+            }
             None => {
                 // one line longer than the block: read on
                 scanned = cur.bytes.len();
@@ -110,7 +157,7 @@ pub fn parse_lines_stream<R: Read + Send>(
             },
         );
         for part in block_parts {
-            pending.push(merge(&mut out.report, part));
+            pending.push(merge(&mut out.report, part, &mut summaries));
         }
         if last {
             break;
@@ -122,6 +169,9 @@ pub fn parse_lines_stream<R: Read + Send>(
     }
     for part in pending {
         out.records.append(part);
+    }
+    for (what, n) in summaries {
+        out.report.warnings.push(format!("{n} {what}"));
     }
     if let Some((at, e)) = read_err {
         let tail = dropped.map_or(String::new(), |d| {
@@ -173,13 +223,37 @@ fn parse_block(
 }
 
 /// Add one block's account to the file's; its records are returned.
-fn merge(into: &mut InputReport, part: Parsed) -> Records {
+///
+/// A warning that starts with a count ("2 access-log line(s) end inside
+/// a quoted field ...") is the reader's summary of the file it was given:
+/// read a chunk at a time, each chunk gives its own. Those are summed into
+/// `summaries` and put last, where the whole-file reader puts its one
+/// summary, so the streamed report is the whole-file report (found by the
+/// `log_stream` fuzz target: "1 ..." twice where the whole file said
+/// "2 ...").
+fn merge(into: &mut InputReport, mut part: Parsed, summaries: &mut Vec<(String, u64)>) -> Records {
     let (first, last) = (part.report.first_ts, part.report.last_ts);
+    part.report.warnings.retain(|w| {
+        let Some((n, what)) = count_prefixed(w) else {
+            return true;
+        };
+        match summaries.iter_mut().find(|(s, _)| s == what) {
+            Some((_, total)) => *total += n,
+            None => summaries.push((what.to_string(), n)),
+        }
+        false
+    });
     super::lines::merge_report(into, part.report);
     for t in [first, last].into_iter().flatten() {
         into.see_ts(t);
     }
     part.records
+}
+
+/// `"12 lines were ..."` -> `(12, "lines were ...")`.
+fn count_prefixed(w: &str) -> Option<(u64, &str)> {
+    let (n, what) = w.split_once(' ')?;
+    Some((n.parse().ok()?, what))
 }
 
 /// An empty input file for [`parse_lines_stream`] to fill.
@@ -255,6 +329,42 @@ mod tests {
                 assert!(w.report.records > 250, "{:?}", w.report);
                 assert!(w.report.bad_records > 0);
                 same(&w, &s);
+            }
+        }
+    }
+
+    /// A line longer than the record limit is measured, not held, and
+    /// rejected as the whole-file reader rejects it: same line number,
+    /// same length (without BOM and `\r`), wherever the blocks fall.
+    #[test]
+    fn a_line_over_the_limit_is_rejected_as_the_whole_file_reader_does() {
+        let opts = IngestOptions {
+            max_record_bytes: 100,
+            ..Default::default()
+        };
+        let ok = "{\"ts\":1738836000,\"type\":\"http\",\"target\":\"https://x.example.com/\",\"status\":200}";
+        let long = format!("{{\"ts\":1738836000,\"target\":\"{}\"}}", "x".repeat(300));
+        let texts = [
+            format!("{ok}\n{long}\n{ok}\n"),
+            format!("\u{feff}{long}\r\n{ok}\n{long}"),
+            format!("{ok}\n{long}\r"),
+            format!("{long}\n\n{long}\n{ok}"),
+        ];
+        for text in &texts {
+            let f = InputFile::from_bytes(3, "log", text.as_str());
+            let spec = ingest::detect(ok.as_bytes()).expect("detected");
+            let whole = ingest::parse_file_as(&f, &opts, spec.name);
+            assert!(whole.report.bad_records >= 1, "{:?}", whole.report);
+            for block in [1, 7, 64, 99, 100, 101, 104, 105, 300, 1 << 20] {
+                let mut s = parse_lines_stream(
+                    empty_file(3, "log".into(), None),
+                    spec,
+                    text.as_bytes(),
+                    &opts,
+                    block,
+                );
+                s.report.path = whole.report.path.clone();
+                same(&whole, &s);
             }
         }
     }
