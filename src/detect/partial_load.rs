@@ -6,7 +6,7 @@ use crate::aggregate::WindowName;
 pub const DOC: &str = "\
 Looks at: per page load (HAR pages and page probes), the number of components (requests that made up the page) and the load time (onLoad / page_load_ms), during vs before.
 
-Points to: backend, when the component count falls (median down >= 10 %, significant) while the load time falls or holds. A page that suddenly loads *faster* with fewer parts did not get better: parts that depend on the application (API calls, the scripts and data they pull) never loaded. The frontend was reachable, the backend was not. This is the Asana outage shape: \"page load time improved, but the number of page components dropped\".
+Points to: backend, when the component count falls (median down >= 10 %, significant) while the load time falls or holds. A page that suddenly loads *faster* with fewer parts did not get better: parts that depend on the application (API calls, the scripts and data they pull) never loaded. The frontend was reachable, the backend was not. This is the Asana outage shape: \"page load time improved, but the number of page components dropped\". Cdn instead when most of the incident's bad page loads also got edge errors for the site's static files: the components lost are those the failed scripts would have fetched.
 
 Known false positives: a deploy that really removed components (a lighter page: then it stays lighter after recovery too; compare after vs before); ad or tracker blocking on the capturing browser; captures of different pages mixed in one window.";
 

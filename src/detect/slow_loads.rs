@@ -7,7 +7,7 @@ use crate::aggregate::loads::{ABS_API_VS_STATIC, ABS_SLOW_API_MS, LoadFacts};
 pub const DOC: &str = "\
 Looks at: page loads that did not fail but were slow, load by load: the median server wait of the site's API calls, and the median time (wait + receive) of its static assets and of third-party requests, in the incident's loads against the baseline's.
 
-Points to: backend, when the API's wait grew (>= 1.5x) while static assets and third parties kept their pace (< 1.3x): \"API response times doubled while the frontend stayed fast\". Network, when static assets and third-party requests slowed as much as everything else (>= 2x on both): a slow path slows every host behind it, and the server cannot slow someone else's. Needs a baseline: slowness has no absolute level.
+Points to: backend, when the API's wait grew (>= 1.5x) while static assets and third parties kept their pace (< 1.3x): \"API response times doubled while the frontend stayed fast\". Network, when static assets and third-party requests slowed as much as everything else (>= 2x on both): a slow path slows every host behind it, and the server cannot slow someone else's. Needs a baseline: slowness has no absolute level. With no healthy load to compare with (a capture taken during the slowdown): backend when the API's calls wait >= 2 s per load and >= 5x the same loads' static assets, slow on their face.
 
 Known false positives: a heavier page in the incident's loads (compare the vanished and new components); a busy capturing machine (every phase slows, as for a slow path, but then other vantages stay fast).";
 
@@ -232,12 +232,20 @@ mod tests {
 
     #[test]
     fn api_slow_on_its_face_fires_without_baseline() {
-        let ls = [load(5100.0, 170.0), load(4800.0, 160.0), load(5600.0, 180.0)];
+        let ls = [
+            load(5100.0, 170.0),
+            load(4800.0, 160.0),
+            load(5600.0, 180.0),
+        ];
         let refs: Vec<&LoadFacts> = ls.iter().collect();
         let f = absolute(&refs).expect("finding");
         assert!(f.fired, "{}", f.summary);
         assert!(f.summary.contains("no baseline"), "{}", f.summary);
-        assert!(f.supports.iter().any(|s| s.domain == FaultDomain::Backend && s.weight > 0.0));
+        assert!(
+            f.supports
+                .iter()
+                .any(|s| s.domain == FaultDomain::Backend && s.weight > 0.0)
+        );
         assert_eq!(f.regions, vec!["office".to_string()]);
     }
 

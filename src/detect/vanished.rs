@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const DOC: &str = "\
 Looks at: the requests, by URL template (host and path with ids folded), that make up the baseline's page loads, and which of them the incident's page loads no longer make at all: the seed's \"fewer components\", named one by one and grouped by host and type.
 
-Points to: backend, when first-party components vanish while the page's document still loads: the page was reachable, and what it renders from the application's answers never came (the widgets an API call would have filled, the images and scripts they pull). It is evidence of what users lost more than of where the fault is, so its weight is modest; a component that is requested and fails is not vanished (the failure detectors read it).
+Points to: backend, when first-party components vanish while the page's document still loads: the page was reachable, and what it renders from the application's answers never came (the widgets an API call would have filled, the images and scripts they pull). It is evidence of what users lost more than of where the fault is, so its weight is modest; a component that is requested and fails is not vanished (the failure detectors read it). Cdn instead when most of the incident's bad page loads also got edge errors for the site's static files (delivery's loss, not the application's).
 
 Known false positives: a deploy that really removed components (then they stay gone after recovery); personalised or rotating content (ads, A/B tests) that differs from load to load (only templates present in nearly every baseline load count).";
 
