@@ -442,11 +442,9 @@ pub fn census(ds: &Dataset) -> LoadCensus {
             && w > p25 + SLOW_API_MIN_EXTRA_MS
         {
             l.why.push(format!("API wait {w:.0} ms vs {p25:.0} ms"));
-        }
-        if let (Some(w), Some(v)) = (l.api_wait_ms, l.static_ms)
+        } else if let (Some(w), Some(v)) = (l.api_wait_ms, l.static_ms)
             && w >= ABS_SLOW_API_MS
             && w >= v * ABS_API_VS_STATIC
-            && !l.why.iter().any(|y| y.starts_with("API wait"))
         {
             l.why
                 .push(format!("API wait {w:.0} ms against static {v:.0} ms"));
