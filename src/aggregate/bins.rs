@@ -6,8 +6,9 @@
 //! bin goes through the same keyer as a raw record and lands in the same
 //! groups and windows.
 
+use super::compare::{adjust_q_values, http_proportions};
 use super::obs::Obs;
-use super::{Analysis, Dim, GroupStat, WindowName, http_proportions, ms_to_dt};
+use super::{Analysis, Dim, GroupStat, WindowName, ms_to_dt};
 use crate::columnar::engine::Bins;
 use crate::ingest::probe::base_record;
 use crate::model::{
@@ -48,7 +49,7 @@ pub fn apply(an: &mut Analysis, bins: &Bins) {
         }),
     );
     an.comparisons = cmps;
-    super::adjust_q_values(&mut an.comparisons);
+    adjust_q_values(&mut an.comparisons);
 }
 
 /// (dim, key) -> window -> counts of every bin.

@@ -19,9 +19,8 @@
 //! thread (polars owns its own thread pool).
 
 use super::obs::{ALL, HTTP_DIMS, Names, Obs, PHASE_NAMES, own_key};
-use super::{
-    Dim, GroupStat, NetStat, PageStat, Quantiles, Sampled, ServerStat, WindowName, Windows,
-};
+use super::sample::Sampled;
+use super::{Dim, GroupStat, NetStat, PageStat, Quantiles, ServerStat, WindowName, Windows};
 use polars::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 
@@ -1013,7 +1012,7 @@ mod tests {
         let mut sorted: Vec<f64> = vals.iter().flatten().copied().collect();
         sorted.sort_by(f64::total_cmp);
         assert_eq!(samples[1].side().1, sorted.len() as u64);
-        assert_eq!(samples[1].side().0, &super::super::thin(&sorted)[..]);
+        assert_eq!(samples[1].side().0, &super::super::sample::thin(&sorted)[..]);
         assert_eq!(samples[0].side().1, 0);
     }
 }
