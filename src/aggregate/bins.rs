@@ -8,7 +8,7 @@
 
 use super::compare::{adjust_q_values, http_proportions};
 use super::obs::Obs;
-use super::{Analysis, Dim, GroupStat, WindowName, ms_to_dt};
+use super::{Analysis, Axis, Dim, GroupStat, Signal, WindowName, ms_to_dt};
 use crate::columnar::engine::Bins;
 use crate::ingest::probe::base_record;
 use crate::model::{
@@ -43,11 +43,10 @@ pub fn apply(an: &mut Analysis, bins: &Bins) {
     }
     let mut cmps = Vec::new();
     http_proportions(an.baseline, &an.http, &mut cmps);
-    cmps.extend(
-        an.comparisons.drain(..).filter(|c| {
-            !(c.family == "http" && (c.signal == "error_rate" || c.signal == "rate_5xx"))
-        }),
-    );
+    cmps.extend(an.comparisons.drain(..).filter(|c| {
+        !(matches!(c.axis, Axis::Http(_))
+            && matches!(c.signal, Signal::ErrorRate | Signal::Rate5xx))
+    }));
     an.comparisons = cmps;
     adjust_q_values(&mut an.comparisons);
 }

@@ -10,15 +10,125 @@ use crate::stats;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
+/// What a comparison groups by: the family of observations and the
+/// dimension its keys come from. Lookups name it by type, so a misspelt
+/// family or dimension is a compile error, not a comparison never found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Axis {
+    /// HTTP requests grouped by one of the [`Dim`]s.
+    Http(Dim),
+    /// Page loads by vantage: `all`, `browser@us-east`, `probe@eu-west`.
+    PageVantage,
+    /// Network probes by region: `all`, `us-east`, `agent:<id>`.
+    NetRegion,
+    /// Server requests by endpoint: `all` or an endpoint template.
+    ServerEndpoint,
+}
+
+impl Axis {
+    /// `http`, `page`, `net`, `server`.
+    pub fn family(self) -> &'static str {
+        match self {
+            Axis::Http(_) => "http",
+            Axis::PageVantage => "page",
+            Axis::NetRegion => "net",
+            Axis::ServerEndpoint => "server",
+        }
+    }
+    pub fn dim(self) -> &'static str {
+        match self {
+            Axis::Http(d) => d.as_str(),
+            Axis::PageVantage => "vantage",
+            Axis::NetRegion => "region",
+            Axis::ServerEndpoint => "endpoint",
+        }
+    }
+}
+
+/// Written as its two names, `family` and `dim`, beside the comparison's
+/// other fields.
+impl Serialize for Axis {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = ser.serialize_map(Some(2))?;
+        m.serialize_entry("family", self.family())?;
+        m.serialize_entry("dim", self.dim())?;
+        m.end()
+    }
+}
+
+macro_rules! signals {
+    ($($(#[$doc:meta])* $v:ident = $s:literal,)*) => {
+        /// A compared measure. Ordered by name, as the output lists them.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Signal {
+            $($(#[$doc])* $v,)*
+        }
+        impl Signal {
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Signal::$v => $s,)*
+                }
+            }
+        }
+    };
+}
+
+signals! {
+    ConnectMs = "connect_ms",
+    DnsMs = "dns_ms",
+    TlsMs = "tls_ms",
+    TotalMs = "total_ms",
+    WaitMs = "wait_ms",
+    /// Wait over each (origin, vantage, endpoint)'s baseline median.
+    WaitRel = "wait_rel",
+    /// Share of requests that failed (any error).
+    ErrorRate = "error_rate",
+    Rate5xx = "rate_5xx",
+    Components = "components",
+    LoadMs = "load_ms",
+    FailedComponents = "failed_components",
+    LossPct = "loss_pct",
+    LatencyMs = "latency_ms",
+    JitterMs = "jitter_ms",
+    ResolveMs = "resolve_ms",
+    /// Share of DNS probes that failed.
+    DnsFailure = "dns_failure",
+    RequestMs = "request_ms",
+    UpstreamMs = "upstream_ms",
+}
+
+impl Ord for Signal {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialOrd for Signal {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl std::fmt::Display for Signal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Signal {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        ser.serialize_str(self.as_str())
+    }
+}
+
 /// One statistical comparison of a signal between a window and `before`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Comparison {
-    /// `http`, `page`, `net`, `server`.
-    pub family: String,
-    pub dim: String,
+    #[serde(flatten)]
+    pub axis: Axis,
     pub key: String,
-    /// `error_rate`, `rate_5xx`, `wait_ms`, `components`, `loss_pct`, ...
-    pub signal: String,
+    pub signal: Signal,
     pub window: WindowName,
     pub before: Option<f64>,
     pub value: Option<f64>,
@@ -41,17 +151,28 @@ impl Comparison {
             && self.q_value.is_some_and(|q| q < 0.05)
             && self.effect.is_some_and(|e| e.abs() >= 0.147)
     }
+    /// `http`, `page`, `net`, `server`.
+    pub fn family(&self) -> &'static str {
+        self.axis.family()
+    }
+    pub fn dim(&self) -> &'static str {
+        self.axis.dim()
+    }
+    /// Is this the comparison of `axis`, `key` and `signal` in window `w`?
+    pub fn is(&self, axis: Axis, key: &str, signal: Signal, w: WindowName) -> bool {
+        self.axis == axis && self.signal == signal && self.window == w && self.key == key
+    }
 }
 
 /// Signals of the HTTP rank tests, in output order; `wait_rel` is wait
 /// over each (origin, vantage, endpoint)'s baseline median.
-const HTTP_SIGNALS: [&str; 6] = [
-    "connect_ms",
-    "dns_ms",
-    "tls_ms",
-    "total_ms",
-    "wait_ms",
-    "wait_rel",
+const HTTP_SIGNALS: [Signal; 6] = [
+    Signal::ConnectMs,
+    Signal::DnsMs,
+    Signal::TlsMs,
+    Signal::TotalMs,
+    Signal::WaitMs,
+    Signal::WaitRel,
 ];
 const WAIT_REL: usize = 5;
 /// `obs::PHASE_NAMES` index of each signal before `WAIT_REL`.
@@ -74,12 +195,11 @@ pub(super) fn http_proportions(
         {
             let Some(d) = by_w.get(&w) else { continue };
             for (signal, xb, xd) in [
-                ("error_rate", b.errors, d.errors),
-                ("rate_5xx", b.status_5xx, d.status_5xx),
+                (Signal::ErrorRate, b.errors, d.errors),
+                (Signal::Rate5xx, b.status_5xx, d.status_5xx),
             ] {
                 out.push(proportion_cmp(
-                    "http",
-                    dim.as_str(),
+                    Axis::Http(*dim),
                     key,
                     signal,
                     w,
@@ -184,7 +304,7 @@ pub(super) fn compare_http(
         .collect();
     groups.sort();
     let mut jobs = Vec::new();
-    for (si, phase) in HTTP_SIGNALS.iter().enumerate() {
+    for (si, phase) in HTTP_SIGNALS.into_iter().enumerate() {
         for &(dim, key, g) in &groups {
             let Some(before) = cell(si, g, base) else {
                 continue;
@@ -197,10 +317,9 @@ pub(super) fn compare_http(
                     // the bootstrap CI is the costly part: only for the headline groups
                     let boot = w == WindowName::During
                         && matches!(dim, Dim::Party | Dim::Origin | Dim::ResourceType)
-                        && matches!(*phase, "wait_ms" | "total_ms");
+                        && matches!(phase, Signal::WaitMs | Signal::TotalMs);
                     jobs.push(DistJob {
-                        family: "http",
-                        dim: dim.as_str(),
+                        axis: Axis::Http(dim),
                         key,
                         signal: phase,
                         w,
@@ -218,10 +337,9 @@ pub(super) fn compare_http(
 /// One distribution comparison to run; the jobs of a family run in
 /// parallel and come back in their order.
 struct DistJob<'a> {
-    family: &'a str,
-    dim: &'a str,
+    axis: Axis,
     key: &'a str,
-    signal: &'a str,
+    signal: Signal,
     w: WindowName,
     b: (&'a [f64], u64),
     d: (&'a [f64], u64),
@@ -236,8 +354,7 @@ fn run_dist_jobs(jobs: &[DistJob]) -> Vec<Comparison> {
 impl DistJob<'_> {
     fn run(&self) -> Comparison {
         distribution_cmp(
-            self.family,
-            self.dim,
+            self.axis,
             self.key,
             self.signal,
             self.w,
@@ -264,17 +381,17 @@ pub(super) fn compare_pages(
         );
         for key in [s.all(), own] {
             if let Some(c) = p.components {
-                s.push(key, "components", *w, c);
+                s.push(key, Signal::Components, *w, c);
             }
             if let Some(l) = p.load_ms {
-                s.push(key, "load_ms", *w, l);
+                s.push(key, Signal::LoadMs, *w, l);
             }
             if let Some(f) = p.failed {
-                s.push(key, "failed_components", *w, f);
+                s.push(key, Signal::FailedComponents, *w, f);
             }
         }
     }
-    compare_keyed("page", "vantage", base, &s, &[], out);
+    compare_keyed(Axis::PageVantage, base, &s, &[], out);
 }
 
 pub(super) fn compare_net(
@@ -289,21 +406,26 @@ pub(super) fn compare_net(
         let own = s.names.intern(obs::own_key(obs.names.get(o.region)));
         for key in [s.all(), own] {
             for (signal, v) in [
-                ("loss_pct", o.loss_pct),
-                ("latency_ms", o.latency_ms),
-                ("jitter_ms", o.jitter_ms),
-                ("resolve_ms", o.resolve_ms),
+                (Signal::LossPct, o.loss_pct),
+                (Signal::LatencyMs, o.latency_ms),
+                (Signal::JitterMs, o.jitter_ms),
+                (Signal::ResolveMs, o.resolve_ms),
             ] {
                 if let Some(v) = v {
                     s.push(key, signal, *w, v);
                 }
             }
             if o.is_dns {
-                s.push(key, "dns_failure", *w, if o.failed { 1.0 } else { 0.0 });
+                s.push(
+                    key,
+                    Signal::DnsFailure,
+                    *w,
+                    if o.failed { 1.0 } else { 0.0 },
+                );
             }
         }
     }
-    compare_keyed("net", "region", base, &s, &["dns_failure"], out);
+    compare_keyed(Axis::NetRegion, base, &s, &[Signal::DnsFailure], out);
 }
 
 pub(super) fn compare_server(
@@ -323,7 +445,10 @@ pub(super) fn compare_server(
             if o.status >= 500 {
                 c.1 += 1;
             }
-            for (signal, v) in [("request_ms", o.request_ms), ("upstream_ms", o.upstream_ms)] {
+            for (signal, v) in [
+                (Signal::RequestMs, o.request_ms),
+                (Signal::UpstreamMs, o.upstream_ms),
+            ] {
                 if let Some(v) = v {
                     s.push(key, signal, *w, v);
                 }
@@ -344,12 +469,19 @@ pub(super) fn compare_server(
         {
             if let Some(d) = counts.get(&(key, w)) {
                 out.push(proportion_cmp(
-                    "server", "endpoint", name, "rate_5xx", w, b.1, b.0, d.1, d.0,
+                    Axis::ServerEndpoint,
+                    name,
+                    Signal::Rate5xx,
+                    w,
+                    b.1,
+                    b.0,
+                    d.1,
+                    d.0,
                 ));
             }
         }
     }
-    compare_keyed("server", "endpoint", base, &s, &[], out);
+    compare_keyed(Axis::ServerEndpoint, base, &s, &[], out);
 }
 
 /// Samples of one family keyed by (group key id, signal, window); the
@@ -357,14 +489,14 @@ pub(super) fn compare_server(
 #[derive(Default)]
 struct KeyedSamples {
     names: obs::Names,
-    samples: obs::FxMap<(u32, &'static str, WindowName), Vec<f64>>,
+    samples: obs::FxMap<(u32, Signal, WindowName), Vec<f64>>,
 }
 
 impl KeyedSamples {
     fn all(&mut self) -> u32 {
         self.names.intern(obs::ALL)
     }
-    fn push(&mut self, key: u32, signal: &'static str, w: WindowName, v: f64) {
+    fn push(&mut self, key: u32, signal: Signal, w: WindowName, v: f64) {
         self.samples.entry((key, signal, w)).or_default().push(v);
     }
 }
@@ -374,14 +506,13 @@ impl KeyedSamples {
 /// a proportion test; the others a distribution comparison (bootstrap CI
 /// only for the `all` group during the incident, the costly part).
 fn compare_keyed(
-    family: &str,
-    dim: &str,
+    axis: Axis,
     base: WindowName,
     s: &KeyedSamples,
-    proportions: &[&str],
+    proportions: &[Signal],
     out: &mut Vec<Comparison>,
 ) {
-    let mut keys: Vec<(&str, &str, u32)> = s
+    let mut keys: Vec<(&str, Signal, u32)> = s
         .samples
         .keys()
         .filter(|k| k.2 == base)
@@ -402,8 +533,7 @@ fn compare_keyed(
             if proportions.contains(&signal) {
                 let ones = |v: &[f64]| v.iter().filter(|x| **x > 0.0).count() as u64;
                 jobs.push(Ok(proportion_cmp(
-                    family,
-                    dim,
+                    axis,
                     key,
                     signal,
                     w,
@@ -414,8 +544,7 @@ fn compare_keyed(
                 )));
             } else {
                 jobs.push(Err(DistJob {
-                    family,
-                    dim,
+                    axis,
                     key,
                     signal,
                     w,
@@ -435,10 +564,9 @@ fn compare_keyed(
 
 #[allow(clippy::too_many_arguments)]
 fn proportion_cmp(
-    family: &str,
-    dim: &str,
+    axis: Axis,
     key: &str,
-    signal: &str,
+    signal: Signal,
     w: WindowName,
     xb: u64,
     nb: u64,
@@ -461,10 +589,9 @@ fn proportion_cmp(
         None
     };
     Comparison {
-        family: family.into(),
-        dim: dim.into(),
+        axis,
         key: key.into(),
-        signal: signal.into(),
+        signal,
         window: w,
         before: pb,
         value: pd,
@@ -487,10 +614,9 @@ fn proportion_cmp(
 
 #[allow(clippy::too_many_arguments)]
 fn distribution_cmp(
-    family: &str,
-    dim: &str,
+    axis: Axis,
     key: &str,
-    signal: &str,
+    signal: Signal,
     w: WindowName,
     (b, n_b): (&[f64], u64),
     (d, n_d): (&[f64], u64),
@@ -516,10 +642,9 @@ fn distribution_cmp(
         None
     };
     Comparison {
-        family: family.into(),
-        dim: dim.into(),
+        axis,
         key: key.into(),
-        signal: signal.into(),
+        signal,
         window: w,
         before: mb,
         value: md,
@@ -541,10 +666,10 @@ fn distribution_cmp(
 
 /// Benjamini-Hochberg within each (family, signal, window) across groups.
 pub(super) fn adjust_q_values(cmps: &mut [Comparison]) {
-    let mut idx: BTreeMap<(String, String, WindowName), Vec<usize>> = BTreeMap::new();
+    let mut idx: BTreeMap<(&str, Signal, WindowName), Vec<usize>> = BTreeMap::new();
     for (i, c) in cmps.iter().enumerate() {
         if c.p_value.is_some() {
-            idx.entry((c.family.clone(), c.signal.clone(), c.window))
+            idx.entry((c.family(), c.signal, c.window))
                 .or_default()
                 .push(i);
         }
@@ -568,7 +693,7 @@ mod tests {
     #[test]
     fn http_signals_point_at_their_phases() {
         for (si, pi) in HTTP_SIGNAL_PHASES.iter().enumerate() {
-            assert_eq!(HTTP_SIGNALS[si], obs::PHASE_NAMES[*pi]);
+            assert_eq!(HTTP_SIGNALS[si].as_str(), obs::PHASE_NAMES[*pi]);
         }
     }
 }

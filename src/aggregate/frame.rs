@@ -1012,7 +1012,10 @@ mod tests {
         let mut sorted: Vec<f64> = vals.iter().flatten().copied().collect();
         sorted.sort_by(f64::total_cmp);
         assert_eq!(samples[1].side().1, sorted.len() as u64);
-        assert_eq!(samples[1].side().0, &super::super::sample::thin(&sorted)[..]);
+        assert_eq!(
+            samples[1].side().0,
+            &super::super::sample::thin(&sorted)[..]
+        );
         assert_eq!(samples[0].side().1, 0);
     }
 }

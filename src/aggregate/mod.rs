@@ -13,7 +13,7 @@ mod sample;
 pub mod series;
 mod window;
 
-pub use compare::Comparison;
+pub use compare::{Axis, Comparison, Signal};
 use compare::{
     HTTP_SIGNAL_PHASES, adjust_q_values, compare_http, compare_net, compare_pages, compare_server,
 };
@@ -217,21 +217,15 @@ impl Analysis {
             .get(&(dim, key.to_string()))
             .and_then(|m| m.get(&w))
     }
+    /// The comparison of `signal` for the group `key` of `axis` in window `w`.
     pub fn comparison(
         &self,
-        family: &str,
-        dim: &str,
+        axis: Axis,
         key: &str,
-        signal: &str,
+        signal: Signal,
         w: WindowName,
     ) -> Option<&Comparison> {
-        self.comparisons.iter().find(|c| {
-            c.family == family
-                && c.dim == dim
-                && c.key == key
-                && c.signal == signal
-                && c.window == w
-        })
+        self.comparisons.iter().find(|c| c.is(axis, key, signal, w))
     }
 }
 

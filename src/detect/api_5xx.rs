@@ -1,6 +1,7 @@
 //! FL101 first-party 5xx: see [`DOC`].
 
 use super::{Ctx, Detector, FaultDomain, Finding, evidence_from, pct};
+use crate::aggregate::{Axis, Signal};
 use crate::aggregate::{Dim, WindowName};
 use crate::model::Party;
 
@@ -23,10 +24,13 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     let Some(during) = ctx.http(Dim::Party, "first", WindowName::During) else {
         return vec![];
     };
-    let cmp = ctx.cmp("http", "party", "first", "rate_5xx");
-    let after = ctx
-        .an
-        .comparison("http", "party", "first", "rate_5xx", WindowName::After);
+    let cmp = ctx.cmp(Axis::Http(Dim::Party), "first", Signal::Rate5xx);
+    let after = ctx.an.comparison(
+        Axis::Http(Dim::Party),
+        "first",
+        Signal::Rate5xx,
+        WindowName::After,
+    );
     let rate = during.rate_5xx();
     let locs = ctx.example_requests(|r| r.party == Party::First && r.status >= 500);
     f.evidence.push(evidence_from(

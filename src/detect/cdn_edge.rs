@@ -1,6 +1,7 @@
 //! FL501 CDN / edge: see [`DOC`].
 
 use super::{Ctx, Detector, FaultDomain, Finding, evidence_from, pct};
+use crate::aggregate::{Axis, Signal};
 use crate::aggregate::{Dim, WindowName};
 use crate::model::Party;
 
@@ -29,8 +30,8 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         f.summary = "cdn: no edge-served first-party responses seen".into();
         return vec![f];
     };
-    let ce = ctx.cmp("http", "edge", "edge", "error_rate");
-    let co = ctx.cmp("http", "edge", "origin", "error_rate");
+    let ce = ctx.cmp(Axis::Http(Dim::Edge), "edge", Signal::ErrorRate);
+    let co = ctx.cmp(Axis::Http(Dim::Edge), "origin", Signal::ErrorRate);
     let edge_codes: u64 = e
         .status_mix
         .iter()
@@ -39,8 +40,12 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         .sum();
     f.evidence.push(evidence_from(
         ce,
-        ctx.an
-            .comparison("http", "edge", "edge", "error_rate", WindowName::After),
+        ctx.an.comparison(
+            Axis::Http(Dim::Edge),
+            "edge",
+            Signal::ErrorRate,
+            WindowName::After,
+        ),
         "error rate of edge-served first-party content",
         "ratio",
         ctx.example_requests(|r| {
@@ -52,8 +57,12 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     if co.is_some() {
         f.evidence.push(evidence_from(
             co,
-            ctx.an
-                .comparison("http", "edge", "origin", "error_rate", WindowName::After),
+            ctx.an.comparison(
+                Axis::Http(Dim::Edge),
+                "origin",
+                Signal::ErrorRate,
+                WindowName::After,
+            ),
             "error rate of first-party origin / API calls",
             "ratio",
             vec![],
@@ -65,7 +74,12 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         origin.is_none_or(|o| o.error_rate() < 0.05 || !ctx.rate_rose(co, o.error_rate(), 0.05));
     let server_ok = ctx
         .an
-        .comparison("server", "endpoint", "all", "rate_5xx", WindowName::During)
+        .comparison(
+            Axis::ServerEndpoint,
+            "all",
+            Signal::Rate5xx,
+            WindowName::During,
+        )
         .is_none_or(|c| c.value.unwrap_or(0.0) < 0.02);
     // an origin failing behind the edge: the edge-served requests that
     // failed are the application's own calls or documents, not assets

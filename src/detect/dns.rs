@@ -1,6 +1,7 @@
 //! FL201 DNS: see [`DOC`].
 
 use super::{Ctx, Detector, FaultDomain, Finding, evidence_levels, ms, pct};
+use crate::aggregate::{Axis, Signal};
 use crate::aggregate::{Dim, WindowName};
 
 pub const DOC: &str = "\
@@ -74,9 +75,11 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     let probe_fired = pd.is_some_and(|s| s.dns_failures >= 2)
         && probe_rate >= 0.1
         && probe_rate >= probe_before * 2.0 + 0.05;
-    let spike = ctx.cmp("http", "party", "first", "dns_ms").filter(|c| {
-        c.significant() && c.ratio.unwrap_or(1.0) >= 3.0 && c.value.unwrap_or(0.0) >= 50.0
-    });
+    let spike = ctx
+        .cmp(Axis::Http(Dim::Party), "first", Signal::DnsMs)
+        .filter(|c| {
+            c.significant() && c.ratio.unwrap_or(1.0) >= 3.0 && c.value.unwrap_or(0.0) >= 50.0
+        });
     if http_fired || probe_fired {
         f.fired = true;
         f.summary = format!(

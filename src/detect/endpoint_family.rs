@@ -1,6 +1,7 @@
 //! FL104 endpoint families: see [`DOC`].
 
 use super::{Ctx, Detector, FaultDomain, Finding, evidence_from, pct};
+use crate::aggregate::{Axis, Signal};
 use crate::aggregate::{Dim, WindowName};
 
 pub const DOC: &str = "\
@@ -67,7 +68,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         if d.count < 5 {
             continue;
         }
-        let c = ctx.cmp("http", "family", key, "error_rate");
+        let c = ctx.cmp(Axis::Http(Dim::Family), key, Signal::ErrorRate);
         let before = c.and_then(|c| c.before).unwrap_or(0.0);
         if ctx.rate_rose(c, d.error_rate(), 0.1)
             && d.error_rate() - before >= 0.1
@@ -91,8 +92,12 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     for (key, _, _, c) in &failing {
         f.evidence.push(evidence_from(
             *c,
-            ctx.an
-                .comparison("http", "family", key, "error_rate", WindowName::After),
+            ctx.an.comparison(
+                Axis::Http(Dim::Family),
+                key,
+                Signal::ErrorRate,
+                WindowName::After,
+            ),
             &format!("error rate {key}"),
             "ratio",
             vec![],

@@ -22,7 +22,7 @@ pub mod third_party;
 pub mod tls;
 pub mod vanished;
 
-use crate::aggregate::{Analysis, Comparison, Dim, GroupStat, WindowName};
+use crate::aggregate::{Analysis, Axis, Comparison, Dim, GroupStat, Signal, WindowName};
 use crate::model::{Dataset, SourceRef};
 use serde::Serialize;
 
@@ -139,9 +139,9 @@ impl<'a> Ctx<'a> {
     pub fn http(&self, dim: Dim, key: &str, w: WindowName) -> Option<&'a GroupStat> {
         self.an.http_stat(dim, key, w)
     }
-    pub fn cmp(&self, family: &str, dim: &str, key: &str, signal: &str) -> Option<&'a Comparison> {
-        self.an
-            .comparison(family, dim, key, signal, WindowName::During)
+    /// The comparison of `signal` for `key` of `axis` during the incident.
+    pub fn cmp(&self, axis: Axis, key: &str, signal: Signal) -> Option<&'a Comparison> {
+        self.an.comparison(axis, key, signal, WindowName::During)
     }
     /// Is `during` clearly worse than `before` for a rate? With no
     /// baseline (whole-capture mode) the level alone decides.

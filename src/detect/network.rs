@@ -1,6 +1,7 @@
 //! FL301 network path: see [`DOC`].
 
 use super::{Ctx, Detector, FaultDomain, Finding, evidence_from, evidence_levels, ms};
+use crate::aggregate::{Axis, Signal};
 use crate::aggregate::{Dim, WindowName};
 
 pub const DOC: &str = "\
@@ -44,9 +45,12 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             .get(&ctx.an.baseline)
             .and_then(|b| b.loss_pct_mean)
             .unwrap_or(0.0);
-        let lat = ctx
-            .an
-            .comparison("net", "region", region, "latency_ms", WindowName::During);
+        let lat = ctx.an.comparison(
+            Axis::NetRegion,
+            region,
+            Signal::LatencyMs,
+            WindowName::During,
+        );
         let loss_up = loss >= 2.0
             && loss >= before_loss + 2.0
             && (ctx.an.windows.get(ctx.an.baseline).is_none() || before_loss < loss / 2.0);
@@ -71,8 +75,12 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             if let Some(c) = lat {
                 f.evidence.push(evidence_from(
                     Some(c),
-                    ctx.an
-                        .comparison("net", "region", region, "latency_ms", WindowName::After),
+                    ctx.an.comparison(
+                        Axis::NetRegion,
+                        region,
+                        Signal::LatencyMs,
+                        WindowName::After,
+                    ),
                     &format!("latency {region} (p50)"),
                     "ms",
                     vec![],
@@ -81,7 +89,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         }
     }
     // connect phase and transport errors on first-party HTTP
-    let conn = ctx.cmp("http", "party", "first", "connect_ms");
+    let conn = ctx.cmp(Axis::Http(Dim::Party), "first", Signal::ConnectMs);
     let conn_up = conn.is_some_and(|c| {
         c.significant()
             && c.ratio.unwrap_or(1.0) >= 1.5
@@ -130,7 +138,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
                 })
                 .unwrap_or(0);
             let c_up = ctx
-                .cmp("http", "vantage", &k, "connect_ms")
+                .cmp(Axis::Http(Dim::Vantage), &k, Signal::ConnectMs)
                 .is_some_and(|c| c.significant() && c.ratio.unwrap_or(1.0) >= 1.5);
             if c_up || g.is_some_and(|g| g.count > 0 && t as f64 / g.count as f64 >= 0.05) {
                 transport_regions.push(v);
@@ -158,8 +166,12 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             if let Some(c) = conn {
                 f.evidence.push(evidence_from(
                     Some(c),
-                    ctx.an
-                        .comparison("http", "party", "first", "connect_ms", WindowName::After),
+                    ctx.an.comparison(
+                        Axis::Http(Dim::Party),
+                        "first",
+                        Signal::ConnectMs,
+                        WindowName::After,
+                    ),
                     "first-party connect (p50)",
                     "ms",
                     vec![],

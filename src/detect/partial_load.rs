@@ -2,6 +2,7 @@
 
 use super::{Ctx, Detector, FaultDomain, Finding, evidence_from, ms};
 use crate::aggregate::WindowName;
+use crate::aggregate::{Axis, Signal};
 
 pub const DOC: &str = "\
 Looks at: per page load (HAR pages and page probes), the number of components (requests that made up the page) and the load time (onLoad / page_load_ms), during vs before.
@@ -21,18 +22,25 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     if !ctx.has_incident() || ctx.an.windows.get(ctx.an.baseline).is_none() {
         return vec![];
     }
-    let comp = ctx
-        .an
-        .comparison("page", "vantage", "all", "components", WindowName::During);
+    let comp = ctx.an.comparison(
+        Axis::PageVantage,
+        "all",
+        Signal::Components,
+        WindowName::During,
+    );
     let load = ctx
         .an
-        .comparison("page", "vantage", "all", "load_ms", WindowName::During);
+        .comparison(Axis::PageVantage, "all", Signal::LoadMs, WindowName::During);
     let Some(c) = comp else { return vec![] };
     let mut f = Finding::new(DETECTOR.code, DETECTOR.name);
     f.evidence.push(evidence_from(
         Some(c),
-        ctx.an
-            .comparison("page", "vantage", "all", "components", WindowName::After),
+        ctx.an.comparison(
+            Axis::PageVantage,
+            "all",
+            Signal::Components,
+            WindowName::After,
+        ),
         "page components (p50)",
         "count",
         vec![],
@@ -41,7 +49,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         f.evidence.push(evidence_from(
             Some(l),
             ctx.an
-                .comparison("page", "vantage", "all", "load_ms", WindowName::After),
+                .comparison(Axis::PageVantage, "all", Signal::LoadMs, WindowName::After),
             "page load time (p50)",
             "ms",
             vec![],
@@ -113,10 +121,12 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             "the page's main document still loaded: its name resolved",
         );
         for (key, _) in ctx.an.pages.iter().filter(|(k, _)| *k != "all") {
-            if let Some(vc) =
-                ctx.an
-                    .comparison("page", "vantage", key, "components", WindowName::During)
-                && vc.sufficient
+            if let Some(vc) = ctx.an.comparison(
+                Axis::PageVantage,
+                key,
+                Signal::Components,
+                WindowName::During,
+            ) && vc.sufficient
                 && vc.value.unwrap_or(0.0) <= vc.before.unwrap_or(0.0) * 0.9
             {
                 f.regions

@@ -2,6 +2,7 @@
 
 use super::{Ctx, Detector, FaultDomain, Finding, evidence_from, ms, pct};
 use crate::aggregate::WindowName;
+use crate::aggregate::{Axis, Signal};
 
 pub const DOC: &str = "\
 Looks at: the service's own access logs (nginx/Apache/IIS): 5xx share, request time and upstream (backend) time, and the request rate, during vs before.
@@ -31,24 +32,25 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         return vec![];
     };
     let mut f = Finding::new(DETECTOR.code, DETECTOR.name);
-    let c5 = ctx
-        .an
-        .comparison("server", "endpoint", "all", "rate_5xx", WindowName::During);
+    let c5 = ctx.an.comparison(
+        Axis::ServerEndpoint,
+        "all",
+        Signal::Rate5xx,
+        WindowName::During,
+    );
     let cu = ctx
         .an
         .comparison(
-            "server",
-            "endpoint",
+            Axis::ServerEndpoint,
             "all",
-            "upstream_ms",
+            Signal::UpstreamMs,
             WindowName::During,
         )
         .or_else(|| {
             ctx.an.comparison(
-                "server",
-                "endpoint",
+                Axis::ServerEndpoint,
                 "all",
-                "request_ms",
+                Signal::RequestMs,
                 WindowName::During,
             )
         });
@@ -62,8 +64,12 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         .collect();
     f.evidence.push(evidence_from(
         c5,
-        ctx.an
-            .comparison("server", "endpoint", "all", "rate_5xx", WindowName::After),
+        ctx.an.comparison(
+            Axis::ServerEndpoint,
+            "all",
+            Signal::Rate5xx,
+            WindowName::After,
+        ),
         "server-logged 5xx rate",
         "ratio",
         locs,
@@ -72,7 +78,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         f.evidence.push(evidence_from(
             Some(u),
             None,
-            &format!("server {} (p50)", u.signal.trim_end_matches("_ms")),
+            &format!("server {} (p50)", u.signal.as_str().trim_end_matches("_ms")),
             "ms",
             vec![],
         ));
@@ -109,7 +115,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         if slow && let Some(u) = cu {
             parts.push(format!(
                 "{} {} -> {}",
-                u.signal.replace("_ms", " time"),
+                u.signal.as_str().replace("_ms", " time"),
                 ms(u.before.unwrap_or(0.0)),
                 ms(u.value.unwrap_or(0.0))
             ));

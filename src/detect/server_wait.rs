@@ -1,6 +1,7 @@
 //! FL102 server wait: see [`DOC`].
 
 use super::{Ctx, Detector, FaultDomain, Finding, evidence_from, ms};
+use crate::aggregate::{Axis, Dim, Signal};
 use crate::aggregate::{Comparison, WindowName};
 
 pub const DOC: &str = "\
@@ -27,41 +28,47 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     }
     let mut f = Finding::new(DETECTOR.code, DETECTOR.name);
     // API calls first; fall back to all first-party
-    let api = ctx.cmp("http", "resource_type", "first:xhr", "wait_ms");
-    let all = ctx.cmp("http", "party", "first", "wait_ms");
-    let (cmp, label, key, dim) = match api {
+    let api = ctx.cmp(Axis::Http(Dim::ResourceType), "first:xhr", Signal::WaitMs);
+    let all = ctx.cmp(Axis::Http(Dim::Party), "first", Signal::WaitMs);
+    let (cmp, label, key, axis) = match api {
         Some(c) if c.sufficient => (
             Some(c),
             "first-party API wait (p50)",
             "first:xhr",
-            "resource_type",
+            Axis::Http(Dim::ResourceType),
         ),
-        _ => (all, "first-party server wait (p50)", "first", "party"),
+        _ => (
+            all,
+            "first-party server wait (p50)",
+            "first",
+            Axis::Http(Dim::Party),
+        ),
     };
     let Some(c) = cmp else { return vec![] };
     let after = ctx
         .an
-        .comparison("http", dim, key, "wait_ms", WindowName::After);
+        .comparison(axis, key, Signal::WaitMs, WindowName::After);
     f.evidence
         .push(evidence_from(Some(c), after, label, "ms", vec![]));
-    let flat: Vec<(&str, Option<&Comparison>)> = ["dns_ms", "connect_ms", "tls_ms"]
-        .iter()
-        .map(|p| (*p, ctx.cmp("http", "party", "first", p)))
-        .collect();
+    let flat: Vec<(Signal, Option<&Comparison>)> =
+        [Signal::DnsMs, Signal::ConnectMs, Signal::TlsMs]
+            .iter()
+            .map(|p| (*p, ctx.cmp(Axis::Http(Dim::Party), "first", *p)))
+            .collect();
     for (p, fc) in &flat {
         if fc.is_some_and(|x| x.sufficient) {
             f.evidence.push(evidence_from(
                 *fc,
                 ctx.an
-                    .comparison("http", "party", "first", p, WindowName::After),
-                &format!("first-party {} (p50)", p.trim_end_matches("_ms")),
+                    .comparison(Axis::Http(Dim::Party), "first", *p, WindowName::After),
+                &format!("first-party {} (p50)", p.as_str().trim_end_matches("_ms")),
                 "ms",
                 vec![],
             ));
         }
     }
     // the test runs on wait relative to each vantage/endpoint's baseline
-    let rel = ctx.cmp("http", dim, key, "wait_rel");
+    let rel = ctx.cmp(axis, key, Signal::WaitRel);
     let r = rel
         .and_then(|x| x.value)
         .unwrap_or_else(|| ratio(Some(c)).unwrap_or(1.0));
@@ -69,7 +76,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         f.evidence.push(evidence_from(
             Some(x),
             ctx.an
-                .comparison("http", dim, key, "wait_rel", WindowName::After),
+                .comparison(axis, key, Signal::WaitRel, WindowName::After),
             &format!("{label}, relative to each endpoint's baseline"),
             "ratio",
             vec![],
@@ -86,7 +93,11 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         && rel.unwrap_or(c).effect.unwrap_or(0.0) >= 0.33
         && r >= 1.4
         && c.value.unwrap_or(0.0) - c.before.unwrap_or(0.0) >= 10.0;
-    let doc = ctx.cmp("http", "resource_type", "first:document", "wait_ms");
+    let doc = ctx.cmp(
+        Axis::Http(Dim::ResourceType),
+        "first:document",
+        Signal::WaitMs,
+    );
     let front_fast = doc.is_some_and(|d| d.sufficient && d.ratio.unwrap_or(1.0) < 1.3);
     if rose && transport_flat {
         f.fired = true;
@@ -112,7 +123,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         );
         for v in ctx.vantages("first") {
             let k = format!("first@{v}");
-            if let Some(vc) = ctx.cmp("http", "vantage", &k, "wait_ms")
+            if let Some(vc) = ctx.cmp(Axis::Http(Dim::Vantage), &k, Signal::WaitMs)
                 && vc.significant()
                 && vc.ratio.unwrap_or(1.0) >= 1.5
             {

@@ -1,6 +1,7 @@
 //! FL601 third party: see [`DOC`].
 
 use super::{Ctx, Detector, FaultDomain, Finding, evidence_from, pct};
+use crate::aggregate::{Axis, Signal};
 use crate::aggregate::{Dim, WindowName};
 use crate::model::Party;
 use std::collections::BTreeMap;
@@ -28,22 +29,30 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         f.summary = "third party: no third-party requests in the window".into();
         return vec![f];
     };
-    let ct = ctx.cmp("http", "party", "third", "error_rate");
-    let cf = ctx.cmp("http", "party", "first", "error_rate");
+    let ct = ctx.cmp(Axis::Http(Dim::Party), "third", Signal::ErrorRate);
+    let cf = ctx.cmp(Axis::Http(Dim::Party), "first", Signal::ErrorRate);
     let first = ctx.http(Dim::Party, "first", WindowName::During);
     let locs = ctx.example_requests(|r| r.party == Party::Third && r.is_error());
     f.evidence.push(evidence_from(
         ct,
-        ctx.an
-            .comparison("http", "party", "third", "error_rate", WindowName::After),
+        ctx.an.comparison(
+            Axis::Http(Dim::Party),
+            "third",
+            Signal::ErrorRate,
+            WindowName::After,
+        ),
         "third-party error rate",
         "ratio",
         locs,
     ));
     f.evidence.push(evidence_from(
         cf,
-        ctx.an
-            .comparison("http", "party", "first", "error_rate", WindowName::After),
+        ctx.an.comparison(
+            Axis::Http(Dim::Party),
+            "first",
+            Signal::ErrorRate,
+            WindowName::After,
+        ),
         "first-party error rate",
         "ratio",
         vec![],
@@ -86,7 +95,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             .collect();
         let pages = ctx
             .an
-            .comparison("page", "vantage", "all", "load_ms", WindowName::During);
+            .comparison(Axis::PageVantage, "all", Signal::LoadMs, WindowName::During);
         let impact = match pages {
             Some(p) if p.significant() && p.ratio.unwrap_or(1.0) >= 1.2 => format!(
                 "users were affected: page load time {:.0} -> {:.0} ms",

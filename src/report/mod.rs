@@ -517,21 +517,21 @@ fn top_changes(an: &Analysis, top: usize) -> Vec<TopChange> {
                     .unwrap_or(1.0)
                     .total_cmp(&b.q_value.unwrap_or(1.0)),
             )
-            .then(a.family.cmp(&b.family))
-            .then(a.dim.cmp(&b.dim))
+            .then(a.family().cmp(b.family()))
+            .then(a.dim().cmp(b.dim()))
             .then(a.key.cmp(&b.key))
             .then(a.signal.cmp(&b.signal))
     });
     c.into_iter()
         .take(top)
         .map(|c| TopChange {
-            family: c.family.clone(),
-            group: format!("{}={}", c.dim, c.key),
-            signal: c.signal.clone(),
+            family: c.family().to_string(),
+            group: format!("{}={}", c.dim(), c.key),
+            signal: c.signal.to_string(),
             before: r(c.before),
             during: r(c.value),
             after: r(an
-                .comparison(&c.family, &c.dim, &c.key, &c.signal, WindowName::After)
+                .comparison(c.axis, &c.key, c.signal, WindowName::After)
                 .and_then(|a| a.value)),
             ratio: r(c.ratio),
             ratio_ci: c.ratio_ci.map(|(a, b)| (round(a), round(b))),
