@@ -630,7 +630,7 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
                 } else {
                     crate::detect::registry()
                         .iter()
-                        .map(|d| format!("{} {}\n\n{}\n\n", d.code, d.name, d.doc))
+                        .map(|d| format!("{}\n", d.explain()))
                         .collect()
                 };
                 return write_out(None, &text);
@@ -643,7 +643,7 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
                 return write_out(None, &list);
             };
             match crate::detect::find(&code) {
-                Some(d) => write_out(None, &format!("{} {}\n\n{}\n", d.code, d.name, d.doc)),
+                Some(d) => write_out(None, &d.explain()),
                 None => Err(CliError::Usage(format!(
                     "no detector {code:?}; `faultlens explain` lists them"
                 ))),

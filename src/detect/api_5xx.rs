@@ -12,10 +12,14 @@ Points to: backend. A 5xx is an HTTP response: the request crossed DNS, the netw
 
 Known false positives: an edge / CDN answering 5xx for its own reasons (520-530 codes, edge headers: the cdn detector FL501 separates those); a client-side proxy that fabricates 502s (then only one vantage sees them: compare vantages); load tests that deliberately overload a staging host.";
 
+/// None named yet.
+const THRESHOLDS: &[super::Threshold] = &[];
+
 pub static DETECTOR: Detector = Detector {
     code: "FL101",
     name: "api-5xx",
     doc: DOC,
+    thresholds: THRESHOLDS,
     run,
 };
 

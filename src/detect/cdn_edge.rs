@@ -12,10 +12,14 @@ Points to: cdn, when errors are confined to edge-served first-party content (sta
 
 Known false positives: an origin that is down behind the CDN (edge answers 502/504 for it, but then the origin API and the access log fail too: backend wins); a purge that makes every asset a miss (slow, not failing).";
 
+/// None named yet.
+const THRESHOLDS: &[super::Threshold] = &[];
+
 pub static DETECTOR: Detector = Detector {
     code: "FL501",
     name: "cdn-edge",
     doc: DOC,
+    thresholds: THRESHOLDS,
     run,
 };
 

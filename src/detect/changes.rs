@@ -10,10 +10,14 @@ Points to: no domain by itself: a change names a likely trigger, not a place. It
 
 Known false positives: coincidental changes (busy teams deploy often: the closer to onset and the better the service name matches the failing component, the stronger); changes logged with local time and no offset (give offsets).";
 
+/// None named yet.
+const THRESHOLDS: &[super::Threshold] = &[];
+
 pub static DETECTOR: Detector = Detector {
     code: "FL901",
     name: "changes",
     doc: DOC,
+    thresholds: THRESHOLDS,
     run,
 };
 

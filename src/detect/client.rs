@@ -11,10 +11,14 @@ Points to: client, when one vantage sees browser-side errors across (nearly) eve
 
 Known false positives: a real global outage captured from a single vantage with no probes (then the errors are not browser-side ones: timeouts or 5xx); VPN reconnects during a capture (which are a client problem too).";
 
+/// None named yet.
+const THRESHOLDS: &[super::Threshold] = &[];
+
 pub static DETECTOR: Detector = Detector {
     code: "FL701",
     name: "client",
     doc: DOC,
+    thresholds: THRESHOLDS,
     run,
 };
 

@@ -11,10 +11,14 @@ Points to: dns, when resolution errors appear on first-party names (>= 5 % of at
 
 Known false positives: a single client's resolver (then only one vantage sees it: the client detector FL701 weighs that); typo'd or decommissioned hostnames that failed before the window as well (the comparison with before removes those); ad blockers that answer NXDOMAIN for trackers (third-party names only).";
 
+/// None named yet.
+const THRESHOLDS: &[super::Threshold] = &[];
+
 pub static DETECTOR: Detector = Detector {
     code: "FL201",
     name: "dns",
     doc: DOC,
+    thresholds: THRESHOLDS,
     run,
 };
 

@@ -11,10 +11,14 @@ Points to: backend (a specific service), when some families fail (error rate up 
 
 Known false positives: a family served from a different host or CDN (then the host, not the service, differs: check the host breakdown); rate limiting of one API (429 is not counted as an error, 503 from a limiter is).";
 
+/// None named yet.
+const THRESHOLDS: &[super::Threshold] = &[];
+
 pub static DETECTOR: Detector = Detector {
     code: "FL104",
     name: "endpoint-family",
     doc: DOC,
+    thresholds: THRESHOLDS,
     run,
 };
 

@@ -13,10 +13,14 @@ Points to: the domain whose shape dominates. A healthy page has next to no first
 
 Known false positives: a capture of a page that is broken by design (a staging site); a status-0 request from a producer that writes no reason and no phases (Safari, old Firefox) reads as `never started`, which is weak evidence for anything.";
 
+/// None named yet.
+const THRESHOLDS: &[super::Threshold] = &[];
+
 pub static DETECTOR: Detector = Detector {
     code: "FL110",
     name: "failure-shapes",
     doc: DOC,
+    thresholds: THRESHOLDS,
     run,
 };
 

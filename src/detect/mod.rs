@@ -224,9 +224,99 @@ impl<'a> Ctx<'a> {
 pub struct Detector {
     pub code: &'static str,
     pub name: &'static str,
-    /// What it looks at, why it points where it points, known false positives.
+    /// What it looks at, why it points where it points, known false
+    /// positives. Numbers the detector decides by are not written here but
+    /// named, `{NAME}`, and filled in from [`Detector::thresholds`].
     pub doc: &'static str,
+    /// The numbers it decides by, each a constant its code uses.
+    pub thresholds: &'static [Threshold],
     pub run: fn(&Ctx) -> Vec<Finding>,
+}
+
+/// A number a detector decides by. Named once, as a constant the code
+/// compares with, and shown by `faultlens explain` from that same constant:
+/// the documentation cannot say 1.5 while the code says 1.4.
+#[derive(Debug, Clone, Copy)]
+pub struct Threshold {
+    /// The constant's name, as the doc text refers to it (`{NAME}`).
+    pub name: &'static str,
+    pub value: f64,
+    pub unit: Unit,
+    /// What crossing it means, in a few words.
+    pub meaning: &'static str,
+}
+
+/// How a threshold's value reads in prose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// A plain number: a ratio, an effect size, a p-value, a weight.
+    Number,
+    /// A share in 0..=1, written as a percentage.
+    Share,
+    /// Milliseconds.
+    Ms,
+    /// A count of things (loads, requests, bins).
+    Count,
+}
+
+impl Threshold {
+    /// The value as the doc text reads it: `1.4`, `10 %`, `2000 ms`.
+    pub fn display(&self) -> String {
+        let num = |v: f64| {
+            let s = format!("{:.4}", v);
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        };
+        match self.unit {
+            Unit::Number | Unit::Count => num(self.value),
+            Unit::Share => format!("{} %", num(self.value * 100.0)),
+            Unit::Ms => format!("{} ms", num(self.value)),
+        }
+    }
+}
+
+impl Detector {
+    /// The doc with every `{NAME}` replaced by that threshold's value.
+    pub fn doc_text(&self) -> String {
+        let mut out = String::with_capacity(self.doc.len());
+        let mut rest = self.doc;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let close = after.find('}').unwrap_or(after.len());
+            let name = &after[..close];
+            match self.thresholds.iter().find(|t| t.name == name) {
+                Some(t) => out.push_str(&t.display()),
+                // not a threshold's name: left as written (a test keeps
+                // every doc free of these)
+                None => out.push_str(&rest[open..open + 1 + close.min(after.len())]),
+            }
+            rest = after.get(close + 1..).unwrap_or("");
+        }
+        out.push_str(rest);
+        out
+    }
+    /// The thresholds as `explain` lists them, one per line.
+    pub fn thresholds_text(&self) -> String {
+        let w = self
+            .thresholds
+            .iter()
+            .map(|t| t.name.len())
+            .max()
+            .unwrap_or(0);
+        self.thresholds
+            .iter()
+            .map(|t| format!("  {:w$}  {:>9}  {}\n", t.name, t.display(), t.meaning))
+            .collect()
+    }
+    /// Everything `faultlens explain CODE` prints.
+    pub fn explain(&self) -> String {
+        let mut s = format!("{} {}\n\n{}\n", self.code, self.name, self.doc_text());
+        if !self.thresholds.is_empty() {
+            s.push_str("\nThresholds:\n");
+            s.push_str(&self.thresholds_text());
+        }
+        s
+    }
 }
 
 /// Every detector, in code order.
@@ -274,8 +364,20 @@ pub fn docs_markdown() -> String {
             "## {} `{}`\n\n{}\n\n",
             d.code,
             d.name,
-            d.doc.trim()
+            d.doc_text().trim()
         ));
+        if !d.thresholds.is_empty() {
+            s.push_str("| threshold | value | meaning |\n| --- | ---: | --- |\n");
+            for t in d.thresholds {
+                s.push_str(&format!(
+                    "| `{}` | {} | {} |\n",
+                    t.name,
+                    t.display(),
+                    t.meaning
+                ));
+            }
+            s.push('\n');
+        }
     }
     s
 }
@@ -342,5 +444,58 @@ pub fn ms(x: f64) -> String {
         format!("{x:.0} ms")
     } else {
         format!("{x:.1} ms")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `{NAME}` in a doc is one of the detector's thresholds, and
+    /// every threshold is named in its doc: the prose cannot carry a
+    /// number the code does not use.
+    #[test]
+    fn docs_name_exactly_their_thresholds() {
+        for d in registry() {
+            let mut named = Vec::new();
+            let mut rest = d.doc;
+            while let Some(i) = rest.find('{') {
+                let after = &rest[i + 1..];
+                let close = after.find('}').expect("unclosed {");
+                named.push(&after[..close]);
+                rest = &after[close + 1..];
+            }
+            for n in &named {
+                assert!(
+                    d.thresholds.iter().any(|t| t.name == *n),
+                    "{}: {{{n}}} is not a threshold",
+                    d.code
+                );
+            }
+            for t in d.thresholds {
+                assert!(
+                    named.contains(&t.name),
+                    "{}: {} not in the doc",
+                    d.code,
+                    t.name
+                );
+            }
+            assert!(!d.doc_text().contains('{'), "{}", d.code);
+        }
+    }
+
+    #[test]
+    fn threshold_values_read_as_prose() {
+        let t = |value, unit| Threshold {
+            name: "X",
+            value,
+            unit,
+            meaning: "",
+        };
+        assert_eq!(t(1.4, Unit::Number).display(), "1.4");
+        assert_eq!(t(0.1, Unit::Share).display(), "10 %");
+        assert_eq!(t(0.025, Unit::Share).display(), "2.5 %");
+        assert_eq!(t(2000.0, Unit::Ms).display(), "2000 ms");
+        assert_eq!(t(3.0, Unit::Count).display(), "3");
     }
 }

@@ -11,10 +11,14 @@ Points to: network, when loss rises (mean >= 2 % and up from before) or latency 
 
 Known false positives: ICMP deprioritised by a router (loss to an intermediate hop but not the destination: only the last hop counts here); a saturated uplink at one probe site (one agent only); a server that is too busy to accept connections (connect timeouts with zero loss point to the server instead).";
 
+/// None named yet.
+const THRESHOLDS: &[super::Threshold] = &[];
+
 pub static DETECTOR: Detector = Detector {
     code: "FL301",
     name: "network",
     doc: DOC,
+    thresholds: THRESHOLDS,
     run,
 };
 

@@ -11,10 +11,14 @@ Points to: backend, when the component count falls (median down >= 10 %, signifi
 
 Known false positives: a deploy that really removed components (a lighter page: then it stays lighter after recovery too; compare after vs before); ad or tracker blocking on the capturing browser; captures of different pages mixed in one window.";
 
+/// None named yet.
+const THRESHOLDS: &[super::Threshold] = &[];
+
 pub static DETECTOR: Detector = Detector {
     code: "FL103",
     name: "partial-load",
     doc: DOC,
+    thresholds: THRESHOLDS,
     run,
 };
 

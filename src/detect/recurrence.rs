@@ -9,10 +9,14 @@ Points to: no domain by itself. Recurring waves with the same signature are typi
 
 Known false positives: load-dependent failures that follow traffic peaks (waves then follow the daily curve rather than changes).";
 
+/// None named yet.
+const THRESHOLDS: &[super::Threshold] = &[];
+
 pub static DETECTOR: Detector = Detector {
     code: "FL902",
     name: "recurrence",
     doc: DOC,
+    thresholds: THRESHOLDS,
     run,
 };
 

@@ -14,10 +14,14 @@ Known false positives: logs from only one of several servers or regions; log sam
 /// Least rise of the logged upstream / request time (p50) that counts.
 pub const SLOW_UPSTREAM_MIN_EXTRA_MS: f64 = 50.0;
 
+/// None named yet.
+const THRESHOLDS: &[super::Threshold] = &[];
+
 pub static DETECTOR: Detector = Detector {
     code: "FL801",
     name: "server-log",
     doc: DOC,
+    thresholds: THRESHOLDS,
     run,
 };
 

@@ -1,20 +1,65 @@
 //! FL102 server wait: see [`DOC`].
 
-use super::{Ctx, Detector, FaultDomain, Finding, evidence_from, ms};
+use super::{Ctx, Detector, FaultDomain, Finding, Threshold, Unit, evidence_from, ms};
 use crate::aggregate::{Axis, Dim, Signal};
 use crate::aggregate::{Comparison, WindowName};
 
 pub const DOC: &str = "\
 Looks at: the server wait (time to first byte, HAR `wait`, probe `wait_ms`) of successful first-party calls during vs before (Mann-Whitney U, Cliff's delta, bootstrap CI of the median ratio), API calls (XHR/fetch) and documents separately, next to the DNS, connect and TLS phases of the same requests.
 
-Points to: backend, when wait rises (median ratio >= 1.5, significant) while DNS, connect and TLS stay flat (ratio < 1.3): the bytes reached the server as fast as before and the server took longer to answer. \"API response times doubled while the frontend stayed fast\" is the typical shape. When connect rises as much as wait, the path is slow rather than the server, and this detector stays silent (the network detector FL301 looks at that).
+Points to: backend, when wait rises (median ratio >= {WAIT_RATIO_MIN} against each endpoint's own baseline, Cliff's delta >= {WAIT_EFFECT_MIN}, at least {MIN_RISE_MS} more, significant) while DNS, connect and TLS stay flat (ratio < {FLAT_RATIO}, or less than {MIN_RISE_MS} more): the bytes reached the server as fast as before and the server took longer to answer. \"API response times doubled while the frontend stayed fast\" is the typical shape. When connect rises as much as wait, the path is slow rather than the server, and this detector stays silent (the network detector FL301 looks at that). A vantage is listed as affected when its own wait ratio reaches {VANTAGE_RATIO_MIN}, significant.
 
 Known false positives: a slower client machine (every phase slows, including connect); a changed request mix (heavier queries during the window): check the endpoint breakdown; HTTP/2 or HTTP/3 connection reuse that hides connect time in wait.";
+
+/// Wait over its baseline at or above which the server wait rose.
+const WAIT_RATIO_MIN: f64 = 1.4;
+/// Cliff's delta of that rise.
+const WAIT_EFFECT_MIN: f64 = 0.33;
+/// A median that moved less than this did not move.
+const MIN_RISE_MS: f64 = 10.0;
+/// Ratio below which a phase (or the frontend document) is unchanged.
+const FLAT_RATIO: f64 = 1.3;
+/// Wait ratio at which one vantage counts as affected.
+const VANTAGE_RATIO_MIN: f64 = 1.5;
+
+const THRESHOLDS: &[Threshold] = &[
+    Threshold {
+        name: "WAIT_RATIO_MIN",
+        value: WAIT_RATIO_MIN,
+        unit: Unit::Number,
+        meaning: "wait over each endpoint's baseline median at or above which wait rose",
+    },
+    Threshold {
+        name: "WAIT_EFFECT_MIN",
+        value: WAIT_EFFECT_MIN,
+        unit: Unit::Number,
+        meaning: "Cliff's delta of the rise",
+    },
+    Threshold {
+        name: "MIN_RISE_MS",
+        value: MIN_RISE_MS,
+        unit: Unit::Ms,
+        meaning: "a median that moved less than this did not move",
+    },
+    Threshold {
+        name: "FLAT_RATIO",
+        value: FLAT_RATIO,
+        unit: Unit::Number,
+        meaning: "ratio below which DNS, connect, TLS (or the document's wait) are unchanged",
+    },
+    Threshold {
+        name: "VANTAGE_RATIO_MIN",
+        value: VANTAGE_RATIO_MIN,
+        unit: Unit::Number,
+        meaning: "wait ratio at which one vantage counts as affected",
+    },
+];
 
 pub static DETECTOR: Detector = Detector {
     code: "FL102",
     name: "server-wait",
     doc: DOC,
+    thresholds: THRESHOLDS,
     run,
 };
 
@@ -85,20 +130,20 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     let transport_flat = flat.iter().all(|(_, fc)| {
         fc.is_none_or(|x| {
             !x.sufficient
-                || ratio(Some(x)).unwrap_or(1.0) < 1.3
-                || x.value.unwrap_or(0.0) - x.before.unwrap_or(0.0) < 10.0
+                || ratio(Some(x)).unwrap_or(1.0) < FLAT_RATIO
+                || x.value.unwrap_or(0.0) - x.before.unwrap_or(0.0) < MIN_RISE_MS
         })
     });
     let rose = rel.unwrap_or(c).significant()
-        && rel.unwrap_or(c).effect.unwrap_or(0.0) >= 0.33
-        && r >= 1.4
-        && c.value.unwrap_or(0.0) - c.before.unwrap_or(0.0) >= 10.0;
+        && rel.unwrap_or(c).effect.unwrap_or(0.0) >= WAIT_EFFECT_MIN
+        && r >= WAIT_RATIO_MIN
+        && c.value.unwrap_or(0.0) - c.before.unwrap_or(0.0) >= MIN_RISE_MS;
     let doc = ctx.cmp(
         Axis::Http(Dim::ResourceType),
         "first:document",
         Signal::WaitMs,
     );
-    let front_fast = doc.is_some_and(|d| d.sufficient && d.ratio.unwrap_or(1.0) < 1.3);
+    let front_fast = doc.is_some_and(|d| d.sufficient && d.ratio.unwrap_or(1.0) < FLAT_RATIO);
     if rose && transport_flat {
         f.fired = true;
         f.summary = format!(
@@ -125,7 +170,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             let k = format!("first@{v}");
             if let Some(vc) = ctx.cmp(Axis::Http(Dim::Vantage), &k, Signal::WaitMs)
                 && vc.significant()
-                && vc.ratio.unwrap_or(1.0) >= 1.5
+                && vc.ratio.unwrap_or(1.0) >= VANTAGE_RATIO_MIN
             {
                 f.regions.push(v);
             }

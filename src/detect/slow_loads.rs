@@ -11,10 +11,14 @@ Points to: backend, when the API's wait grew (>= 1.5x) while static assets and t
 
 Known false positives: a heavier page in the incident's loads (compare the vanished and new components); a busy capturing machine (every phase slows, as for a slow path, but then other vantages stay fast).";
 
+/// None named yet.
+const THRESHOLDS: &[super::Threshold] = &[];
+
 pub static DETECTOR: Detector = Detector {
     code: "FL111",
     name: "slow-loads",
     doc: DOC,
+    thresholds: THRESHOLDS,
     run,
 };
 

@@ -13,10 +13,14 @@ Points to: third_party, when failures are confined to third-party domains (error
 
 Known false positives: ad/tracker blocking in the capturing browser (`ERR_BLOCKED_BY_CLIENT` is not counted as a failure); a first-party service hosted on another registrable domain (declare it with `--first-party`).";
 
+/// None named yet.
+const THRESHOLDS: &[super::Threshold] = &[];
+
 pub static DETECTOR: Detector = Detector {
     code: "FL601",
     name: "third-party",
     doc: DOC,
+    thresholds: THRESHOLDS,
     run,
 };
 

@@ -10,10 +10,14 @@ Points to: tls, when such errors make up >= 5 % of first-party attempts (up from
 
 Known false positives: TLS-intercepting corporate proxies on one client (one vantage only: the client detector FL701); clock skew on a probe (one agent); old clients that cannot negotiate a newly required protocol version.";
 
+/// None named yet.
+const THRESHOLDS: &[super::Threshold] = &[];
+
 pub static DETECTOR: Detector = Detector {
     code: "FL401",
     name: "tls",
     doc: DOC,
+    thresholds: THRESHOLDS,
     run,
 };
 

@@ -12,10 +12,14 @@ Points to: backend, when first-party components vanish while the page's document
 
 Known false positives: a deploy that really removed components (then they stay gone after recovery); personalised or rotating content (ads, A/B tests) that differs from load to load (only templates present in nearly every baseline load count).";
 
+/// None named yet.
+const THRESHOLDS: &[super::Threshold] = &[];
+
 pub static DETECTOR: Detector = Detector {
     code: "FL105",
     name: "vanished-components",
     doc: DOC,
+    thresholds: THRESHOLDS,
     run,
 };
 
