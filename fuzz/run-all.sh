@@ -100,7 +100,7 @@ for t in "${targets[@]}"; do
   before=$(ls "artifacts/$t" 2>/dev/null | grep -c -E '^(crash|leak|timeout|oom)-')
   nice -n "${NICE:-19}" cargo +nightly fuzz run -O -s "$san" "$t" "corpus/$t" -- \
     -runs="$runs" -max_total_time="$secs" -max_len="$max_len" -rss_limit_mb=2048 \
-    -timeout=10 -print_final_stats=1 >"$log" 2>&1
+    -timeout="${TIMEOUT:-10}" -print_final_stats=1 >"$log" 2>&1
   rc=$?
   execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$')
   rate=$(grep -oE 'stat::average_exec_per_sec: *[0-9]+' "$log" | grep -oE '[0-9]+$')
