@@ -3,10 +3,36 @@
 //! inside the parallel ingest keeps output identical whatever the input
 //! order and keeps only the files being parsed in memory.
 
-use crate::ingest::InputFile;
 use crate::model::FileId;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+
+/// One input, fully read (and gunzipped) by discovery.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    pub id: FileId,
+    /// Path as the user gave it (or `-` for stdin), for reports.
+    pub path: String,
+    /// Vantage label from `label=PATH` or a `region=NAME/` folder.
+    pub vantage: Option<String>,
+    pub bytes: Vec<u8>,
+    /// A problem found while reading (gzip error, unreadable): the file is
+    /// reported as skipped with this reason.
+    pub read_error: Option<String>,
+}
+
+impl InputFile {
+    /// An input already in memory (tests, stdin, generated data).
+    pub fn from_bytes(id: FileId, path: &str, bytes: impl Into<Vec<u8>>) -> Self {
+        InputFile {
+            id,
+            path: path.to_string(),
+            vantage: None,
+            bytes: bytes.into(),
+            read_error: None,
+        }
+    }
+}
 
 /// Where an input's bytes come from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

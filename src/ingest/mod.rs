@@ -22,36 +22,11 @@ pub mod probe;
 pub mod prometheus;
 pub mod stream;
 
-use crate::model::{Dataset, FileId, InputReport, Records};
+/// Discovery hands the readers whole files; the type is discovery's.
+pub use crate::discover::InputFile;
+use crate::model::{Dataset, InputReport, Records};
 use rayon::prelude::*;
 use std::collections::HashMap;
-
-/// One input, fully read (and gunzipped) by discovery.
-#[derive(Debug, Clone)]
-pub struct InputFile {
-    pub id: FileId,
-    /// Path as the user gave it (or `-` for stdin), for reports.
-    pub path: String,
-    /// Vantage label from `label=PATH` or a `region=NAME/` folder.
-    pub vantage: Option<String>,
-    pub bytes: Vec<u8>,
-    /// A problem found while reading (gzip error, unreadable): the file is
-    /// reported as skipped with this reason.
-    pub read_error: Option<String>,
-}
-
-impl InputFile {
-    /// An input already in memory (tests, stdin, generated data).
-    pub fn from_bytes(id: FileId, path: &str, bytes: impl Into<Vec<u8>>) -> Self {
-        InputFile {
-            id,
-            path: path.to_string(),
-            vantage: None,
-            bytes: bytes.into(),
-            read_error: None,
-        }
-    }
-}
 
 /// Record a probe failure: the tool's error text when it has one (classified
 /// from its words), else its numeric code as text; when the words say
