@@ -24,7 +24,7 @@
 //! Heavy-tailed signals (raw latency) give occasional 2-bin spikes of 10
 //! robust sigmas: pass log values or set `min_scale` for them.
 
-use crate::stats::{SplitMix64, median};
+use crate::stats::median;
 
 /// Which way a signal moves when things get worse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,12 +78,22 @@ pub struct CpOptions {
     pub threshold: f64,
 }
 
+/// [`CpOptions::threshold`] by default, in robust sigmas: what a raw series,
+/// one-bin noise and all, needs to clear before a segment is abnormal.
+pub const DEFAULT_THRESHOLD_SIGMAS: f64 = 4.0;
+
+/// The threshold the pipeline passes (`aggregate::series`), in robust
+/// sigmas. Lower than the default so moderate latency incidents are found;
+/// its signals first go through a 3-bin rolling median, which takes out
+/// the one-bin noise the default guards against.
+pub const SMOOTHED_THRESHOLD_SIGMAS: f64 = 3.0;
+
 impl Default for CpOptions {
     fn default() -> Self {
         CpOptions {
             min_bins: 2,
             merge_gap_bins: 5,
-            threshold: 4.0,
+            threshold: DEFAULT_THRESHOLD_SIGMAS,
         }
     }
 }
@@ -386,7 +396,7 @@ pub fn detect(signals: &[Signal], opts: &CpOptions) -> Detection {
     let threshold = if opts.threshold.is_finite() {
         opts.threshold
     } else {
-        CpOptions::default().threshold
+        DEFAULT_THRESHOLD_SIGMAS
     };
 
     // Pass 1: baseline from every bin. A long incident inflates the MAD and
@@ -462,22 +472,23 @@ pub fn detect(signals: &[Signal], opts: &CpOptions) -> Detection {
     }
 }
 
-/// Deterministic pseudo-noise for tests and fixtures: `n` values from a
-/// standard normal (Box-Muller over SplitMix64).
-pub fn pseudo_normal(n: usize, seed: u64) -> Vec<f64> {
-    let mut rng = SplitMix64::new(seed);
-    (0..n)
-        .map(|_| {
-            let u1 = 1.0 - rng.next_f64();
-            let u2 = rng.next_f64();
-            (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rng::SplitMix64;
+
+    /// Deterministic pseudo-noise: `n` values from a standard normal
+    /// (Box-Muller over SplitMix64).
+    fn pseudo_normal(n: usize, seed: u64) -> Vec<f64> {
+        let mut rng = SplitMix64::new(seed);
+        (0..n)
+            .map(|_| {
+                let u1 = 1.0 - rng.next_f64();
+                let u2 = rng.next_f64();
+                (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+            })
+            .collect()
+    }
 
     fn noisy(n: usize, level: f64, sd: f64, seed: u64) -> Vec<f64> {
         pseudo_normal(n, seed)
