@@ -78,14 +78,15 @@ pub struct CpOptions {
     pub threshold: f64,
 }
 
-/// [`CpOptions::threshold`] by default, in robust sigmas: what a raw series,
-/// one-bin noise and all, needs to clear before a segment is abnormal.
+/// [`CpOptions::threshold`] unless the caller says otherwise, in robust
+/// sigmas: the bar for a series taken as it comes (the unit tests' noisy
+/// steps and waves are tuned against it).
 pub const DEFAULT_THRESHOLD_SIGMAS: f64 = 4.0;
 
 /// The threshold the pipeline passes (`aggregate::series`), in robust
-/// sigmas. Lower than the default so moderate latency incidents are found;
-/// its signals first go through a 3-bin rolling median, which takes out
-/// the one-bin noise the default guards against.
+/// sigmas: lower than the default so that moderate latency incidents are
+/// found. Its signals reach [`detect`] through a 3-bin rolling median,
+/// so single noisy bins are gone before the bar is applied.
 pub const SMOOTHED_THRESHOLD_SIGMAS: f64 = 3.0;
 
 impl Default for CpOptions {
