@@ -9,7 +9,7 @@
 use super::entry::timing;
 use super::plan::Edge;
 use super::producer::{NetError, Outcome};
-use crate::evaluation::scenario::Rng;
+use crate::evaluation::scenario::{Rng, reason_phrase};
 use serde_json::Value;
 
 pub(super) fn http(
@@ -19,17 +19,9 @@ pub(super) fn http(
     headers: Vec<(String, String)>,
     wait: f64,
 ) -> Outcome {
-    let text = match status {
-        404 => "Not Found",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "",
-    };
     Outcome::Http {
         status,
-        status_text: text,
+        status_text: reason_phrase(status),
         mime,
         body_size: size,
         headers,

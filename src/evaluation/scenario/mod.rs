@@ -44,7 +44,7 @@ pub(crate) use fault::{Fail, Outcome};
 pub(crate) use site::{Family, REGIONS, Role, THIRD_PARTIES, region_rtt};
 pub(crate) use timing::{Client, Timing};
 pub(crate) use world::World;
-pub(crate) use write::{OFFSETS, Obj, Out, fixed, json_str, num, rfc3339};
+pub(crate) use write::{OFFSETS, Obj, Out, fixed, json_str, num, reason_phrase, rfc3339};
 
 use std::path::Path;
 

@@ -30,6 +30,21 @@ pub(crate) fn num(x: f64, decimals: usize) -> String {
     }
 }
 
+/// The reason phrase a server sends with `status`; empty for the codes no
+/// writer gives one (a CDN's 52x).
+pub(crate) fn reason_phrase(status: i64) -> &'static str {
+    match status {
+        200 => "OK",
+        304 => "Not Modified",
+        404 => "Not Found",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "",
+    }
+}
+
 pub(crate) fn json_str(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
 }
