@@ -7,8 +7,9 @@
 //! edited by hand); `faultlens accuracy --corpus DIR` scores a user's own
 //! folder of labelled incidents; `faultlens scenario` writes a labelled
 //! incident in real formats for drills and for trying the tool without an
-//! outage at hand. None of it runs during an ordinary analysis: the stages
-//! never import this module, it imports them.
+//! outage at hand. None of it runs during an ordinary analysis: no stage
+//! imports this module (only `cli` does, for those commands); it imports
+//! the stages.
 //!
 //! - [`scenario`]: a simulated site with one fault let loose, written as
 //!   probe logs, HARs, k6 summaries, access and change logs plus `truth.json`;
