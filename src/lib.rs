@@ -11,8 +11,6 @@
 //! fuzz crate (instrumented, on nightly) does not compile polars.
 
 #[cfg(feature = "analysis")]
-pub mod accuracy;
-#[cfg(feature = "analysis")]
 pub mod aggregate;
 #[cfg(feature = "analysis")]
 pub mod calibration;
@@ -25,19 +23,25 @@ pub mod columnar;
 #[cfg(feature = "analysis")]
 pub mod detect;
 pub mod discover;
+pub mod evaluation;
 pub mod ingest;
 #[cfg(feature = "analysis")]
 mod laps;
 pub mod model;
 #[cfg(feature = "analysis")]
 pub mod pipeline;
-pub mod realcase;
 pub mod redact;
 #[cfg(feature = "analysis")]
 pub mod report;
+pub mod rng;
 pub mod sanitize;
-pub mod scenario;
 pub mod stats;
 pub mod sym;
 #[cfg(feature = "analysis")]
 pub mod verdict;
+
+// The evaluation modules at the paths the command line, tests and examples
+// have always used.
+#[cfg(feature = "analysis")]
+pub use evaluation::accuracy;
+pub use evaluation::{realcase, scenario};

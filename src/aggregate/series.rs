@@ -62,7 +62,7 @@ impl SeriesSet {
         let opts = CpOptions {
             min_bins: minute_bins(3).max(2),
             merge_gap_bins: minute_bins(10),
-            threshold: 3.0,
+            threshold: changepoint::SMOOTHED_THRESHOLD_SIGMAS,
         };
         changepoint::detect(&signals, &opts)
     }

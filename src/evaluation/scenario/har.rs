@@ -6,7 +6,7 @@
 //! counts `ssl` on top of `connect`.
 
 use super::page::{Assets, Cache, PagePlan, PlannedEntry, add_background, looks_broken, plan_page};
-use super::{Client, Fail, OFFSETS, Out, Rng, Role, World, rfc3339};
+use super::{Client, Fail, OFFSETS, Out, Rng, Role, World, reason_phrase, rfc3339};
 use chrono::{Duration, SecondsFormat};
 use serde_json::{Value, json};
 
@@ -24,19 +24,6 @@ pub(crate) fn chrome_error(f: Fail) -> &'static str {
 
 fn r3(x: f64) -> Value {
     json!((x * 1000.0).round() / 1000.0)
-}
-
-fn status_text(s: i32) -> &'static str {
-    match s {
-        200 => "OK",
-        304 => "Not Modified",
-        404 => "Not Found",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "",
-    }
 }
 
 struct Ctx<'a> {
@@ -210,7 +197,7 @@ fn entry(c: &Ctx, r: &mut Rng, p: &PagePlan, page_id: &str, e: &PlannedEntry) ->
     }
     let mut resp = json!({
         "status": e.status,
-        "statusText": status_text(e.status),
+        "statusText": reason_phrase(e.status.into()),
         "httpVersion": http_version,
         "headers": headers(&resp_h),
         "cookies": [],

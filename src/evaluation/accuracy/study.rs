@@ -7,10 +7,11 @@
 
 use super::sweep::{run_sweep, sweep_markdown};
 use super::{AccuracyTable, Case, Outcome, run_corpus};
-use crate::calibration::{
-    self, Calibration, Group, INCONCLUSIVE_BELOW, Map, Obs, Reliability, fit_isotonic,
+use crate::calibration::{Calibration, Group, Map};
+use crate::evaluation::calibration_fit::{
+    INCONCLUSIVE_BELOW, Obs, Reliability, fit_isotonic, reliability,
 };
-use crate::scenario::ScenarioKind;
+use crate::evaluation::scenario::ScenarioKind;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -262,7 +263,7 @@ impl Study {
         );
         rows.push((
             "generated: seed's difficulty, regions, confounders".to_string(),
-            calibration::reliability(&gen_natural),
+            reliability(&gen_natural),
         ));
         let mut natural = gen_natural;
         for (dir, t) in &self.corpora {
@@ -271,7 +272,7 @@ impl Study {
                 continue;
             }
             natural.extend(p.iter().copied());
-            rows.push((dir.display().to_string(), calibration::reliability(&p)));
+            rows.push((dir.display().to_string(), reliability(&p)));
         }
         let sweep = pairs(
             &mut self
@@ -280,13 +281,10 @@ impl Study {
                 .iter()
                 .filter(|c| c.mode == "sweep-intensity"),
         );
-        rows.push((
-            "all of the above".to_string(),
-            calibration::reliability(&natural),
-        ));
+        rows.push(("all of the above".to_string(), reliability(&natural)));
         rows.push((
             "generated: intensity sweep".to_string(),
-            calibration::reliability(&sweep),
+            reliability(&sweep),
         ));
         rows
     }

@@ -7,10 +7,12 @@
 //! same way as the generated incident bundles so the same scorer reads both.
 
 use super::RealcaseError;
-use super::build::{FaultKind, FaultPlan, Load, build_load, render};
+use super::build::{Load, build_load};
+use super::plan::{FaultKind, FaultPlan};
 use super::producer::{Producer, as_f64};
+use super::render::render;
 use super::template::{Role, Template};
-use crate::scenario::Rng;
+use crate::evaluation::scenario::Rng;
 use chrono::{DateTime, Duration, SecondsFormat, TimeZone, Utc};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};

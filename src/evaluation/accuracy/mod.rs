@@ -14,8 +14,9 @@
 //! where each kind stops being seen.
 
 use crate::calibration::{self, Calibration, Group};
+use crate::evaluation::scenario::{self, Difficulty, Profile, ScenarioKind};
 use crate::pipeline::{self, Request};
-use crate::scenario::{self, Difficulty, Profile, ScenarioKind};
+use crate::rng::fnv1a;
 use crate::verdict::VerdictInput;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -365,7 +366,8 @@ pub fn judge_case(dir: &Path, truth: &CaseTruth) -> Case {
     } else if under("tune") {
         false
     } else {
-        fnv(&name) % 2 == 1
+        // a split of named cases that does not move when cases are added
+        fnv1a(name.bytes()) % 2 == 1
     };
     settled(Case {
         kind: truth.kind.clone(),
@@ -387,16 +389,6 @@ pub fn judge_case(dir: &Path, truth: &CaseTruth) -> Case {
         level: String::new(),
         held_out,
     })
-}
-
-/// FNV-1a: a split of named cases that does not move when cases are added.
-fn fnv(s: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in s.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
 }
 
 fn settled(mut c: Case) -> Case {
@@ -429,7 +421,7 @@ pub fn generate_and_judge(
         "faultlens-accuracy-{}-{}-{seed}-{}",
         std::process::id(),
         kind.name(),
-        fnv(level)
+        fnv1a(level.bytes())
     ));
     let _ = std::fs::remove_dir_all(&dir);
     let truth = scenario::generate_hard(kind, seed, &dir, &Profile::full(), difficulty);

@@ -49,13 +49,19 @@
 
 mod build;
 mod case;
+mod entry;
+mod plan;
 mod producer;
+mod render;
+mod response;
 mod restyle;
 mod template;
 
-pub use build::{Edge, FaultKind, FaultPlan, Load, build_load, fmt_time, render};
+pub use build::{Load, build_load};
 pub use case::{Case, CaseSpec, Mode, build_case, case_id};
+pub use plan::{Edge, FaultKind, FaultPlan};
 pub use producer::{NetError, Outcome, Producer, Stop, apply, total_time};
+pub use render::{fmt_time, render};
 pub use restyle::restyle;
 pub use template::{
     PageLoad, Role, Site, TEntry, Template, infer_site, page_loads, read_har, sibling_names,

@@ -5,7 +5,7 @@
 //! detection stops; this does.
 
 use super::{AccuracyTable, Case, Outcome, generate_and_judge};
-use crate::scenario::{Confounder, Difficulty, ScenarioKind};
+use crate::evaluation::scenario::{Confounder, Difficulty, ScenarioKind};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 

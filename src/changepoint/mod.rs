@@ -23,8 +23,15 @@
 //!
 //! Heavy-tailed signals (raw latency) give occasional 2-bin spikes of 10
 //! robust sigmas: pass log values or set `min_scale` for them.
+//!
+//! The score is `score`'s, the segmentation `segment`'s; this module turns
+//! abnormal spans into the incident, its waves and the blips.
 
-use crate::stats::{SplitMix64, median};
+mod score;
+mod segment;
+
+use score::combined_score;
+use segment::abnormal_spans;
 
 /// Which way a signal moves when things get worse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,12 +85,23 @@ pub struct CpOptions {
     pub threshold: f64,
 }
 
+/// [`CpOptions::threshold`] unless the caller says otherwise, in robust
+/// sigmas: the bar for a series taken as it comes (the unit tests' noisy
+/// steps and waves are tuned against it).
+pub const DEFAULT_THRESHOLD_SIGMAS: f64 = 4.0;
+
+/// The threshold the pipeline passes (`aggregate::series`), in robust
+/// sigmas: lower than the default so that moderate latency incidents are
+/// found. Its signals reach [`detect`] through a 3-bin rolling median,
+/// so single noisy bins are gone before the bar is applied.
+pub const SMOOTHED_THRESHOLD_SIGMAS: f64 = 3.0;
+
 impl Default for CpOptions {
     fn default() -> Self {
         CpOptions {
             min_bins: 2,
             merge_gap_bins: 5,
-            threshold: 4.0,
+            threshold: DEFAULT_THRESHOLD_SIGMAS,
         }
     }
 }
@@ -111,237 +129,10 @@ pub struct Detection {
     pub peak_bin: Option<usize>,
 }
 
-/// Per-signal robust z of one signal is capped here: beyond this the bin is
-/// simply "very abnormal", and one absurd value must not dominate totals.
-const Z_CAP: f64 = 50.0;
-/// Relative floor on the scale: 5 % of the typical level is one sigma at most.
-const REL_SCALE_FLOOR: f64 = 0.05;
-/// Floor on the score-noise sigma used by the segmentation penalty.
-const SIGMA_FLOOR: f64 = 0.5;
 /// Pass 1 flags long segments above this fraction of the threshold as suspect.
 const PASS1_FRACTION: f64 = 0.3;
-/// A segment next to an abnormal run must have a mean above this fraction
-/// of the threshold to be absorbed into it.
-const EDGE_FRACTION: f64 = 0.5;
 /// Smallest number of present values a signal needs to define a baseline.
 const MIN_PRESENT: usize = 3;
-
-/// Robust location and scale of a signal's values in `bins` (all bins when
-/// `None`), or `None` if it cannot define a baseline.
-fn baseline(sig: &Signal, keep: Option<&[bool]>) -> Option<(f64, f64)> {
-    let vals: Vec<f64> = sig
-        .values
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| keep.is_none_or(|k| k.get(*i).copied().unwrap_or(true)))
-        .filter_map(|(_, v)| *v)
-        .filter(|v| v.is_finite())
-        .collect();
-    if vals.len() < MIN_PRESENT {
-        return None;
-    }
-    let m = median(&vals)?;
-    let dev: Vec<f64> = vals.iter().map(|v| (v - m).abs()).collect();
-    let mad = median(&dev)?;
-    let min_scale = if sig.min_scale.is_finite() {
-        sig.min_scale.max(0.0)
-    } else {
-        0.0
-    };
-    let mut scale = (1.4826 * mad).max(REL_SCALE_FLOOR * m.abs()).max(min_scale);
-    if scale <= 0.0 {
-        // More than half the values equal the median exactly (flat series)
-        // and the caller gave no floor: fall back to the mean absolute
-        // deviation (scaled to sigma for normal data). Self-limiting: the
-        // larger the departure, the larger this scale.
-        let mean_ad = dev.iter().sum::<f64>() / dev.len() as f64;
-        scale = 1.2533 * mean_ad;
-    }
-    if scale > 0.0 && scale.is_finite() {
-        Some((m, scale))
-    } else {
-        None
-    }
-}
-
-/// Per-bin combined score: weighted max of directional robust z.
-fn combined_score(signals: &[Signal], n: usize, keep: Option<&[bool]>) -> Vec<f64> {
-    let mut score = vec![f64::NAN; n];
-    for sig in signals {
-        if !(sig.weight > 0.0 && sig.weight.is_finite()) {
-            continue;
-        }
-        let Some((m, s)) = baseline(sig, keep) else {
-            // No baseline: its present bins still count as "measured, normal".
-            for (i, v) in sig.values.iter().enumerate() {
-                if v.is_some_and(f64::is_finite) && score[i].is_nan() {
-                    score[i] = 0.0;
-                }
-            }
-            continue;
-        };
-        for (i, v) in sig.values.iter().enumerate() {
-            let Some(x) = v.filter(|x| x.is_finite()) else {
-                continue;
-            };
-            let z = (x - m) / s;
-            let dz = match sig.direction {
-                Direction::HigherIsWorse => z.max(0.0),
-                Direction::LowerIsWorse => (-z).max(0.0),
-                Direction::Both => z.abs(),
-            };
-            let w = (dz.min(Z_CAP)) * sig.weight;
-            if score[i].is_nan() || w > score[i] {
-                score[i] = w;
-            }
-        }
-    }
-    score
-}
-
-/// PELT (Killick et al. 2012) for a change in mean with squared-error cost.
-/// Returns segment end indices (exclusive), the last one being `y.len()`.
-fn pelt_mean(y: &[f64], penalty: f64) -> Vec<usize> {
-    let n = y.len();
-    if n == 0 {
-        return Vec::new();
-    }
-    let mut s1 = vec![0.0; n + 1];
-    let mut s2 = vec![0.0; n + 1];
-    for (i, v) in y.iter().enumerate() {
-        s1[i + 1] = s1[i] + v;
-        s2[i + 1] = s2[i] + v * v;
-    }
-    let cost = |a: usize, b: usize| {
-        let len = (b - a) as f64;
-        let sum = s1[b] - s1[a];
-        (s2[b] - s2[a] - sum * sum / len).max(0.0)
-    };
-    let mut f = vec![0.0; n + 1];
-    f[0] = -penalty;
-    let mut last = vec![0usize; n + 1];
-    let mut cands: Vec<usize> = vec![0];
-    for t in 1..=n {
-        let mut best = f64::INFINITY;
-        let mut arg = 0;
-        for &s in &cands {
-            let v = f[s] + cost(s, t) + penalty;
-            if v < best {
-                best = v;
-                arg = s;
-            }
-        }
-        f[t] = best;
-        last[t] = arg;
-        // Prune candidates that can never be optimal again (K = 0 for this
-        // cost), then admit t.
-        cands.retain(|&s| f[s] + cost(s, t) <= best);
-        cands.push(t);
-    }
-    let mut ends = Vec::new();
-    let mut t = n;
-    while t > 0 {
-        ends.push(t);
-        t = last[t];
-    }
-    ends.reverse();
-    ends
-}
-
-/// Abnormal spans (in bin indices, half-open) of a score series.
-fn abnormal_spans(score: &[f64], threshold: f64, min_bins: usize) -> Vec<(usize, usize)> {
-    // Segment only the bins that have a score; map back afterwards.
-    let idx: Vec<usize> = (0..score.len()).filter(|&i| !score[i].is_nan()).collect();
-    let y: Vec<f64> = idx.iter().map(|&i| score[i]).collect();
-    if y.is_empty() {
-        return Vec::new();
-    }
-    // Noise level of the score from first differences (robust to the level
-    // shifts being looked for), floored.
-    let diffs: Vec<f64> = y.windows(2).map(|w| w[1] - w[0]).collect();
-    let mad_diff = crate::stats::mad(&diffs).unwrap_or(0.0);
-    let sigma = (1.4826 * mad_diff / std::f64::consts::SQRT_2).max(SIGMA_FLOOR);
-    let penalty = 2.0 * (y.len().max(2) as f64).ln() * sigma * sigma;
-    let ends = pelt_mean(&y, penalty);
-    // Segments as (start, end, sum) in compressed indices.
-    let mut segs: Vec<(usize, usize, f64)> = Vec::with_capacity(ends.len());
-    let mut start = 0;
-    for &end in &ends {
-        segs.push((start, end, y[start..end].iter().sum()));
-        start = end;
-    }
-    let mut abn: Vec<bool> = segs
-        .iter()
-        .map(|&(a, b, sum)| sum / (b - a) as f64 > threshold)
-        .collect();
-    // PELT may split an incident's edge into a weaker segment (partial bin,
-    // ramp). Absorb an elevated neighbouring segment into an abnormal run of
-    // at least `min_bins` when the run stays above the threshold with it;
-    // calm segments never join and blips never grow.
-    let mut changed = true;
-    while changed {
-        changed = false;
-        for i in 0..segs.len() {
-            let (a, b, sum) = segs[i];
-            if abn[i] || sum / ((b - a) as f64) <= EDGE_FRACTION * threshold {
-                continue;
-            }
-            for run in [run_left(&abn, i), run_right(&abn, i)]
-                .into_iter()
-                .flatten()
-            {
-                let (ra, rb) = (segs[run.0].0, segs[run.1].1);
-                if rb - ra < min_bins {
-                    // blips do not grow into incidents
-                    continue;
-                }
-                let rsum: f64 = segs[run.0..=run.1].iter().map(|s| s.2).sum();
-                if (rsum + sum) / ((rb - ra + b - a) as f64) > threshold {
-                    abn[i] = true;
-                    changed = true;
-                    break;
-                }
-            }
-        }
-    }
-    let mut spans: Vec<(usize, usize)> = Vec::new();
-    for (k, &(start, end, _)) in segs.iter().enumerate() {
-        if abn[k] {
-            let (a, b) = (idx[start], idx[end - 1] + 1);
-            match spans.last_mut() {
-                // Adjacent abnormal segments (only missing bins between them)
-                // form one span.
-                Some(last) if score[last.1..a].iter().all(|v| v.is_nan()) => last.1 = b,
-                _ => spans.push((a, b)),
-            }
-        }
-    }
-    spans
-}
-
-/// Segment index range of the abnormal run ending just left of `i`.
-fn run_left(abn: &[bool], i: usize) -> Option<(usize, usize)> {
-    if i == 0 || !abn[i - 1] {
-        return None;
-    }
-    let mut a = i - 1;
-    while a > 0 && abn[a - 1] {
-        a -= 1;
-    }
-    Some((a, i - 1))
-}
-
-/// Segment index range of the abnormal run starting just right of `i`.
-fn run_right(abn: &[bool], i: usize) -> Option<(usize, usize)> {
-    if i + 1 >= abn.len() || !abn[i + 1] {
-        return None;
-    }
-    let mut b = i + 1;
-    while b + 1 < abn.len() && abn[b + 1] {
-        b += 1;
-    }
-    Some((i + 1, b))
-}
 
 struct Found {
     blips: Vec<(usize, usize)>,
@@ -386,7 +177,7 @@ pub fn detect(signals: &[Signal], opts: &CpOptions) -> Detection {
     let threshold = if opts.threshold.is_finite() {
         opts.threshold
     } else {
-        CpOptions::default().threshold
+        DEFAULT_THRESHOLD_SIGMAS
     };
 
     // Pass 1: baseline from every bin. A long incident inflates the MAD and
@@ -462,22 +253,23 @@ pub fn detect(signals: &[Signal], opts: &CpOptions) -> Detection {
     }
 }
 
-/// Deterministic pseudo-noise for tests and fixtures: `n` values from a
-/// standard normal (Box-Muller over SplitMix64).
-pub fn pseudo_normal(n: usize, seed: u64) -> Vec<f64> {
-    let mut rng = SplitMix64::new(seed);
-    (0..n)
-        .map(|_| {
-            let u1 = 1.0 - rng.next_f64();
-            let u2 = rng.next_f64();
-            (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rng::SplitMix64;
+
+    /// Deterministic pseudo-noise: `n` values from a standard normal
+    /// (Box-Muller over SplitMix64).
+    fn pseudo_normal(n: usize, seed: u64) -> Vec<f64> {
+        let mut rng = SplitMix64::new(seed);
+        (0..n)
+            .map(|_| {
+                let u1 = 1.0 - rng.next_f64();
+                let u2 = rng.next_f64();
+                (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+            })
+            .collect()
+    }
 
     fn noisy(n: usize, level: f64, sd: f64, seed: u64) -> Vec<f64> {
         pseudo_normal(n, seed)
