@@ -3,8 +3,8 @@
 //! coverage with its caveats.
 
 use super::{inline, table};
-use crate::report::text::{self, value};
 use crate::report::Report;
+use crate::report::text::{self, value};
 use std::fmt::Write;
 
 type EvidenceFilter<'a> = Box<dyn Fn(&crate::report::EvidenceOut) -> bool + 'a>;

@@ -2,8 +2,8 @@
 //! list of events, the peak read off the first signal that actually rose.
 
 use super::table;
-use crate::report::text::{self, value};
 use crate::report::Report;
+use crate::report::text::{self, value};
 
 /// Signals the Peak row may name, in order of preference, with how far
 /// the worst bin must rise above the baseline mean to count as moved.
@@ -74,7 +74,10 @@ fn peak_row(r: &Report) -> Option<(String, String)> {
             PeakRise::Times(f) => v > base * f && v > 0.0,
         };
         if moved {
-            return Some((crate::report::ts(t), format!("{label} {}", value(Some(v), &s.unit))));
+            return Some((
+                crate::report::ts(t),
+                format!("{label} {}", value(Some(v), &s.unit)),
+            ));
         }
     }
     w.peak.clone().map(|p| {
