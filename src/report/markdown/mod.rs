@@ -6,13 +6,13 @@
 //!
 //! The sections live by what they do: `prose` argues (title, impact,
 //! verdict, what it is, next steps), `timeline` orders what happened,
-//! `tables` lays the data out (evidence, load-test runs, coverage),
-//! `mermaid` draws the charts. The cell and table writers below are the
-//! one place markdown escaping happens.
+//! `data` lays the data out (evidence, load-test runs, coverage),
+//! `mermaid` draws the charts. The table, cell and inline-text writers
+//! below are shared by every section, so each escapes text the same way.
 
+mod data;
 mod mermaid;
 mod prose;
-mod tables;
 mod timeline;
 
 pub use super::chart::{MAX_POINTS, Points, downsample};
@@ -32,6 +32,11 @@ pub fn cell(s: &str) -> String {
         }
     }
     out
+}
+
+/// `one` for a count of 1, else `many` ("file was" / "files were").
+fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
 }
 
 /// Inline text outside tables: newlines folded into spaces.
@@ -80,11 +85,11 @@ pub fn render(r: &Report) -> String {
     prose::verdict(&mut o, r);
     prose::what_it_is(&mut o, r);
     timeline::timeline(&mut o, r);
-    tables::evidence(&mut o, r);
+    data::evidence(&mut o, r);
     mermaid::charts(&mut o, r);
     prose::next_steps(&mut o, r);
-    tables::runs(&mut o, r);
-    tables::coverage(&mut o, r);
+    data::runs(&mut o, r);
+    data::coverage(&mut o, r);
     // exactly one trailing newline
     while o.ends_with("\n\n") {
         o.pop();

@@ -2,7 +2,7 @@
 //! next steps. Each sentence is read off the report's numbers, so the prose
 //! never says more than the evidence does.
 
-use super::{inline, table};
+use super::{inline, plural, table};
 use crate::report::text::{self, value};
 use crate::report::{ChangeOut, Report};
 use std::fmt::Write;
@@ -566,9 +566,9 @@ pub(super) fn next_steps(o: &mut String, r: &Report) {
         steps.push(format!(
             "Fix the inputs: {} rejected {} and {} skipped {} (see Data coverage) may hide evidence.",
             r.coverage.bad_records,
-            if r.coverage.bad_records == 1 { "record" } else { "records" },
+            plural(r.coverage.bad_records, "record", "records"),
             r.coverage.skipped,
-            if r.coverage.skipped == 1 { "file" } else { "files" }
+            plural(r.coverage.skipped, "file", "files")
         ));
     }
     o.push_str("## Suggested next steps\n\n");

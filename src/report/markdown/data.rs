@@ -2,7 +2,7 @@
 //! grouped by what it supports, whole-run load-test summaries, and data
 //! coverage with its caveats.
 
-use super::{inline, table};
+use super::{inline, plural, table};
 use crate::report::Report;
 use crate::report::text::{self, value};
 use std::fmt::Write;
@@ -262,22 +262,14 @@ pub(super) fn coverage(o: &mut String, r: &Report) {
         caveats.push(format!(
             "{} {} not recognised and skipped.",
             cv.skipped,
-            if cv.skipped == 1 {
-                "file was"
-            } else {
-                "files were"
-            }
+            plural(cv.skipped, "file was", "files were")
         ));
     }
     if cv.bad_records > 0 {
         caveats.push(format!(
             "{} {} rejected and not counted.",
             cv.bad_records,
-            if cv.bad_records == 1 {
-                "record was"
-            } else {
-                "records were"
-            }
+            plural(cv.bad_records, "record was", "records were")
         ));
     }
     caveats.push(
