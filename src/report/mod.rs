@@ -3,13 +3,11 @@
 //! happen once here, so every renderer prints the same numbers and none can
 //! leak a secret the others hide.
 
+pub mod chart;
 pub mod impact;
 pub mod json;
 pub mod markdown;
 pub mod runs;
-/// Hand-built report for renderer tests (not part of the API).
-#[doc(hidden)]
-pub mod sample;
 pub mod svg;
 pub mod table;
 pub mod text;

@@ -3,7 +3,7 @@
 //! window and leave gaps as gaps). No dependency; fixed precision for
 //! stable bytes.
 
-use super::markdown::downsample;
+use super::chart::{downsample, nice_max, scaled};
 use super::text;
 use super::{SeriesOut, WinOut};
 use std::fmt::Write;
@@ -29,27 +29,10 @@ fn f(v: f64) -> String {
     if s == "-0.0" { "0.0".into() } else { s }
 }
 
-fn nice_max(m: f64) -> f64 {
-    if !(m.is_finite() && m > 0.0) {
-        return 1.0;
-    }
-    let mag = 10f64.powf(m.log10().floor());
-    [1.0, 2.0, 2.5, 5.0, 10.0]
-        .iter()
-        .map(|k| k * mag)
-        .find(|c| m <= *c)
-        .unwrap_or(10.0 * mag)
-}
-
 /// One line chart of `s` (at most 240 points), the `during` window shaded.
 pub fn line_chart(title: &str, s: &SeriesOut, during: Option<&WinOut>) -> String {
     let p = downsample(s, during, 240);
-    let mul = if s.unit == "ratio" { 100.0 } else { 1.0 };
-    let unit = if s.unit == "ratio" {
-        "%"
-    } else {
-        s.unit.as_str()
-    };
+    let (mul, unit) = scaled(s);
     let vals: Vec<Option<f64>> = p.values.iter().map(|v| v.map(|x| x * mul)).collect();
     let top = nice_max(vals.iter().flatten().copied().fold(0.0, f64::max));
     let n = vals.len().max(1);
@@ -71,7 +54,7 @@ pub fn line_chart(title: &str, s: &SeriesOut, during: Option<&WinOut>) -> String
         o,
         "<text x=\"{LEFT}\" y=\"20\" font-size=\"14\" font-weight=\"bold\">{} ({})</text>",
         esc(title),
-        esc(unit)
+        esc(&unit)
     );
     // shaded window: contiguous runs of buckets inside it
     let mut i = 0;
@@ -175,28 +158,4 @@ pub fn line_chart(title: &str, s: &SeriesOut, during: Option<&WinOut>) -> String
     flush(&mut seg, &mut o);
     o.push_str("</svg>\n");
     o
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn chart_is_svg_with_shaded_window_and_gap() {
-        let r = crate::report::sample::report();
-        let s = text::series(&r, "fp_error_rate").unwrap();
-        let svg = line_chart("First-party error rate", s, r.windows.during.as_ref());
-        assert!(svg.starts_with("<svg ") && svg.ends_with("</svg>\n"));
-        assert_eq!(svg.matches("class=\"window\"").count(), 1);
-        // one empty bin is bridged; a long gap breaks the line
-        assert_eq!(svg.matches("<polyline").count(), 1);
-        let mut gappy = s.clone();
-        for v in &mut gappy.values[20..30] {
-            *v = None;
-        }
-        let svg = line_chart("t", &gappy, None);
-        assert_eq!(svg.matches("<polyline").count(), 2);
-        assert!(!svg.contains("class=\"window\""));
-        assert!(!svg.contains("NaN"));
-    }
 }

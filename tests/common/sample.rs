@@ -2,10 +2,17 @@
 //! regions, waves, a config change three minutes before onset, a rollback,
 //! a skipped file, rejected lines, a cell with `|` and a newline), so the
 //! renderers can be checked without running the pipeline.
+//!
+//! It lives here, not in `src/`, because it is test data and nothing the
+//! binary ships needs it. Integration tests cannot see the library's
+//! `#[cfg(test)]` items, and a `test-support` feature would have to be
+//! switched on for every `cargo test`; built only from the report's public
+//! types, the sample sits beside the tests that use it, and the renderer
+//! checks that read it are integration tests too.
 
-use super::*;
-use crate::detect::FaultDomain;
-use crate::verdict::{DomainScore, RuledOut};
+use faultlens::detect::FaultDomain;
+use faultlens::report::*;
+use faultlens::verdict::{DomainScore, RuledOut, Verdict};
 
 fn w(start: &str, end: &str, minutes: f64) -> WinOut {
     WinOut {
@@ -370,7 +377,7 @@ pub fn report() -> Report {
             start: Some("2025-02-06T09:30:00.000Z".into()),
             end: Some("2025-02-06T10:59:00.000Z".into()),
         },
-        page_impact: super::impact::PageImpact {
+        page_impact: faultlens::report::impact::PageImpact {
             before: 30,
             failed_before: 1,
             during: 20,
