@@ -1,19 +1,53 @@
 //! FL501 CDN / edge: see [`DOC`].
 
-use super::{Ctx, Detector, FaultDomain, Finding, evidence_from, pct};
+use super::{Ctx, Detector, FaultDomain, Finding, Threshold, Unit, evidence_from, pct};
 use crate::aggregate::{Axis, Signal};
 use crate::aggregate::{Dim, WindowName};
 use crate::model::Party;
 
 pub const DOC: &str = "\
-Looks at: first-party requests split by whether the response carried CDN / edge headers (cf-ray, x-cache, x-amz-cf-*, x-served-by, via, akamai, server: cloudflare ...) or came from a static-content host, their error rates during vs before, edge-specific status codes (520-530, Cloudflare's origin-unreachable family), and the origin's own log.
+Looks at: first-party requests split by whether the response carried CDN / edge headers (cf-ray, x-cache, x-amz-cf-*, x-served-by, via, akamai, server: cloudflare ...) or came from a static-content host, their error rates during vs before, edge-specific status codes (520-530, Cloudflare's origin-unreachable family), and the 5xx rate of the origin's own log.
 
-Points to: cdn, when errors are confined to edge-served first-party content (static hosts, assets) or carry edge status codes, while the origin API stays fine (its error rate flat, the access log clean): delivery failed at the edge, not in the application. Argues against backend when the origin stays healthy.
+Points to: cdn, when edge-served first-party content fails (error rate >= {FAILING_RATE}, risen significantly over the baseline's, at least {MIN_EDGE_ERRORS} errors) while the origin's own calls stay fine (error rate under {FAILING_RATE} or not risen) and the access log, when there is one, logged under {SERVER_5XX_RATE_MAX} 5xx: delivery failed at the edge, not in the application. It stays silent when the failed edge-served requests are mostly the application's calls and documents rather than static assets and none carried an edge status code: that is the origin failing behind the edge. Edge status codes make the support stronger. Argues against backend (the origin stayed healthy) and dns (the edge answered). A vantage is listed as affected when its first-party error rate reaches {FAILING_RATE}. With at least {MIN_RESPONSES_CLEAR} edge-served responses in the window and no failure there, it argues against cdn.
 
 Known false positives: an origin that is down behind the CDN (edge answers 502/504 for it, but then the origin API and the access log fail too: backend wins); a purge that makes every asset a miss (slow, not failing).";
 
-/// None named yet.
-const THRESHOLDS: &[super::Threshold] = &[];
+/// Error rate at which first-party content (edge-served, origin, one
+/// vantage's) counts as failing.
+const FAILING_RATE: f64 = 0.05;
+/// Fewest edge-served errors that make a finding.
+const MIN_EDGE_ERRORS: u64 = 3;
+/// The access log's 5xx rate under which the origin is healthy.
+const SERVER_5XX_RATE_MAX: f64 = 0.02;
+/// Edge-served responses in the window needed to argue against cdn.
+const MIN_RESPONSES_CLEAR: u64 = 10;
+
+const THRESHOLDS: &[Threshold] = &[
+    Threshold {
+        name: "FAILING_RATE",
+        value: FAILING_RATE,
+        unit: Unit::Share,
+        meaning: "error rate at which edge-served, origin or one vantage's first-party content fails",
+    },
+    Threshold {
+        name: "MIN_EDGE_ERRORS",
+        value: MIN_EDGE_ERRORS as f64,
+        unit: Unit::Count,
+        meaning: "fewest edge-served errors that make a finding",
+    },
+    Threshold {
+        name: "SERVER_5XX_RATE_MAX",
+        value: SERVER_5XX_RATE_MAX,
+        unit: Unit::Share,
+        meaning: "access log 5xx rate under which the origin is healthy",
+    },
+    Threshold {
+        name: "MIN_RESPONSES_CLEAR",
+        value: MIN_RESPONSES_CLEAR as f64,
+        unit: Unit::Count,
+        meaning: "edge-served responses in the window needed to argue against cdn",
+    },
+];
 
 pub static DETECTOR: Detector = Detector {
     code: "FL501",
@@ -72,10 +106,11 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             vec![],
         ));
     }
-    let edge_bad = ctx.rate_rose(ce, e.error_rate(), 0.05) && e.errors >= 3;
+    let edge_bad = ctx.rate_rose(ce, e.error_rate(), FAILING_RATE) && e.errors >= MIN_EDGE_ERRORS;
     let origin_rate = origin.map_or(0.0, |o| o.error_rate());
-    let origin_ok =
-        origin.is_none_or(|o| o.error_rate() < 0.05 || !ctx.rate_rose(co, o.error_rate(), 0.05));
+    let origin_ok = origin.is_none_or(|o| {
+        o.error_rate() < FAILING_RATE || !ctx.rate_rose(co, o.error_rate(), FAILING_RATE)
+    });
     let server_ok = ctx
         .an
         .comparison(
@@ -84,7 +119,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             Signal::Rate5xx,
             WindowName::During,
         )
-        .is_none_or(|c| c.value.unwrap_or(0.0) < 0.02);
+        .is_none_or(|c| c.value.unwrap_or(0.0) < SERVER_5XX_RATE_MAX);
     // an origin failing behind the edge: the edge-served requests that
     // failed are the application's own calls or documents, not assets
     let (failed_static, failed_app) = failed_edge_roles(ctx);
@@ -113,7 +148,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         );
         for v in ctx.vantages("first") {
             if let Some(g) = ctx.http(Dim::Vantage, &format!("first@{v}"), WindowName::During)
-                && g.error_rate() >= 0.05
+                && g.error_rate() >= FAILING_RATE
             {
                 f.regions.push(v);
             }
@@ -124,7 +159,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             pct(e.error_rate()),
             pct(origin_rate)
         );
-        if e.count >= 10 && !edge_bad {
+        if e.count >= MIN_RESPONSES_CLEAR && !edge_bad {
             f.support(
                 FaultDomain::Cdn,
                 -0.5,

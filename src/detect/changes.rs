@@ -1,17 +1,50 @@
 //! FL901 changes near onset and recovery: see [`DOC`].
 
-use super::{Ctx, Detector, FaultDomain, Finding};
+use super::{Ctx, Detector, FaultDomain, Finding, Threshold, Unit};
 use crate::model::ChangeKind;
 
 pub const DOC: &str = "\
-Looks at: the change log (deploys, config changes, rollbacks, maintenance) against the incident window: changes that took effect in the 30 minutes before onset, and rollbacks within 15 minutes of recovery.
+Looks at: the change log (deploys, config changes, rollbacks, maintenance) against the incident window: changes that took effect in the {LOOKBACK_MIN} minutes before onset (or up to {LATE_MIN} minute after it), and rollbacks within {ROLLBACK_MIN} minutes of recovery or during the incident.
 
-Points to: no domain by itself: a change names a likely trigger, not a place. It adds a little weight (0.05-0.1, a tie-breaker, never a verdict) to the domain its service name suggests (a `dns`, `cdn`, `tls`/`cert` or network service points there; anything else to backend, since most changes are to the service's own systems), and a rollback followed by recovery strengthens that link. The report's next steps are built from it (\"a config change preceded onset by 3 min: roll back, stage the rollout, add a validation step\").
+Points to: no domain by itself: a change names a likely trigger, not a place. It adds a little weight (a tie-breaker, never a verdict; more when the change came at most {CLOSE_MIN} minutes before onset) to the domain its service name suggests (a `dns`, `cdn`, `tls`/`cert` or network service points there; anything else to backend, since most changes are to the service's own systems), and a rollback near recovery adds a little weight of its own to the domain of its service. The likeliest trigger is a change whose service was later rolled back, then a config change before a deploy, then the closer one. The report's next steps are built from it (\"a config change preceded onset by 3 min: roll back, stage the rollout, add a validation step\").
 
-Known false positives: coincidental changes (busy teams deploy often: the closer to onset and the better the service name matches the failing component, the stronger); changes logged with local time and no offset (give offsets).";
+Known false positives: coincidental changes (busy teams deploy often: the closer to onset, the stronger; whether the service matches the failing component is for the reader to judge); changes logged with local time and no offset (give offsets).";
 
-/// None named yet.
-const THRESHOLDS: &[super::Threshold] = &[];
+/// Minutes before onset that count.
+pub const LOOKBACK_MIN: f64 = 30.0;
+/// Minutes after onset a change still counts (clocks differ a little).
+const LATE_MIN: f64 = 1.0;
+/// Minutes around recovery in which a rollback counts.
+pub const ROLLBACK_MIN: f64 = 15.0;
+/// A change at most this many minutes before onset weighs more.
+const CLOSE_MIN: f64 = 10.0;
+
+const THRESHOLDS: &[Threshold] = &[
+    Threshold {
+        name: "LOOKBACK_MIN",
+        value: LOOKBACK_MIN,
+        unit: Unit::Number,
+        meaning: "minutes before onset in which a change counts",
+    },
+    Threshold {
+        name: "LATE_MIN",
+        value: LATE_MIN,
+        unit: Unit::Number,
+        meaning: "minutes after onset in which a change still counts",
+    },
+    Threshold {
+        name: "ROLLBACK_MIN",
+        value: ROLLBACK_MIN,
+        unit: Unit::Number,
+        meaning: "minutes around recovery in which a rollback counts",
+    },
+    Threshold {
+        name: "CLOSE_MIN",
+        value: CLOSE_MIN,
+        unit: Unit::Number,
+        meaning: "minutes before onset within which a change weighs more",
+    },
+];
 
 pub static DETECTOR: Detector = Detector {
     code: "FL901",
@@ -20,11 +53,6 @@ pub static DETECTOR: Detector = Detector {
     thresholds: THRESHOLDS,
     run,
 };
-
-/// Minutes before onset that count.
-pub const LOOKBACK_MIN: f64 = 30.0;
-/// Minutes around recovery in which a rollback counts.
-pub const ROLLBACK_MIN: f64 = 15.0;
 
 pub fn domain_hint(service: &str, summary: &str) -> FaultDomain {
     let s = format!("{service} {summary}").to_ascii_lowercase();
@@ -70,7 +98,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         .filter(|c| c.kind != ChangeKind::Rollback)
         .filter(|c| {
             let m = (onset - c.ts).num_milliseconds() as f64 / 60_000.0;
-            (-1.0..=LOOKBACK_MIN).contains(&m)
+            (-LATE_MIN..=LOOKBACK_MIN).contains(&m)
         })
         .collect();
     let rollbacks: Vec<_> = ctx
@@ -115,7 +143,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             c.kind.as_str(),
             c.service
         ));
-        let w = if m <= 10.0 { 0.1 } else { 0.05 };
+        let w = if m <= CLOSE_MIN { 0.1 } else { 0.05 };
         f.support(
             domain_hint(&c.service, &c.summary),
             w,

@@ -1,18 +1,51 @@
 //! FL104 endpoint families: see [`DOC`].
 
-use super::{Ctx, Detector, FaultDomain, Finding, evidence_from, pct};
+use super::{Ctx, Detector, FaultDomain, Finding, Threshold, Unit, evidence_from, pct};
 use crate::aggregate::{Axis, Signal};
 use crate::aggregate::{Dim, WindowName};
 
 pub const DOC: &str = "\
-Looks at: first-party endpoint families (host plus the first meaningful path segments, e.g. `api.example.com /api/v1/messages`), their error rate during vs before.
+Looks at: first-party endpoint families (host plus the first meaningful path segments, e.g. `api.example.com /api/v1/messages`) with at least {MIN_FAMILY_REQUESTS} requests in the window, their error rate during vs before.
 
-Points to: backend (a specific service), when some families fail (error rate up >= 10 points, significant) while other families on the same hosts with enough traffic stay healthy (< 5 %). Users \"could connect but not send messages\": connectivity, DNS and TLS are shared by all families, so a failure confined to one family lives in the service behind it. Also argues against network and DNS.
+Points to: backend (a specific service), when some families on a host that serves the site's pages or API calls fail (error rate >= {FAILING_RATE_MIN}, risen significantly, and up by at least {FAILING_RISE_MIN} of the family's requests over the baseline's) while other first-party families stay healthy (< {HEALTHY_RATE_MAX}). Users \"could connect but not send messages\": connectivity, DNS and TLS are shared by all families, so a failure confined to some families lives in the service behind them. Also argues against network, DNS and TLS.
 
 Known false positives: a family served from a different host or CDN (then the host, not the service, differs: check the host breakdown); rate limiting of one API (429 is not counted as an error, 503 from a limiter is).";
 
-/// None named yet.
-const THRESHOLDS: &[super::Threshold] = &[];
+/// Requests in the window a family needs to be judged at all.
+const MIN_FAMILY_REQUESTS: u64 = 5;
+/// Error rate at or above which a family fails ...
+const FAILING_RATE_MIN: f64 = 0.1;
+/// ... when it also rose at least this much over the family's baseline.
+const FAILING_RISE_MIN: f64 = 0.1;
+/// Error rate under which a family is healthy.
+const HEALTHY_RATE_MAX: f64 = 0.05;
+
+const THRESHOLDS: &[Threshold] = &[
+    Threshold {
+        name: "MIN_FAMILY_REQUESTS",
+        value: MIN_FAMILY_REQUESTS as f64,
+        unit: Unit::Count,
+        meaning: "requests in the window a family needs to be judged",
+    },
+    Threshold {
+        name: "FAILING_RATE_MIN",
+        value: FAILING_RATE_MIN,
+        unit: Unit::Share,
+        meaning: "error rate at or above which a family fails ...",
+    },
+    Threshold {
+        name: "FAILING_RISE_MIN",
+        value: FAILING_RISE_MIN,
+        unit: Unit::Share,
+        meaning: "... when it also rose this much over its baseline",
+    },
+    Threshold {
+        name: "HEALTHY_RATE_MAX",
+        value: HEALTHY_RATE_MAX,
+        unit: Unit::Share,
+        meaning: "error rate under which a family is healthy",
+    },
+];
 
 pub static DETECTOR: Detector = Detector {
     code: "FL104",
@@ -69,17 +102,17 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         let Some(d) = by_w.get(&WindowName::During) else {
             continue;
         };
-        if d.count < 5 {
+        if d.count < MIN_FAMILY_REQUESTS {
             continue;
         }
         let c = ctx.cmp(Axis::Http(Dim::Family), key, Signal::ErrorRate);
         let before = c.and_then(|c| c.before).unwrap_or(0.0);
-        if ctx.rate_rose(c, d.error_rate(), 0.1)
-            && d.error_rate() - before >= 0.1
+        if ctx.rate_rose(c, d.error_rate(), FAILING_RATE_MIN)
+            && d.error_rate() - before >= FAILING_RISE_MIN
             && app_hosts.contains(key.split(' ').next().unwrap_or(""))
         {
             failing.push((key.clone(), before, d.error_rate(), c));
-        } else if d.error_rate() < 0.05 {
+        } else if d.error_rate() < HEALTHY_RATE_MAX {
             healthy.push(key.clone());
         }
     }

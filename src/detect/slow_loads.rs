@@ -1,18 +1,63 @@
 //! FL111 slow page loads: see [`DOC`].
 
-use super::{Ctx, Detector, FaultDomain, Finding, evidence_levels, ms};
+use super::{Ctx, Detector, FaultDomain, Finding, Threshold, Unit, evidence_levels, ms};
 use crate::aggregate::WindowName;
 use crate::aggregate::loads::{ABS_API_VS_STATIC, ABS_SLOW_API_MS, LoadFacts};
 
 pub const DOC: &str = "\
 Looks at: page loads that did not fail but were slow, load by load: the median server wait of the site's API calls, and the median time (wait + receive) of its static assets and of third-party requests, in the incident's loads against the baseline's.
 
-Points to: backend, when the API's wait grew (>= 1.5x) while static assets and third parties kept their pace (< 1.3x): \"API response times doubled while the frontend stayed fast\". Network, when static assets and third-party requests slowed as much as everything else (>= 2x on both): a slow path slows every host behind it, and the server cannot slow someone else's. Needs a baseline: slowness has no absolute level. With no healthy load to compare with (a capture taken during the slowdown): backend when the API's calls wait >= 2 s per load and >= 5x the same loads' static assets, slow on their face.
+Points to: backend, when the API's wait grew (>= {API_SLOW_RATIO}x) while static assets and third parties kept their pace (< {PACE_KEPT_RATIO}x): \"API response times doubled while the frontend stayed fast\". Network, when static assets slowed (>= {PATH_SLOW_RATIO}x) and third-party requests with them (>= {PATH_SLOW_RATIO}x; with no third-party requests, the API's wait), and the API slowed no more than {API_VS_PATH_MAX} times as much as the static assets: a slow path slows every host behind it, and the server cannot slow someone else's. Needs a baseline: slowness has no absolute level. With no healthy load to compare with (a capture taken during the slowdown): backend when the API's calls wait >= {ABS_SLOW_API_MS} per load and >= {ABS_API_VS_STATIC}x the same loads' static assets, slow on their face.
 
 Known false positives: a heavier page in the incident's loads (compare the vanished and new components); a busy capturing machine (every phase slows, as for a slow path, but then other vantages stay fast).";
 
-/// None named yet.
-const THRESHOLDS: &[super::Threshold] = &[];
+/// API wait ratio that makes the backend slow ...
+const API_SLOW_RATIO: f64 = 1.5;
+/// ... while the static and third-party pace stays under this ratio.
+const PACE_KEPT_RATIO: f64 = 1.3;
+/// Static and third-party slowdown that makes the path slow.
+const PATH_SLOW_RATIO: f64 = 2.0;
+/// ... as long as the API's ratio is at most this many times the static one.
+const API_VS_PATH_MAX: f64 = 1.5;
+
+const THRESHOLDS: &[Threshold] = &[
+    Threshold {
+        name: "API_SLOW_RATIO",
+        value: API_SLOW_RATIO,
+        unit: Unit::Number,
+        meaning: "API wait per load over the baseline's at which the server is slow ...",
+    },
+    Threshold {
+        name: "PACE_KEPT_RATIO",
+        value: PACE_KEPT_RATIO,
+        unit: Unit::Number,
+        meaning: "... while static and third-party times stay under this ratio",
+    },
+    Threshold {
+        name: "PATH_SLOW_RATIO",
+        value: PATH_SLOW_RATIO,
+        unit: Unit::Number,
+        meaning: "static and third-party slowdown at which the path is slow ...",
+    },
+    Threshold {
+        name: "API_VS_PATH_MAX",
+        value: API_VS_PATH_MAX,
+        unit: Unit::Number,
+        meaning: "... while the API's ratio is at most this many times the static one",
+    },
+    Threshold {
+        name: "ABS_SLOW_API_MS",
+        value: ABS_SLOW_API_MS,
+        unit: Unit::Ms,
+        meaning: "no baseline: API wait per load (p50) slow on its face ...",
+    },
+    Threshold {
+        name: "ABS_API_VS_STATIC",
+        value: ABS_API_VS_STATIC,
+        unit: Unit::Number,
+        meaning: "... and this many times the same loads' static asset time",
+    },
+];
 
 pub static DETECTOR: Detector = Detector {
     code: "FL111",
@@ -21,13 +66,6 @@ pub static DETECTOR: Detector = Detector {
     thresholds: THRESHOLDS,
     run,
 };
-
-/// API wait ratio that makes the backend slow ...
-const API_SLOW_RATIO: f64 = 1.5;
-/// ... while the static and third-party pace stays under this ratio.
-const PACE_KEPT_RATIO: f64 = 1.3;
-/// Static and third-party slowdown that makes the path slow.
-const PATH_SLOW_RATIO: f64 = 2.0;
 
 /// A capture taken entirely during the slowdown: judged on absolute times.
 fn absolute(inc: &[&LoadFacts]) -> Option<Finding> {
@@ -181,7 +219,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     } else if rs.is_some_and(|r| r >= PATH_SLOW_RATIO)
         && (rt.is_some_and(|r| r >= PATH_SLOW_RATIO)
             || rt.is_none() && ra.is_some_and(|r| r >= PATH_SLOW_RATIO))
-        && ra.is_none_or(|a| a <= rs.unwrap_or(1.0) * 1.5)
+        && ra.is_none_or(|a| a <= rs.unwrap_or(1.0) * API_VS_PATH_MAX)
     {
         f.fired = true;
         f.summary = format!(

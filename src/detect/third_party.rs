@@ -1,20 +1,110 @@
 //! FL601 third party: see [`DOC`].
 
-use super::{Ctx, Detector, FaultDomain, Finding, evidence_from, pct};
+use super::{Ctx, Detector, FaultDomain, Finding, Threshold, Unit, evidence_from, pct};
 use crate::aggregate::{Axis, Signal};
 use crate::aggregate::{Dim, WindowName};
 use crate::model::Party;
 use std::collections::BTreeMap;
 
 pub const DOC: &str = "\
-Looks at: requests to third-party registrable domains (anything that is not the site's own: first party = the registrable domains of the pages' main documents and probe targets, or `--first-party`), their error rate during vs before, which domains fail, and whether first-party traffic stayed healthy; then page loads, to say whether users were affected.
+Looks at: requests to third-party registrable domains (anything that is not the site's own: first party = the registrable domains of the pages' main documents and probe targets, or `--first-party`), their error rate during vs before, which domains fail, and whether first-party traffic stayed healthy; then page load times, to say whether users were affected.
 
-Points to: third_party, when failures are confined to third-party domains (error rate up, first party flat): a dependency run by another organisation failed. Says whether users were impacted (page load time or failed components up) or not (beacons and trackers failing quietly). Argues against a third party when only first-party calls fail (\"the disruption was specific to the service\").
+Points to: third_party, when failures are confined to third-party domains: third-party error rate >= {THIRD_FAILING_RATE}, risen significantly, with at least {MIN_ERRORS} errors (or, on thin evidence, at least {THIN_MIN_ERRORS} errors and >= {THIN_RATE_MIN} where a baseline of at least {THIN_MIN_BASELINE} third-party requests had none, p < {THIN_P_MAX}), while the first-party error rate stays under {FIRST_FAILING_RATE} or does not rise: a dependency run by another organisation failed. Names the domains with at least {DOMAIN_MIN_ERRORS} errors making up >= {DOMAIN_FAIL_SHARE} of their requests. Says whether users were impacted (page load time up significantly, >= {IMPACT_LOAD_RATIO}x) or not (beacons and trackers failing quietly). A vantage is listed as affected when its third-party error rate reaches {THIRD_FAILING_RATE} (when every vantage that loads third parties is affected, every region is). Argues against a third party when at least {MIN_REQUESTS_CLEAR} third-party requests in the window showed no such failure (if only first-party calls fail: \"the disruption was specific to the service\"), and, more weakly, when first-party calls failed as well.
 
 Known false positives: ad/tracker blocking in the capturing browser (`ERR_BLOCKED_BY_CLIENT` is not counted as a failure); a first-party service hosted on another registrable domain (declare it with `--first-party`).";
 
-/// None named yet.
-const THRESHOLDS: &[super::Threshold] = &[];
+/// Third-party error rate at which third-party traffic (or one vantage's)
+/// counts as failing.
+const THIRD_FAILING_RATE: f64 = 0.05;
+/// Fewest third-party errors that make a finding.
+const MIN_ERRORS: u64 = 3;
+/// Thin evidence: fewest errors ...
+const THIN_MIN_ERRORS: u64 = 2;
+/// ... at least this error rate ...
+const THIN_RATE_MIN: f64 = 0.1;
+/// ... against a clean baseline of at least this many requests ...
+const THIN_MIN_BASELINE: u64 = 10;
+/// ... and a p-value under this.
+const THIN_P_MAX: f64 = 0.25;
+/// First-party error rate at which first-party calls fail as well.
+const FIRST_FAILING_RATE: f64 = 0.03;
+/// A domain named as failing has at least this many errors ...
+const DOMAIN_MIN_ERRORS: u64 = 2;
+/// ... making up at least this share of its requests.
+const DOMAIN_FAIL_SHARE: f64 = 0.2;
+/// Page load time over the baseline's at which users were affected.
+const IMPACT_LOAD_RATIO: f64 = 1.2;
+/// Third-party requests in the window needed to argue against a third party.
+const MIN_REQUESTS_CLEAR: u64 = 10;
+
+const THRESHOLDS: &[Threshold] = &[
+    Threshold {
+        name: "THIRD_FAILING_RATE",
+        value: THIRD_FAILING_RATE,
+        unit: Unit::Share,
+        meaning: "error rate at which third-party traffic (overall or one vantage's) fails",
+    },
+    Threshold {
+        name: "MIN_ERRORS",
+        value: MIN_ERRORS as f64,
+        unit: Unit::Count,
+        meaning: "fewest third-party errors that make a finding",
+    },
+    Threshold {
+        name: "THIN_MIN_ERRORS",
+        value: THIN_MIN_ERRORS as f64,
+        unit: Unit::Count,
+        meaning: "thin evidence: fewest errors ...",
+    },
+    Threshold {
+        name: "THIN_RATE_MIN",
+        value: THIN_RATE_MIN,
+        unit: Unit::Share,
+        meaning: "... at least this error rate ...",
+    },
+    Threshold {
+        name: "THIN_MIN_BASELINE",
+        value: THIN_MIN_BASELINE as f64,
+        unit: Unit::Count,
+        meaning: "... against a clean baseline of at least this many requests ...",
+    },
+    Threshold {
+        name: "THIN_P_MAX",
+        value: THIN_P_MAX,
+        unit: Unit::Number,
+        meaning: "... and a p-value under this",
+    },
+    Threshold {
+        name: "FIRST_FAILING_RATE",
+        value: FIRST_FAILING_RATE,
+        unit: Unit::Share,
+        meaning: "first-party error rate at which first-party calls fail as well",
+    },
+    Threshold {
+        name: "DOMAIN_MIN_ERRORS",
+        value: DOMAIN_MIN_ERRORS as f64,
+        unit: Unit::Count,
+        meaning: "a domain named as failing has at least this many errors ...",
+    },
+    Threshold {
+        name: "DOMAIN_FAIL_SHARE",
+        value: DOMAIN_FAIL_SHARE,
+        unit: Unit::Share,
+        meaning: "... making up at least this share of its requests",
+    },
+    Threshold {
+        name: "IMPACT_LOAD_RATIO",
+        value: IMPACT_LOAD_RATIO,
+        unit: Unit::Number,
+        meaning: "page load time over the baseline's at which users were affected",
+    },
+    Threshold {
+        name: "MIN_REQUESTS_CLEAR",
+        value: MIN_REQUESTS_CLEAR as f64,
+        unit: Unit::Count,
+        meaning: "third-party requests in the window needed to argue against a third party",
+    },
+];
 
 pub static DETECTOR: Detector = Detector {
     code: "FL601",
@@ -61,18 +151,22 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         "ratio",
         vec![],
     ));
-    let strong = ctx.rate_rose(ct, t.error_rate(), 0.05) && t.errors >= 3;
+    let strong = ctx.rate_rose(ct, t.error_rate(), THIRD_FAILING_RATE) && t.errors >= MIN_ERRORS;
     // thin but clean contrast: failures now, none at all in a real baseline
     let thin = !strong
-        && t.errors >= 2
-        && t.error_rate() >= 0.1
+        && t.errors >= THIN_MIN_ERRORS
+        && t.error_rate() >= THIN_RATE_MIN
         && ct.is_some_and(|c| {
-            c.n_before >= 10 && c.before == Some(0.0) && c.p_value.is_some_and(|p| p < 0.25)
+            c.n_before >= THIN_MIN_BASELINE
+                && c.before == Some(0.0)
+                && c.p_value.is_some_and(|p| p < THIN_P_MAX)
         });
     let third_bad = strong || thin;
     let first_rate = first.map_or(0.0, |g| g.error_rate());
-    let first_ok =
-        first.is_none_or(|g| !ctx.rate_rose(cf, g.error_rate(), 0.03) || g.error_rate() < 0.03);
+    let first_ok = first.is_none_or(|g| {
+        !ctx.rate_rose(cf, g.error_rate(), FIRST_FAILING_RATE)
+            || g.error_rate() < FIRST_FAILING_RATE
+    });
     if third_bad && first_ok {
         f.fired = true;
         // which domains
@@ -88,7 +182,9 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         }
         let mut failing: Vec<(&str, u64, u64)> = by_domain
             .into_iter()
-            .filter(|(_, (n, e))| *e >= 2 && *e as f64 / *n as f64 >= 0.2)
+            .filter(|(_, (n, e))| {
+                *e >= DOMAIN_MIN_ERRORS && *e as f64 / *n as f64 >= DOMAIN_FAIL_SHARE
+            })
             .map(|(d, (n, e))| (d, n, e))
             .collect();
         failing.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)));
@@ -101,7 +197,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             .an
             .comparison(Axis::PageVantage, "all", Signal::LoadMs, WindowName::During);
         let impact = match pages {
-            Some(p) if p.significant() && p.ratio.unwrap_or(1.0) >= 1.2 => format!(
+            Some(p) if p.significant() && p.ratio.unwrap_or(1.0) >= IMPACT_LOAD_RATIO => format!(
                 "users were affected: page load time {:.0} -> {:.0} ms",
                 p.before.unwrap_or(0.0),
                 p.value.unwrap_or(0.0)
@@ -137,7 +233,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         let observed = ctx.vantages("third");
         for v in &observed {
             if let Some(g) = ctx.http(Dim::Vantage, &format!("third@{v}"), WindowName::During)
-                && g.error_rate() >= 0.05
+                && g.error_rate() >= THIRD_FAILING_RATE
             {
                 f.regions.push(v.clone());
             }
@@ -154,7 +250,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             t.count,
             pct(first_rate)
         );
-        if !third_bad && t.count >= 10 {
+        if !third_bad && t.count >= MIN_REQUESTS_CLEAR {
             f.support(FaultDomain::ThirdParty, -0.5, format!("third party: {} errors over {} third-party requests, no third-party domain failing", pct(t.error_rate()), t.count));
         } else if third_bad && !first_ok {
             f.support(

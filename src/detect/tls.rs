@@ -1,17 +1,58 @@
 //! FL401 TLS: see [`DOC`].
 
-use super::{Ctx, Detector, FaultDomain, Finding, evidence_levels, pct};
+use super::{Ctx, Detector, FaultDomain, Finding, Threshold, Unit, evidence_levels, pct};
 use crate::aggregate::{Dim, WindowName};
 
 pub const DOC: &str = "\
-Looks at: certificate and handshake errors (browser `net::ERR_CERT_*`, `ERR_SSL_*`, probe errors mentioning certificates, TLS or handshakes, RIPE Atlas sslcert alerts) on first-party hosts, during vs before, next to the DNS and connect phases.
+Looks at: certificate and handshake errors (browser `net::ERR_CERT_*`, `ERR_SSL_*`, probe errors mentioning certificates, TLS or handshakes, RIPE Atlas sslcert alerts) on first-party hosts, their share of first-party requests during vs before.
 
-Points to: tls, when such errors make up >= 5 % of first-party attempts (up from before) while names resolve and TCP connects: an expired or wrong certificate, a broken chain or a handshake failure at the terminating proxy. Nothing reaches the application, so the backend is not the cause; nothing is lost on the path either.
+Points to: tls, when at least {MIN_TLS_ERRORS} such errors make up >= {TLS_FAIL_SHARE_MIN} of first-party attempts during the window and at least {RISE_FACTOR} times the baseline's share plus {RISE_MARGIN}: an expired or wrong certificate, a broken chain or a handshake failure at the terminating proxy. A handshake that failed had already resolved the name and connected, so it argues against dns and network; nothing reaches the application, so it argues against backend too. A vantage is listed as affected when its own share of such errors reaches {TLS_FAIL_SHARE_MIN}. With at least {MIN_REQUESTS_CLEAR} first-party requests in the window and no such rise, it argues against tls.
 
 Known false positives: TLS-intercepting corporate proxies on one client (one vantage only: the client detector FL701); clock skew on a probe (one agent); old clients that cannot negotiate a newly required protocol version.";
 
-/// None named yet.
-const THRESHOLDS: &[super::Threshold] = &[];
+/// Fewest certificate / handshake errors that make a finding.
+const MIN_TLS_ERRORS: u64 = 2;
+/// Share of first-party attempts failing the handshake that counts as failing.
+const TLS_FAIL_SHARE_MIN: f64 = 0.05;
+/// The window's share must be at least this many times the baseline's ...
+const RISE_FACTOR: f64 = 2.0;
+/// ... plus this.
+const RISE_MARGIN: f64 = 0.02;
+/// First-party requests in the window needed to argue against tls.
+const MIN_REQUESTS_CLEAR: u64 = 10;
+
+const THRESHOLDS: &[Threshold] = &[
+    Threshold {
+        name: "MIN_TLS_ERRORS",
+        value: MIN_TLS_ERRORS as f64,
+        unit: Unit::Count,
+        meaning: "fewest certificate / handshake errors that make a finding",
+    },
+    Threshold {
+        name: "TLS_FAIL_SHARE_MIN",
+        value: TLS_FAIL_SHARE_MIN,
+        unit: Unit::Share,
+        meaning: "share of first-party attempts (overall or one vantage's) failing the handshake",
+    },
+    Threshold {
+        name: "RISE_FACTOR",
+        value: RISE_FACTOR,
+        unit: Unit::Number,
+        meaning: "the window's share is at least this many times the baseline's ...",
+    },
+    Threshold {
+        name: "RISE_MARGIN",
+        value: RISE_MARGIN,
+        unit: Unit::Share,
+        meaning: "... plus this",
+    },
+    Threshold {
+        name: "MIN_REQUESTS_CLEAR",
+        value: MIN_REQUESTS_CLEAR as f64,
+        unit: Unit::Count,
+        meaning: "first-party requests in the window needed to argue against tls",
+    },
+];
 
 pub static DETECTOR: Detector = Detector {
     code: "FL401",
@@ -51,7 +92,10 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     ));
     let rate = r(ed, nd).unwrap_or(0.0);
     let before = r(eb, nb).unwrap_or(0.0);
-    if ed >= 2 && rate >= 0.05 && rate >= before * 2.0 + 0.02 {
+    if ed >= MIN_TLS_ERRORS
+        && rate >= TLS_FAIL_SHARE_MIN
+        && rate >= before * RISE_FACTOR + RISE_MARGIN
+    {
         f.fired = true;
         f.summary = format!(
             "TLS handshakes failed: {} of first-party attempts ({ed} of {nd}) hit certificate or handshake errors, up from {}",
@@ -80,7 +124,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         );
         for v in ctx.vantages("first") {
             let (e, n) = tls_count(ctx, Dim::Vantage, &format!("first@{v}"), WindowName::During);
-            if n > 0 && e as f64 / n as f64 >= 0.05 {
+            if n > 0 && e as f64 / n as f64 >= TLS_FAIL_SHARE_MIN {
                 f.regions.push(v);
             }
         }
@@ -88,7 +132,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         f.summary = format!(
             "tls: {ed} certificate or handshake errors in {nd} first-party requests during the window"
         );
-        if nd >= 10 {
+        if nd >= MIN_REQUESTS_CLEAR {
             f.support(FaultDomain::Tls, -0.6, f.summary.clone());
         }
     }

@@ -1,27 +1,16 @@
 //! FL105 vanished components: see [`DOC`].
 
-use super::{Ctx, Detector, FaultDomain, Finding, evidence_levels};
+use super::{Ctx, Detector, FaultDomain, Finding, Threshold, Unit, evidence_levels};
 use crate::aggregate::WindowName;
 use crate::model::{Party, Request, ResourceType};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const DOC: &str = "\
-Looks at: the requests, by URL template (host and path with ids folded), that make up the baseline's page loads, and which of them the incident's page loads no longer make at all: the seed's \"fewer components\", named one by one and grouped by host and type.
+Looks at: the requests, by URL template (host and path with ids folded), that make up the baseline's page loads (those in at least {PRESENT_SHARE} of them), and which of them the incident's page loads make rarely or no longer ({VANISHED_SHARE} of the loads or fewer): the seed's \"fewer components\", named one by one and grouped by host and type. At least {MIN_VANISHED} must vanish to make a finding.
 
-Points to: backend, when first-party components vanish while the page's document still loads: the page was reachable, and what it renders from the application's answers never came (the widgets an API call would have filled, the images and scripts they pull). It is evidence of what users lost more than of where the fault is, so its weight is modest; a component that is requested and fails is not vanished (the failure detectors read it). Cdn instead when most of the incident's bad page loads also got edge errors for the site's static files (delivery's loss, not the application's).
+Points to: backend, when at least {FIRST_PARTY_SHARE_MIN} of the vanished components are first-party while the page's document still loads (in at least {DOC_LOADED_SHARE_MIN} of the incident's loads): the page was reachable, and what it renders from the application's answers never came (the widgets an API call would have filled, the images and scripts they pull). It is evidence of what users lost more than of where the fault is, so its weight is modest; a component that is requested and fails is not vanished (the failure detectors read it). Cdn instead when most of the incident's bad page loads also got edge errors for the site's static files (delivery's loss, not the application's). Third_party, against backend, when only third-party components vanished, from at most {MAX_THIRD_DOMAINS} registrable domains, while the document still loads: the site's own components all came.
 
-Known false positives: a deploy that really removed components (then they stay gone after recovery); personalised or rotating content (ads, A/B tests) that differs from load to load (only templates present in nearly every baseline load count).";
-
-/// None named yet.
-const THRESHOLDS: &[super::Threshold] = &[];
-
-pub static DETECTOR: Detector = Detector {
-    code: "FL105",
-    name: "vanished-components",
-    doc: DOC,
-    thresholds: THRESHOLDS,
-    run,
-};
+Known false positives: a deploy that really removed components (then they stay gone after recovery); personalised or rotating content (ads, A/B tests) that differs from load to load (only templates present in at least {PRESENT_SHARE} of the baseline's loads count).";
 
 /// A template counts as part of the page when the baseline's loads make it
 /// this often ...
@@ -30,6 +19,61 @@ const PRESENT_SHARE: f64 = 0.8;
 const VANISHED_SHARE: f64 = 0.2;
 /// Fewest vanished templates that make a finding.
 const MIN_VANISHED: usize = 2;
+/// Share of the vanished templates that must be first-party to speak for
+/// backend (or cdn).
+const FIRST_PARTY_SHARE_MIN: f64 = 0.5;
+/// Share of the incident's loads whose document must still have loaded.
+const DOC_LOADED_SHARE_MIN: f64 = 0.5;
+/// Most third-party registrable domains whose components alone vanished
+/// that still speak for a third party.
+const MAX_THIRD_DOMAINS: usize = 2;
+
+const THRESHOLDS: &[Threshold] = &[
+    Threshold {
+        name: "PRESENT_SHARE",
+        value: PRESENT_SHARE,
+        unit: Unit::Share,
+        meaning: "share of baseline loads a template is in to count as part of the page",
+    },
+    Threshold {
+        name: "VANISHED_SHARE",
+        value: VANISHED_SHARE,
+        unit: Unit::Share,
+        meaning: "share of incident loads it is in, at most, to count as vanished",
+    },
+    Threshold {
+        name: "MIN_VANISHED",
+        value: MIN_VANISHED as f64,
+        unit: Unit::Count,
+        meaning: "fewest vanished templates that make a finding",
+    },
+    Threshold {
+        name: "FIRST_PARTY_SHARE_MIN",
+        value: FIRST_PARTY_SHARE_MIN,
+        unit: Unit::Share,
+        meaning: "share of vanished templates that are first-party, to speak for backend or cdn",
+    },
+    Threshold {
+        name: "DOC_LOADED_SHARE_MIN",
+        value: DOC_LOADED_SHARE_MIN,
+        unit: Unit::Share,
+        meaning: "share of incident loads whose page document still loaded",
+    },
+    Threshold {
+        name: "MAX_THIRD_DOMAINS",
+        value: MAX_THIRD_DOMAINS as f64,
+        unit: Unit::Count,
+        meaning: "most third-party domains whose components alone vanished, to speak for third_party",
+    },
+];
+
+pub static DETECTOR: Detector = Detector {
+    code: "FL105",
+    name: "vanished-components",
+    doc: DOC,
+    thresholds: THRESHOLDS,
+    run,
+};
 
 type Template = (String, String, ResourceType, Party);
 
@@ -144,7 +188,13 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         .filter(|t| t.3 == Party::Third)
         .map(|t| crate::classify::registrable_domain(&t.0))
         .collect();
-    if first == 0 && !third_domains.is_empty() && third_domains.len() <= 2 && docs_ok * 2 >= nd {
+    let docs_loaded = docs_ok as f64 >= DOC_LOADED_SHARE_MIN * nd as f64;
+    let mostly_first = first as f64 >= FIRST_PARTY_SHARE_MIN * vanished.len() as f64;
+    if first == 0
+        && !third_domains.is_empty()
+        && third_domains.len() <= MAX_THIRD_DOMAINS
+        && docs_loaded
+    {
         // the site's own components all still came: only another
         // organisation's did not (requests that got no answer are not
         // recorded by some producers, so vanishing is their failure)
@@ -162,7 +212,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             "backend: every first-party component still loaded",
         );
     }
-    if first * 2 >= vanished.len() && docs_ok * 2 >= nd && ctx.delivery_failing() {
+    if mostly_first && docs_loaded && ctx.delivery_failing() {
         f.support(
             FaultDomain::Cdn,
             0.25,
@@ -170,7 +220,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
                 "{first} first-party components vanished while the site's static files failed at the edge"
             ),
         );
-    } else if first * 2 >= vanished.len() && docs_ok * 2 >= nd {
+    } else if mostly_first && docs_loaded {
         f.support(
             FaultDomain::Backend,
             0.3,
