@@ -5,7 +5,7 @@ use super::{Ctx, Detector, Finding, Threshold, Unit};
 pub const DOC: &str = "\
 Looks at: the waves of the incident window (abnormal spans separated by short calm gaps that were merged into one incident).
 
-Points to: no domain by itself. It fires when the incident came in at least {MIN_WAVES} waves, and lists them with the calm gaps between them. Recurring waves with the same signature are typical of a retried change or a fix that did not hold (\"intermittent errors persisted\"; \"these outages often come in pairs\"); the report's timeline lists each wave, and next steps suggest checking what was retried between them.
+Points to: no domain by itself. It fires when the incident came in at least {MIN_WAVES} waves, and lists them with the calm gaps between them. Recurring waves are typical of a retried change or a fix that did not hold (\"intermittent errors persisted\"; \"these outages often come in pairs\"); the report's timeline lists each wave, and next steps suggest checking what was retried between them.
 
 Known false positives: load-dependent failures that follow traffic peaks (waves then follow the daily curve rather than changes).";
 
