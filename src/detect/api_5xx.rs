@@ -1,6 +1,6 @@
 //! FL101 first-party 5xx: see [`DOC`].
 
-use super::{Ctx, Detector, FaultDomain, Finding, evidence_from, pct};
+use super::{Ctx, Detector, FaultDomain, Finding, Threshold, Unit, evidence_from, pct};
 use crate::aggregate::{Axis, Signal};
 use crate::aggregate::{Dim, WindowName};
 use crate::model::Party;
@@ -8,12 +8,85 @@ use crate::model::Party;
 pub const DOC: &str = "\
 Looks at: the share of first-party HTTP responses (browser XHR/fetch/documents and HTTP probes) with status 5xx, during vs before (two-proportion test), per vantage, and the mix of 502 / 503 / 504 and how it progresses through the incident (first half vs second half).
 
-Points to: backend. A 5xx is an HTTP response: the request crossed DNS, the network and TLS and reached the service's front door (load balancer, gateway, web tier), which then could not get a good answer from what sits behind it. 502 = the upstream answered badly or crashed, 503 = the service refused work (overload, maintenance, a circuit open), 504 = the upstream was too slow. A 502 -> 503 progression is the classic shape of a backend that fell over and was then drained or put into maintenance while it was fixed. It also argues against network and DNS, since responses came back.
+Points to: backend, when the first-party 5xx rate reaches {RATE_MIN} (at least {MIN_5XX} such responses), clearly up from before (the shared rate test; with no baseline the level alone decides). A 5xx is an HTTP response: the request crossed DNS, the network and TLS and reached the service's front door (load balancer, gateway, web tier), which then could not get a good answer from what sits behind it. 502 = the upstream answered badly or crashed, 503 = the service refused work (overload, maintenance, a circuit open), 504 = the upstream was too slow. A 502 -> 503 progression is the classic shape of a backend that fell over and was then drained or put into maintenance while it was fixed. It also argues against network, DNS, TLS and the client, since responses came back. The backend support is damped when more than {EDGE_CODES_SHARE} of the 5xx are edge codes (520-530), or when 5xx on static assets from a host that serves no page document (the site's CDN) outnumber the application's more than {CDN_ASSETS_FACTOR} to 1. A vantage is listed when its own 5xx rate reaches {REGION_SHARE_OF_RATE} of the overall rate (and at least {RATE_MIN}) and {REGION_RISE_FACTOR} times its own before, or when it is too thin to clear: at the overall rate it should have seen fewer than {EXPECTED_5XX_TO_CLEAR} errors. When it does not fire, at least {MIN_RESPONSES_TO_CLEAR} responses with a 5xx rate below {CLEAR_RATE_MAX} argue weakly against backend.
 
 Known false positives: an edge / CDN answering 5xx for its own reasons (520-530 codes, edge headers: the cdn detector FL501 separates those); a client-side proxy that fabricates 502s (then only one vantage sees them: compare vantages); load tests that deliberately overload a staging host.";
 
-/// None named yet.
-const THRESHOLDS: &[super::Threshold] = &[];
+/// 5xx rate the first-party responses (or one vantage's) must reach.
+const RATE_MIN: f64 = 0.02;
+/// 5xx responses needed before the rate counts.
+const MIN_5XX: f64 = 3.0;
+/// Responses needed before a clean window argues against backend.
+const MIN_RESPONSES_TO_CLEAR: f64 = 20.0;
+/// 5xx rate below which a window is clean.
+const CLEAR_RATE_MAX: f64 = 0.01;
+/// Share of the 5xx that are edge codes above which backend support is damped.
+const EDGE_CODES_SHARE: f64 = 0.5;
+/// Static CDN 5xx over the application's above which backend support is damped.
+const CDN_ASSETS_FACTOR: f64 = 2.0;
+/// Part of the overall 5xx rate a vantage's own rate must reach.
+const REGION_SHARE_OF_RATE: f64 = 0.4;
+/// A vantage's 5xx rate over its own before.
+const REGION_RISE_FACTOR: f64 = 2.0;
+/// Errors a vantage should have seen at the overall rate to count as spared.
+const EXPECTED_5XX_TO_CLEAR: f64 = 2.0;
+
+const THRESHOLDS: &[Threshold] = &[
+    Threshold {
+        name: "RATE_MIN",
+        value: RATE_MIN,
+        unit: Unit::Share,
+        meaning: "5xx rate the first-party responses (or one vantage's) must reach",
+    },
+    Threshold {
+        name: "MIN_5XX",
+        value: MIN_5XX,
+        unit: Unit::Count,
+        meaning: "5xx responses needed before the rate counts",
+    },
+    Threshold {
+        name: "MIN_RESPONSES_TO_CLEAR",
+        value: MIN_RESPONSES_TO_CLEAR,
+        unit: Unit::Count,
+        meaning: "responses before a clean window argues against backend",
+    },
+    Threshold {
+        name: "CLEAR_RATE_MAX",
+        value: CLEAR_RATE_MAX,
+        unit: Unit::Share,
+        meaning: "5xx rate below which a window is clean",
+    },
+    Threshold {
+        name: "EDGE_CODES_SHARE",
+        value: EDGE_CODES_SHARE,
+        unit: Unit::Share,
+        meaning: "share of edge codes (520-530) above which backend support is damped",
+    },
+    Threshold {
+        name: "CDN_ASSETS_FACTOR",
+        value: CDN_ASSETS_FACTOR,
+        unit: Unit::Number,
+        meaning: "static CDN 5xx over the application's above which backend support is damped",
+    },
+    Threshold {
+        name: "REGION_SHARE_OF_RATE",
+        value: REGION_SHARE_OF_RATE,
+        unit: Unit::Share,
+        meaning: "part of the overall 5xx rate a vantage's own rate must reach",
+    },
+    Threshold {
+        name: "REGION_RISE_FACTOR",
+        value: REGION_RISE_FACTOR,
+        unit: Unit::Number,
+        meaning: "a vantage's 5xx rate over its own before",
+    },
+    Threshold {
+        name: "EXPECTED_5XX_TO_CLEAR",
+        value: EXPECTED_5XX_TO_CLEAR,
+        unit: Unit::Count,
+        meaning: "errors a vantage should have seen at the overall rate to count as spared",
+    },
+];
 
 pub static DETECTOR: Detector = Detector {
     code: "FL101",
@@ -44,13 +117,13 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         "ratio",
         locs,
     ));
-    if !(ctx.rate_rose(cmp, rate, 0.02) && during.status_5xx >= 3) {
+    if !(ctx.rate_rose(cmp, rate, RATE_MIN) && during.status_5xx as f64 >= MIN_5XX) {
         f.summary = format!(
             "first-party 5xx rate {} during (n={})",
             pct(rate),
             during.count
         );
-        if during.count >= 20 && rate < 0.01 {
+        if during.count as f64 >= MIN_RESPONSES_TO_CLEAR && rate < CLEAR_RATE_MAX {
             f.support(
                 FaultDomain::Backend,
                 -0.2,
@@ -109,9 +182,17 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     // page's own (its CDN) are delivery failures: the cdn detectors weigh
     // them; only the application's calls and documents speak for the backend
     let (cdn_assets, app) = static_cdn_share(ctx);
-    let cdn_damp = if cdn_assets > app * 2 { 0.35 } else { 1.0 };
-    let w =
-        (0.45 + rate * 1.5).min(0.85) * if edge_codes * 2 > total5 { 0.4 } else { 1.0 } * cdn_damp;
+    let cdn_damp = if cdn_assets as f64 > app as f64 * CDN_ASSETS_FACTOR {
+        0.35
+    } else {
+        1.0
+    };
+    let edge_damp = if edge_codes as f64 > total5 as f64 * EDGE_CODES_SHARE {
+        0.4
+    } else {
+        1.0
+    };
+    let w = (0.45 + rate * 1.5).min(0.85) * edge_damp * cdn_damp;
     f.support(
         FaultDomain::Backend,
         w,
@@ -151,11 +232,11 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
                 .http(Dim::Vantage, &key, ctx.an.baseline)
                 .map_or(0.0, |b| b.rate_5xx());
             let hit = s.status_5xx >= 1
-                && s.rate_5xx() >= (0.4 * rate).max(0.02)
-                && s.rate_5xx() >= 2.0 * before;
+                && s.rate_5xx() >= (REGION_SHARE_OF_RATE * rate).max(RATE_MIN)
+                && s.rate_5xx() >= REGION_RISE_FACTOR * before;
             // a region only counts as spared when it had enough traffic
             // that, at the overall rate, it should have seen 2+ errors
-            let too_thin_to_clear = (s.count as f64) * rate < 2.0;
+            let too_thin_to_clear = (s.count as f64) * rate < EXPECTED_5XX_TO_CLEAR;
             if hit || too_thin_to_clear {
                 f.regions.push(v);
             }

@@ -1,18 +1,91 @@
 //! FL201 DNS: see [`DOC`].
 
-use super::{Ctx, Detector, FaultDomain, Finding, evidence_levels, ms, pct};
+use super::{Ctx, Detector, FaultDomain, Finding, Threshold, Unit, evidence_levels, ms, pct};
 use crate::aggregate::{Axis, Signal};
 use crate::aggregate::{Dim, WindowName};
 
 pub const DOC: &str = "\
 Looks at: name-resolution failures (browser `net::ERR_NAME_NOT_RESOLVED`, probe errors such as SERVFAIL, NXDOMAIN, \"could not resolve host\"), DNS probe tests (failure share and resolve_ms), and the DNS phase of HTTP requests, during vs before.
 
-Points to: dns, when resolution errors appear on first-party names (>= 5 % of attempts, up from before) or DNS probes fail, since a name that does not resolve means the request never left the client: no connect, no TLS, no HTTP status. A DNS phase spike without failures is weaker evidence. When everything resolves, reports the numbers that rule DNS out.
+Points to: dns, when resolution errors appear on first-party names (at least {MIN_FAILURES} of them, >= {HTTP_FAIL_SHARE_MIN} of first-party requests, and at least {RISE_FACTOR} times the share before plus {HTTP_RISE_MARGIN}) or DNS probes fail (at least {MIN_FAILURES} failures, >= {PROBE_FAIL_SHARE_MIN} of DNS probes, at least {RISE_FACTOR} times the share before plus {PROBE_RISE_MARGIN}), since a name that does not resolve means the request never left the client: no connect, no TLS, no HTTP status. Regions whose DNS probes fail at {PROBE_FAIL_SHARE_MIN} or more, and vantages whose first-party requests fail to resolve at {HTTP_FAIL_SHARE_MIN} or more, are listed. A DNS phase spike without failures (median ratio >= {SPIKE_RATIO}, the median during the window at least {SPIKE_MIN_MS}, significant) is weaker evidence. When everything resolves, reports the numbers that rule DNS out, and argues against DNS once at least {MIN_CHECKS_TO_CLEAR} requests and probes were seen.
 
 Known false positives: a single client's resolver (then only one vantage sees it: the client detector FL701 weighs that); typo'd or decommissioned hostnames that failed before the window as well (the comparison with before removes those); ad blockers that answer NXDOMAIN for trackers (third-party names only).";
 
-/// None named yet.
-const THRESHOLDS: &[super::Threshold] = &[];
+/// Resolution failures (requests or probes) needed before they count.
+const MIN_FAILURES: f64 = 2.0;
+/// Share of first-party requests failing to resolve.
+const HTTP_FAIL_SHARE_MIN: f64 = 0.05;
+/// During at least this many times the share before (plus a margin).
+const RISE_FACTOR: f64 = 2.0;
+/// Margin over the doubled request failure share before.
+const HTTP_RISE_MARGIN: f64 = 0.02;
+/// Share of DNS probes failing.
+const PROBE_FAIL_SHARE_MIN: f64 = 0.1;
+/// Margin over the doubled probe failure share before.
+const PROBE_RISE_MARGIN: f64 = 0.05;
+/// DNS phase over before at or above which it spiked.
+const SPIKE_RATIO: f64 = 3.0;
+/// DNS phase median a spike must reach.
+const SPIKE_MIN_MS: f64 = 50.0;
+/// Requests plus probes needed before a clean window argues against DNS.
+const MIN_CHECKS_TO_CLEAR: f64 = 10.0;
+
+const THRESHOLDS: &[Threshold] = &[
+    Threshold {
+        name: "MIN_FAILURES",
+        value: MIN_FAILURES,
+        unit: Unit::Count,
+        meaning: "resolution failures (requests or probes) needed before they count",
+    },
+    Threshold {
+        name: "HTTP_FAIL_SHARE_MIN",
+        value: HTTP_FAIL_SHARE_MIN,
+        unit: Unit::Share,
+        meaning: "share of first-party requests (or of one vantage's) failing to resolve",
+    },
+    Threshold {
+        name: "RISE_FACTOR",
+        value: RISE_FACTOR,
+        unit: Unit::Number,
+        meaning: "failure share during at least this many times before (plus a margin)",
+    },
+    Threshold {
+        name: "HTTP_RISE_MARGIN",
+        value: HTTP_RISE_MARGIN,
+        unit: Unit::Share,
+        meaning: "margin over the request failure share before, times the factor",
+    },
+    Threshold {
+        name: "PROBE_FAIL_SHARE_MIN",
+        value: PROBE_FAIL_SHARE_MIN,
+        unit: Unit::Share,
+        meaning: "share of DNS probes (or of one region's) failing",
+    },
+    Threshold {
+        name: "PROBE_RISE_MARGIN",
+        value: PROBE_RISE_MARGIN,
+        unit: Unit::Share,
+        meaning: "margin over the probe failure share before, times the factor",
+    },
+    Threshold {
+        name: "SPIKE_RATIO",
+        value: SPIKE_RATIO,
+        unit: Unit::Number,
+        meaning: "DNS phase median over before at or above which it spiked",
+    },
+    Threshold {
+        name: "SPIKE_MIN_MS",
+        value: SPIKE_MIN_MS,
+        unit: Unit::Ms,
+        meaning: "DNS phase median a spike must reach",
+    },
+    Threshold {
+        name: "MIN_CHECKS_TO_CLEAR",
+        value: MIN_CHECKS_TO_CLEAR,
+        unit: Unit::Count,
+        meaning: "requests plus probes before a clean window argues against DNS",
+    },
+];
 
 pub static DETECTOR: Detector = Detector {
     code: "FL201",
@@ -75,14 +148,18 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     let http_before = rate(eb, nb).unwrap_or(0.0);
     let probe_rate = prate(pd).unwrap_or(0.0);
     let probe_before = prate(pb).unwrap_or(0.0);
-    let http_fired = ed >= 2 && http_rate >= 0.05 && http_rate >= http_before * 2.0 + 0.02;
-    let probe_fired = pd.is_some_and(|s| s.dns_failures >= 2)
-        && probe_rate >= 0.1
-        && probe_rate >= probe_before * 2.0 + 0.05;
+    let http_fired = ed as f64 >= MIN_FAILURES
+        && http_rate >= HTTP_FAIL_SHARE_MIN
+        && http_rate >= http_before * RISE_FACTOR + HTTP_RISE_MARGIN;
+    let probe_fired = pd.is_some_and(|s| s.dns_failures as f64 >= MIN_FAILURES)
+        && probe_rate >= PROBE_FAIL_SHARE_MIN
+        && probe_rate >= probe_before * RISE_FACTOR + PROBE_RISE_MARGIN;
     let spike = ctx
         .cmp(Axis::Http(Dim::Party), "first", Signal::DnsMs)
         .filter(|c| {
-            c.significant() && c.ratio.unwrap_or(1.0) >= 3.0 && c.value.unwrap_or(0.0) >= 50.0
+            c.significant()
+                && c.ratio.unwrap_or(1.0) >= SPIKE_RATIO
+                && c.value.unwrap_or(0.0) >= SPIKE_MIN_MS
         });
     if http_fired || probe_fired {
         f.fired = true;
@@ -108,10 +185,9 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             if region == "all" {
                 continue;
             }
-            if let Some(s) = by_w
-                .get(&WindowName::During)
-                .filter(|s| s.dns_n > 0 && s.dns_failures as f64 / s.dns_n as f64 >= 0.1)
-            {
+            if let Some(s) = by_w.get(&WindowName::During).filter(|s| {
+                s.dns_n > 0 && s.dns_failures as f64 / s.dns_n as f64 >= PROBE_FAIL_SHARE_MIN
+            }) {
                 let _ = s;
                 f.regions.push(region.clone());
             }
@@ -119,7 +195,10 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         for v in ctx.vantages("first") {
             if let Some(g) = ctx.http(Dim::Vantage, &format!("first@{v}"), WindowName::During) {
                 let e: u64 = g.errors_where(is_dns_class);
-                if g.count > 0 && e as f64 / g.count as f64 >= 0.05 && !f.regions.contains(&v) {
+                if g.count > 0
+                    && e as f64 / g.count as f64 >= HTTP_FAIL_SHARE_MIN
+                    && !f.regions.contains(&v)
+                {
                     f.regions.push(v);
                 }
             }
@@ -141,7 +220,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             pct(http_rate),
             pd.map_or(0, |s| s.dns_failures)
         );
-        if nd + pd.map_or(0, |s| s.dns_n) >= 10 {
+        if (nd + pd.map_or(0, |s| s.dns_n)) as f64 >= MIN_CHECKS_TO_CLEAR {
             f.support(FaultDomain::Dns, -0.6, f.summary.clone());
         }
     }

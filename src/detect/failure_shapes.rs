@@ -1,20 +1,101 @@
 //! FL110 failure shapes: see [`DOC`].
 
-use super::{Ctx, Detector, FaultDomain, Finding, evidence_levels, pct};
+use super::{Ctx, Detector, FaultDomain, Finding, Threshold, Unit, evidence_levels, pct};
 use crate::aggregate::WindowName;
 use crate::aggregate::loads::{LoadFacts, Shape};
 use crate::model::{Party, Request, ResourceType};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const DOC: &str = "\
-Looks at: every failed request of the page loads in the incident window (the whole capture when it has no healthy stretch), by where it stopped (HTTP 5xx, an edge's error, name not resolved, TLS / certificate, connection refused / reset / timed out, the client offline, status 0 with no phase), by party (the site's own domains, including sibling CDN domains, against everyone else's), and by role (the page document, API calls, static assets). Failures that were already there in the baseline's loads (a chronic broken pixel) are set aside, and so is noise: `ERR_ABORTED` on requests cut off by the next navigation, client-side blocking, 4xx.
+Looks at: every failed request of the page loads in the incident window (the whole capture when it has no healthy stretch), by where it stopped (HTTP 5xx, an edge's error, name not resolved, TLS / certificate, connection refused / reset / timed out, the client offline, status 0 with no phase), by party (the site's own domains, including sibling CDN domains, against everyone else's), and by role (the page document, API calls, static assets). Failures that were already there in the baseline's loads (a chronic broken pixel: the same host and endpoint failing in at least {CHRONIC_SHARE} of the baseline's loads, when it has at least {CHRONIC_MIN_BASE_LOADS}) are set aside, and so is noise: `ERR_ABORTED` on requests cut off by the next navigation, client-side blocking, 4xx.
 
-Points to: the domain whose shape dominates. A healthy page has next to no first-party 5xx, name-resolution, certificate or connection errors, so their presence is evidence even without a baseline; then the summary says so and the weight is capped. First-party 5xx on the document or API calls -> backend; 5xx or edge errors (520-530, `x-cache: Error`, an HTML error page refused by opaque-response blocking) on first-party static assets while the API answers -> cdn; names not resolving (first party) -> dns; certificate or handshake failures -> tls; connections failing across several domains, first and third party -> network; every host failing with no phase reached, or the browser offline -> client; failures confined to third-party domains -> third_party.
+Points to: the domain whose shape dominates, each failure counting 1, or {KEY_REQUEST_WEIGHT} for the page document or an API call. It fires when failed requests per load reach {ROSE_RATIO} times the baseline's and at least {MIN_FAILURES_PER_LOAD}. A healthy page has next to no first-party 5xx, name-resolution, certificate or connection errors, so their presence is evidence even without a baseline (then any failure that matters counts, and the summary says so). First-party 5xx on the document or API calls -> backend; 5xx on first-party static assets from a host that serves no page document, or edge errors (520-530, `x-cache: Error`, an HTML error page refused by opaque-response blocking) on first-party requests -> cdn; names not resolving (first party) -> dns; certificate or handshake failures -> tls; first-party connections failing -> network, and third-party ones with them when they span at least {SPREAD_MIN_DOMAINS} domains; the browser offline -> client, and so is every host failing with no phase reached (at least {NEVER_STARTED_SHARE} of the failures never started, across {SPREAD_MIN_DOMAINS} or more domains or both parties, nobody offline, at least {HOSTS_FAILED_SHARE} of the failing pages' hosts failed); failures confined to third-party domains -> third_party. When no failure was recorded and more than {NOTHING_LOADED_SHARE} of the loads recorded no request at all (a producer that drops requests that got no response), it fires weakly for client, then dns, and against backend.
 
 Known false positives: a capture of a page that is broken by design (a staging site); a status-0 request from a producer that writes no reason and no phases (Safari, old Firefox) reads as `never started`, which is weak evidence for anything.";
 
-/// None named yet.
-const THRESHOLDS: &[super::Threshold] = &[];
+/// Weight a failure of the page's document or of an API call counts for,
+/// against 1 for any other component.
+const KEY_REQUEST_WEIGHT: f64 = 2.0;
+/// Page loads that recorded no request at all (a producer that drops
+/// failed requests): the client's side, weakly ...
+const NOTHING_LOADED_CLIENT_WEIGHT: f64 = 0.4;
+/// ... with name resolution next.
+const NOTHING_LOADED_DNS_WEIGHT: f64 = 0.3;
+
+/// Failures per load in the incident window must be at least this many
+/// times the baseline's to count when a baseline exists.
+const ROSE_RATIO: f64 = 2.0;
+/// ... and at least this many per load.
+const MIN_FAILURES_PER_LOAD: f64 = 0.5;
+/// Share of the baseline's loads a template must fail in to be chronic.
+const CHRONIC_SHARE: f64 = 0.5;
+/// Baseline loads needed before anything counts as chronic.
+const CHRONIC_MIN_BASE_LOADS: f64 = 2.0;
+/// Share of the incident's loads above which "nothing loaded" decides.
+const NOTHING_LOADED_SHARE: f64 = 0.5;
+/// Registrable domains failures must span to be the path's (or the client's).
+const SPREAD_MIN_DOMAINS: f64 = 3.0;
+/// Share of failures that never started, for the client.
+const NEVER_STARTED_SHARE: f64 = 0.8;
+/// Share of the failing pages' hosts that failed, for the client.
+const HOSTS_FAILED_SHARE: f64 = 0.8;
+
+const THRESHOLDS: &[Threshold] = &[
+    Threshold {
+        name: "KEY_REQUEST_WEIGHT",
+        value: KEY_REQUEST_WEIGHT,
+        unit: Unit::Number,
+        meaning: "a failed document or API call counts this much, any other component 1",
+    },
+    Threshold {
+        name: "ROSE_RATIO",
+        value: ROSE_RATIO,
+        unit: Unit::Number,
+        meaning: "failures per load over the baseline's at or above which they rose",
+    },
+    Threshold {
+        name: "MIN_FAILURES_PER_LOAD",
+        value: MIN_FAILURES_PER_LOAD,
+        unit: Unit::Number,
+        meaning: "failures per load needed (with a baseline)",
+    },
+    Threshold {
+        name: "CHRONIC_SHARE",
+        value: CHRONIC_SHARE,
+        unit: Unit::Share,
+        meaning: "share of the baseline's loads a template fails in to be chronic",
+    },
+    Threshold {
+        name: "CHRONIC_MIN_BASE_LOADS",
+        value: CHRONIC_MIN_BASE_LOADS,
+        unit: Unit::Count,
+        meaning: "baseline loads needed before anything counts as chronic",
+    },
+    Threshold {
+        name: "NOTHING_LOADED_SHARE",
+        value: NOTHING_LOADED_SHARE,
+        unit: Unit::Share,
+        meaning: "share of loads with no request at all above which nothing loaded",
+    },
+    Threshold {
+        name: "SPREAD_MIN_DOMAINS",
+        value: SPREAD_MIN_DOMAINS,
+        unit: Unit::Count,
+        meaning: "domains failures must span to be the path's (or the client's)",
+    },
+    Threshold {
+        name: "NEVER_STARTED_SHARE",
+        value: NEVER_STARTED_SHARE,
+        unit: Unit::Share,
+        meaning: "share of failures that never started, for the client",
+    },
+    Threshold {
+        name: "HOSTS_FAILED_SHARE",
+        value: HOSTS_FAILED_SHARE,
+        unit: Unit::Share,
+        meaning: "share of the failing pages' hosts that failed, for the client",
+    },
+];
 
 pub static DETECTOR: Detector = Detector {
     code: "FL110",
@@ -23,19 +104,6 @@ pub static DETECTOR: Detector = Detector {
     thresholds: THRESHOLDS,
     run,
 };
-
-/// Weight a failure of the page's document or of an API call counts for,
-/// against 1 for any other component.
-const KEY_REQUEST_WEIGHT: f64 = 2.0;
-/// Failures per load in the incident window must be at least this many
-/// Page loads that recorded no request at all (a producer that drops
-/// failed requests): the client's side, weakly ...
-const NOTHING_LOADED_CLIENT_WEIGHT: f64 = 0.4;
-/// ... with name resolution next.
-const NOTHING_LOADED_DNS_WEIGHT: f64 = 0.3;
-
-/// times the baseline's to count when a baseline exists.
-const ROSE_RATIO: f64 = 2.0;
 
 fn attribute(r: &Request, s: Shape, census: &crate::aggregate::loads::LoadCensus) -> FaultDomain {
     let third = r.party == Party::Third;
@@ -97,7 +165,10 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     }
     let chronic: BTreeSet<(&str, &str)> = chronic_count
         .into_iter()
-        .filter(|(_, n)| base_loads.len() >= 2 && n * 2 >= base_loads.len())
+        .filter(|(_, n)| {
+            base_loads.len() as f64 >= CHRONIC_MIN_BASE_LOADS
+                && *n as f64 >= base_loads.len() as f64 * CHRONIC_SHARE
+        })
         .map(|(k, _)| k)
         .collect();
     let counted = |l: &LoadFacts| -> Vec<(usize, Shape)> {
@@ -178,7 +249,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         vec![],
     ));
     let empty = during_loads.iter().filter(|l| l.components == 0).count();
-    if n_fail == 0 && empty * 2 > during_loads.len() {
+    if n_fail == 0 && empty as f64 > during_loads.len() as f64 * NOTHING_LOADED_SHARE {
         f.fired = true;
         f.summary = format!(
             "{empty} of {} page loads recorded no request at all: the page never loaded, and the capture's producer drops requests that got no response, so where it stopped cannot be read from it: most often the capturing client's own connection, else its name resolution; not the backend (no request reached it)",
@@ -204,7 +275,8 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         );
         return vec![f];
     }
-    let rose = !has_baseline || per_load_during >= (per_load_base * ROSE_RATIO).max(0.5);
+    let rose =
+        !has_baseline || per_load_during >= (per_load_base * ROSE_RATIO).max(MIN_FAILURES_PER_LOAD);
     if n_fail == 0 || loads_hit == 0 || !rose {
         f.summary = format!(
             "{} failed requests in {} page loads during ({} per load before)",
@@ -231,7 +303,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         matches!(s, Shape::Connect | Shape::NoAnswer | Shape::NeverStarted)
             && req(i).party != Party::Third
     });
-    if connect_domains.len() >= 3 && connect_first {
+    if connect_domains.len() as f64 >= SPREAD_MIN_DOMAINS && connect_first {
         let moved: f64 = during_loads
             .iter()
             .flat_map(|l| counted(l))
@@ -255,8 +327,9 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         .map(|(_, n)| n)
         .sum();
     let third_failed = shapes.keys().any(|(_, third)| *third);
-    if never * 10 >= n_fail * 8
-        && (failing_domains.len() >= 3 || third_failed && !first_failing_domains.is_empty())
+    if never as f64 >= n_fail as f64 * NEVER_STARTED_SHARE
+        && (failing_domains.len() as f64 >= SPREAD_MIN_DOMAINS
+            || third_failed && !first_failing_domains.is_empty())
         && offline == 0
         && all_hosts_failed(ctx, &during_loads)
     {
@@ -384,5 +457,5 @@ fn all_hosts_failed(ctx: &Ctx, loads: &[&LoadFacts]) -> bool {
             hosts.insert(r.host.as_str());
         }
     }
-    !hosts.is_empty() && failing.len() * 10 >= hosts.len() * 8
+    !hosts.is_empty() && failing.len() as f64 >= hosts.len() as f64 * HOSTS_FAILED_SHARE
 }

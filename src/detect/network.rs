@@ -1,18 +1,93 @@
 //! FL301 network path: see [`DOC`].
 
-use super::{Ctx, Detector, FaultDomain, Finding, evidence_from, evidence_levels, ms};
+use super::{
+    Ctx, Detector, FaultDomain, Finding, Threshold, Unit, evidence_from, evidence_levels, ms,
+};
 use crate::aggregate::{Axis, Signal};
 use crate::aggregate::{Dim, WindowName};
 
 pub const DOC: &str = "\
-Looks at: network probe tests per region and agent (packet loss, latency, jitter, availability), the connect phase of HTTP requests and transport errors (connection timed out / refused / reset) across hosts, during vs before.
+Looks at: network probe tests per region (packet loss and latency; the worst agent's loss for the summary), the connect phase of first-party HTTP requests and their transport errors (connection timed out / refused / reset / closed, timeouts), during vs before.
 
-Points to: network, when loss rises (mean >= 2 % and up from before) or latency / connect time jumps (median ratio >= 1.5, significant) with transport errors, usually in some regions only: the transport path between the vantage and the service is degraded, so requests time out or never connect, whatever the service does. When loss stays low everywhere, reports the numbers that rule the network out (\"loss < 0.5 % from all 6 agents in 3 regions\").
+Points to: network, when in some region the probes' loss rises (mean >= {LOSS_MIN_PCT} %, at least {LOSS_RISE_PCT} points over before and, with a baseline, at least {RISE_FACTOR} times it) or their latency jumps (median ratio >= {RATIO_MIN}, at least {MIN_RISE_MS} more, significant): the transport path between the vantage and the service is degraded, so requests time out or never connect, whatever the service does. Only when there are no network (non-DNS) probes in the window does the HTTP side decide alone: first-party connect time jumping (same ratio, rise and significance) or transport errors rising (at least {MIN_TRANSPORT_ERRORS}, >= {TRANSPORT_SHARE_MIN} of first-party requests, at least {RISE_FACTOR} times the share before plus {TRANSPORT_RISE_MARGIN}) fire it, more weakly; with probes in the window that show nothing, connect time and transport errors alone do not. Vantages whose connect time jumps (ratio >= {RATIO_MIN}, significant) or whose transport errors reach {TRANSPORT_SHARE_MIN} are listed with the regions. When loss stays low everywhere, reports the numbers that rule the network out (\"loss < X % from all N agents in M regions\", X the worst agent's loss rounded up, at least {LOSS_QUOTED_MIN_PCT} %).
 
 Known false positives: ICMP deprioritised by a router (loss to an intermediate hop but not the destination: only the last hop counts here); a saturated uplink at one probe site (one agent only); a server that is too busy to accept connections (connect timeouts with zero loss point to the server instead).";
 
-/// None named yet.
-const THRESHOLDS: &[super::Threshold] = &[];
+/// Mean packet loss (percent) a region must reach.
+const LOSS_MIN_PCT: f64 = 2.0;
+/// Percentage points of loss over before.
+const LOSS_RISE_PCT: f64 = 2.0;
+/// During at least this many times before (loss; transport error share).
+const RISE_FACTOR: f64 = 2.0;
+/// Latency or connect median over before at or above which it jumped.
+const RATIO_MIN: f64 = 1.5;
+/// A median that moved less than this did not jump.
+const MIN_RISE_MS: f64 = 20.0;
+/// Transport errors needed before they count.
+const MIN_TRANSPORT_ERRORS: f64 = 3.0;
+/// Share of first-party requests (or of one vantage's) with transport errors.
+const TRANSPORT_SHARE_MIN: f64 = 0.05;
+/// Margin over the doubled transport error share before.
+const TRANSPORT_RISE_MARGIN: f64 = 0.02;
+/// Least loss the ruling-out summary quotes.
+const LOSS_QUOTED_MIN_PCT: f64 = 0.5;
+
+const THRESHOLDS: &[Threshold] = &[
+    Threshold {
+        name: "LOSS_MIN_PCT",
+        value: LOSS_MIN_PCT,
+        unit: Unit::Number,
+        meaning: "mean packet loss (percent) a region must reach",
+    },
+    Threshold {
+        name: "LOSS_RISE_PCT",
+        value: LOSS_RISE_PCT,
+        unit: Unit::Number,
+        meaning: "percentage points of loss over before",
+    },
+    Threshold {
+        name: "RISE_FACTOR",
+        value: RISE_FACTOR,
+        unit: Unit::Number,
+        meaning: "loss, or transport error share, during at least this many times before",
+    },
+    Threshold {
+        name: "RATIO_MIN",
+        value: RATIO_MIN,
+        unit: Unit::Number,
+        meaning: "latency or connect median over before at or above which it jumped",
+    },
+    Threshold {
+        name: "MIN_RISE_MS",
+        value: MIN_RISE_MS,
+        unit: Unit::Ms,
+        meaning: "a median that moved less than this did not jump",
+    },
+    Threshold {
+        name: "MIN_TRANSPORT_ERRORS",
+        value: MIN_TRANSPORT_ERRORS,
+        unit: Unit::Count,
+        meaning: "first-party transport errors needed before they count",
+    },
+    Threshold {
+        name: "TRANSPORT_SHARE_MIN",
+        value: TRANSPORT_SHARE_MIN,
+        unit: Unit::Share,
+        meaning: "share of first-party requests (or one vantage's) with transport errors",
+    },
+    Threshold {
+        name: "TRANSPORT_RISE_MARGIN",
+        value: TRANSPORT_RISE_MARGIN,
+        unit: Unit::Share,
+        meaning: "margin over the transport error share before, times the factor",
+    },
+    Threshold {
+        name: "LOSS_QUOTED_MIN_PCT",
+        value: LOSS_QUOTED_MIN_PCT,
+        unit: Unit::Number,
+        meaning: "least loss (percent) the ruling-out summary quotes",
+    },
+];
 
 pub static DETECTOR: Detector = Detector {
     code: "FL301",
@@ -55,13 +130,13 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             Signal::LatencyMs,
             WindowName::During,
         );
-        let loss_up = loss >= 2.0
-            && loss >= before_loss + 2.0
-            && (ctx.an.windows.get(ctx.an.baseline).is_none() || before_loss < loss / 2.0);
+        let loss_up = loss >= LOSS_MIN_PCT
+            && loss >= before_loss + LOSS_RISE_PCT
+            && (ctx.an.windows.get(ctx.an.baseline).is_none() || before_loss < loss / RISE_FACTOR);
         let lat_up = lat.is_some_and(|c| {
             c.significant()
-                && c.ratio.unwrap_or(1.0) >= 1.5
-                && c.value.unwrap_or(0.0) - c.before.unwrap_or(0.0) >= 20.0
+                && c.ratio.unwrap_or(1.0) >= RATIO_MIN
+                && c.value.unwrap_or(0.0) - c.before.unwrap_or(0.0) >= MIN_RISE_MS
         });
         if loss_up || lat_up {
             bad_regions.push(region.clone());
@@ -96,8 +171,8 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     let conn = ctx.cmp(Axis::Http(Dim::Party), "first", Signal::ConnectMs);
     let conn_up = conn.is_some_and(|c| {
         c.significant()
-            && c.ratio.unwrap_or(1.0) >= 1.5
-            && c.value.unwrap_or(0.0) - c.before.unwrap_or(0.0) >= 20.0
+            && c.ratio.unwrap_or(1.0) >= RATIO_MIN
+            && c.value.unwrap_or(0.0) - c.before.unwrap_or(0.0) >= MIN_RISE_MS
     });
     let transport = |w: WindowName| {
         ctx.http(Dim::Party, "first", w)
@@ -122,7 +197,9 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     let (td, nd) = transport(WindowName::During);
     let t_rate = if nd > 0 { td as f64 / nd as f64 } else { 0.0 };
     let t_before = if nb > 0 { tb as f64 / nb as f64 } else { 0.0 };
-    let transport_up = td >= 3 && t_rate >= 0.05 && t_rate >= 2.0 * t_before + 0.02;
+    let transport_up = td as f64 >= MIN_TRANSPORT_ERRORS
+        && t_rate >= TRANSPORT_SHARE_MIN
+        && t_rate >= RISE_FACTOR * t_before + TRANSPORT_RISE_MARGIN;
     let mut transport_regions = Vec::new();
     if conn_up || transport_up {
         for v in ctx.vantages("first") {
@@ -143,8 +220,12 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
                 .unwrap_or(0);
             let c_up = ctx
                 .cmp(Axis::Http(Dim::Vantage), &k, Signal::ConnectMs)
-                .is_some_and(|c| c.significant() && c.ratio.unwrap_or(1.0) >= 1.5);
-            if c_up || g.is_some_and(|g| g.count > 0 && t as f64 / g.count as f64 >= 0.05) {
+                .is_some_and(|c| c.significant() && c.ratio.unwrap_or(1.0) >= RATIO_MIN);
+            if c_up
+                || g.is_some_and(|g| {
+                    g.count > 0 && t as f64 / g.count as f64 >= TRANSPORT_SHARE_MIN
+                })
+            {
                 transport_regions.push(v);
             }
         }
@@ -218,7 +299,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         let agents = d.agents;
         f.summary = format!(
             "network: loss < {:.1} % from all {agents} agents in {regions_with_data} regions during the window (latency p50 {})",
-            (max_loss + 0.05).max(0.5),
+            (max_loss + 0.05).max(LOSS_QUOTED_MIN_PCT),
             ms(d.latency_ms.p50)
         );
         f.support(FaultDomain::Network, -0.7, f.summary.clone());

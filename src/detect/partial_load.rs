@@ -1,18 +1,67 @@
 //! FL103 partial page load ("faster but fewer"): see [`DOC`].
 
-use super::{Ctx, Detector, FaultDomain, Finding, evidence_from, ms};
+use super::{Ctx, Detector, FaultDomain, Finding, Threshold, Unit, evidence_from, ms};
 use crate::aggregate::WindowName;
 use crate::aggregate::{Axis, Signal};
 
 pub const DOC: &str = "\
 Looks at: per page load (HAR pages and page probes), the number of components (requests that made up the page) and the load time (onLoad / page_load_ms), during vs before.
 
-Points to: backend, when the component count falls (median down >= 10 %, significant) while the load time falls or holds. A page that suddenly loads *faster* with fewer parts did not get better: parts that depend on the application (API calls, the scripts and data they pull) never loaded. The frontend was reachable, the backend was not. This is the Asana outage shape: \"page load time improved, but the number of page components dropped\". Cdn instead when most of the incident's bad page loads also got edge errors for the site's static files: the components lost are those the failed scripts would have fetched.
+Points to: backend, when the component count falls (median at most {COMPONENTS_FELL_RATIO} times before, p < {P_MAX}, Cliff's delta <= {EFFECT_MAX}) while the load time falls or holds (ratio <= {LOAD_HELD_RATIO}; below {LOAD_IMPROVED_RATIO} the summary says it improved). A page that suddenly loads *faster* with fewer parts did not get better: parts that depend on the application (API calls, the scripts and data they pull) never loaded. The frontend was reachable, the backend was not. This is the Asana outage shape: \"page load time improved, but the number of page components dropped\". Cdn instead when most of the incident's bad page loads also got edge errors for the site's static files: the components lost are those the failed scripts would have fetched. Vantages whose own component median fell to at most {COMPONENTS_FELL_RATIO} times before are listed. When the load time rose instead, it still fires, as weak evidence for backend (components failing slowly). When the median fell below {NOTHING_LOADED_COMPONENTS} component, the page did not load at all: it does not fire, and argues weakly against backend.
 
 Known false positives: a deploy that really removed components (a lighter page: then it stays lighter after recovery too; compare after vs before); ad or tracker blocking on the capturing browser; captures of different pages mixed in one window.";
 
-/// None named yet.
-const THRESHOLDS: &[super::Threshold] = &[];
+/// Component median over before at or below which the count fell.
+const COMPONENTS_FELL_RATIO: f64 = 0.9;
+/// p-value below which the fall is significant.
+const P_MAX: f64 = 0.05;
+/// Cliff's delta of the fall, at or below.
+const EFFECT_MAX: f64 = -0.3;
+/// Load time ratio at or below which the load time held.
+const LOAD_HELD_RATIO: f64 = 1.1;
+/// Load time ratio below which the load time improved.
+const LOAD_IMPROVED_RATIO: f64 = 0.95;
+/// Component median below which the page did not load at all.
+const NOTHING_LOADED_COMPONENTS: f64 = 1.0;
+
+const THRESHOLDS: &[Threshold] = &[
+    Threshold {
+        name: "COMPONENTS_FELL_RATIO",
+        value: COMPONENTS_FELL_RATIO,
+        unit: Unit::Number,
+        meaning: "component median over before at or below which the count fell",
+    },
+    Threshold {
+        name: "P_MAX",
+        value: P_MAX,
+        unit: Unit::Number,
+        meaning: "p-value below which the fall is significant",
+    },
+    Threshold {
+        name: "EFFECT_MAX",
+        value: EFFECT_MAX,
+        unit: Unit::Number,
+        meaning: "Cliff's delta of the fall, at or below",
+    },
+    Threshold {
+        name: "LOAD_HELD_RATIO",
+        value: LOAD_HELD_RATIO,
+        unit: Unit::Number,
+        meaning: "load time ratio at or below which the load time held",
+    },
+    Threshold {
+        name: "LOAD_IMPROVED_RATIO",
+        value: LOAD_IMPROVED_RATIO,
+        unit: Unit::Number,
+        meaning: "load time ratio below which it improved (wording)",
+    },
+    Threshold {
+        name: "NOTHING_LOADED_COMPONENTS",
+        value: NOTHING_LOADED_COMPONENTS,
+        unit: Unit::Count,
+        meaning: "component median below which the page did not load at all",
+    },
+];
 
 pub static DETECTOR: Detector = Detector {
     code: "FL103",
@@ -62,13 +111,13 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     let (cb, cd) = (c.before.unwrap_or(0.0), c.value.unwrap_or(0.0));
     let fell = c.sufficient
         && cb > 0.0
-        && cd <= cb * 0.9
-        && c.p_value.is_some_and(|p| p < 0.05)
-        && c.effect.is_some_and(|e| e <= -0.3);
+        && cd <= cb * COMPONENTS_FELL_RATIO
+        && c.p_value.is_some_and(|p| p < P_MAX)
+        && c.effect.is_some_and(|e| e <= EFFECT_MAX);
     let load_ratio = load.and_then(|l| l.ratio).unwrap_or(1.0);
     // a page that lost every component did not load at all: the document
     // itself failed, which says nothing of the backend
-    let nothing_loaded = cd < 1.0;
+    let nothing_loaded = cd < NOTHING_LOADED_COMPONENTS;
     if nothing_loaded && fell {
         f.summary = format!(
             "page components dropped {cb:.0} -> {cd:.0}: the page did not load at all (its document failed), which is not the partial load of a backend fault"
@@ -80,7 +129,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         );
         return vec![f];
     }
-    if fell && load_ratio <= 1.1 {
+    if fell && load_ratio <= LOAD_HELD_RATIO {
         f.fired = true;
         let (lb, ld) = (
             load.and_then(|l| l.before).unwrap_or(0.0),
@@ -88,7 +137,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         );
         f.summary = format!(
             "page load time {} ({} -> {}) but page components dropped {cb:.0} -> {cd:.0}: not everything loaded, the frontend was reachable and the backend was not",
-            if load_ratio < 0.95 {
+            if load_ratio < LOAD_IMPROVED_RATIO {
                 "improved"
             } else {
                 "held"
@@ -131,7 +180,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
                 Signal::Components,
                 WindowName::During,
             ) && vc.sufficient
-                && vc.value.unwrap_or(0.0) <= vc.before.unwrap_or(0.0) * 0.9
+                && vc.value.unwrap_or(0.0) <= vc.before.unwrap_or(0.0) * COMPONENTS_FELL_RATIO
             {
                 f.regions
                     .push(key.split('@').nth(1).unwrap_or(key).to_string());

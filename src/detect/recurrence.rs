@@ -1,16 +1,23 @@
 //! FL902 recurrence: see [`DOC`].
 
-use super::{Ctx, Detector, Finding};
+use super::{Ctx, Detector, Finding, Threshold, Unit};
 
 pub const DOC: &str = "\
-Looks at: the waves of the incident window (abnormal spans separated by short calm gaps that were merged into one incident) and, in compare mode, whether the baseline capture already carried the signature.
+Looks at: the waves of the incident window (abnormal spans separated by short calm gaps that were merged into one incident).
 
-Points to: no domain by itself. Recurring waves with the same signature are typical of a retried change or a fix that did not hold (\"intermittent errors persisted\"; \"these outages often come in pairs\"); the report's timeline lists each wave, and next steps suggest checking what was retried between them.
+Points to: no domain by itself. It fires when the incident came in at least {MIN_WAVES} waves, and lists them with the calm gaps between them. Recurring waves are typical of a retried change or a fix that did not hold (\"intermittent errors persisted\"; \"these outages often come in pairs\"); the report's timeline lists each wave, and next steps suggest checking what was retried between them.
 
 Known false positives: load-dependent failures that follow traffic peaks (waves then follow the daily curve rather than changes).";
 
-/// None named yet.
-const THRESHOLDS: &[super::Threshold] = &[];
+/// Waves at or above which the incident recurred.
+const MIN_WAVES: f64 = 2.0;
+
+const THRESHOLDS: &[Threshold] = &[Threshold {
+    name: "MIN_WAVES",
+    value: MIN_WAVES,
+    unit: Unit::Count,
+    meaning: "waves in the incident window at or above which it recurred",
+}];
 
 pub static DETECTOR: Detector = Detector {
     code: "FL902",
@@ -22,7 +29,7 @@ pub static DETECTOR: Detector = Detector {
 
 fn run(ctx: &Ctx) -> Vec<Finding> {
     let waves = &ctx.an.windows.waves;
-    if waves.len() < 2 {
+    if (waves.len() as f64) < MIN_WAVES {
         return vec![];
     }
     let mut f = Finding::new(DETECTOR.code, DETECTOR.name);
