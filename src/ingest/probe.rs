@@ -45,59 +45,9 @@ pub static FORMAT_CSV: FormatSpec = FormatSpec {
 
 // ---------------------------------------------------------------- helpers
 
-/// A metric that the contract types as a number but real files write as a
-/// number, a numeric string, `null` or an empty string.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub(crate) struct Num(pub Option<f64>);
-
-impl Num {
-    /// A number written as a string: empty or `-` is absent.
-    pub(crate) fn of_text(v: &str) -> Result<Num, String> {
-        let t = v.trim();
-        if t.is_empty() || t == "-" {
-            return Ok(Num(None));
-        }
-        t.parse::<f64>()
-            .ok()
-            .filter(|x| x.is_finite())
-            .map(|x| Num(Some(x)))
-            .ok_or_else(|| format!("not a number: {t:?}"))
-    }
-}
-
-impl<'de> Deserialize<'de> for Num {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Num;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a number, a numeric string or null")
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Num, E> {
-                Ok(Num(v.is_finite().then_some(v)))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Num, E> {
-                Ok(Num(Some(v as f64)))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Num, E> {
-                Ok(Num(Some(v as f64)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Num, E> {
-                Num::of_text(v).map_err(E::custom)
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Num, E> {
-                Ok(Num(None))
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Num, E> {
-                Ok(Num(None))
-            }
-            fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Num, D2::Error> {
-                d.deserialize_any(V)
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
+/// Metrics read leniently (numbers as strings, `null`, empty): shared with
+/// the HAR reader, and re-exported for the probe-like readers.
+pub(crate) use super::lenient::Num;
 
 /// A time as RFC 3339 text or unix seconds.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
