@@ -6,12 +6,13 @@
 //! that one needs the whole document in memory and rejects what it cannot
 //! read, while this one must resume a value cut at a block's end, write
 //! every byte between values back exactly as it came, and close a cut
-//! document into valid JSON. It shares the byte scanners (strings, values,
-//! the JSONP prefix) with it.
+//! document into valid JSON. It shares with it the map of the structure
+//! ([`HarLevel`]: which keys lead to the entries and pages) and the byte
+//! scanners (strings, values, whitespace, the JSONP prefix).
 
 use super::values::{Work, process};
 use super::{SanitizeError, SanitizeOptions, SanitizeReport};
-use crate::ingest::json_scan::{Stop, json_start, skip_string, skip_value};
+use crate::ingest::json_scan::{HarLevel, Stop, is_ws, json_start, skip_string, skip_value};
 use crate::redact::Redactor;
 use rayon::prelude::*;
 use serde_json::Value;
@@ -87,15 +88,6 @@ impl From<io::Error> for Halt {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Level {
-    Root,
-    Log,
-    Entries,
-    Pages,
-    Other,
-}
-
 pub(super) struct Sanitizer<R, W: Write> {
     pub(super) inp: Input<R>,
     pub(super) out: io::BufWriter<W>,
@@ -131,7 +123,7 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
                 });
             }
         }
-        match self.object(Level::Root) {
+        match self.object(HarLevel::Root) {
             Ok(()) => {}
             Err(Halt::Eof) => {
                 let at = self.inp.base + self.inp.buf.len() as u64;
@@ -148,7 +140,7 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
             loop {
                 while self.inp.pos < self.inp.buf.len() {
                     let c = self.inp.buf[self.inp.pos];
-                    if !matches!(c, b' ' | b'\n' | b'\r' | b'\t' | b')' | b';') {
+                    if !(is_ws(c) || matches!(c, b')' | b';')) {
                         self.report.warnings.push(format!(
                             "ignored trailing data after the HAR document at byte {}",
                             self.inp.offset()
@@ -184,7 +176,7 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
     fn ws(&mut self) -> Result<(), Halt> {
         loop {
             let c = self.peek()?;
-            if matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
+            if is_ws(c) {
                 self.pending.push(c);
                 self.inp.pos += 1;
             } else {
@@ -261,7 +253,7 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
         }
     }
 
-    fn object(&mut self, level: Level) -> Result<(), Halt> {
+    fn object(&mut self, level: HarLevel) -> Result<(), Halt> {
         self.inp.pos += 1; // '{'
         self.commit(b"{", false)?;
         let r = self.object_members(level);
@@ -272,7 +264,7 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
         r
     }
 
-    fn object_members(&mut self, level: Level) -> Result<(), Halt> {
+    fn object_members(&mut self, level: HarLevel) -> Result<(), Halt> {
         let mut first = true;
         loop {
             self.ws()?;
@@ -306,19 +298,14 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
                     self.inp.pos += 1;
                     self.pending.push(b':');
                     self.ws()?;
-                    let child = match (level, key.as_str()) {
-                        (Level::Root, "log") => Level::Log,
-                        (Level::Log, "entries") => Level::Entries,
-                        (Level::Log, "pages") => Level::Pages,
-                        _ => Level::Other,
-                    };
+                    let child = level.child(key.as_bytes());
                     let c = self.peek()?;
                     match (child, c) {
-                        (Level::Log, b'{') => {
+                        (HarLevel::Log, b'{') => {
                             self.commit(b"", !first)?;
-                            self.object(Level::Log)?;
+                            self.object(HarLevel::Log)?;
                         }
-                        (Level::Entries | Level::Pages, b'[') => {
+                        (HarLevel::Entries | HarLevel::Pages, b'[') => {
                             self.commit(b"", !first)?;
                             self.array(child)?;
                         }
@@ -336,7 +323,7 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
         }
     }
 
-    fn array(&mut self, level: Level) -> Result<(), Halt> {
+    fn array(&mut self, level: HarLevel) -> Result<(), Halt> {
         self.inp.pos += 1; // '['
         self.commit(b"[", false)?;
         let r = self.array_elements(level);
@@ -347,7 +334,7 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
         r
     }
 
-    fn array_elements(&mut self, level: Level) -> Result<(), Halt> {
+    fn array_elements(&mut self, level: HarLevel) -> Result<(), Halt> {
         let mut first = true;
         let mut batch = Vec::new();
         let r = self.array_loop(level, &mut batch, &mut first);
@@ -360,7 +347,7 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
 
     fn array_loop(
         &mut self,
-        level: Level,
+        level: HarLevel,
         batch: &mut Vec<Batched>,
         first: &mut bool,
     ) -> Result<(), Halt> {
@@ -404,11 +391,16 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
     }
 
     /// Bookkeeping for one processed element; `Some(bytes)` to write.
-    fn outcome(&mut self, level: Level, res: Option<(Vec<u8>, u64)>, at: u64) -> Option<Vec<u8>> {
+    fn outcome(
+        &mut self,
+        level: HarLevel,
+        res: Option<(Vec<u8>, u64)>,
+        at: u64,
+    ) -> Option<Vec<u8>> {
         match res {
             Some((out, dropped)) => {
                 self.report.bodies_dropped += dropped;
-                if level == Level::Entries {
+                if level == HarLevel::Entries {
                     self.report.entries_written += 1;
                 } else {
                     self.report.pages_written += 1;
@@ -417,7 +409,7 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
             }
             None => {
                 self.report.entries_dropped += 1;
-                let what = if level == Level::Pages {
+                let what = if level == HarLevel::Pages {
                     "page"
                 } else {
                     "entry"
@@ -433,7 +425,7 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
     /// Redact the batched entries on all cores, then write them in order.
     fn flush_batch(
         &mut self,
-        level: Level,
+        level: HarLevel,
         batch: &mut Vec<Batched>,
         first: &mut bool,
     ) -> Result<(), Halt> {
@@ -443,7 +435,7 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
         let (r, drop_bodies) = (&self.redactor, self.opts.drop_bodies);
         let results: Vec<Option<(Vec<u8>, u64)>> = batch
             .par_iter()
-            .map(|(_, _, raw, _)| process(r, drop_bodies, level == Level::Entries, raw))
+            .map(|(_, _, raw, _)| process(r, drop_bodies, level == HarLevel::Entries, raw))
             .collect();
         let tail = (std::mem::take(&mut self.pending), self.comma_at.take());
         for ((pend, comma, _, at), res) in batch.drain(..).zip(results) {
