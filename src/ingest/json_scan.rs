@@ -78,6 +78,35 @@ pub enum Stop {
     Bad(usize, &'static str),
 }
 
+/// Where a value sits in a HAR's structure: the one map of which keys
+/// lead to the entries and pages, shared by this scan (which records their
+/// ranges) and by `sanitize`'s streaming walk (which rewrites them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HarLevel {
+    /// The root object.
+    Root,
+    /// The `log` object.
+    Log,
+    /// The `log.entries` array.
+    Entries,
+    /// The `log.pages` array.
+    Pages,
+    /// Anything else: a leaf as far as the structure goes.
+    Other,
+}
+
+impl HarLevel {
+    /// The level of the value under `key` in an object at this level.
+    pub fn child(self, key: &[u8]) -> HarLevel {
+        match (self, key) {
+            (HarLevel::Root, b"log") => HarLevel::Log,
+            (HarLevel::Log, b"entries") => HarLevel::Entries,
+            (HarLevel::Log, b"pages") => HarLevel::Pages,
+            _ => HarLevel::Other,
+        }
+    }
+}
+
 /// Scan a whole HAR document. Never panics, whatever the bytes.
 pub fn scan_har(bytes: &[u8]) -> HarLayout {
     let mut s = Scanner {
@@ -167,7 +196,8 @@ fn is_scalar_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'-' | b'+' | b'.')
 }
 
-fn is_ws(c: u8) -> bool {
+/// JSON whitespace.
+pub fn is_ws(c: u8) -> bool {
     matches!(c, b' ' | b'\n' | b'\r' | b'\t')
 }
 
@@ -220,7 +250,7 @@ impl Scanner<'_> {
         self.out.jsonp = jsonp.clone();
         let c = self.byte(start)?;
         let end = if c == b'{' {
-            self.object(start, 0)?
+            self.object(start, HarLevel::Root)?
         } else {
             self.out.root_not_object = true;
             skip_value(self.b, start, &mut self.stack)?
@@ -246,8 +276,8 @@ impl Scanner<'_> {
         Ok(())
     }
 
-    /// Object at `pos`; `level` 0 = root, 1 = `log`. Returns end offset.
-    fn object(&mut self, pos: usize, level: u8) -> Result<usize, Stop> {
+    /// Object at `pos` (the root or `log`). Returns end offset.
+    fn object(&mut self, pos: usize, level: HarLevel) -> Result<usize, Stop> {
         let mut i = self.ws(pos + 1);
         if self.byte(i)? == b'}' {
             return Ok(i + 1);
@@ -266,31 +296,31 @@ impl Scanner<'_> {
             let vstart = i;
             let c = self.byte(i)?;
             let k = &self.b[key.clone()];
-            if level == 0 {
+            if level == HarLevel::Root {
                 // Recorded before the value so a cut head still shows it.
                 self.out.top_keys.push(key.clone());
             }
-            let end = match (level, k) {
-                (0, b"log") if c == b'{' && self.out.log_open.is_none() => {
+            let end = match (level.child(k), c) {
+                (HarLevel::Log, b'{') if self.out.log_open.is_none() => {
                     self.out.log_open = Some(vstart);
-                    let e = self.object(vstart, 1)?;
+                    let e = self.object(vstart, HarLevel::Log)?;
                     self.out.log = Some(vstart..e);
                     e
                 }
-                (1, b"entries") if c == b'[' && self.out.entries_open.is_none() => {
+                (HarLevel::Entries, b'[') if self.out.entries_open.is_none() => {
                     self.out.entries_open = Some(vstart);
                     let e = self.array(vstart, true)?;
                     self.out.entries_array = Some(vstart..e);
                     e
                 }
-                (1, b"pages") if c == b'[' && self.out.pages_array.is_none() => {
+                (HarLevel::Pages, b'[') if self.out.pages_array.is_none() => {
                     let e = self.array(vstart, false)?;
                     self.out.pages_array = Some(vstart..e);
                     e
                 }
                 _ => {
                     let e = skip_value(self.b, vstart, &mut self.stack)?;
-                    if level == 1 {
+                    if level == HarLevel::Log {
                         match k {
                             b"creator" => self.out.creator = Some(vstart..e),
                             b"browser" => self.out.browser = Some(vstart..e),

@@ -14,6 +14,7 @@ pub mod har;
 pub mod json_scan;
 pub mod k6;
 pub mod k6summary;
+pub mod lenient;
 pub mod lines;
 pub mod mtr;
 pub mod netlog;
