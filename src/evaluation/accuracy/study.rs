@@ -386,7 +386,7 @@ fn corpus_about(dir: &str) -> (&'static str, &'static str) {
     } else if dir.ends_with("holdout") {
         (
             "Real page structures, held out",
-            "Sources and seeds never used while tuning (see src/realcase).\n\n",
+            "Sources and seeds never used while tuning (see src/evaluation/realcase).\n\n",
         )
     } else if dir.ends_with("tune") {
         ("Real page structures, tuning cases", "")
