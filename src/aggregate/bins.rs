@@ -9,11 +9,10 @@
 use super::compare::{adjust_q_values, http_proportions};
 use super::obs::Obs;
 use super::{Analysis, Axis, Dim, GroupStat, Signal, WindowName, ms_to_dt};
-use crate::columnar::engine::Bins;
-use crate::ingest::probe::base_record;
+use crate::model::bins::Bins;
 use crate::model::{
-    Dataset, EdgeHints, ErrorClass, Named, Party, Phases, ProbeKind, Request, ResourceType,
-    SourceRef,
+    Dataset, EdgeHints, ErrorClass, Named, Party, Phases, ProbeKind, ProbeRecord, Request,
+    ResourceType, SourceRef,
 };
 use std::collections::BTreeMap;
 
@@ -121,7 +120,7 @@ fn records(bins: &Bins) -> Dataset {
         });
     }
     for b in &bins.probes {
-        let mut p = base_record(
+        let mut p = ProbeRecord::identity(
             SourceRef::line(0, 0),
             ms_to_dt(b.bin_start_ms),
             "",

@@ -13,6 +13,7 @@
 //! is inferred about the site under investigation.
 
 pub use crate::sym::Sym;
+pub mod bins;
 mod finalize;
 mod input;
 mod named;

@@ -3,6 +3,7 @@
 //! classify them. Plain data: no reader, stage or engine logic here.
 
 use super::{SourceRef, Sym};
+use crate::sym::intern;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -319,6 +320,45 @@ pub struct ProbeRecord {
     pub components: Option<f64>,
     pub component_errors: Option<f64>,
     pub resolve_ms: Option<f64>,
+}
+
+impl ProbeRecord {
+    /// A record with only its identity set; readers fill the metrics (and
+    /// the aggregate stage's stand-ins for an engine's count bins fill the
+    /// status). The strings are interned ([`crate::sym`]): a file repeats
+    /// them on every line.
+    pub fn identity(
+        source: SourceRef,
+        ts: DateTime<Utc>,
+        agent: &str,
+        region: &str,
+        test: &str,
+        kind: ProbeKind,
+        target: &str,
+    ) -> ProbeRecord {
+        let (_, host, _) = crate::classify::split_url(target.trim());
+        ProbeRecord {
+            source,
+            ts,
+            agent: intern(agent),
+            region: intern(region),
+            test: intern(test),
+            kind,
+            target: intern(target),
+            registrable_domain: crate::classify::registrable_domain_memo(host),
+            status: None,
+            error: None,
+            error_class: None,
+            phases: Phases::default(),
+            loss_pct: None,
+            latency_ms: None,
+            jitter_ms: None,
+            page_load_ms: None,
+            components: None,
+            component_errors: None,
+            resolve_ms: None,
+        }
+    }
 }
 
 impl ProbeRecord {

@@ -1,9 +1,9 @@
 //! The helpers every probe-like reader shares (probe, k6, curl, mtr,
-//! changes, atlas): lenient times, the target's registrable domain, the
-//! record with only its identity set, error texts classified.
+//! changes, atlas): lenient times, the record with only its identity set,
+//! error texts classified.
 
 use crate::classify;
-use crate::model::{Phases, ProbeKind, ProbeRecord, SourceRef, Sym};
+use crate::model::{ProbeKind, ProbeRecord, SourceRef};
 use crate::sym::intern;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -65,12 +65,6 @@ pub(crate) fn parse_time(s: &str) -> Option<DateTime<Utc>> {
     classify::parse_ts(t)
 }
 
-/// Registrable domain of a URL or a bare host (`host`, `host:port`).
-pub(crate) fn target_domain(target: &str) -> Sym {
-    let (_, host, _) = classify::split_url(target.trim());
-    classify::registrable_domain_memo(host)
-}
-
 /// Reserve room for a chunk's records at its first line (lines of one file
 /// are much alike, so the first predicts the count): without it the record
 /// vectors of a large file double their way up and copy everything again.
@@ -81,9 +75,8 @@ pub(crate) fn reserve_chunk<T>(v: &mut Vec<T>, line_len: usize, file_len: usize)
     }
 }
 
-/// A probe record with only the identity set; readers fill the metrics.
-/// The strings are interned ([`crate::sym`]): a file repeats them on every
-/// line.
+/// A probe record with only the identity set ([`ProbeRecord::identity`]);
+/// readers fill the metrics.
 pub fn base_record(
     source: SourceRef,
     ts: DateTime<Utc>,
@@ -93,28 +86,7 @@ pub fn base_record(
     kind: ProbeKind,
     target: &str,
 ) -> ProbeRecord {
-    let registrable_domain = target_domain(target);
-    ProbeRecord {
-        source,
-        ts,
-        agent: intern(agent),
-        region: intern(region),
-        test: intern(test),
-        kind,
-        target: intern(target),
-        registrable_domain,
-        status: None,
-        error: None,
-        error_class: None,
-        phases: Phases::default(),
-        loss_pct: None,
-        latency_ms: None,
-        jitter_ms: None,
-        page_load_ms: None,
-        components: None,
-        component_errors: None,
-        resolve_ms: None,
-    }
+    ProbeRecord::identity(source, ts, agent, region, test, kind, target)
 }
 
 /// Set the error text and its class (empty text = no error).
