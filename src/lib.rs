@@ -28,6 +28,7 @@ pub mod discover;
 pub mod ingest;
 #[cfg(feature = "analysis")]
 mod laps;
+pub mod marker;
 pub mod model;
 #[cfg(feature = "analysis")]
 pub mod pipeline;
