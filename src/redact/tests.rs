@@ -360,9 +360,9 @@ mod prop {
 #[test]
 fn codecs_stay_lenient() {
     let d = |s: &str| b64_decode(s).map(|b| String::from_utf8_lossy(&b).into_owned());
-    assert_eq!(d("aGk-Pz8_"), Some("hi>??".into()), "URL alphabet");
-    assert_eq!(d("aGk+Pz8/"), Some("hi>??".into()), "standard alphabet");
-    assert_eq!(d("aGk-Pz8/"), Some("hi>??".into()), "mixed");
+    assert_eq!(d("aGk-Pz8_"), Some("hi>???".into()), "URL alphabet");
+    assert_eq!(d("aGk+Pz8/"), Some("hi>???".into()), "standard alphabet");
+    assert_eq!(d("aGk-Pz8/"), Some("hi>???".into()), "mixed");
     assert_eq!(d("aGk"), Some("hi".into()), "no padding");
     assert_eq!(d("aGk=junk!"), Some("hi".into()), "stops at padding");
     assert_eq!(d("aG\r\nk="), Some("hi".into()), "line breaks skipped");
