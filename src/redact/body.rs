@@ -1,7 +1,6 @@
 //! Bodies by type: JSON parsed and redacted by key, form bodies by
 //! parameter, multipart by part name, anything else as text.
 
-use super::split::{split_all_outside, split_first_outside};
 use super::text::{map_unprotected, replace_caps};
 use super::{RedactionKind, Redactor, is_secret_name, marker};
 use regex::Regex;
@@ -27,22 +26,7 @@ impl Redactor {
             return body.to_string();
         }
         if m.contains("x-www-form-urlencoded") {
-            let mut out = String::with_capacity(body.len());
-            for (i, p) in split_all_outside(body, '&').into_iter().enumerate() {
-                if i > 0 {
-                    out.push('&');
-                }
-                match split_first_outside(p, '=') {
-                    Some((n, v)) => {
-                        let n = self.bare_value(RedactionKind::Body, n);
-                        out.push_str(&n);
-                        out.push('=');
-                        out.push_str(&self.form_param(&n, v));
-                    }
-                    None => out.push_str(&self.bare_value(RedactionKind::Body, p)),
-                }
-            }
-            return out;
+            return self.params(body, '&', RedactionKind::Body);
         }
         if m.contains("multipart/form-data") {
             let s = map_unprotected(body, &[], |p, out| self.rule_multipart(p, out));

@@ -279,16 +279,21 @@ impl Redactor {
             if i > 0 {
                 out.push(';');
             }
-            match split_first_outside(part, '=') {
-                Some((n, v)) => {
-                    out.push_str(n);
-                    out.push('=');
-                    out.push_str(&self.value(RedactionKind::Cookie, v));
-                }
-                None => out.push_str(&self.value(RedactionKind::Cookie, part)),
-            }
+            self.cookie_pair(part, &mut out);
         }
         out
+    }
+
+    /// `name=value` with the value redacted; a bare value is redacted whole.
+    fn cookie_pair(&self, pair: &str, out: &mut String) {
+        match split_first_outside(pair, '=') {
+            Some((n, v)) => {
+                out.push_str(n);
+                out.push('=');
+                out.push_str(&self.value(RedactionKind::Cookie, v));
+            }
+            None => out.push_str(&self.value(RedactionKind::Cookie, pair)),
+        }
     }
 
     /// `Set-Cookie: sid=abc; Path=/; HttpOnly` -> only the value of the
@@ -306,14 +311,7 @@ impl Redactor {
                 Some((f, a)) => (f, Some(a)),
                 None => (line, None),
             };
-            match split_first_outside(first, '=') {
-                Some((n, v)) => {
-                    out.push_str(n);
-                    out.push('=');
-                    out.push_str(&self.value(RedactionKind::Cookie, v));
-                }
-                None => out.push_str(&self.value(RedactionKind::Cookie, first)),
-            }
+            self.cookie_pair(first, &mut out);
             if let Some(a) = attrs {
                 out.push(';');
                 out.push_str(a);

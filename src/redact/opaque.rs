@@ -18,7 +18,7 @@ pub(super) fn credential_like(s: &str) -> bool {
     has_digit || has_sym || (has_upper && has_lower && s.len() >= 12)
 }
 
-pub(super) fn is_uuid(s: &str) -> bool {
+fn is_uuid(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 36
         && b.iter().enumerate().all(|(i, &c)| {
@@ -69,7 +69,7 @@ pub(super) fn looks_opaque_with(s: &str, slash: bool) -> bool {
     wordy_fraction(s) < 0.5
 }
 
-pub(super) fn entropy(b: &[u8]) -> f64 {
+fn entropy(b: &[u8]) -> f64 {
     let mut freq = [0u32; 256];
     for &c in b {
         freq[c as usize] += 1;
@@ -86,7 +86,7 @@ pub(super) fn entropy(b: &[u8]) -> f64 {
 
 /// Share of characters sitting in word-like letter runs (camelCase split,
 /// at least 4 letters, vowel share >= 25 %, no 4 consonants in a row).
-pub(super) fn wordy_fraction(s: &str) -> f64 {
+fn wordy_fraction(s: &str) -> f64 {
     let b = s.as_bytes();
     let mut wordy = 0usize;
     let mut i = 0;
@@ -117,7 +117,7 @@ pub(super) fn wordy_fraction(s: &str) -> f64 {
     wordy as f64 / b.len() as f64
 }
 
-pub(super) fn word_like(run: &str) -> bool {
+fn word_like(run: &str) -> bool {
     let l = run.to_ascii_lowercase();
     let vowels = l.bytes().filter(|c| b"aeiouy".contains(c)).count();
     if vowels * 4 < l.len() {

@@ -13,7 +13,7 @@ pub(super) fn is_scheme_word(s: &str) -> bool {
 
 /// Split a name into lowercase words at separators and camelCase bumps:
 /// `X-Amz-Signature` -> x, amz, signature; `SAMLResponse` -> saml, response.
-pub(super) fn name_words(name: &str) -> Vec<String> {
+fn name_words(name: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut cur = String::new();
     let chars: Vec<char> = name.chars().collect();

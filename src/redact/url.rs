@@ -71,7 +71,7 @@ impl Redactor {
         }
         if let Some(q) = query {
             out.push('?');
-            out.push_str(&self.query_string(q, '&'));
+            out.push_str(&self.params(q, '&', RedactionKind::Query));
         }
         if let Some(f) = frag {
             out.push('#');
@@ -80,8 +80,9 @@ impl Redactor {
         out
     }
 
-    /// `a=1&token=x` -> parameters redacted by name and value.
-    fn query_string(&self, q: &str, sep: char) -> String {
+    /// `a=1&token=x` -> parameters redacted by name and value (a query,
+    /// matrix parameters or a form body, by `sep` and `kind`).
+    pub(super) fn params(&self, q: &str, sep: char, kind: RedactionKind) -> String {
         let mut out = String::with_capacity(q.len());
         for (i, p) in split_all_outside(q, sep).into_iter().enumerate() {
             if i > 0 {
@@ -89,12 +90,12 @@ impl Redactor {
             }
             match split_first_outside(p, '=') {
                 Some((n, v)) => {
-                    let n = self.bare_value(RedactionKind::Query, n);
+                    let n = self.bare_value(kind, n);
                     out.push_str(&n);
                     out.push('=');
-                    out.push_str(&self.query_param(&n, v));
+                    out.push_str(&self.param(kind, &n, v));
                 }
-                None => out.push_str(&self.bare_value(RedactionKind::Query, p)),
+                None => out.push_str(&self.bare_value(kind, p)),
             }
         }
         out
@@ -122,7 +123,7 @@ impl Redactor {
 
     /// A value under a non-secret name: JWTs, opaque blobs, and secrets
     /// inside nested URLs (`redirect_uri=https%3A%2F%2F..%3Ftoken%3D..`).
-    pub(super) fn bare_value(&self, kind: RedactionKind, value: &str) -> String {
+    fn bare_value(&self, kind: RedactionKind, value: &str) -> String {
         if value.is_empty() || is_marker(value) {
             return value.to_string();
         }
@@ -156,7 +157,7 @@ impl Redactor {
             return format!(
                 "{};{}",
                 self.path_segment(s),
-                self.query_string(params, ';')
+                self.params(params, ';', RedactionKind::Query)
             );
         }
         let decoded = percent_decode(seg);

@@ -6,6 +6,8 @@ use crate::ingest::IngestOptions;
 use crate::ingest::probe::base_record;
 use crate::model::{ErrorClass, ProbeKind, ProbeRecord, SourceRef};
 use crate::sym::intern;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD_NO_PAD;
 use serde_json::Value;
 
 pub(super) fn f(v: &Value, k: &str) -> Option<f64> {
@@ -55,28 +57,21 @@ pub(super) fn replies(list: Option<&Value>) -> (Vec<f64>, usize, usize) {
 }
 
 /// DNS RCODE from the base64 answer buffer (4th header byte, low nibble).
+/// Only the first 8 characters (6 bytes) are read, in either alphabet.
 pub(super) fn dns_rcode(abuf: &str) -> Option<u8> {
-    let dec = |c: u8| -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => return None,
-        } as u32)
-    };
-    let b = abuf.as_bytes();
-    if b.len() < 8 {
-        return None;
-    }
-    let mut bits = 0u64;
-    for &c in &b[..8] {
-        bits = (bits << 6) | dec(c)? as u64;
-    }
-    // 8 chars = 6 bytes; byte 3 (0-based) holds RA/Z/RCODE
-    let byte3 = ((bits >> 16) & 0xff) as u8;
-    Some(byte3 & 0x0f)
+    let head: Vec<u8> = abuf
+        .as_bytes()
+        .get(..8)?
+        .iter()
+        .map(|&c| match c {
+            b'-' => b'+',
+            b'_' => b'/',
+            c => c,
+        })
+        .collect();
+    let bytes = STANDARD_NO_PAD.decode(head).ok()?;
+    // byte 3 (0-based) holds RA/Z/RCODE
+    Some(bytes[3] & 0x0f)
 }
 
 /// What one result gave: probe records, or a type that carries no
