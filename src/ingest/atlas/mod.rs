@@ -10,18 +10,21 @@
 //! Quirks honoured: `-1` RTTs when nothing came back, `{"x":"*"}` lost
 //! replies, and the real `decription` misspelling in sslcert alerts.
 //!
-//! `result` turns one result into probe records, type by type; this
-//! module finds the results in a file (an array, lines, or JSON values in
-//! sequence) and tallies them.
+//! `result` reads what every result has and hands it to the reader of its
+//! type (`network`, `http`, `dns`); this module finds the results in a
+//! file (an array, lines, or JSON values in sequence) and tallies them.
 
+mod dns;
+mod http;
+mod network;
 mod result;
 
 use super::lines::{LineOutcome, map_lines};
 use super::{FormatSpec, IngestOptions, InputFile, Parsed};
 use crate::model::{InputReport, ProbeRecord, SourceRef};
+pub(crate) use network::jitter;
 use rayon::prelude::*;
 pub use result::READ_TYPES;
-pub(crate) use result::jitter;
 use result::{Built, build};
 use serde_json::Value;
 use serde_json::value::RawValue;

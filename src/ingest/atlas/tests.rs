@@ -1,4 +1,4 @@
-use super::result::dns_rcode;
+use super::dns::dns_rcode;
 use super::*;
 use crate::model::LocKind;
 use crate::model::{ErrorClass, ProbeKind};
