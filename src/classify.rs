@@ -49,7 +49,7 @@ fn is_id_segment(seg: &str) -> bool {
     }
     // a value faultlens redacted (sanitized captures, exported tables) was
     // a token in the path: an id as far as grouping goes
-    if crate::redact::is_marker(seg) {
+    if crate::marker::is_marker(seg) {
         return true;
     }
     let b = seg.as_bytes();
@@ -369,7 +369,7 @@ mod tests {
             "/channels/{id}/messages"
         );
         // a redacted segment groups like the token it replaced
-        let m = crate::redact::marker("s3cr3t-opaque-token-value");
+        let m = crate::marker::marker("s3cr3t-opaque-token-value");
         assert_eq!(
             endpoint_template(&format!("/reset/{m}/confirm")),
             "/reset/{id}/confirm"

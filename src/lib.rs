@@ -27,6 +27,7 @@ pub mod evaluation;
 pub mod ingest;
 #[cfg(feature = "analysis")]
 mod laps;
+pub mod marker;
 pub mod model;
 #[cfg(feature = "analysis")]
 pub mod pipeline;

@@ -18,9 +18,7 @@
 use serde::{Serialize, Serializer};
 use std::borrow::Borrow;
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -132,59 +130,15 @@ impl PartialEq<Sym> for String {
     }
 }
 
-/// The multiply-rotate hash rustc uses for its own tables: the hot paths
-/// hash a few short keys per record, and SipHash's DoS resistance buys
-/// nothing on one's own files. Deterministic; nothing iterates a map in
-/// hash order.
-#[derive(Default, Clone, Copy)]
-pub struct FxHasher(u64);
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.add(u64::from_le_bytes(c.try_into().unwrap_or_default()));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut last = [0u8; 8];
-            last[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(last));
-        }
-    }
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(i as u64);
-    }
-    #[inline]
-    fn write_u32(&mut self, i: u32) {
-        self.add(i as u64);
-    }
-    #[inline]
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
+/// Fx, the multiply-rotate hash rustc uses for its own tables (from
+/// `rustc-hash`): the hot paths hash a few short keys per record, and
+/// SipHash's DoS resistance buys nothing on one's own files. Deterministic;
+/// nothing iterates a map in hash order.
+pub use rustc_hash::FxHasher;
 /// A `HashMap` with [`FxHasher`].
-pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+pub type FxMap<K, V> = rustc_hash::FxHashMap<K, V>;
 /// A `HashSet` with [`FxHasher`].
-pub type FxSet<K> = HashSet<K, BuildHasherDefault<FxHasher>>;
+pub type FxSet<K> = rustc_hash::FxHashSet<K>;
 
 /// Distinct strings a thread keeps before starting over: enough for every
 /// agent, region, test, target and endpoint template of a real incident,
@@ -218,6 +172,7 @@ pub fn intern(s: &str) -> Sym {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::hash::{Hash, Hasher};
 
     #[test]
     fn interned_strings_share_and_behave_like_str() {
