@@ -10,8 +10,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 use faultlens::columnar;
-use faultlens::ingest::probe::base_record;
-use faultlens::model::{Dataset, ErrorClass, InputReport, Phases, ProbeKind, SourceRef};
+use faultlens::model::{
+    Dataset, ErrorClass, InputReport, Phases, ProbeKind, ProbeRecord, SourceRef,
+};
 use faultlens::redact::Redactor;
 
 const REGIONS: [&str; 8] = [
@@ -101,7 +102,7 @@ fn main() {
             let incident = ts_ms >= onset && ts_ms < end;
             let net = (k / REGIONS.len() as u64) % 10 == 9;
             let rtt = 20.0 + 15.0 * region as f64 + rng.unit() * 8.0;
-            let mut p = base_record(
+            let mut p = ProbeRecord::identity(
                 SourceRef::line(region as u32, line),
                 start + Duration::milliseconds(ts_ms),
                 &agent,

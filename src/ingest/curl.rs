@@ -8,7 +8,7 @@
 //! probe, a k6 request and a HAR entry are comparable phase by phase.
 
 use super::lines::{LineOutcome, parse_lines};
-use super::probe::{Num, base_record, parse_time};
+use super::probe::{Num, parse_time};
 use super::{FormatSpec, IngestOptions, InputFile, Parsed};
 use crate::model::{ErrorClass, Phases, ProbeKind, ProbeRecord, Records, SourceRef};
 use serde::Deserialize;
@@ -198,7 +198,7 @@ fn build(line: &[u8], at: SourceRef, vantage: Option<&str>) -> Result<ProbeRecor
         return Err("no `url_effective` or `url`".into());
     }
     let who = vantage.unwrap_or("curl");
-    let mut r = base_record(at, ts, who, who, &url, ProbeKind::Http, &url);
+    let mut r = ProbeRecord::identity(at, ts, who, who, &url, ProbeKind::Http, &url);
     r.status = l.http_code.0.or(l.response_code.0).map(|s| s as i32);
     r.phases = phases(&l);
     let exit = l.exitcode.0.map(|c| c as i64).filter(|&c| c != 0);

@@ -12,7 +12,7 @@
 
 use super::lines::LineOutcome;
 use super::lines::map_lines;
-use super::probe::{Num, base_record, parse_time};
+use super::probe::{Num, parse_time};
 use super::{FormatSpec, IngestOptions, InputFile, Parsed};
 use crate::model::{ErrorClass, Phases, ProbeKind, ProbeRecord, SourceRef};
 use crate::sym::FxMap;
@@ -233,7 +233,7 @@ fn build(p: &Partial, file: &InputFile) -> Result<ProbeRecord, String> {
         .as_deref()
         .filter(|s| !s.is_empty())
         .unwrap_or(&url);
-    let mut r = base_record(at, start, &agent, region, test, ProbeKind::Http, &url);
+    let mut r = ProbeRecord::identity(at, start, &agent, region, test, ProbeKind::Http, &url);
     r.status = tags
         .status
         .as_deref()

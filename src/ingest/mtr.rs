@@ -9,7 +9,7 @@
 //! placed at an invented time. Several reports may follow each other in
 //! one file, pretty-printed or one per line.
 
-use super::probe::{Num, base_record};
+use super::probe::Num;
 use super::{FormatSpec, IngestOptions, InputFile, Parsed};
 use crate::model::{ErrorClass, ProbeKind, ProbeRecord, SourceRef};
 use chrono::{DateTime, Utc};
@@ -142,7 +142,7 @@ fn build(
     let hub: Hub = Hub::deserialize(last).map_err(|e| format!("last hop: {e}"))?;
     let agent = src.or(vantage).unwrap_or("mtr");
     let region = vantage.or(src).unwrap_or("mtr");
-    let mut r = base_record(
+    let mut r = ProbeRecord::identity(
         at,
         ts,
         agent,

@@ -17,7 +17,6 @@
 //! `dc`, `zone`), mapped through `--vantage-map` when it names it, or the
 //! `instance` mapped the same way, or the file's `label=PATH` vantage.
 
-use super::probe::base_record;
 use super::{FormatSpec, IngestOptions, InputFile, Parsed};
 use crate::model::{ErrorClass, ProbeKind, ProbeRecord, SourceRef};
 use crate::sym::intern;
@@ -325,7 +324,7 @@ fn parse(file: &InputFile, opts: &IngestOptions) -> Parsed {
         };
         let test = format!("{} {}", agent, key.instance);
         let mut r: ProbeRecord =
-            base_record(at, ts, agent, &key.vantage, &test, kind, &key.instance);
+            ProbeRecord::identity(at, ts, agent, &key.vantage, &test, kind, &key.instance);
         r.phases.total_ms = ms(s.total);
         r.phases.dns_ms = ms(s.phases[0]);
         r.phases.connect_ms = ms(s.phases[1]);

@@ -5,7 +5,6 @@
 use super::{dns, http, network};
 use crate::classify;
 use crate::ingest::IngestOptions;
-use crate::ingest::probe::base_record;
 use crate::model::{ProbeKind, ProbeRecord, SourceRef};
 use serde_json::Value;
 
@@ -69,8 +68,9 @@ pub(super) fn build(
         .unwrap_or_else(|| prb.clone());
     let test = format!("atlas-{kind}-{}", id(v, "msm_id").unwrap_or_default());
     let dst = s(v, "dst_name").or(s(v, "dst_addr")).unwrap_or("");
-    let mk =
-        |kind: ProbeKind, target: &str| base_record(at, ts, &prb, &region, &test, kind, target);
+    let mk = |kind: ProbeKind, target: &str| {
+        ProbeRecord::identity(at, ts, &prb, &region, &test, kind, target)
+    };
     let records = match kind {
         "ping" => network::ping(v, &mk, dst)?,
         "traceroute" => network::traceroute(v, &mk, dst)?,

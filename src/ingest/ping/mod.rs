@@ -29,7 +29,6 @@ mod line;
 mod stamp;
 
 use super::lines::map_lines;
-use super::probe::base_record;
 use super::{FormatSpec, IngestOptions, InputFile, Parsed};
 use crate::model::{ErrorClass, ProbeKind, ProbeRecord, SourceRef};
 use chrono::{DateTime, Utc};
@@ -115,7 +114,7 @@ fn flush(b: Bucket, file: &InputFile, out: &mut Parsed) {
         return;
     };
     let who = file.vantage.as_deref().unwrap_or("ping");
-    let mut r: ProbeRecord = base_record(
+    let mut r: ProbeRecord = ProbeRecord::identity(
         SourceRef::line(file.id, b.first_line),
         ts,
         who,

@@ -18,7 +18,6 @@ mod shared;
 mod tests;
 
 pub(crate) use self::csv::{csv_header, split_csv};
-pub use shared::base_record;
 pub(crate) use shared::{
     Num, Ts, first_json_object, parse_kind, parse_time, reserve_chunk, set_error,
 };
@@ -95,7 +94,7 @@ pub(super) fn build(
         Some(t) => t.into(),
         None => format!("{}:{}", kind.as_str(), target).into(),
     };
-    let mut r = base_record(at, ts, agent_s, region_s, &test, kind, target);
+    let mut r = ProbeRecord::identity(at, ts, agent_s, region_s, &test, kind, target);
     if let Some(s) = f.status {
         if s.fract() != 0.0 || !(-1.0..=999.0).contains(&s) {
             return Err(format!("`status` {s} is not an HTTP status"));

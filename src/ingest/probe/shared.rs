@@ -3,7 +3,7 @@
 //! error texts classified.
 
 use crate::classify;
-use crate::model::{ProbeKind, ProbeRecord, SourceRef};
+use crate::model::{ProbeKind, ProbeRecord};
 use crate::sym::intern;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -73,20 +73,6 @@ pub(crate) fn reserve_chunk<T>(v: &mut Vec<T>, line_len: usize, file_len: usize)
         let span = file_len.min(crate::ingest::lines::CHUNK_BYTES);
         v.reserve(span / (line_len + 1) + span / (line_len + 1) / 8 + 4);
     }
-}
-
-/// A probe record with only the identity set ([`ProbeRecord::identity`]);
-/// readers fill the metrics.
-pub fn base_record(
-    source: SourceRef,
-    ts: DateTime<Utc>,
-    agent: &str,
-    region: &str,
-    test: &str,
-    kind: ProbeKind,
-    target: &str,
-) -> ProbeRecord {
-    ProbeRecord::identity(source, ts, agent, region, test, kind, target)
 }
 
 /// Set the error text and its class (empty text = no error).
