@@ -45,27 +45,20 @@ pub struct Table {
 /// A stable 32-bit hash of where a record came from: the sample key the
 /// engine's SQL filters on, so every engine keeps the same rows.
 pub fn sample_key(path: &str, at: SourceRef) -> i64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in path
-        .bytes()
-        .chain([0, at.kind as u8])
-        .chain(at.n.to_le_bytes())
-    {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    // splitmix64 finaliser: FNV's low bits are weak
-    h ^= h >> 30;
-    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    h ^= h >> 27;
-    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
-    h ^= h >> 31;
-    (h >> 32) as i64
+    let h = crate::rng::fnv1a(
+        path.bytes()
+            .chain([0, at.kind as u8])
+            .chain(at.n.to_le_bytes()),
+    );
+    // the splitmix64 finaliser: FNV's low bits are weak
+    (crate::rng::mix64(h) >> 32) as i64
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const KEY_OF_FIRST_LINE: i64 = 2_366_815_366;
 
     #[test]
     fn sample_key_is_stable_and_uniform() {
@@ -75,6 +68,8 @@ mod tests {
         assert_eq!(k, sample_key("fleet/us-east.jsonl", SourceRef::line(7, 1)));
         assert_ne!(k, sample_key("fleet/us-east.jsonl", SourceRef::line(0, 2)));
         assert_ne!(k, sample_key("fleet/us-east.jsonl", SourceRef::entry(0, 1)));
+        // stored in exported tables: the value itself is the schema
+        assert_eq!(k, KEY_OF_FIRST_LINE);
         let n = 20_000u64;
         let below_quarter = (1..=n)
             .map(|i| sample_key("x.har", SourceRef::entry(0, i)))
