@@ -32,31 +32,11 @@ pub(crate) struct Row {
     pub resolve_ms: Option<f64>,
 }
 
-const COLUMNS: [&str; 22] = [
-    "ts",
-    "agent",
-    "region",
-    "test",
-    "type",
-    "target",
-    "status",
-    "error",
-    "dns_ms",
-    "connect_ms",
-    "tls_ms",
-    "send_ms",
-    "wait_ms",
-    "receive_ms",
-    "total_ms",
-    "loss_pct",
-    "latency_ms",
-    "jitter_ms",
-    "page_load_ms",
-    "components",
-    "component_errors",
-    "resolve_ms",
+/// The probe log's identity columns; its metric columns are the reader's
+/// own list (`ingest::probe::NUM_COLS`), so writer and reader cannot part.
+const ID_COLUMNS: [&str; 8] = [
+    "ts", "agent", "region", "test", "type", "target", "status", "error",
 ];
-
 /// Error text a curl-based probe reports.
 pub(crate) fn probe_error(f: Fail, host: &str) -> String {
     match f {
@@ -376,7 +356,14 @@ pub(crate) fn write(w: &World, out: &mut Out) -> std::io::Result<()> {
         let unix = r.chance(if w.probe_csv { 0.25 } else { 0.15 });
         let mut lines = Vec::with_capacity(rows.len() + 3);
         let (ext, format, first_data) = if w.probe_csv {
-            lines.push(COLUMNS.join(","));
+            lines.push(
+                ID_COLUMNS
+                    .iter()
+                    .chain(&crate::ingest::probe::NUM_COLS)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(","),
+            );
             ("csv", "probe-csv", 1)
         } else {
             ("jsonl", "probe-jsonl", 0)

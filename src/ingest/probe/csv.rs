@@ -96,7 +96,8 @@ pub(super) fn sniff_csv(head: &[u8]) -> bool {
     names.len() >= 3 && has("ts") && has("type") && has("target")
 }
 
-pub(super) const NUM_COLS: [&str; 14] = [
+/// The metric columns of the probe log, in the contract's order.
+pub const NUM_COLS: [&str; 14] = [
     "dns_ms",
     "connect_ms",
     "tls_ms",

@@ -17,6 +17,7 @@ mod shared;
 #[cfg(test)]
 mod tests;
 
+pub use self::csv::NUM_COLS;
 pub(crate) use self::csv::{csv_header, split_csv};
 pub(crate) use shared::{
     Num, Ts, first_json_object, parse_kind, parse_time, reserve_chunk, set_error,
