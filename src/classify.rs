@@ -43,6 +43,20 @@ pub fn endpoint_template_into(path_and_query: &str, out: &mut String) {
     }
 }
 
+/// `8-4-4-4-12` hex digits: an identifier in a path, and not a secret
+/// (the redactor keeps them).
+pub fn is_uuid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, &c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                c == b'-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
+}
+
 fn is_id_segment(seg: &str) -> bool {
     if seg.is_empty() {
         return false;
@@ -58,16 +72,7 @@ fn is_id_segment(seg: &str) -> bool {
     if !stem.is_empty() && stem.bytes().all(|c| c.is_ascii_digit()) {
         return true;
     }
-    // UUID
-    if b.len() == 36
-        && b.iter().enumerate().all(|(i, &c)| {
-            if matches!(i, 8 | 13 | 18 | 23) {
-                c == b'-'
-            } else {
-                c.is_ascii_hexdigit()
-            }
-        })
-    {
+    if is_uuid(seg) {
         return true;
     }
     // long hex (hashes, object ids)

@@ -18,18 +18,6 @@ pub(super) fn credential_like(s: &str) -> bool {
     has_digit || has_sym || (has_upper && has_lower && s.len() >= 12)
 }
 
-fn is_uuid(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 36
-        && b.iter().enumerate().all(|(i, &c)| {
-            if matches!(i, 8 | 13 | 18 | 23) {
-                c == b'-'
-            } else {
-                c.is_ascii_hexdigit()
-            }
-        })
-}
-
 /// Is `s` a long, random-looking token: at least 24 characters of
 /// `[A-Za-z0-9_+=~.-]` mixing letters and digits (and both cases, unless it
 /// is 32+ long, e.g. hex), with high character entropy and not made of
@@ -51,7 +39,7 @@ pub(super) fn looks_opaque_with(s: &str, slash: bool) -> bool {
     {
         return false;
     }
-    if is_uuid(s) {
+    if crate::classify::is_uuid(s) {
         return false;
     }
     let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
