@@ -277,23 +277,9 @@ impl Threshold {
 impl Detector {
     /// The doc with every `{NAME}` replaced by that threshold's value.
     pub fn doc_text(&self) -> String {
-        let mut out = String::with_capacity(self.doc.len());
-        let mut rest = self.doc;
-        while let Some(open) = rest.find('{') {
-            out.push_str(&rest[..open]);
-            let after = &rest[open + 1..];
-            let close = after.find('}').unwrap_or(after.len());
-            let name = &after[..close];
-            match self.thresholds.iter().find(|t| t.name == name) {
-                Some(t) => out.push_str(&t.display()),
-                // not a threshold's name: left as written (a test keeps
-                // every doc free of these)
-                None => out.push_str(&rest[open..open + 1 + close.min(after.len())]),
-            }
-            rest = after.get(close + 1..).unwrap_or("");
-        }
-        out.push_str(rest);
-        out
+        self.thresholds.iter().fold(self.doc.to_string(), |doc, t| {
+            doc.replace(&format!("{{{}}}", t.name), &t.display())
+        })
     }
     /// The thresholds as `explain` lists them, one per line.
     pub fn thresholds_text(&self) -> String {
@@ -451,20 +437,20 @@ pub fn ms(x: f64) -> String {
 mod tests {
     use super::*;
 
+    /// The `{NAME}`s a doc refers to, in order.
+    fn placeholders(doc: &str) -> impl Iterator<Item = &str> {
+        doc.split('{')
+            .skip(1)
+            .filter_map(|p| p.split_once('}').map(|(name, _)| name))
+    }
+
     /// Every `{NAME}` in a doc is one of the detector's thresholds, and
     /// every threshold is named in its doc: the prose cannot carry a
     /// number the code does not use.
     #[test]
     fn docs_name_exactly_their_thresholds() {
         for d in registry() {
-            let mut named = Vec::new();
-            let mut rest = d.doc;
-            while let Some(i) = rest.find('{') {
-                let after = &rest[i + 1..];
-                let close = after.find('}').expect("unclosed {");
-                named.push(&after[..close]);
-                rest = &after[close + 1..];
-            }
+            let named: Vec<&str> = placeholders(d.doc).collect();
             for n in &named {
                 assert!(
                     d.thresholds.iter().any(|t| t.name == *n),
