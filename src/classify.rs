@@ -178,6 +178,8 @@ pub fn classify_error(text: &str) -> Option<ErrorClass> {
             || has("NO SUCH HOST")
             || has("NAME_RESOLUTION_FAILED")
             || has("EAI_")
+            // BrowserMob Proxy (HarCaptureUtil): "Unable to resolve host: h:443"
+            || has("UNABLE TO RESOLVE HOST")
         {
             ErrorClass::NameNotResolved
         } else if has("SERVFAIL") {
@@ -225,6 +227,12 @@ pub fn classify_error(text: &str) -> Option<ErrorClass> {
             ErrorClass::Timeout
         } else if has("UNREACHABLE") || has("NO ROUTE") || has("ADDRESS_UNREACHABLE") {
             ErrorClass::ConnectionTimedOut
+        } else if has("UNABLE TO CONNECT") {
+            // BrowserMob Proxy's one wording for a refused, timed-out or
+            // failed-handshake connection to the server (it trusts every
+            // upstream certificate by default, so a bad certificate does
+            // not fail there at all)
+            ErrorClass::ConnectFailed
         } else {
             ErrorClass::Other
         },
@@ -255,6 +263,9 @@ pub fn wininet_error(code: i64) -> Option<&'static str> {
         12157 => "net::ERR_SSL_PROTOCOL_ERROR (WinINet 12157)",
         12175 => "net::ERR_CERT_INVALID (WinINet 12175)",
         12037 | 12038 | 12044 | 12045 => "net::ERR_CERT_INVALID (WinINet certificate error)",
+        // the rest of the WinINet range (12999: the agent's "unknown"): a
+        // failure below HTTP, never a status; the phases say how far it got
+        12001..=12999 => "net::ERR_FAILED (WinINet error)",
         _ => return None,
     })
 }
@@ -422,6 +433,12 @@ mod tests {
             ("NXDOMAIN", DnsNxdomain),
             ("timeout", Timeout),
             ("connection refused", ConnectionRefused),
+            (
+                "Unable to resolve host: www.example.com:443",
+                NameNotResolved,
+            ),
+            ("Unable to connect to host", ConnectFailed),
+            ("Response timed out", Timeout),
             ("something odd", Other),
         ];
         for (t, c) in cases {

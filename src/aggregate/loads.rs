@@ -680,6 +680,19 @@ mod tests {
             NO_TIMINGS,
         );
         assert_eq!(shape(&r), Some(Shape::Connect));
+        // the wordings of browsermob-proxy's HarCaptureUtil
+        let r = read(
+            "https://www.example.com/",
+            r#"{"status":0,"httpVersion":"unknown","headers":[],"content":{"size":0},"_errorMessage":"Unable to resolve host: www.example.com:443"}"#,
+            r#","timings":{"blocked":0,"dns":12,"connect":-1,"ssl":-1,"send":0,"wait":0,"receive":0},"time":12"#,
+        );
+        assert_eq!(shape(&r), Some(Shape::Dns));
+        let r = read(
+            "https://www.example.com/",
+            r#"{"status":0,"httpVersion":"unknown","headers":[],"content":{"size":0},"_errorMessage":"Unable to connect to host"}"#,
+            r#","timings":{"blocked":0,"dns":2,"connect":30,"ssl":-1,"send":0,"wait":0,"receive":0},"time":32"#,
+        );
+        assert_eq!(shape(&r), Some(Shape::Connect));
     }
 
     #[test]
@@ -698,6 +711,14 @@ mod tests {
         );
         assert_eq!(r.status, 0);
         assert_eq!(shape(&r), Some(Shape::Connect));
+        // the agent's catch-all 12999 is a failure, not an HTTP 5xx
+        let r = read(
+            "http://www.example.com/",
+            r#"{"status":12999,"headers":[],"content":{"size":0}}"#,
+            r#","timings":{"blocked":-1,"dns":-1,"connect":-1,"ssl":-1,"send":0,"wait":0,"receive":0},"time":0"#,
+        );
+        assert_eq!(r.status, 0);
+        assert_eq!(shape(&r), Some(Shape::NeverStarted));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::aggregate::{Dim, WindowName};
 pub const DOC: &str = "\
 Looks at: name-resolution failures (browser `net::ERR_NAME_NOT_RESOLVED`, probe errors such as SERVFAIL, NXDOMAIN, \"could not resolve host\"), DNS probe tests (failure share and resolve_ms), and the DNS phase of HTTP requests, during vs before.
 
-Points to: dns, when resolution errors appear on first-party names (at least {MIN_FAILURES} of them, >= {HTTP_FAIL_SHARE_MIN} of first-party requests, and at least {RISE_FACTOR} times the share before plus {HTTP_RISE_MARGIN}) or DNS probes fail (at least {MIN_FAILURES} failures, >= {PROBE_FAIL_SHARE_MIN} of DNS probes, at least {RISE_FACTOR} times the share before plus {PROBE_RISE_MARGIN}), since a name that does not resolve means the request never left the client: no connect, no TLS, no HTTP status. Regions whose DNS probes fail at {PROBE_FAIL_SHARE_MIN} or more, and vantages whose first-party requests fail to resolve at {HTTP_FAIL_SHARE_MIN} or more, are listed. A DNS phase spike without failures (median ratio >= {SPIKE_RATIO}, the median during the window at least {SPIKE_MIN_MS}, significant) is weaker evidence. When everything resolves, reports the numbers that rule DNS out, and argues against DNS once at least {MIN_CHECKS_TO_CLEAR} requests and probes were seen.
+Points to: dns, when resolution errors appear on first-party names (at least {MIN_FAILURES} of them, >= {HTTP_FAIL_SHARE_MIN} of first-party requests, and at least {RISE_FACTOR} times the share before plus {HTTP_RISE_MARGIN}) or DNS probes fail (at least {MIN_FAILURES} failures, >= {PROBE_FAIL_SHARE_MIN} of DNS probes, at least {RISE_FACTOR} times the share before plus {PROBE_RISE_MARGIN}), since a name that does not resolve means the request never left the client: no connect, no TLS, no HTTP status. Regions whose DNS probes fail at {PROBE_FAIL_SHARE_MIN} or more, and vantages whose first-party requests fail to resolve at {HTTP_FAIL_SHARE_MIN} or more, are listed. A DNS phase spike without failures (median ratio >= {SPIKE_RATIO}, the median during the window at least {SPIKE_MIN_MS}, significant) is weaker evidence. When third-party names fail to resolve as well (their failure share at least {EVERY_NAME_RATIO} times the first party's, on at least {MIN_THIRD_PARTY_DOMAINS} third-party domains), every name failed at once: that is the capturing machine's resolver or its connection, not the site's DNS, so it points to client instead (a site's DNS cannot take other sites' names down with it). When everything resolves, reports the numbers that rule DNS out, and argues against DNS once at least {MIN_CHECKS_TO_CLEAR} requests and probes were seen.
 
 Known false positives: a single client's resolver (then only one vantage sees it: the client detector FL701 weighs that); typo'd or decommissioned hostnames that failed before the window as well (the comparison with before removes those); ad blockers that answer NXDOMAIN for trackers (third-party names only).";
 
@@ -29,6 +29,11 @@ const SPIKE_RATIO: f64 = 3.0;
 const SPIKE_MIN_MS: f64 = 50.0;
 /// Requests plus probes needed before a clean window argues against DNS.
 const MIN_CHECKS_TO_CLEAR: f64 = 10.0;
+/// Third-party failure share over the first party's at which every name
+/// failed ...
+const EVERY_NAME_RATIO: f64 = 0.5;
+/// ... on at least this many third-party domains.
+const MIN_THIRD_PARTY_DOMAINS: f64 = 2.0;
 
 const THRESHOLDS: &[Threshold] = &[
     Threshold {
@@ -78,6 +83,18 @@ const THRESHOLDS: &[Threshold] = &[
         value: SPIKE_MIN_MS,
         unit: Unit::Ms,
         meaning: "DNS phase median a spike must reach",
+    },
+    Threshold {
+        name: "EVERY_NAME_RATIO",
+        value: EVERY_NAME_RATIO,
+        unit: Unit::Number,
+        meaning: "third-party failure share over the first party's at which every name failed ...",
+    },
+    Threshold {
+        name: "MIN_THIRD_PARTY_DOMAINS",
+        value: MIN_THIRD_PARTY_DOMAINS,
+        unit: Unit::Count,
+        meaning: "... on at least this many third-party domains",
     },
     Threshold {
         name: "MIN_CHECKS_TO_CLEAR",
@@ -161,7 +178,58 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
                 && c.ratio.unwrap_or(1.0) >= SPIKE_RATIO
                 && c.value.unwrap_or(0.0) >= SPIKE_MIN_MS
         });
-    if http_fired || probe_fired {
+    // every name at once, third parties included: the client's resolver
+    let (etd, ntd) = ctx
+        .http(Dim::Party, "third", WindowName::During)
+        .map(|g| (g.errors_where(is_dns_class), g.count))
+        .unwrap_or((0, 0));
+    let tp_rate = rate(etd, ntd).unwrap_or(0.0);
+    let tp_domains: std::collections::BTreeSet<&str> = ctx
+        .ds
+        .requests
+        .iter()
+        .filter(|r| {
+            r.party == crate::model::Party::Third
+                && r.error_class.is_some_and(|c| c.is_dns())
+                && ctx.in_during(r.source.file, r.start)
+        })
+        .map(|r| r.registrable_domain.as_str())
+        .collect();
+    let every_name = http_fired
+        && tp_rate >= HTTP_FAIL_SHARE_MIN
+        && tp_rate >= http_rate * EVERY_NAME_RATIO
+        && tp_domains.len() as f64 >= MIN_THIRD_PARTY_DOMAINS;
+    if every_name {
+        f.evidence.push(evidence_levels(
+            "third-party name-resolution failures",
+            "ratio",
+            [None, Some(tp_rate), None],
+            [0, ntd],
+            vec![],
+        ));
+        f.fired = true;
+        f.summary = format!(
+            "every name failed to resolve at once: {} of first-party requests ({ed} of {nd}) and {} of third-party ones ({etd} of {ntd}, {} domains); a site's DNS cannot take other sites' names down with it: the capturing machine's resolver or its connection",
+            pct(http_rate),
+            pct(tp_rate),
+            tp_domains.len()
+        );
+        f.support(
+            FaultDomain::Client,
+            0.6,
+            "third-party names failed to resolve as well as the site's",
+        );
+        f.support(
+            FaultDomain::Dns,
+            -0.2,
+            "other sites' names failed too: not the site's DNS",
+        );
+        f.support(
+            FaultDomain::Backend,
+            -0.3,
+            "requests failed before any connection: the service was never asked",
+        );
+    } else if http_fired || probe_fired {
         f.fired = true;
         f.summary = format!(
             "name resolution failed: {} of first-party requests ({ed} of {nd}) and {} of DNS probes failed to resolve, up from {} / {}; requests never reached the service",

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const DOC: &str = "\
 Looks at: every failed request of the page loads in the incident window (the whole capture when it has no healthy stretch), by where it stopped (HTTP 5xx, an edge's error, name not resolved, TLS / certificate, connection refused / reset / timed out, the client offline, status 0 with no phase), by party (the site's own domains, including sibling CDN domains, against everyone else's), and by role (the page document, API calls, static assets). Failures that were already there in the baseline's loads (a chronic broken pixel: the same host and endpoint failing in at least {CHRONIC_SHARE} of the baseline's loads, when it has at least {CHRONIC_MIN_BASE_LOADS}) are set aside, and so is noise: `ERR_ABORTED` on requests cut off by the next navigation, client-side blocking, 4xx.
 
-Points to: the domain whose shape dominates, each failure counting 1, or {KEY_REQUEST_WEIGHT} for the page document or an API call. It fires when failed requests per load reach {ROSE_RATIO} times the baseline's and at least {MIN_FAILURES_PER_LOAD}. A healthy page has next to no first-party 5xx, name-resolution, certificate or connection errors, so their presence is evidence even without a baseline (then any failure that matters counts, and the summary says so). First-party 5xx on the document or API calls -> backend; 5xx on first-party static assets from a host that serves no page document, or edge errors (520-530, `x-cache: Error`, an HTML error page refused by opaque-response blocking) on first-party requests -> cdn; names not resolving (first party) -> dns; certificate or handshake failures -> tls; first-party connections failing -> network, and third-party ones with them when they span at least {SPREAD_MIN_DOMAINS} domains; the browser offline -> client, and so is every host failing with no phase reached (at least {NEVER_STARTED_SHARE} of the failures never started, across {SPREAD_MIN_DOMAINS} or more domains or both parties, nobody offline, at least {HOSTS_FAILED_SHARE} of the failing pages' hosts failed); failures confined to third-party domains -> third_party. When no failure was recorded and more than {NOTHING_LOADED_SHARE} of the loads recorded no request at all (a producer that drops requests that got no response), it fires weakly for client, then dns, and against backend.
+Points to: the domain whose shape dominates, each failure counting 1, or {KEY_REQUEST_WEIGHT} for the page document or an API call. It fires when failed requests per load reach {ROSE_RATIO} times the baseline's and at least {MIN_FAILURES_PER_LOAD}. A healthy page has next to no first-party 5xx, name-resolution, certificate or connection errors, so their presence is evidence even without a baseline (then any failure that matters counts, and the summary says so). First-party 5xx on the document or API calls -> backend; 5xx on first-party static assets from a host that serves no page document, or edge errors (520-530, `x-cache: Error`, an HTML error page refused by opaque-response blocking) on first-party requests -> cdn; names not resolving (first party) -> dns; certificate or handshake failures -> tls; first-party connections failing -> network, and third-party ones with them when they span at least {SPREAD_MIN_DOMAINS} domains; the browser offline -> client, and so is every host failing with no phase reached (at least {NEVER_STARTED_SHARE} of the failures never started, across {SPREAD_MIN_DOMAINS} or more domains or both parties, nobody offline, at least {HOSTS_FAILED_SHARE} of the failing pages' hosts failed), and so are names failing to resolve for the site and third parties alike (at least {NEVER_STARTED_SHARE} of the failures, across {SPREAD_MIN_DOMAINS} or more domains: a site's DNS cannot take other sites' names down with it; the machine's resolver or connection can); failures confined to third-party domains -> third_party. When no failure was recorded and more than {NOTHING_LOADED_SHARE} of the loads recorded no request at all (a producer that drops requests that got no response), it fires weakly for client, then dns, and against backend.
 
 Known false positives: a capture of a page that is broken by design (a staging site); a status-0 request from a producer that writes no reason and no phases (Safari, old Firefox) reads as `never started`, which is weak evidence for anything.";
 
@@ -187,6 +187,9 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     let mut loads_hit = 0usize;
     let mut regions: BTreeMap<FaultDomain, BTreeSet<String>> = BTreeMap::new();
     let mut n_fail = 0u64;
+    // third-party name failures' weight, and every domain whose names failed
+    let mut dns_third_score = 0.0;
+    let mut dns_domains: BTreeSet<&str> = BTreeSet::new();
     for l in &during_loads {
         let c = counted(l);
         if !c.is_empty() && l.bad {
@@ -196,11 +199,18 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             let r = req(i);
             n_fail += 1;
             let d = attribute(r, s, census);
-            *score.entry(d).or_default() += if is_key(r, census) {
+            let weight = if is_key(r, census) {
                 KEY_REQUEST_WEIGHT
             } else {
                 1.0
             };
+            *score.entry(d).or_default() += weight;
+            if s == Shape::Dns {
+                dns_domains.insert(r.registrable_domain.as_str());
+                if r.party == Party::Third {
+                    dns_third_score += weight;
+                }
+            }
             *shapes.entry((s, r.party == Party::Third)).or_default() += 1;
             hosts_by_domain
                 .entry(d)
@@ -336,6 +346,19 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         let net = score.remove(&FaultDomain::Network).unwrap_or(0.0)
             + score.remove(&FaultDomain::ThirdParty).unwrap_or(0.0);
         *score.entry(FaultDomain::Client).or_default() += net;
+    }
+    // every name failing to resolve, the site's and third parties' alike:
+    // the machine's resolver or its connection, not each site's DNS
+    let dns_first = shapes.get(&(Shape::Dns, false)).copied().unwrap_or(0);
+    let dns_third = shapes.get(&(Shape::Dns, true)).copied().unwrap_or(0);
+    if dns_first > 0
+        && dns_third > 0
+        && (dns_first + dns_third) as f64 >= n_fail as f64 * NEVER_STARTED_SHARE
+        && dns_domains.len() as f64 >= SPREAD_MIN_DOMAINS
+    {
+        let moved = score.remove(&FaultDomain::Dns).unwrap_or(0.0) + dns_third_score;
+        *score.entry(FaultDomain::ThirdParty).or_default() -= dns_third_score;
+        *score.entry(FaultDomain::Client).or_default() += moved;
     }
     let total: f64 = score.values().filter(|v| **v > 0.0).sum();
     let Some((&top, &top_score)) = score

@@ -7,7 +7,7 @@ use crate::aggregate::{Axis, Signal};
 pub const DOC: &str = "\
 Looks at: per page load (HAR pages and page probes), the number of components (requests that made up the page) and the load time (onLoad / page_load_ms), during vs before.
 
-Points to: backend, when the component count falls (median at most {COMPONENTS_FELL_RATIO} times before, p < {P_MAX}, Cliff's delta <= {EFFECT_MAX}) while the load time falls or holds (ratio <= {LOAD_HELD_RATIO}; below {LOAD_IMPROVED_RATIO} the summary says it improved). A page that suddenly loads *faster* with fewer parts did not get better: parts that depend on the application (API calls, the scripts and data they pull) never loaded. The frontend was reachable, the backend was not. This is the Asana outage shape: \"page load time improved, but the number of page components dropped\". Cdn instead when most of the incident's bad page loads also got edge errors for the site's static files: the components lost are those the failed scripts would have fetched. Vantages whose own component median fell to at most {COMPONENTS_FELL_RATIO} times before are listed. When the load time rose instead, it still fires, as weak evidence for backend (components failing slowly). When the median fell below {NOTHING_LOADED_COMPONENTS} component, the page did not load at all: it does not fire, and argues weakly against backend.
+Points to: backend, when the component count falls (median at most {COMPONENTS_FELL_RATIO} times before, p < {P_MAX}, Cliff's delta <= {EFFECT_MAX}) while the load time falls or holds (ratio <= {LOAD_HELD_RATIO}; below {LOAD_IMPROVED_RATIO} the summary says it improved). A page that suddenly loads *faster* with fewer parts did not get better: parts that depend on the application (API calls, the scripts and data they pull) never loaded. The frontend was reachable, the backend was not. This is the Asana outage shape: \"page load time improved, but the number of page components dropped\". Cdn instead when most of the incident's bad page loads also got edge errors for the site's static files: the components lost are those the failed scripts would have fetched. Vantages whose own component median fell to at most {COMPONENTS_FELL_RATIO} times before are listed. When the load time rose instead, it still fires, as weak evidence for backend (components failing slowly). When the median fell to {NOTHING_LOADED_COMPONENTS} component or fewer (the document alone, or nothing), the page did not load past its document: it does not fire, since the document's own failure says why (a name that did not resolve, a handshake, a 5xx); with no component at all it argues weakly against backend.
 
 Known false positives: a deploy that really removed components (a lighter page: then it stays lighter after recovery too; compare after vs before); ad or tracker blocking on the capturing browser; captures of different pages mixed in one window.";
 
@@ -21,7 +21,8 @@ const EFFECT_MAX: f64 = -0.3;
 const LOAD_HELD_RATIO: f64 = 1.1;
 /// Load time ratio below which the load time improved.
 const LOAD_IMPROVED_RATIO: f64 = 0.95;
-/// Component median below which the page did not load at all.
+/// Component median at or below which the page did not load past its
+/// document.
 const NOTHING_LOADED_COMPONENTS: f64 = 1.0;
 
 const THRESHOLDS: &[Threshold] = &[
@@ -59,7 +60,7 @@ const THRESHOLDS: &[Threshold] = &[
         name: "NOTHING_LOADED_COMPONENTS",
         value: NOTHING_LOADED_COMPONENTS,
         unit: Unit::Count,
-        meaning: "component median below which the page did not load at all",
+        meaning: "component median at or below which the page did not load past its document",
     },
 ];
 
@@ -115,18 +116,20 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         && c.p_value.is_some_and(|p| p < P_MAX)
         && c.effect.is_some_and(|e| e <= EFFECT_MAX);
     let load_ratio = load.and_then(|l| l.ratio).unwrap_or(1.0);
-    // a page that lost every component did not load at all: the document
-    // itself failed, which says nothing of the backend
-    let nothing_loaded = cd < NOTHING_LOADED_COMPONENTS;
+    // a page left with its document alone (or nothing) did not load past
+    // it: the document itself failed, and its own failure says why
+    let nothing_loaded = cd <= NOTHING_LOADED_COMPONENTS;
     if nothing_loaded && fell {
         f.summary = format!(
-            "page components dropped {cb:.0} -> {cd:.0}: the page did not load at all (its document failed), which is not the partial load of a backend fault"
+            "page components dropped {cb:.0} -> {cd:.0}: the page did not load past its document (the document failed), which is not the partial load of a backend fault"
         );
-        f.support(
-            FaultDomain::Backend,
-            -0.2,
-            "backend: the page's document itself did not load",
-        );
+        if cd < NOTHING_LOADED_COMPONENTS {
+            f.support(
+                FaultDomain::Backend,
+                -0.2,
+                "backend: the page's document itself did not load",
+            );
+        }
         return vec![f];
     }
     if fell && load_ratio <= LOAD_HELD_RATIO {

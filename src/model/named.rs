@@ -46,6 +46,7 @@ named!(
         ErrorClass::BlockedByOrb,
         ErrorClass::Aborted,
         ErrorClass::Other,
+        ErrorClass::ConnectFailed,
     ]
 );
 named!(

@@ -53,6 +53,9 @@ pub enum ErrorClass {
     BlockedByOrb,
     Aborted,
     Other,
+    /// A connection that failed without saying how (BrowserMob's "Unable
+    /// to connect to host": refused, timed out or a failed handshake).
+    ConnectFailed,
 }
 
 impl ErrorClass {
@@ -76,6 +79,7 @@ impl ErrorClass {
             ErrorClass::BlockedByOrb => "blocked_by_orb",
             ErrorClass::Aborted => "aborted",
             ErrorClass::Other => "other",
+            ErrorClass::ConnectFailed => "connect_failed",
         }
     }
     /// Errors that originate on the capturing machine itself.
@@ -105,6 +109,7 @@ impl ErrorClass {
                 | ErrorClass::ConnectionClosed
                 | ErrorClass::ConnectionTimedOut
                 | ErrorClass::Timeout
+                | ErrorClass::ConnectFailed
         )
     }
 }

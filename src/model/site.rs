@@ -61,6 +61,68 @@ const SHARED_PROVIDERS: &[&str] = &[
     "amazonaws.com",
 ];
 
+/// Registrable domains one organisation serves its own sites from: when
+/// the captured site is one of them, the others are its own too (a
+/// capture of google.com loads its scripts from gstatic.com, which for
+/// any other site is a shared provider). Names only the organisations whose
+/// static domains share nothing with the site's name; `nyt.com` or
+/// `wikimedia.org` are found by [`labels_related`].
+const SAME_OWNER: &[&[&str]] = &[
+    &[
+        "google.com",
+        "gstatic.com",
+        "googleapis.com",
+        "googleusercontent.com",
+        "ggpht.com",
+        "youtube.com",
+        "ytimg.com",
+        "googlevideo.com",
+    ],
+    &[
+        "facebook.com",
+        "facebook.net",
+        "fbcdn.net",
+        "instagram.com",
+        "cdninstagram.com",
+    ],
+    &["twitter.com", "x.com", "twimg.com"],
+    &["amazon.com", "media-amazon.com", "ssl-images-amazon.com"],
+    &["yahoo.com", "yimg.com"],
+    &["apple.com", "mzstatic.com", "cdn-apple.com"],
+    &["linkedin.com", "licdn.com"],
+    &["ebay.com", "ebayimg.com", "ebaystatic.com"],
+    &[
+        "reddit.com",
+        "redditstatic.com",
+        "redditmedia.com",
+        "redd.it",
+    ],
+    &["bbc.co.uk", "bbc.com", "bbci.co.uk"],
+    &[
+        "netflix.com",
+        "nflxext.com",
+        "nflximg.net",
+        "nflxvideo.net",
+        "nflxso.net",
+    ],
+    &[
+        "microsoft.com",
+        "bing.com",
+        "msn.com",
+        "live.com",
+        "microsoftonline.com",
+    ],
+];
+
+/// The other domains of the organisation that owns `domain`.
+fn same_owner(domain: &str) -> &'static [&'static str] {
+    SAME_OWNER
+        .iter()
+        .find(|org| org.contains(&domain))
+        .copied()
+        .unwrap_or(&[])
+}
+
 /// The distinctive label of a registrable domain: `nytimes` for
 /// `nytimes.com`, `shopfront` for `shopfront.co.uk`.
 fn label(domain: &str) -> &str {
@@ -131,7 +193,14 @@ pub fn infer_first_party(
         domains.insert(r.registrable_domain.as_str());
     }
     for d in &domains {
-        if out.contains_key(*d) || d.is_empty() || SHARED_PROVIDERS.contains(d) {
+        if out.contains_key(*d) || d.is_empty() {
+            continue;
+        }
+        if let Some(s) = seeds.iter().find(|s| same_owner(s).contains(d)) {
+            out.insert(d.to_string(), format!("same owner as the site ({s})"));
+            continue;
+        }
+        if SHARED_PROVIDERS.contains(d) {
             continue;
         }
         if let Some(s) = seed_labels.iter().find(|s| labels_related(s, label(d))) {
@@ -311,5 +380,40 @@ mod tests {
         assert!(!labels_related("nytimes", "doubleclick"));
         assert!(!labels_related("ferguson", "kampyle"));
         assert!(!labels_related("abc", "abd"));
+    }
+
+    /// gstatic.com is google.com's own when google.com is the site, and a
+    /// shared provider for every other site.
+    #[test]
+    fn same_owner_domains_are_first_party_only_for_their_owner() {
+        use crate::ingest::{IngestOptions, har::parse_har_bytes};
+        let entry = |url: &str| {
+            format!(
+                r#"{{"startedDateTime":"2024-01-01T00:00:00Z","time":10,"request":{{"method":"GET","url":"{url}","headers":[]}},"response":{{"status":200,"headers":[],"content":{{"size":1,"mimeType":"text/javascript"}}}},"timings":{{"send":1,"wait":5,"receive":4}}}}"#
+            )
+        };
+        let har = format!(
+            r#"{{"log":{{"entries":[{},{},{}]}}}}"#,
+            entry("https://www.google.com/"),
+            entry("https://www.gstatic.com/og/app.js"),
+            entry("https://shop.example.com/")
+        );
+        let p = parse_har_bytes(0, None, har.as_bytes(), &IngestOptions::default());
+        let ds = Dataset {
+            requests: p.records.requests,
+            ..Dataset::default()
+        };
+        let infer = |seed: &str| {
+            let seeds: BTreeSet<String> = [seed.to_string()].into();
+            infer_first_party(&ds, &[], &seeds, &BTreeMap::new())
+        };
+        let google = infer("google.com");
+        let g = google.iter().find(|d| d.domain == "gstatic.com");
+        assert_eq!(
+            g.map(|d| d.reason.as_str()),
+            Some("same owner as the site (google.com)")
+        );
+        let shop = infer("example.com");
+        assert!(shop.iter().all(|d| d.domain != "gstatic.com"), "{shop:?}");
     }
 }
