@@ -283,3 +283,80 @@ proptest! {
         let _ = parse(&file(&text), &IngestOptions::default());
     }
 }
+
+/// Traceroutes of current probe firmware (5020, 5080) as the API and the
+/// daily dumps write them, from public repositories (fixtures/logs/README.md
+/// names each): hop 255 reached and not, `x:*`, a name that did not
+/// resolve, ICMP `err` "A"; and firmware 5010's `late` replies.
+#[test]
+fn current_firmware_traceroutes() {
+    let o = IngestOptions::default();
+    let read = |name: &str| parse(&fixture(name), &o);
+    for (name, records) in [
+        ("atlas-fw5080-traceroute.jsonl", 16),
+        ("atlas-fw5080-starlink-traceroute.json", 24),
+        ("atlas-fw5020-pantrace.jsonl", 14),
+        ("atlas-fw5020-daily-dump.jsonl", 9),
+        ("atlas-fw5010-late.json", 10),
+    ] {
+        let p = read(name);
+        assert_eq!(
+            (p.report.records, p.report.bad_records),
+            (records, 0),
+            "{name}: {:?}",
+            p.report
+        );
+        assert!(p.report.warnings.is_empty(), "{name}: {:?}", p.report);
+        assert!(
+            p.records
+                .probes
+                .iter()
+                .all(|r| r.kind == ProbeKind::Network)
+        );
+    }
+    // fw 5080 / 5020 API lines: three names that did not resolve, hop 255
+    // with every reply `*` (the target never answered) and hop 255 reached
+    let p = read("atlas-fw5080-traceroute.jsonl");
+    let rs = &p.records.probes;
+    let unresolved: Vec<&str> = rs
+        .iter()
+        .filter(|r| r.error_class == Some(ErrorClass::NameNotResolved))
+        .map(|r| &*r.target)
+        .collect();
+    assert_eq!(
+        unresolved,
+        ["www.reuters.com", "news.google.com", "news.google.com"]
+    );
+    let silent = rs
+        .iter()
+        .filter(|r| r.error.as_deref() == Some("last hop did not reply"))
+        .count();
+    assert_eq!(silent, 4);
+    let reached: Vec<_> = rs.iter().filter(|r| r.error.is_none()).collect();
+    assert_eq!(reached.len(), 9);
+    assert!(
+        reached
+            .iter()
+            .all(|r| r.latency_ms.is_some_and(|v| v > 0.0))
+    );
+    // the daily dump's IPv6 traceroute whose last hop answers `err: A`
+    let p = read("atlas-fw5020-daily-dump.jsonl");
+    let a = p
+        .records
+        .probes
+        .iter()
+        .find(|r| r.error.as_deref().is_some_and(|e| e.contains("(A)")))
+        .unwrap();
+    assert_eq!(a.error_class, Some(ErrorClass::ConnectionTimedOut), "{a:?}");
+    // fw 5010: a last hop whose reply came back `late` (after the next
+    // packet was sent) still answered: counted as a reply, not a loss
+    let p = read("atlas-fw5010-late.json");
+    let late = p
+        .records
+        .probes
+        .iter()
+        .find(|r| &*r.agent == "30651")
+        .unwrap();
+    assert_eq!(late.loss_pct, Some(0.0), "{late:?}");
+    assert!(late.latency_ms.is_some_and(|v| v > 100.0), "{late:?}");
+}
