@@ -151,6 +151,34 @@ fn finish(parts: Vec<(Tally, InputReport)>) -> Parsed {
     out
 }
 
+/// An object that is not a result (no `type`) holding exactly one array
+/// whose first element is one (`type` and `prb_id`): how some people save
+/// what the API returned (`{"info": [...]}`).
+fn wrapped_results(bytes: &[u8]) -> Option<(String, Vec<Value>)> {
+    let Ok(Value::Object(mut m)) = serde_json::from_slice::<Value>(bytes) else {
+        return None;
+    };
+    if m.contains_key("type") {
+        return None;
+    }
+    let is_result = |v: &Value| v.get("type").is_some() && v.get("prb_id").is_some();
+    let mut keys = m
+        .iter()
+        .filter(|(_, v)| {
+            v.as_array()
+                .is_some_and(|a| a.first().is_some_and(is_result))
+        })
+        .map(|(k, _)| k.clone());
+    let key = keys.next()?;
+    if keys.next().is_some() {
+        return None;
+    }
+    match m.remove(&key) {
+        Some(Value::Array(items)) => Some((key, items)),
+        _ => None,
+    }
+}
+
 fn value_of(bytes: &[u8]) -> Result<Value, String> {
     serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))
 }
@@ -249,6 +277,27 @@ fn parse(file: &InputFile, opts: &IngestOptions) -> Parsed {
                 "RIPE Atlas array is truncated or malformed ({e}); results before it were kept"
             ));
         }
+        return out;
+    }
+    // results saved inside an object of the saver's own (`{"info": [...]}`):
+    // the one array of results in it, numbered from 0
+    if head.starts_with(b"{")
+        && let Some((key, items)) = wrapped_results(head)
+    {
+        let mut t = Tally::default();
+        let mut rep = InputReport::default();
+        for (i, v) in items.iter().enumerate() {
+            let at = SourceRef::entry(file.id, i as u64);
+            match t.take(build(v, at, opts, vantage)) {
+                LineOutcome::Record => rep.records += 1,
+                LineOutcome::Skip => {}
+                LineOutcome::Reject(why) => rep.reject(at, why),
+            }
+        }
+        let mut out = finish(vec![(t, rep)]);
+        out.report.warnings.push(format!(
+            "RIPE Atlas results read from the `{key}` array of a wrapping object (entries numbered from 0 in it)"
+        ));
         return out;
     }
     // one result per line, unless the first line is not a whole result

@@ -360,3 +360,46 @@ fn current_firmware_traceroutes() {
     assert_eq!(late.loss_pct, Some(0.0), "{late:?}");
     assert!(late.latency_ms.is_some_and(|v| v > 100.0), "{late:?}");
 }
+
+/// Results saved inside an object of the saver's own (`{"info": [...]}`,
+/// one result per line with leading commas): the array is read, with a
+/// warning that says where the results were found.
+#[test]
+fn results_wrapped_in_an_object() {
+    let p = parse(
+        &fixture("atlas-fw5080-wrapped.json"),
+        &IngestOptions::default(),
+    );
+    assert_eq!(
+        (p.report.records, p.report.bad_records),
+        (10, 0),
+        "{:?}",
+        p.report
+    );
+    assert_eq!(
+        p.report.warnings,
+        [
+            "RIPE Atlas results read from the `info` array of a wrapping object (entries numbered from 0 in it)"
+        ]
+    );
+    assert_eq!(
+        p.records
+            .probes
+            .iter()
+            .filter(|r| r.error_class == Some(ErrorClass::NameNotResolved))
+            .count(),
+        2
+    );
+    assert!(
+        p.records
+            .probes
+            .iter()
+            .all(|r| r.source.kind == LocKind::Entry)
+    );
+    // an object that is a result itself, or holds no array of results, is not this
+    assert!(
+        wrapped_results(br#"{"type":"ping","prb_id":1,"result":[{"type":"x","prb_id":2}]}"#)
+            .is_none()
+    );
+    assert!(wrapped_results(br#"{"info":[1,2]}"#).is_none());
+}
