@@ -73,7 +73,7 @@ seed changes '' $fx/logs/changes.jsonl $fx/logs/changes.csv $fx/incidents/*/chan
 seed k6 '' $fx/logs/k6.json $fx/incidents/*/k6/*
 seed k6_summary '' $fx/logs/k6-export-*.json $fx/logs/k6-handle-summary*.json $fx/logs/k6-summary-export.json
 seed curl '' $fx/logs/curl.log $sh/logs/curl-test970.txt
-seed atlas '' $fx/logs/atlas-ping.json $fx/logs/atlas.jsonl $fx/logs/atlas-sagan-*.json*
+seed atlas '' $fx/logs/atlas-ping.json $fx/logs/atlas.jsonl $fx/logs/atlas-sagan-*.json* $fx/logs/atlas-fw*
 seed ping '' $fx/logs/ping-*.txt
 seed mtr '' $fx/logs/mtr-0.93.txt $fx/logs/mtr-0.95.jsonl
 seed access_clf '' "${access[@]}"
