@@ -2,9 +2,9 @@
 //!
 //! A HAR file is one big JSON value, but its `log.entries` are independent:
 //! finding where each entry starts and ends lets the reader hand entries to
-//! rayon (parse on all cores), salvage every complete entry before a cut or
-//! a corruption, and lets a sanitizer rewrite entries one by one while
-//! copying everything between them verbatim. Doing that with a full JSON
+//! rayon (parse on all cores) and salvage every complete entry before a cut
+//! or a corruption (a document too large to hold is walked a block at a
+//! time by [`crate::ingest::har::walk`] instead). Doing that with a full JSON
 //! parse would cost as much as the parse itself, so this module only tracks
 //! structure: strings (skipped with `memchr`, honouring escapes), bracket
 //! nesting (checked for matching kinds) and the handful of keys that matter
@@ -80,7 +80,7 @@ pub enum Stop {
 
 /// Where a value sits in a HAR's structure: the one map of which keys
 /// lead to the entries and pages, shared by this scan (which records their
-/// ranges) and by `sanitize`'s streaming walk (which rewrites them).
+/// ranges) and by `sanitize`'s walk of the objects around them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HarLevel {
     /// The root object.

@@ -2,29 +2,31 @@
 //! can be attached to a ticket.
 //!
 //! HAR files reach a gigabyte, so the document is never loaded whole: the
-//! input is read in blocks, and only the structure down to `log.entries[i]`
-//! and `log.pages[i]` is walked by hand (with the byte scanners of
-//! [`crate::ingest::json_scan`]). Each entry, page and other leaf value is
-//! parsed on its own, redacted through the shared [`Redactor`] and written
-//! back; memory is bounded by the largest single entry (limited by
+//! entries and pages go through the same block-wise walk as the HAR
+//! reader's ([`crate::ingest::har::walk`]: one walk to maintain, and the
+//! reader's speed), each one parsed on any core, redacted through the
+//! shared [`Redactor`] and written back in order; memory is about two
+//! blocks plus the largest single entry (limited by
 //! [`SanitizeOptions::max_value_bytes`]). Values with nothing to redact are
 //! copied byte for byte, as is the whitespace between them, so a clean HAR
 //! comes out identical. A truncated input yields every complete entry
 //! before the cut, closed into a valid document, plus a warning.
 //!
-//! Where each job lives: [`walk`] reads the document in blocks and walks
-//! its structure, copying separators and whitespace verbatim; [`values`]
-//! redacts one parsed entry, page or other value.
+//! Where each job lives: [`walk`] follows the root and `log` objects and
+//! hands their arrays to the shared walk, copying separators and
+//! whitespace verbatim; [`values`] redacts one parsed entry, page or other
+//! value.
 
 #[cfg(test)]
 mod tests;
 mod values;
 mod walk;
 
+use crate::ingest::har::walk::Input;
 use crate::redact::{RedactionStats, Redactor};
 use serde::Serialize;
 use std::io::{self, Read, Write};
-use walk::{BLOCK, Input, Sanitizer};
+use walk::{Output, Sanitizer};
 
 /// Options of `faultlens sanitize`.
 #[derive(Debug, Clone, Default)]
@@ -105,6 +107,12 @@ pub enum SanitizeError {
     TooLarge { offset: u64, limit: usize },
 }
 
+/// Bytes read at a time. Smaller than the reader's blocks: redaction, not
+/// reading, is what takes the time, and each block's rewritten elements
+/// are held until written, so a smaller block keeps the memory down at no
+/// cost in speed.
+const BLOCK: usize = 1 << 20;
+
 /// Copy a HAR from `input` to `output` with every secret redacted.
 /// On error the output is incomplete and should be discarded.
 pub fn sanitize_har<R: Read, W: Write>(
@@ -122,23 +130,18 @@ fn sanitize_blocks<R: Read, W: Write>(
     block: usize,
 ) -> Result<SanitizeReport, SanitizeError> {
     let mut s = Sanitizer {
-        inp: Input {
-            r: input,
-            buf: Vec::new(),
-            pos: 0,
-            base: 0,
-            eof: false,
-            block,
+        inp: Input::new(input, block),
+        w: Output {
+            out: io::BufWriter::with_capacity(1 << 20, output),
+            pending: Vec::new(),
+            comma_at: None,
+            report: SanitizeReport::default(),
         },
-        out: io::BufWriter::with_capacity(1 << 20, output),
-        pending: Vec::new(),
-        comma_at: None,
         redactor: Redactor::new(true),
         opts: opts.clone(),
-        report: SanitizeReport::default(),
     };
     s.document()?;
-    s.out.flush()?;
-    s.report.redactions = s.redactor.stats();
-    Ok(s.report)
+    s.w.out.flush()?;
+    s.w.report.redactions = s.redactor.stats();
+    Ok(s.w.report)
 }

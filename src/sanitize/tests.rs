@@ -1,4 +1,3 @@
-use super::walk::BATCH_ENTRIES;
 use super::*;
 use serde_json::Value;
 
@@ -184,13 +183,14 @@ fn cut_at_every_byte() {
     }
 }
 
-/// Several parallel batches, invalid entries at batch edges, a cut at
-/// the end: order kept, counts right, output valid.
+/// Many blocks, each cut into parts parsed at once, invalid entries here
+/// and there, a cut at the end: order kept, counts right, output valid,
+/// and the same bytes whatever the block size.
 #[test]
-fn many_entries_across_batches() {
+fn many_entries_across_blocks() {
     let mut doc = String::from("{\"log\":{\"version\":\"1.2\",\"entries\":[");
-    let n = 2 * BATCH_ENTRIES + 37;
-    let bad = [0, BATCH_ENTRIES - 1, BATCH_ENTRIES, n - 1];
+    let n = 549;
+    let bad = [0, 255, 256, n - 1];
     for i in 0..n {
         if i > 0 {
             doc.push_str(",\n");
@@ -206,6 +206,17 @@ fn many_entries_across_batches() {
     let full = format!("{doc}]}}}}");
     for (input, complete) in [(full.as_str(), true), (doc.as_str(), false)] {
         let (out, rep) = run(input, &SanitizeOptions::default());
+        for block in [1000, 4096, 20_000] {
+            let mut small = Vec::new();
+            sanitize_blocks(
+                input.as_bytes(),
+                &mut small,
+                &SanitizeOptions::default(),
+                block,
+            )
+            .unwrap();
+            assert_eq!(String::from_utf8(small).unwrap(), out, "block {block}");
+        }
         let v: Value = serde_json::from_str(&out).unwrap();
         let got: Vec<u64> = v["log"]["entries"]
             .as_array()
@@ -231,7 +242,7 @@ mod prop {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(500))]
         #[test]
-        fn arbitrary_and_mutated_input_never_panics(
+        fn arbitrary_and_mutated_input_never_panics_and_any_block_agrees(
             bytes in proptest::collection::vec(any::<u8>(), 0..400),
             flips in proptest::collection::vec((any::<proptest::sample::Index>(), any::<u8>()), 0..6),
         ) {
@@ -243,9 +254,22 @@ mod prop {
                 har[at] = b;
             }
             let mut out = Vec::new();
-            if sanitize_har(&har[..], &mut out, &SanitizeOptions::default()).is_ok() {
+            let whole = sanitize_har(&har[..], &mut out, &SanitizeOptions::default());
+            if whole.is_ok() {
                 prop_assert!(serde_json::from_slice::<Value>(&out).is_ok() || std::str::from_utf8(&har).is_err(),
                     "invalid output: {}", String::from_utf8_lossy(&out));
+            }
+            // the walk cut into tiny blocks, parts and carried elements
+            // gives the same bytes, report and error
+            let mut small = Vec::new();
+            let blocks = sanitize_blocks(&har[..], &mut small, &SanitizeOptions::default(), 7);
+            match (whole, blocks) {
+                (Ok(a), Ok(b)) => {
+                    prop_assert_eq!(a, b);
+                    prop_assert_eq!(out, small);
+                }
+                (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
+                (a, b) => prop_assert!(false, "{:?} / {:?}", a.map(|_| ()), b.map(|_| ())),
             }
         }
     }

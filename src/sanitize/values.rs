@@ -2,10 +2,11 @@
 //! value of the document (creator, comment, unknown keys).
 //!
 //! Why apart from the walk: it has no state but the shared [`Redactor`],
-//! so the walk can hand a batch of entries to all cores; and it knows the
-//! HAR's fields (headers, cookies, query strings, post data, bodies) where
-//! the walk knows only brackets.
+//! so the walk can redact the entries of a block on all cores; and it
+//! knows the HAR's fields (headers, cookies, query strings, post data,
+//! bodies) where the walk knows only brackets.
 
+use crate::ingest::har::walk::Element;
 use crate::redact::{RedactionKind, Redactor, b64_decode, b64_encode, is_secret_name};
 use serde_json::Value;
 
@@ -249,33 +250,72 @@ impl Work<'_> {
     }
 }
 
-/// Parse, redact and re-serialize one element (copied verbatim when nothing
-/// changed). `None` when it is not a JSON object. Also returns the number
-/// of bodies dropped.
-pub(super) fn process(
-    r: &Redactor,
-    drop_bodies: bool,
-    entry: bool,
-    raw: &[u8],
-) -> Option<(Vec<u8>, u64)> {
-    let mut v: Value = match serde_json::from_slice(raw) {
-        Ok(v @ Value::Object(_)) => v,
-        _ => return None,
-    };
-    let mut w = Work {
-        r,
-        drop_bodies,
-        bodies_dropped: 0,
-    };
-    let changed = if entry {
-        w.entry(&mut v)
-    } else {
-        w.generic("", &mut v)
-    };
-    let out = if changed {
-        serde_json::to_vec(&v).unwrap_or_else(|_| raw.to_vec())
-    } else {
-        raw.to_vec()
-    };
-    Some((out, w.bodies_dropped))
+/// Redaction as the HAR walk's action on each element of `log.entries`
+/// or `log.pages`; runs on all cores.
+pub(super) struct Redacting<'a> {
+    pub(super) r: &'a Redactor,
+    pub(super) drop_bodies: bool,
+    /// Entries (else pages).
+    pub(super) entry: bool,
+    /// Larger elements end the sanitize.
+    pub(super) limit: usize,
+}
+
+/// What became of one element.
+pub(super) enum Redacted {
+    /// The bytes to write (the input's own when nothing changed) and the
+    /// number of bodies dropped.
+    Kept(Vec<u8>, u64),
+    /// Not a JSON object: left out.
+    Dropped,
+    /// Over the limit.
+    TooLarge,
+}
+
+impl Element for Redacting<'_> {
+    type Out = Redacted;
+    type View<'a> = Value;
+
+    fn parsed(&self, v: Value, raw: &[u8]) -> Redacted {
+        if raw.len() > self.limit {
+            return Redacted::TooLarge;
+        }
+        self.redact(v, raw)
+    }
+
+    fn rejected(&self, raw: &[u8]) -> Redacted {
+        if raw.len() > self.limit {
+            return Redacted::TooLarge;
+        }
+        match serde_json::from_slice(raw) {
+            Ok(v) => self.redact(v, raw),
+            Err(_) => Redacted::Dropped,
+        }
+    }
+}
+
+impl Redacting<'_> {
+    /// Redact and re-serialize one element (copied verbatim when nothing
+    /// changed).
+    fn redact(&self, mut v: Value, raw: &[u8]) -> Redacted {
+        if !v.is_object() {
+            return Redacted::Dropped;
+        }
+        let mut w = Work {
+            r: self.r,
+            drop_bodies: self.drop_bodies,
+            bodies_dropped: 0,
+        };
+        let changed = if self.entry {
+            w.entry(&mut v)
+        } else {
+            w.generic("", &mut v)
+        };
+        let out = if changed {
+            serde_json::to_vec(&v).unwrap_or_else(|_| raw.to_vec())
+        } else {
+            raw.to_vec()
+        };
+        Redacted::Kept(out, w.bodies_dropped)
+    }
 }

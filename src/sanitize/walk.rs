@@ -1,75 +1,25 @@
-//! The streaming walk of a HAR: the structure down to `log.entries[i]`
-//! and `log.pages[i]` followed by hand, block by block, so memory is
-//! bounded by the largest single value, not the file.
+//! The rewrite of a HAR as it streams past: the root and `log` objects
+//! followed key by key here, the entries and pages handed to the HAR
+//! walk the reader uses ([`crate::ingest::har::walk`]), every byte between
+//! values written back as it came.
 //!
-//! Why its own walker and not [`crate::ingest::json_scan`]'s layout scan:
-//! that one needs the whole document in memory and rejects what it cannot
-//! read, while this one must resume a value cut at a block's end, write
-//! every byte between values back exactly as it came, and close a cut
-//! document into valid JSON. It shares with it the map of the structure
+//! Why the objects are followed here and not by the reader's layout scan
+//! ([`crate::ingest::json_scan::scan_har`]): that scan holds its input in
+//! memory and stops at what is not JSON, while the rewrite must stream,
+//! redact the small values around the arrays (creator, comment, unknown
+//! keys), take a missing or doubled comma in its stride and close a cut
+//! document into valid JSON. Both share the map of the structure
 //! ([`HarLevel`]: which keys lead to the entries and pages) and the byte
-//! scanners (strings, values, whitespace, the JSONP prefix).
+//! scanners; the arrays, where the bytes are, are walked once, by the
+//! shared walk.
 
-use super::values::{Work, process};
+use super::values::{Redacted, Redacting, Work};
 use super::{SanitizeError, SanitizeOptions, SanitizeReport};
+use crate::ingest::har::walk::{ArrayEnd, Elements, Found, Input, walk_array};
 use crate::ingest::json_scan::{HarLevel, Stop, is_ws, json_start, skip_string, skip_value};
 use crate::redact::Redactor;
-use rayon::prelude::*;
 use serde_json::Value;
 use std::io::{self, Read, Write};
-
-pub(super) const BLOCK: usize = 1 << 20;
-
-pub(super) struct Input<R> {
-    pub(super) r: R,
-    pub(super) buf: Vec<u8>,
-    /// Read position in `buf`; bytes before it are done with.
-    pub(super) pos: usize,
-    /// Offset in the input of `buf[0]`.
-    pub(super) base: u64,
-    pub(super) eof: bool,
-    /// Minimum read size.
-    pub(super) block: usize,
-}
-
-impl<R: Read> Input<R> {
-    /// Read more bytes (at least as many as are buffered, so re-scanning a
-    /// growing value stays linear). False at end of input.
-    fn fill(&mut self) -> io::Result<bool> {
-        if self.eof {
-            return Ok(false);
-        }
-        if self.pos > 0 {
-            self.buf.drain(..self.pos);
-            self.base += self.pos as u64;
-            self.pos = 0;
-        }
-        let want = self.block.max(self.buf.len());
-        let old = self.buf.len();
-        self.buf.resize(old + want, 0);
-        let mut got = 0;
-        while got < want {
-            match self.r.read(&mut self.buf[old + got..]) {
-                Ok(0) => {
-                    self.eof = true;
-                    break;
-                }
-                Ok(n) => got += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    self.buf.truncate(old + got);
-                    return Err(e);
-                }
-            }
-        }
-        self.buf.truncate(old + got);
-        Ok(got > 0)
-    }
-
-    fn offset(&self) -> u64 {
-        self.base + self.pos as u64
-    }
-}
 
 /// Internal stop: end of input inside the document, or a real error.
 pub(super) enum Halt {
@@ -90,6 +40,13 @@ impl From<io::Error> for Halt {
 
 pub(super) struct Sanitizer<R, W: Write> {
     pub(super) inp: Input<R>,
+    pub(super) w: Output<W>,
+    pub(super) redactor: Redactor,
+    pub(super) opts: SanitizeOptions,
+}
+
+/// The output and what is held back from it.
+pub(super) struct Output<W: Write> {
     pub(super) out: io::BufWriter<W>,
     /// Separators, whitespace and keys not yet written: they are written
     /// only once the value after them is complete, so a cut never leaves a
@@ -97,14 +54,90 @@ pub(super) struct Sanitizer<R, W: Write> {
     pub(super) pending: Vec<u8>,
     /// Where in `pending` the input's separator comma was.
     pub(super) comma_at: Option<usize>,
-    pub(super) redactor: Redactor,
-    pub(super) opts: SanitizeOptions,
     pub(super) report: SanitizeReport,
+}
+
+impl<W: Write> Output<W> {
+    /// Write the pending whitespace / key, then `bytes`. Separators are
+    /// never copied from the input: `sep` writes a `,` first, so dropped or
+    /// damaged elements cannot leave a missing or doubled comma.
+    fn commit(&mut self, bytes: &[u8], sep: bool) -> io::Result<()> {
+        // Put the comma where the input had it (keeps formatting byte-exact).
+        if sep {
+            let i = self.comma_at.unwrap_or(0).min(self.pending.len());
+            self.out.write_all(&self.pending[..i])?;
+            self.out.write_all(b",")?;
+            self.out.write_all(&self.pending[i..])?;
+        } else {
+            self.out.write_all(&self.pending)?;
+        }
+        self.clear_pending();
+        self.out.write_all(bytes)
+    }
+
+    fn clear_pending(&mut self) {
+        self.pending.clear();
+        self.comma_at = None;
+    }
+
+    /// Separator bytes from the input: whitespace to `pending`, the place
+    /// of the first comma noted.
+    fn separators(&mut self, gap: &[u8]) {
+        for &c in gap {
+            if c == b',' {
+                self.comma_at.get_or_insert(self.pending.len());
+            } else {
+                self.pending.push(c);
+            }
+        }
+    }
+
+    /// One element of the entries or pages: written after the bytes
+    /// before it, or left out with a warning.
+    fn element(
+        &mut self,
+        level: HarLevel,
+        f: Found<'_, Redacted>,
+        first: &mut bool,
+        limit: usize,
+    ) -> Result<(), Halt> {
+        match f.out {
+            Redacted::Kept(out, dropped) => {
+                self.report.bodies_dropped += dropped;
+                if level == HarLevel::Entries {
+                    self.report.entries_written += 1;
+                } else {
+                    self.report.pages_written += 1;
+                }
+                self.separators(f.gap);
+                self.commit(&out, !*first)?;
+                *first = false;
+            }
+            Redacted::Dropped => {
+                self.report.entries_dropped += 1;
+                let what = if level == HarLevel::Pages {
+                    "page"
+                } else {
+                    "entry"
+                };
+                self.report
+                    .warnings
+                    .push(format!("dropped an invalid {what} at byte {}", f.at));
+            }
+            Redacted::TooLarge => {
+                return Err(Halt::Fatal(SanitizeError::TooLarge {
+                    offset: f.at as u64,
+                    limit,
+                }));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl<R: Read, W: Write> Sanitizer<R, W> {
     pub(super) fn document(&mut self) -> Result<(), SanitizeError> {
-        while self.inp.buf.len() < 4096 && self.inp.fill()? {}
+        while self.inp.buf.len() < 4096 && self.more()? {}
         // (a JSONP prefix longer than that is not recognised)
         let (start, _jsonp) = json_start(&self.inp.buf);
         self.inp.pos = start;
@@ -126,22 +159,22 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
         match self.object(HarLevel::Root) {
             Ok(()) => {}
             Err(Halt::Eof) => {
-                let at = self.inp.base + self.inp.buf.len() as u64;
-                self.report.truncated_at = Some(at);
-                self.report.warnings.push(format!(
+                let at = self.inp.offset_of(self.inp.buf.len());
+                self.w.report.truncated_at = Some(at as u64);
+                self.w.report.warnings.push(format!(
                     "input ends inside the HAR at byte {at}: the {} complete entries before the cut were written",
-                    self.report.entries_written
+                    self.w.report.entries_written
                 ));
             }
             Err(Halt::Fatal(e)) => return Err(e),
         }
-        if self.report.truncated_at.is_none() {
+        if self.w.report.truncated_at.is_none() {
             // Anything after the root (JSONP `)`, `;`, whitespace) is dropped.
             loop {
                 while self.inp.pos < self.inp.buf.len() {
                     let c = self.inp.buf[self.inp.pos];
                     if !(is_ws(c) || matches!(c, b')' | b';')) {
-                        self.report.warnings.push(format!(
+                        self.w.report.warnings.push(format!(
                             "ignored trailing data after the HAR document at byte {}",
                             self.inp.offset()
                         ));
@@ -149,7 +182,7 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
                     }
                     self.inp.pos += 1;
                 }
-                if !self.inp.fill()? {
+                if !self.more()? {
                     break;
                 }
             }
@@ -158,14 +191,32 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
     }
 
     fn finish(&mut self) -> Result<(), SanitizeError> {
-        self.out.write_all(b"\n")?;
+        self.w.out.write_all(b"\n")?;
         Ok(())
+    }
+
+    /// Read more input (at least as much as is buffered, so re-scanning a
+    /// growing value stays linear); false at its end.
+    fn more(&mut self) -> Result<bool, SanitizeError> {
+        let want = self.inp.block.max(self.inp.buf.len() - self.inp.pos);
+        let got = self.inp.fill(want);
+        self.read_error()?;
+        Ok(got)
+    }
+
+    /// A read error ends the sanitize (the reader would read on without
+    /// the rest; a rewrite without it is not the file).
+    fn read_error(&mut self) -> Result<(), SanitizeError> {
+        match self.inp.error.take() {
+            Some(e) => Err(SanitizeError::Io(e)),
+            None => Ok(()),
+        }
     }
 
     /// Next byte, reading more input when needed; `Eof` at end of input.
     fn peek(&mut self) -> Result<u8, Halt> {
         while self.inp.pos >= self.inp.buf.len() {
-            if !self.inp.fill()? {
+            if !self.more()? {
                 return Err(Halt::Eof);
             }
         }
@@ -177,40 +228,12 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
         loop {
             let c = self.peek()?;
             if is_ws(c) {
-                self.pending.push(c);
+                self.w.pending.push(c);
                 self.inp.pos += 1;
             } else {
                 return Ok(());
             }
         }
-    }
-
-    /// Write the pending whitespace / key, then `bytes`. Separators are
-    /// never copied from the input: `sep` writes a `,` first, so dropped or
-    /// damaged elements cannot leave a missing or doubled comma.
-    fn commit(&mut self, bytes: &[u8], sep: bool) -> Result<(), Halt> {
-        // Put the comma where the input had it (keeps formatting byte-exact).
-        let at = if sep {
-            Some(self.comma_at.unwrap_or(0).min(self.pending.len()))
-        } else {
-            None
-        };
-        match at {
-            Some(i) => {
-                self.out.write_all(&self.pending[..i])?;
-                self.out.write_all(b",")?;
-                self.out.write_all(&self.pending[i..])?;
-            }
-            None => self.out.write_all(&self.pending)?,
-        }
-        self.clear_pending();
-        self.out.write_all(bytes)?;
-        Ok(())
-    }
-
-    fn clear_pending(&mut self) {
-        self.pending.clear();
-        self.comma_at = None;
     }
 
     /// Bytes of the complete JSON value at the read position (consumed).
@@ -219,14 +242,17 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
         skip: fn(&[u8], usize) -> Result<usize, Stop>,
     ) -> Result<Vec<u8>, Halt> {
         let limit = self.opts.limit();
+        let too_large = |inp: &Input<R>| {
+            Halt::Fatal(SanitizeError::TooLarge {
+                offset: inp.offset() as u64,
+                limit,
+            })
+        };
         loop {
             match skip(&self.inp.buf, self.inp.pos) {
                 Ok(end) => {
                     if end - self.inp.pos > limit {
-                        return Err(Halt::Fatal(SanitizeError::TooLarge {
-                            offset: self.inp.offset(),
-                            limit,
-                        }));
+                        return Err(too_large(&self.inp));
                     }
                     let v = self.inp.buf[self.inp.pos..end].to_vec();
                     self.inp.pos = end;
@@ -234,18 +260,15 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
                 }
                 Err(Stop::Eof) => {
                     if self.inp.buf.len() - self.inp.pos > limit {
-                        return Err(Halt::Fatal(SanitizeError::TooLarge {
-                            offset: self.inp.offset(),
-                            limit,
-                        }));
+                        return Err(too_large(&self.inp));
                     }
-                    if !self.inp.fill()? {
+                    if !self.more()? {
                         return Err(Halt::Eof);
                     }
                 }
                 Err(Stop::Bad(at, why)) => {
                     return Err(Halt::Fatal(SanitizeError::Malformed {
-                        offset: self.inp.base + at as u64,
+                        offset: self.inp.offset_of(at) as u64,
                         reason: why.to_string(),
                     }));
                 }
@@ -255,11 +278,11 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
 
     fn object(&mut self, level: HarLevel) -> Result<(), Halt> {
         self.inp.pos += 1; // '{'
-        self.commit(b"{", false)?;
+        self.w.commit(b"{", false)?;
         let r = self.object_members(level);
         if matches!(r, Err(Halt::Eof)) {
-            self.clear_pending();
-            self.out.write_all(b"}")?;
+            self.w.clear_pending();
+            self.w.out.write_all(b"}")?;
         }
         r
     }
@@ -271,11 +294,11 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
             match self.peek()? {
                 b'}' => {
                     self.inp.pos += 1;
-                    return self.commit(b"}", false);
+                    return Ok(self.w.commit(b"}", false)?);
                 }
                 b',' => {
                     self.inp.pos += 1;
-                    self.comma_at.get_or_insert(self.pending.len());
+                    self.w.comma_at.get_or_insert(self.w.pending.len());
                 }
                 b'"' => {
                     let key_raw = self.value_bytes(skip_string)?;
@@ -290,30 +313,30 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
                             (k, out)
                         }
                     };
-                    self.pending.extend_from_slice(&key_out);
+                    self.w.pending.extend_from_slice(&key_out);
                     self.ws()?;
                     if self.peek()? != b':' {
                         return Err(self.malformed("expected ':' after an object key"));
                     }
                     self.inp.pos += 1;
-                    self.pending.push(b':');
+                    self.w.pending.push(b':');
                     self.ws()?;
                     let child = level.child(key.as_bytes());
                     let c = self.peek()?;
                     match (child, c) {
                         (HarLevel::Log, b'{') => {
-                            self.commit(b"", !first)?;
+                            self.w.commit(b"", !first)?;
                             self.object(HarLevel::Log)?;
                         }
                         (HarLevel::Entries | HarLevel::Pages, b'[') => {
-                            self.commit(b"", !first)?;
+                            self.w.commit(b"", !first)?;
                             self.array(child)?;
                         }
                         _ => {
-                            let at = self.inp.offset();
+                            let at = self.inp.offset() as u64;
                             let raw = self.value_bytes(skip_json_value)?;
                             let out = self.leaf(&key, &raw, at)?;
-                            self.commit(&out, !first)?;
+                            self.w.commit(&out, !first)?;
                         }
                     }
                     first = false;
@@ -323,131 +346,52 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
         }
     }
 
+    /// The entries or pages: the shared walk, each element redacted on
+    /// all cores and written in order with the bytes before it.
     fn array(&mut self, level: HarLevel) -> Result<(), Halt> {
         self.inp.pos += 1; // '['
-        self.commit(b"[", false)?;
-        let r = self.array_elements(level);
-        if matches!(r, Err(Halt::Eof)) {
-            self.clear_pending();
-            self.out.write_all(b"]")?;
-        }
-        r
-    }
-
-    fn array_elements(&mut self, level: HarLevel) -> Result<(), Halt> {
-        let mut first = true;
-        let mut batch = Vec::new();
-        let r = self.array_loop(level, &mut batch, &mut first);
-        if matches!(r, Err(Halt::Eof)) {
-            // write the complete entries read before the cut
-            self.flush_batch(level, &mut batch, &mut first)?;
-        }
-        r
-    }
-
-    fn array_loop(
-        &mut self,
-        level: HarLevel,
-        batch: &mut Vec<Batched>,
-        first: &mut bool,
-    ) -> Result<(), Halt> {
-        let mut batch_bytes = 0;
-        loop {
-            self.ws()?;
-            match self.peek()? {
-                b']' => {
-                    self.inp.pos += 1;
-                    self.flush_batch(level, batch, first)?;
-                    return self.commit(b"]", false);
-                }
-                b',' => {
-                    self.inp.pos += 1;
-                    self.comma_at.get_or_insert(self.pending.len());
-                }
-                _ => {
-                    let at = self.inp.offset();
-                    let raw = self.value_bytes(skip_json_value)?;
-                    batch_bytes += raw.len();
-                    batch.push((
-                        std::mem::take(&mut self.pending),
-                        self.comma_at.take(),
-                        raw,
-                        at,
-                    ));
-                    if batch.len() >= BATCH_ENTRIES || batch_bytes >= BATCH_BYTES {
-                        self.flush_batch(level, batch, first)?;
-                        batch_bytes = 0;
-                    }
-                }
+        self.w.commit(b"[", false)?;
+        let limit = self.opts.limit();
+        let el = Redacting {
+            r: &self.redactor,
+            drop_bodies: self.opts.drop_bodies,
+            entry: level == HarLevel::Entries,
+            limit,
+        };
+        let mut elems = Elements::new(el, self.inp.block, true);
+        let (w, mut first) = (&mut self.w, true);
+        let end = walk_array(&mut self.inp, &mut elems, Some(limit), |found| {
+            found
+                .into_iter()
+                .try_for_each(|f| w.element(level, f, &mut first, limit))
+        });
+        self.read_error()?;
+        match end? {
+            ArrayEnd::Closed(gap) => {
+                self.w.separators(&gap);
+                Ok(self.w.commit(b"]", false)?)
+            }
+            ArrayEnd::Damage(at, why) => Err(Halt::Fatal(SanitizeError::Malformed {
+                offset: at as u64,
+                reason: why.to_string(),
+            })),
+            ArrayEnd::TooLarge(at) => Err(Halt::Fatal(SanitizeError::TooLarge {
+                offset: at as u64,
+                limit,
+            })),
+            ArrayEnd::Eof(_) => {
+                self.w.clear_pending();
+                self.w.out.write_all(b"]")?;
+                Err(Halt::Eof)
             }
         }
     }
 
     fn malformed(&self, reason: &str) -> Halt {
         Halt::Fatal(SanitizeError::Malformed {
-            offset: self.inp.offset(),
+            offset: self.inp.offset() as u64,
             reason: reason.to_string(),
         })
-    }
-
-    /// Bookkeeping for one processed element; `Some(bytes)` to write.
-    fn outcome(
-        &mut self,
-        level: HarLevel,
-        res: Option<(Vec<u8>, u64)>,
-        at: u64,
-    ) -> Option<Vec<u8>> {
-        match res {
-            Some((out, dropped)) => {
-                self.report.bodies_dropped += dropped;
-                if level == HarLevel::Entries {
-                    self.report.entries_written += 1;
-                } else {
-                    self.report.pages_written += 1;
-                }
-                Some(out)
-            }
-            None => {
-                self.report.entries_dropped += 1;
-                let what = if level == HarLevel::Pages {
-                    "page"
-                } else {
-                    "entry"
-                };
-                self.report
-                    .warnings
-                    .push(format!("dropped an invalid {what} at byte {at}"));
-                None
-            }
-        }
-    }
-
-    /// Redact the batched entries on all cores, then write them in order.
-    fn flush_batch(
-        &mut self,
-        level: HarLevel,
-        batch: &mut Vec<Batched>,
-        first: &mut bool,
-    ) -> Result<(), Halt> {
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let (r, drop_bodies) = (&self.redactor, self.opts.drop_bodies);
-        let results: Vec<Option<(Vec<u8>, u64)>> = batch
-            .par_iter()
-            .map(|(_, _, raw, _)| process(r, drop_bodies, level == HarLevel::Entries, raw))
-            .collect();
-        let tail = (std::mem::take(&mut self.pending), self.comma_at.take());
-        for ((pend, comma, _, at), res) in batch.drain(..).zip(results) {
-            if let Some(out) = self.outcome(level, res, at) {
-                self.pending = pend;
-                self.comma_at = comma;
-                self.commit(&out, !*first)?;
-                *first = false;
-            }
-        }
-        (self.pending, self.comma_at) = tail;
-        Ok(())
     }
 
     /// Any other value (creator, browser, comment, unknown keys).
@@ -470,15 +414,6 @@ impl<R: Read, W: Write> Sanitizer<R, W> {
         })
     }
 }
-
-/// Entries are redacted in parallel batches of at most this many entries
-/// or bytes (memory stays bounded; output order is input order).
-/// An entry read but not yet written: pending bytes before it, where its
-/// comma was, its raw bytes and its input offset.
-pub(super) type Batched = (Vec<u8>, Option<usize>, Vec<u8>, u64);
-
-pub(super) const BATCH_ENTRIES: usize = 256;
-pub(super) const BATCH_BYTES: usize = 32 << 20;
 
 pub(super) fn skip_json_value(b: &[u8], pos: usize) -> Result<usize, Stop> {
     let mut stack = Vec::new();

@@ -1,9 +1,10 @@
 //! The HAR reader of a large file on disk, through a memory map of one
 //! window at a time: the crate's one `unsafe` block.
 
-use super::blocks::{BlockEnd, Damage, Entries, Tail, finish_stream, truncated};
 use super::in_memory::parse_har_bytes;
 use super::stream::parse_har_reader_blocks;
+use super::streamed::{Damage, Entries, Tail, corrupt, finish_stream, truncated};
+use super::walk::BlockEnd;
 use crate::ingest::json_scan;
 use crate::ingest::{IngestOptions, Parsed};
 use crate::model::FileId;
@@ -122,7 +123,8 @@ pub fn parse_har_file_windows(
         let cur: &[u8] = m.as_deref().unwrap_or(&[]);
         let resume = match entries.block(cur, off) {
             BlockEnd::Resume(a) => a,
-            BlockEnd::Closed(p) => {
+            BlockEnd::Closed(gap) => {
+                let p = gap.end + 1;
                 let mut tail = cur[p..].to_vec();
                 let rest = off + n;
                 shrank(&mut len, &mut read_err);
@@ -134,7 +136,7 @@ pub fn parse_har_file_windows(
                 }
                 break (None, Some((off + p, tail)));
             }
-            BlockEnd::Damage(at, why) => break (Some((at, why)), None),
+            BlockEnd::Damage(at, why) => break (corrupt(at, why), None),
         };
         if off + n == len {
             break (truncated(off + n), None);

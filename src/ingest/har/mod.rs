@@ -8,7 +8,8 @@
 //! structs that skip the body. A large file is not walked twice: each
 //! block is cut at guessed entry starts and serde_json itself finds where
 //! each entry ends, part by part on all cores; the merge keeps a part only
-//! where the part before it ended exactly at its start (`blocks::parse_block`).
+//! where the part before it ended exactly at its start ([`walk`], the one
+//! streaming walk of a HAR, which `sanitize` rewrites HARs with too).
 //! Either way salvage comes free: a truncated or corrupt file yields every
 //! complete entry before the damage, and a warning with the byte offset.
 //!
@@ -20,12 +21,12 @@
 //! Where each job lives: [`schema`] the typed, borrowed view of an entry;
 //! [`entry`] one entry into one request (failures, sizes, cache);
 //! [`edge`] the CDN headers; [`phases`] the timings; [`in_memory`],
-//! [`stream`] and [`mmap`] the three readers; [`blocks`] the block-wise
-//! parse the last two share; [`assemble`] the pages and report all three
-//! end with.
+//! [`stream`] and [`mmap`] the three readers; [`walk`] the block-wise
+//! walk the last two share with `sanitize`, [`streamed`] their side of it
+//! (entries into records, the end of a streamed read); [`assemble`] the
+//! pages and report all three end with.
 
 mod assemble;
-mod blocks;
 mod edge;
 mod entry;
 mod in_memory;
@@ -33,8 +34,10 @@ mod mmap;
 mod phases;
 mod schema;
 mod stream;
+mod streamed;
 #[cfg(test)]
 mod tests;
+pub(crate) mod walk;
 
 pub use in_memory::parse_har_bytes;
 pub use mmap::{MAP_WINDOW_BYTES, parse_har_file, parse_har_file_windows};
