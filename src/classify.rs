@@ -250,6 +250,44 @@ pub fn is_static_path(path: &str) -> bool {
     EXT.iter().any(|x| p.ends_with(x))
 }
 
+/// A call the application answers with its own code, not a stored file:
+/// what an outage or a slowdown of the backend takes away or slows down.
+/// Read from the browser's request type (XHR / fetch, WebSocket, and
+/// `ping`: `navigator.sendBeacon` and hyperlink pings, which the site's
+/// servers log), the host (`api.`) and the path: API-like paths, beacons
+/// and server pages (`.php`, `.aspx`, `.jsp`, ...). Real pages need the
+/// path too: Wikipedia's stylesheets come from `load.php`, assembled per
+/// request by MediaWiki, and its `/beacon/event`; Google's `/gen_204`
+/// pings are typed `ping`. `endpoint` is the path template (no query).
+pub fn is_api_call(rt: ResourceType, host: &str, endpoint: &str) -> bool {
+    is_api_type(rt) || is_api_path(host, endpoint)
+}
+
+/// The request types that are application calls whatever their path.
+pub fn is_api_type(rt: ResourceType) -> bool {
+    matches!(
+        rt,
+        ResourceType::Xhr | ResourceType::Websocket | ResourceType::Ping
+    )
+}
+
+/// The hosts and paths of application calls, whatever their type.
+pub fn is_api_path(host: &str, endpoint: &str) -> bool {
+    const SERVER_PAGE: &[&str] = &[".php", ".aspx", ".asp", ".jsp", ".cgi"];
+    host.starts_with("api.")
+        || endpoint.starts_with("/api")
+        || endpoint.contains("/api/")
+        || endpoint.contains("graphql")
+        || endpoint.contains("/rest/")
+        || endpoint.contains("/svc/")
+        || endpoint.contains("/beacon")
+        || SERVER_PAGE.iter().any(|x| {
+            endpoint.len() >= x.len()
+                && endpoint.as_bytes()[endpoint.len() - x.len()..]
+                    .eq_ignore_ascii_case(x.as_bytes())
+        })
+}
+
 /// WebPageTest's `_result` / `_responseCode` WinINet error codes, worded
 /// as the browser error they stand for so one classifier reads them all.
 pub fn wininet_error(code: i64) -> Option<&'static str> {
@@ -462,5 +500,25 @@ mod tests {
         assert!(parse_ts("2025-02-06 10:00:00Z").is_some());
         assert!(parse_ts("nonsense").is_none());
         assert!(parse_ts("-5").is_none());
+    }
+
+    #[test]
+    fn api_calls_by_type_host_and_path() {
+        use ResourceType::*;
+        assert!(is_api_call(Xhr, "www.example.com", "/cart"));
+        assert!(is_api_call(Ping, "www.google.com", "/gen_204"));
+        assert!(is_api_call(Stylesheet, "en.wikipedia.org", "/w/load.php"));
+        assert!(is_api_call(Other, "en.wikipedia.org", "/beacon/event"));
+        assert!(is_api_call(Document, "shop.example.com", "/Checkout.ASPX"));
+        assert!(is_api_call(Script, "api.example.com", "/v1/config.js"));
+        assert!(is_api_call(Other, "www.example.com", "/api/v2/items/{id}"));
+        assert!(!is_api_call(
+            Stylesheet,
+            "www.example.com",
+            "/static/site.css"
+        ));
+        assert!(!is_api_call(Image, "img.example-cdn.com", "/hero.jpg"));
+        assert!(!is_api_call(Document, "www.example.com", "/"));
+        assert!(!is_api_call(Script, "www.example.com", "/js/php.js"));
     }
 }

@@ -123,12 +123,7 @@ pub fn is_dynamic(r: &Request) -> bool {
 }
 
 fn is_dynamic_as(r: &Request, rt: ResourceType) -> bool {
-    rt == ResourceType::Xhr
-        || rt == ResourceType::Websocket
-        || r.endpoint.starts_with("/api")
-        || r.endpoint.contains("/api/")
-        || r.endpoint.contains("graphql")
-        || r.host.starts_with("api.")
+    crate::classify::is_api_call(rt, &r.host, &r.endpoint)
 }
 
 /// One page load and what failed in it.

@@ -129,6 +129,9 @@ pub struct HttpObs<'a> {
     pub endpoint: u32,
     pub party: Party,
     pub rtype: ResourceType,
+    /// An application call ([`crate::classify::is_api_call`]): its waits
+    /// are the API's.
+    pub api: bool,
     pub status: i32,
     pub error_class: Option<ErrorClass>,
     pub is_error: bool,
@@ -299,7 +302,7 @@ struct Local<'a> {
     keyer: HttpKeyer,
     buf: String,
     /// template -> (endpoint, family) per host: formatting each once
-    ep_cache: FxMap<(u32, &'a str), (u32, u32)>,
+    ep_cache: FxMap<(u32, &'a str), (u32, u32, bool)>,
     /// probe target URL -> (host, endpoint, family, resource type)
     target_cache: FxMap<&'a str, (u32, u32, u32, ResourceType)>,
     /// The unlabelled capture last seen and its name's id: a chunk's
@@ -335,12 +338,14 @@ impl<'a> Local<'a> {
             },
         };
         let host = names.intern(&r.host);
-        let (endpoint, family) = *self.ep_cache.entry((host, &r.endpoint)).or_insert_with(|| {
-            (
-                names.intern_fmt(buf, format_args!("{} {}", r.host, r.endpoint)),
-                names.intern_fmt(buf, format_args!("{} {}", r.host, family_of(&r.endpoint))),
-            )
-        });
+        let (endpoint, family, api_path) =
+            *self.ep_cache.entry((host, &r.endpoint)).or_insert_with(|| {
+                (
+                    names.intern_fmt(buf, format_args!("{} {}", r.host, r.endpoint)),
+                    names.intern_fmt(buf, format_args!("{} {}", r.host, family_of(&r.endpoint))),
+                    crate::classify::is_api_path(&r.host, &r.endpoint),
+                )
+            });
         let (g, n) = self.keyer.keys(
             names,
             &mut self.groups,
@@ -362,6 +367,7 @@ impl<'a> Local<'a> {
             endpoint,
             party: r.party,
             rtype: r.resource_type,
+            api: api_path || crate::classify::is_api_type(r.resource_type),
             status: r.status,
             error_class: r.error_class,
             is_error: r.is_error(),
@@ -412,6 +418,7 @@ impl<'a> Local<'a> {
             endpoint,
             party: Party::First,
             rtype,
+            api: rtype == ResourceType::Xhr,
             status: p.status.unwrap_or(0),
             error_class: p.error_class,
             is_error: p.is_error(),

@@ -343,7 +343,7 @@ fn http_part(http: &[HttpObs], at: &BinAt) -> HttpPart {
                 if o.status > 0 {
                     if let Some(w) = o.phase_at(super::obs::WAIT) {
                         acc.bin(k::FP_WAIT_MS, i).vals.push(w);
-                        if o.rtype == crate::model::ResourceType::Xhr {
+                        if o.api {
                             api_waits.push((i, (o.origin, o.vantage, o.endpoint), w));
                         }
                     }
