@@ -113,6 +113,17 @@ fn phase_shape(r: &Request) -> Shape {
     }
 }
 
+/// Status 0 with no reason and no phase, begun after the page's load
+/// event of a load whose navigation succeeded: how Firefox and Safari
+/// record a request the page cancelled as it went away (a beacon, a late
+/// lazy load), which Chromium words `ERR_ABORTED`, noise. An outage that
+/// stops requests from starting stops the navigation too. (Firefox's own
+/// `onLoad` can be early: mitmproxy's real Firefox capture says 20 ms with
+/// its components starting at 250 ms; hence the navigation's outcome.)
+fn cancelled_after_load(r: &Request, s: Shape, load_event: Option<DateTime<Utc>>) -> bool {
+    s == Shape::NeverStarted && load_event.is_some_and(|t| r.start >= t)
+}
+
 /// An API call of the application: XHR / fetch, or a path that names an
 /// API. The parts of a page an outage of the application takes away.
 /// A failed call often carries its error page's type (an HTML 503 for a
@@ -279,6 +290,16 @@ pub fn census(ds: &Dataset) -> LoadCensus {
         let (mut first, mut third) = (0u32, 0u32);
         let mut waits = Vec::new();
         let (mut statics, mut thirds) = (Vec::new(), Vec::new());
+        // the load's first request is its navigation: when that failed, the
+        // page never got far enough to cancel anything
+        let navigation = reqs
+            .iter()
+            .map(|&i| &ds.requests[i])
+            .min_by_key(|r| r.start);
+        let load_event = p
+            .on_load_ms
+            .filter(|ms| *ms > 0.0 && navigation.is_some_and(|r| shape(r).is_none()))
+            .map(|ms| p.start + chrono::Duration::microseconds((ms * 1000.0) as i64));
         for &i in reqs {
             let r = &ds.requests[i];
             let served = r.phases.wait_ms.unwrap_or(0.0) + r.phases.receive_ms.unwrap_or(0.0);
@@ -289,7 +310,8 @@ pub fn census(ds: &Dataset) -> LoadCensus {
                     statics.push(served);
                 }
             }
-            if let Some(s) = shape(r) {
+            let shape = shape(r).filter(|s| !cancelled_after_load(r, *s, load_event));
+            if let Some(s) = shape {
                 failures.push((i, s));
                 if r.party == Party::Third {
                     third += 1;
@@ -792,5 +814,62 @@ mod tests {
         );
         assert_eq!(shape(&r), Some(Shape::Http5xx));
         assert!(is_dynamic(&r));
+    }
+
+    /// A page of Firefox's export: its navigation (200 or nothing at all),
+    /// then a beacon with status 0 and no phase 250 ms in, past the page's
+    /// 20 ms `onLoad` (as mitmproxy's real Firefox capture has it).
+    fn firefox_load(navigation: &str) -> Dataset {
+        let entry = |at: &str, url: &str, response: &str, timings: &str| {
+            format!(
+                r#"{{"pageref":"page_1","startedDateTime":"2024-05-01T10:00:{at}Z","request":{{"method":"GET","url":"{url}","headers":[]}},"response":{response},"timings":{timings},"time":5}}"#
+            )
+        };
+        let never = r#"{"blocked":3,"dns":-1,"connect":-1,"ssl":-1,"send":0,"wait":0,"receive":0}"#;
+        let zero = r#"{"status":0,"headers":[],"content":{"size":-1}}"#;
+        let nav = if navigation == "ok" {
+            entry(
+                "00.000",
+                "https://www.example.com/",
+                r#"{"status":200,"headers":[],"content":{"size":900,"mimeType":"text/html"}}"#,
+                r#"{"blocked":1,"dns":1,"connect":1,"ssl":1,"send":0,"wait":20,"receive":1}"#,
+            )
+        } else {
+            entry("00.000", "https://www.example.com/", zero, never)
+        };
+        let beacon = entry(
+            "00.250",
+            "https://www.example.com/beacon/event",
+            zero,
+            never,
+        );
+        let har = format!(
+            r#"{{"log":{{"version":"1.2","creator":{{"name":"Firefox","version":"120"}},"pages":[{{"id":"page_1","startedDateTime":"2024-05-01T10:00:00.000Z","title":"x","pageTimings":{{"onContentLoad":15,"onLoad":20}}}}],"entries":[{nav},{beacon}]}}}}"#
+        );
+        let p = parse_har_bytes(0, None, har.as_bytes(), &IngestOptions::default());
+        assert_eq!(p.report.bad_records, 0, "{har}");
+        let mut ds = Dataset {
+            requests: p.records.requests,
+            pages: p.records.pages,
+            ..Default::default()
+        };
+        crate::model::finalize(&mut ds, &Default::default());
+        ds
+    }
+
+    #[test]
+    fn a_request_cancelled_after_the_load_is_noise_unless_the_navigation_failed() {
+        let c = census(&firefox_load("ok"));
+        assert_eq!(c.loads.len(), 1);
+        assert!(c.loads[0].failures.is_empty(), "{:?}", c.loads[0]);
+        let c = census(&firefox_load("failed"));
+        assert_eq!(c.loads.len(), 1);
+        assert_eq!(c.loads[0].failures.len(), 2, "{:?}", c.loads[0]);
+        assert!(
+            c.loads[0]
+                .failures
+                .iter()
+                .all(|(_, s)| *s == Shape::NeverStarted)
+        );
     }
 }
