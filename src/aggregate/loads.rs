@@ -124,8 +124,8 @@ fn cancelled_after_load(r: &Request, s: Shape, load_event: Option<DateTime<Utc>>
     s == Shape::NeverStarted && load_event.is_some_and(|t| r.start >= t)
 }
 
-/// An API call of the application: XHR / fetch, or a path that names an
-/// API. The parts of a page an outage of the application takes away.
+/// An API call of the application ([`crate::classify::is_api_call`]):
+/// the parts of a page an outage of the application takes away.
 /// A failed call often carries its error page's type (an HTML 503 for a
 /// JSON endpoint): [`LoadCensus::role`] reads the type its template has
 /// when it succeeds.

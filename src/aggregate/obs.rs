@@ -301,7 +301,8 @@ struct Local<'a> {
     groups: Groups,
     keyer: HttpKeyer,
     buf: String,
-    /// template -> (endpoint, family) per host: formatting each once
+    /// template -> (endpoint, family, API-like host or path) per host:
+    /// formatting and classifying each once
     ep_cache: FxMap<(u32, &'a str), (u32, u32, bool)>,
     /// probe target URL -> (host, endpoint, family, resource type)
     target_cache: FxMap<&'a str, (u32, u32, u32, ResourceType)>,
