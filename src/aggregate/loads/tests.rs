@@ -1,0 +1,226 @@
+use super::*;
+use crate::ingest::IngestOptions;
+use crate::ingest::har::parse_har_bytes;
+
+/// One entry as a producer writes it, read by the HAR reader.
+fn read(url: &str, response: &str, rest: &str) -> Request {
+    let har = format!(
+        r#"{{"log":{{"version":"1.2","entries":[{{"startedDateTime":"2024-05-01T10:00:00.000Z","request":{{"method":"GET","url":"{url}"}},"response":{response}{rest}}}]}}}}"#
+    );
+    let p = parse_har_bytes(0, None, har.as_bytes(), &IngestOptions::default());
+    assert_eq!(p.report.bad_records, 0, "{har}");
+    p.records.requests.into_iter().next().expect("one request")
+}
+
+const NO_TIMINGS: &str = r#","timings":{"blocked":-1,"dns":-1,"connect":-1,"ssl":-1,"send":-1,"wait":-1,"receive":-1},"time":0"#;
+
+#[test]
+fn chrome_devtools_error_text() {
+    let r = read(
+        "https://app.example.com/",
+        r#"{"status":0,"headers":[],"_error":"net::ERR_NAME_NOT_RESOLVED","content":{"size":0,"mimeType":""}}"#,
+        NO_TIMINGS,
+    );
+    assert_eq!(shape(&r), Some(Shape::Dns));
+}
+
+#[test]
+fn playwright_failure_text_with_status_minus_one() {
+    let r = read(
+        "https://api.example.com/v1/items",
+        r#"{"status":-1,"statusText":"","headers":[],"content":{"size":-1,"mimeType":"x-unknown"},"_failureText":"net::ERR_CERT_DATE_INVALID"}"#,
+        r#","timings":{"send":-1,"wait":-1,"receive":-1},"time":-1"#,
+    );
+    assert_eq!(r.status, 0);
+    assert_eq!(shape(&r), Some(Shape::Tls));
+    let r = read(
+        "https://app.example.com/",
+        r#"{"status":-1,"headers":[],"content":{"size":-1,"mimeType":"x-unknown"},"_failureText":"net::ERR_INTERNET_DISCONNECTED"}"#,
+        "",
+    );
+    assert_eq!(shape(&r), Some(Shape::Offline));
+}
+
+#[test]
+fn browsermob_error_message() {
+    let r = read(
+        "http://shop.example.com/",
+        r#"{"status":0,"headers":[],"content":{"size":0},"_errorMessage":"Connection timed out"}"#,
+        NO_TIMINGS,
+    );
+    assert_eq!(shape(&r), Some(Shape::Connect));
+    // the wordings of browsermob-proxy's HarCaptureUtil
+    let r = read(
+        "https://www.example.com/",
+        r#"{"status":0,"httpVersion":"unknown","headers":[],"content":{"size":0},"_errorMessage":"Unable to resolve host: www.example.com:443"}"#,
+        r#","timings":{"blocked":0,"dns":12,"connect":-1,"ssl":-1,"send":0,"wait":0,"receive":0},"time":12"#,
+    );
+    assert_eq!(shape(&r), Some(Shape::Dns));
+    let r = read(
+        "https://www.example.com/",
+        r#"{"status":0,"httpVersion":"unknown","headers":[],"content":{"size":0},"_errorMessage":"Unable to connect to host"}"#,
+        r#","timings":{"blocked":0,"dns":2,"connect":30,"ssl":-1,"send":0,"wait":0,"receive":0},"time":32"#,
+    );
+    assert_eq!(shape(&r), Some(Shape::Connect));
+}
+
+#[test]
+fn webpagetest_wininet_codes() {
+    let r = read(
+        "http://www.example.com/",
+        r#"{"status":-1,"headers":[],"content":{"size":0}}"#,
+        r#","_responseCode":"12007","_result":12007"#,
+    );
+    assert_eq!(r.status, 0);
+    assert_eq!(shape(&r), Some(Shape::Dns));
+    let r = read(
+        "http://www.example.com/",
+        r#"{"status":12029,"headers":[],"content":{"size":0}}"#,
+        "",
+    );
+    assert_eq!(r.status, 0);
+    assert_eq!(shape(&r), Some(Shape::Connect));
+    // the agent's catch-all 12999 is a failure, not an HTTP 5xx
+    let r = read(
+        "http://www.example.com/",
+        r#"{"status":12999,"headers":[],"content":{"size":0}}"#,
+        r#","timings":{"blocked":-1,"dns":-1,"connect":-1,"ssl":-1,"send":0,"wait":0,"receive":0},"time":0"#,
+    );
+    assert_eq!(r.status, 0);
+    assert_eq!(shape(&r), Some(Shape::NeverStarted));
+}
+
+#[test]
+fn firefox_status_zero_read_from_phases() {
+    // stopped after DNS: a connection problem
+    let r = read(
+        "https://www.example.com/a.js",
+        r#"{"status":0,"headers":[],"content":{"size":0}}"#,
+        r#","timings":{"blocked":0,"dns":12,"connect":-1,"ssl":-1,"send":0,"wait":0,"receive":0},"time":12"#,
+    );
+    assert_eq!(shape(&r), Some(Shape::Connect));
+    // connected over https, no handshake finished
+    let r = read(
+        "https://www.example.com/a.js",
+        r#"{"status":0,"headers":[],"content":{"size":0}}"#,
+        r#","timings":{"blocked":0,"dns":1,"connect":30,"ssl":-1,"send":0,"wait":0,"receive":0},"time":31"#,
+    );
+    assert_eq!(shape(&r), Some(Shape::Tls));
+    // sent and waited: the server was reached
+    let r = read(
+        "https://www.example.com/api/x",
+        r#"{"status":0,"headers":[],"content":{"size":0}}"#,
+        r#","timings":{"blocked":0,"dns":1,"connect":3,"ssl":5,"send":1,"wait":30000,"receive":0},"time":30010"#,
+    );
+    assert_eq!(shape(&r), Some(Shape::NoAnswer));
+    // nothing at all
+    let r = read(
+        "https://www.example.com/",
+        r#"{"status":0,"headers":[],"content":{"size":0}}"#,
+        NO_TIMINGS,
+    );
+    assert_eq!(shape(&r), Some(Shape::NeverStarted));
+}
+
+#[test]
+fn orb_is_a_failed_component_and_aborted_is_noise() {
+    let r = read(
+        "https://static.example-cdn.com/hero.jpg",
+        r#"{"status":0,"headers":[],"content":{"size":0},"_error":"net::ERR_BLOCKED_BY_ORB"}"#,
+        NO_TIMINGS,
+    );
+    assert!(r.is_error());
+    assert_eq!(shape(&r), Some(Shape::EdgeError));
+    let r = read(
+        "https://www.example.com/beacon",
+        r#"{"status":0,"headers":[],"content":{"size":0},"_error":"net::ERR_ABORTED"}"#,
+        NO_TIMINGS,
+    );
+    assert_eq!(shape(&r), None);
+    let r = read(
+        "https://ads.other.com/px",
+        r#"{"status":404,"headers":[],"content":{"size":0}}"#,
+        "",
+    );
+    assert_eq!(shape(&r), None);
+}
+
+#[test]
+fn edge_errors_from_status_and_headers() {
+    let r = read(
+        "https://static.example.com/app.css",
+        r#"{"status":502,"headers":[{"name":"x-cache","value":"Error from cloudfront"},{"name":"via","value":"1.1 abc.cloudfront.net (CloudFront)"}],"content":{"size":10,"mimeType":"text/html"}}"#,
+        "",
+    );
+    assert_eq!(shape(&r), Some(Shape::EdgeError));
+    let r = read(
+        "https://www.example.com/",
+        r#"{"status":522,"headers":[{"name":"server","value":"cloudflare"},{"name":"cf-ray","value":"8a-FRA"}],"content":{"size":10,"mimeType":"text/html"}}"#,
+        "",
+    );
+    assert_eq!(shape(&r), Some(Shape::EdgeError));
+    let r = read(
+        "https://api.example.com/v1/x",
+        r#"{"status":503,"headers":[{"name":"server","value":"nginx"}],"content":{"size":10,"mimeType":"application/json"}}"#,
+        "",
+    );
+    assert_eq!(shape(&r), Some(Shape::Http5xx));
+    assert!(is_dynamic(&r));
+}
+
+/// A page of Firefox's export: its navigation (200 or nothing at all),
+/// then a beacon with status 0 and no phase 250 ms in, past the page's
+/// 20 ms `onLoad` (as mitmproxy's real Firefox capture has it).
+fn firefox_load(navigation: &str) -> Dataset {
+    let entry = |at: &str, url: &str, response: &str, timings: &str| {
+        format!(
+            r#"{{"pageref":"page_1","startedDateTime":"2024-05-01T10:00:{at}Z","request":{{"method":"GET","url":"{url}","headers":[]}},"response":{response},"timings":{timings},"time":5}}"#
+        )
+    };
+    let never = r#"{"blocked":3,"dns":-1,"connect":-1,"ssl":-1,"send":0,"wait":0,"receive":0}"#;
+    let zero = r#"{"status":0,"headers":[],"content":{"size":-1}}"#;
+    let nav = if navigation == "ok" {
+        entry(
+            "00.000",
+            "https://www.example.com/",
+            r#"{"status":200,"headers":[],"content":{"size":900,"mimeType":"text/html"}}"#,
+            r#"{"blocked":1,"dns":1,"connect":1,"ssl":1,"send":0,"wait":20,"receive":1}"#,
+        )
+    } else {
+        entry("00.000", "https://www.example.com/", zero, never)
+    };
+    let beacon = entry(
+        "00.250",
+        "https://www.example.com/beacon/event",
+        zero,
+        never,
+    );
+    let har = format!(
+        r#"{{"log":{{"version":"1.2","creator":{{"name":"Firefox","version":"120"}},"pages":[{{"id":"page_1","startedDateTime":"2024-05-01T10:00:00.000Z","title":"x","pageTimings":{{"onContentLoad":15,"onLoad":20}}}}],"entries":[{nav},{beacon}]}}}}"#
+    );
+    let p = parse_har_bytes(0, None, har.as_bytes(), &IngestOptions::default());
+    assert_eq!(p.report.bad_records, 0, "{har}");
+    let mut ds = Dataset {
+        requests: p.records.requests,
+        pages: p.records.pages,
+        ..Default::default()
+    };
+    crate::model::finalize(&mut ds, &Default::default());
+    ds
+}
+
+#[test]
+fn a_request_cancelled_after_the_load_is_noise_unless_the_navigation_failed() {
+    let c = census(&firefox_load("ok"));
+    assert_eq!(c.loads.len(), 1);
+    assert!(c.loads[0].failures.is_empty(), "{:?}", c.loads[0]);
+    let c = census(&firefox_load("failed"));
+    assert_eq!(c.loads.len(), 1);
+    assert_eq!(c.loads[0].failures.len(), 2, "{:?}", c.loads[0]);
+    assert!(
+        c.loads[0]
+            .failures
+            .iter()
+            .all(|(_, s)| *s == Shape::NeverStarted)
+    );
+}
