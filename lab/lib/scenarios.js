@@ -168,9 +168,12 @@ add({
   actions: [{ t: 'dns', regions: ['eu-west'], name: 'app.shopfront.test', how: 'timeout' }],
 });
 add({
-  name: 'dns-nxdomain-thirdparty-global', domain: 'dns', scope: 'global',
+  // the contract's third_party: failures confined to a third party's
+  // domain, whatever layer they failed at (here its name); dns is the
+  // site's own names (issue 19: "names not resolving (first party only)")
+  name: 'dns-nxdomain-thirdparty-global', domain: 'third_party', scope: 'global',
   actions: [{ t: 'dns', regions: ALL, name: 'widgets.reviewly.test', how: 'nxdomain' }],
-  notes: 'a third-party name stops resolving everywhere (its zone lapsed)',
+  notes: 'a third-party name stops resolving everywhere (its zone lapsed): third_party, by name resolution',
 });
 add({
   name: 'dns-servfail-app-ap-south', domain: 'dns', scope: 'regional', regions: ['ap-south'],

@@ -218,12 +218,14 @@ pub(super) fn choose_windows(
     // browser captures alone: the page load is the unit (bins of a tab
     // reloaded every few minutes are mostly empty)
     // probes and server logs alongside: their change points first, the
-    // page loads when those found nothing
+    // page loads when those found nothing, and then only loads that failed
+    // or lost components (a slow load among probes and server logs that
+    // saw no change is the capturing machine's noise)
     let browser_only = ds.probes.is_empty() && ds.server.is_empty();
     let det = series.detect();
     if (browser_only || det.incident.is_none())
         && !census.loads.is_empty()
-        && let Some(lw) = loads::windows_from_loads(census, start, end)
+        && let Some(lw) = loads::windows_from_loads(census, start, end, browser_only)
     {
         let waves: Vec<Window> = lw
             .waves

@@ -7,7 +7,7 @@ use crate::aggregate::{Dim, WindowName};
 pub const DOC: &str = "\
 Looks at: first-party endpoint families (host plus the first meaningful path segments, e.g. `api.example.com /api/v1/messages`) with at least {MIN_FAMILY_REQUESTS} requests in the window, their error rate during vs before.
 
-Points to: backend (a specific service), when some families on a host that serves the site's pages or API calls fail (error rate >= {FAILING_RATE_MIN}, risen significantly, and up by at least {FAILING_RISE_MIN} of the family's requests over the baseline's) while other first-party families stay healthy (< {HEALTHY_RATE_MAX}). Users \"could connect but not send messages\": connectivity, DNS and TLS are shared by all families, so a failure confined to some families lives in the service behind them. Also argues against network, DNS and TLS.
+Points to: backend (a specific service), when some families on a host that serves the site's pages or API calls fail (error rate >= {FAILING_RATE_MIN}, risen significantly, and up by at least {FAILING_RISE_MIN} of the family's requests over the baseline's) while other first-party families stay healthy (< {HEALTHY_RATE_MAX}); at least half of a failing family's errors must be HTTP 5xx answers (a document whose name, connection or certificate failed gates the page's other calls, which then never run: that is not one service failing). Users \"could connect but not send messages\": connectivity, DNS and TLS are shared by all families, so a failure confined to some families lives in the service behind them. Also argues against network, DNS and TLS.
 
 Known false positives: a family served from a different host or CDN (then the host, not the service, differs: check the host breakdown); rate limiting of one API (429 is not counted as an error, 503 from a limiter is).";
 
@@ -107,8 +107,13 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         }
         let c = ctx.cmp(Axis::Http(Dim::Family), key, Signal::ErrorRate);
         let before = c.and_then(|c| c.before).unwrap_or(0.0);
+        // the service answered with the errors: a request that never got
+        // an answer (name, connection, certificate) failed before any
+        // family did, and the page it gated never asked the others
+        let answered: u64 = d.status_mix.range(500..).map(|(_, n)| n).sum();
         if ctx.rate_rose(c, d.error_rate(), FAILING_RATE_MIN)
             && d.error_rate() - before >= FAILING_RISE_MIN
+            && answered * 2 >= d.errors
             && app_hosts.contains(key.split(' ').next().unwrap_or(""))
         {
             failing.push((key.clone(), before, d.error_rate(), c));

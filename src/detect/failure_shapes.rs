@@ -7,7 +7,7 @@ use crate::model::{Party, Request, ResourceType};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const DOC: &str = "\
-Looks at: every failed request of the page loads in the incident window (the whole capture when it has no healthy stretch), by where it stopped (HTTP 5xx, an edge's error, name not resolved, TLS / certificate, connection refused / reset / timed out, the client offline, status 0 with no phase), by party (the site's own domains, including sibling CDN domains, against everyone else's), and by role (the page document, API calls, static assets). Failures that were already there in the baseline's loads (a chronic broken pixel: the same host and endpoint failing in at least {CHRONIC_SHARE} of the baseline's loads, when it has at least {CHRONIC_MIN_BASE_LOADS}) are set aside, and so is noise: `ERR_ABORTED` on requests cut off by the next navigation, and what Firefox and Safari write for the same (status 0, no phase, begun after the load event of a page whose navigation succeeded), client-side blocking, 4xx.
+Looks at: every failed request of the page loads in the incident window (the whole capture when it has no healthy stretch) of the captures that had a load in it that failed or lost components (one region's outage is not diluted by the other regions' healthy loads), by where it stopped (HTTP 5xx, an edge's error, name not resolved, TLS / certificate, connection refused / reset / timed out, the client offline, status 0 with no phase), by party (the site's own domains, including sibling CDN domains, against everyone else's), and by role (the page document, API calls, static assets). Failures that were already there in the baseline's loads (a chronic broken pixel: the same host and endpoint failing in at least {CHRONIC_SHARE} of the baseline's loads, when it has at least {CHRONIC_MIN_BASE_LOADS}) are set aside, and so is noise: `ERR_ABORTED` on requests cut off by the next navigation, and what Firefox and Safari write for the same (status 0, no phase, begun after the load event of a page whose navigation succeeded), client-side blocking, 4xx.
 
 Points to: the domain whose shape dominates, each failure counting 1, or {KEY_REQUEST_WEIGHT} for the page document or an API call. It fires when failed requests per load reach {ROSE_RATIO} times the baseline's and at least {MIN_FAILURES_PER_LOAD}. A healthy page has next to no first-party 5xx, name-resolution, certificate or connection errors, so their presence is evidence even without a baseline (then any failure that matters counts, and the summary says so). First-party 5xx on the document or API calls -> backend; 5xx on first-party static assets from a host that serves no page document, or edge errors (520-530, `x-cache: Error`, an HTML error page refused by opaque-response blocking) on first-party requests -> cdn; names not resolving (first party) -> dns; certificate or handshake failures -> tls; first-party connections failing -> network, and third-party ones with them when they span at least {SPREAD_MIN_DOMAINS} domains; the browser offline -> client, and so is every host failing with no phase reached (at least {NEVER_STARTED_SHARE} of the failures never started, across {SPREAD_MIN_DOMAINS} or more domains or both parties, nobody offline, at least {HOSTS_FAILED_SHARE} of the failing pages' hosts failed), and so are names failing to resolve for the site and third parties alike (at least {NEVER_STARTED_SHARE} of the failures, across {SPREAD_MIN_DOMAINS} or more domains: a site's DNS cannot take other sites' names down with it; the machine's resolver or connection can); failures confined to third-party domains -> third_party. When no failure was recorded and more than {NOTHING_LOADED_SHARE} of the loads recorded no request at all (a producer that drops requests that got no response), it fires weakly for client, then dns, and against backend.
 
@@ -146,6 +146,18 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             Some(w) if w == ctx.an.baseline => base_loads.push(l),
             _ => {}
         }
+    }
+    // read the captures that saw the incident: a region's outage is every
+    // load of its captures, and the other regions' healthy loads beside it
+    // would dilute it to nothing (and their baseline is not its baseline)
+    let hit: BTreeSet<u32> = during_loads
+        .iter()
+        .filter(|l| l.bad && !l.slow_only)
+        .map(|l| l.file)
+        .collect();
+    if !hit.is_empty() {
+        during_loads.retain(|l| hit.contains(&l.file));
+        base_loads.retain(|l| hit.contains(&l.file));
     }
     if during_loads.is_empty() {
         return vec![];

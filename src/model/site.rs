@@ -365,7 +365,42 @@ pub fn split_page_loads(ds: &mut Dataset) -> (usize, usize) {
         ds.pages.retain(|p| !drop_pages.contains(&p.id));
     }
     ds.pages.extend(new_pages);
+    drop_blank_tabs(ds);
     (split, made)
+}
+
+/// A HAR page with no request, no title and no load event is the tab the
+/// browser opened before it navigated (Playwright records the new tab's
+/// `about:blank` as the first page of every capture), not a page load:
+/// counted as one, it reads as a load that lost every component and
+/// opens an incident at the first second of every capture. A page that
+/// did try to load keeps its title (the URL) or its timings, even when
+/// its producer dropped every failed request (chrome-har).
+fn drop_blank_tabs(ds: &mut Dataset) {
+    let blank = |p: &Page| {
+        p.components == 0
+            && p.on_load_ms.is_none()
+            && p.on_content_load_ms.is_none()
+            && p.title
+                .as_deref()
+                .is_none_or(|t| t.trim().is_empty() || t.trim() == "about:blank")
+    };
+    let mut per_file: BTreeMap<u32, usize> = BTreeMap::new();
+    for p in ds.pages.iter().filter(|p| blank(p)) {
+        *per_file.entry(p.source.file).or_default() += 1;
+    }
+    if per_file.is_empty() {
+        return;
+    }
+    ds.pages.retain(|p| !blank(p));
+    for (file, n) in per_file {
+        if let Some(input) = ds.inputs.get_mut(file as usize) {
+            input.warnings.push(format!(
+                "{n} blank tab page{} (no request, no title, no load event) not counted as page loads",
+                if n == 1 { "" } else { "s" }
+            ));
+        }
+    }
 }
 
 #[cfg(test)]

@@ -164,6 +164,9 @@ pub struct LoadFacts {
     /// Failed in a way that counts: a first-party failure, a third-party
     /// domain that fails in several loads, missing components, a slow API.
     pub bad: bool,
+    /// Bad only for being slow (API wait, static components): nothing
+    /// failed and nothing went missing.
+    pub slow_only: bool,
     /// Why it is bad, in words (`2 first-party failures`, `components 12 < 17`).
     pub why: Vec<String>,
 }
@@ -239,6 +242,11 @@ pub const SLOW_API_MIN_EXTRA_MS: f64 = 200.0;
 /// A load's static components are slow (the path, not the API) when their
 /// median time is this many times the capture's quick quartile.
 pub const SLOW_PATH_RATIO: f64 = 4.0;
+/// Beside probes and server logs, loads that were only slow open an
+/// incident window when this many in a row of one capture were bad: the
+/// lab's healthy captures, three browsers on two cores, have runs of one
+/// or two slow loads; its 16x API slowdown, a dozen.
+pub const SUSTAINED_SLOW_LOADS: usize = 8;
 
 /// Read every page load of the dataset.
 pub fn census(ds: &Dataset) -> LoadCensus {
@@ -339,6 +347,7 @@ pub fn census(ds: &Dataset) -> LoadCensus {
             static_ms: median(&mut statics),
             third_party_ms: median(&mut thirds),
             bad: false,
+            slow_only: false,
             why: vec![],
         });
     }
@@ -454,6 +463,7 @@ pub fn census(ds: &Dataset) -> LoadCensus {
             l.why
                 .push(format!("components {} < median {m:.0}", l.components));
         }
+        let failed_reasons = l.why.len();
         if let (Some(w), Some(p25)) = (l.api_wait_ms, api_wait_p25_ms)
             && w > p25 * SLOW_API_RATIO
             && w > p25 + SLOW_API_MIN_EXTRA_MS
@@ -474,6 +484,7 @@ pub fn census(ds: &Dataset) -> LoadCensus {
                 .push(format!("static components {v:.0} ms vs {p25:.0} ms"));
         }
         l.bad = !l.why.is_empty();
+        l.slow_only = l.bad && failed_reasons == 0;
     }
     LoadCensus {
         loads,
@@ -556,7 +567,30 @@ pub fn windows_from_loads(
     c: &LoadCensus,
     data_start: DateTime<Utc>,
     data_end: DateTime<Utc>,
+    slow_counts: bool,
 ) -> Option<LoadWindows> {
+    let bad = |l: &LoadFacts| l.bad && (slow_counts || !l.slow_only);
+    // with probes and server logs beside the browser, a load that was only
+    // slow counts when it is one of a sustained run (a tab on a busy
+    // machine has slow loads now and then; an outage slows every load)
+    let flags = |loads: &[&LoadFacts]| -> Vec<bool> {
+        let mut f: Vec<bool> = loads.iter().map(|l| bad(l)).collect();
+        if slow_counts {
+            return f;
+        }
+        let mut i = 0;
+        while i < loads.len() {
+            let mut j = i;
+            while j < loads.len() && loads[j].bad {
+                j += 1;
+            }
+            if j - i >= SUSTAINED_SLOW_LOADS {
+                f[i..j].iter_mut().for_each(|b| *b = true);
+            }
+            i = j.max(i + 1);
+        }
+        f
+    };
     // each capture is read as its own stream (three regions and two
     // producers interleave in time; a good load of another stream does not
     // end a run), then the streams' spans are merged
@@ -567,13 +601,19 @@ pub fn windows_from_loads(
             .or_default()
             .push(l);
     }
-    let n_bad = c.loads.iter().filter(|l| l.bad).count();
+    let stream_flags: Vec<Vec<bool>> = streams.values().map(|l| flags(l)).collect();
+    let n_bad: usize = stream_flags.iter().flatten().filter(|b| **b).count();
     if n_bad == 0 {
         return None;
     }
+    // a lone bad load counts only when no capture has a longer run: beside
+    // a region's outage, another region's single slow first load (cold
+    // connections and caches) is noise, not a second wave
+    let runs: Vec<Vec<Run>> = stream_flags.iter().map(|f| stream_runs(f)).collect();
+    let longest = runs.iter().flatten().map(|r| r.2).max().unwrap_or(0);
     let mut spans: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
-    for loads in streams.values() {
-        spans.extend(stream_spans(loads, data_start, data_end));
+    for (loads, runs) in streams.values().zip(&runs) {
+        spans.extend(run_spans(loads, runs, longest, data_start, data_end));
     }
     if spans.is_empty() {
         return None;
@@ -591,17 +631,13 @@ pub fn windows_from_loads(
     Some(LoadWindows { waves, whole })
 }
 
-/// Runs of bad loads of one stream, bridging single good loads, each from
-/// midway after the last good load to midway before the next one. Runs of
-/// one bad load are kept only when the stream has no longer run.
-fn stream_spans(
-    loads: &[&LoadFacts],
-    data_start: DateTime<Utc>,
-    data_end: DateTime<Utc>,
-) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
-    let n = loads.len();
-    let bad: Vec<bool> = loads.iter().map(|l| l.bad).collect();
-    let mut runs: Vec<(usize, usize, usize)> = Vec::new(); // (first, last, bad count)
+/// A run of bad loads: (first, last, bad count).
+type Run = (usize, usize, usize);
+
+/// Runs of bad loads of one stream, bridging single good loads.
+fn stream_runs(bad: &[bool]) -> Vec<Run> {
+    let n = bad.len();
+    let mut runs: Vec<Run> = Vec::new();
     let mut i = 0;
     while i < n {
         if !bad[i] {
@@ -624,7 +660,20 @@ fn stream_spans(
         runs.push((start, last, count));
         i = last + 1;
     }
-    let longest = runs.iter().map(|r| r.2).max().unwrap_or(0);
+    runs
+}
+
+/// Each run's span, from midway after the last good load to midway before
+/// the next one. Runs of one bad load are kept only when no stream has a
+/// longer run (`longest`, over every stream).
+fn run_spans(
+    loads: &[&LoadFacts],
+    runs: &[Run],
+    longest: usize,
+    data_start: DateTime<Utc>,
+    data_end: DateTime<Utc>,
+) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+    let n = loads.len();
     let mid = |a: DateTime<Utc>, b: DateTime<Utc>| a + (b - a) / 2;
     runs.iter()
         .filter(|r| r.2 >= 2 || longest < 2)
