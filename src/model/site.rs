@@ -451,4 +451,39 @@ mod tests {
         let shop = infer("example.com");
         assert!(shop.iter().all(|d| d.domain != "gstatic.com"), "{shop:?}");
     }
+
+    /// Playwright's first page is the new tab's about:blank: no request,
+    /// no title, no load event. It is not a page load; a page that tried
+    /// to load (its title the URL, its requests dropped by chrome-har) is.
+    #[test]
+    fn a_blank_tab_is_not_a_page_load() {
+        use crate::ingest::{IngestOptions, har::parse_har_bytes};
+        let har = r#"{"log":{"creator":{"name":"Playwright","version":"1.65.1"},"pages":[
+            {"startedDateTime":"2024-01-01T00:00:00Z","id":"blank","title":"","pageTimings":{"onContentLoad":-1,"onLoad":-1}},
+            {"startedDateTime":"2024-01-01T00:00:05Z","id":"p1","title":"Shop","pageTimings":{"onContentLoad":200,"onLoad":400}},
+            {"startedDateTime":"2024-01-01T00:00:15Z","id":"p2","title":"https://shop.example.com/","pageTimings":{"onContentLoad":-1,"onLoad":-1}}],
+            "entries":[{"pageref":"p1","startedDateTime":"2024-01-01T00:00:05Z","time":10,"request":{"method":"GET","url":"https://shop.example.com/","headers":[]},"response":{"status":200,"headers":[],"content":{"size":1,"mimeType":"text/html"}},"timings":{"send":1,"wait":5,"receive":4}}]}}"#;
+        let p = parse_har_bytes(0, None, har.as_bytes(), &IngestOptions::default());
+        let mut input = p.report;
+        input.format = "har".into();
+        let mut ds = Dataset {
+            requests: p.records.requests,
+            pages: p.records.pages,
+            inputs: vec![input],
+            ..Dataset::default()
+        };
+        assert_eq!(ds.pages.len(), 3);
+        split_page_loads(&mut ds);
+        let ids: Vec<&str> = ds.pages.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids.len(), 2, "{ids:?}");
+        assert!(ids.iter().all(|id| !id.ends_with("blank")), "{ids:?}");
+        assert!(
+            ds.inputs[0]
+                .warnings
+                .iter()
+                .any(|w| w.starts_with("1 blank tab page ")),
+            "{:?}",
+            ds.inputs[0].warnings
+        );
+    }
 }

@@ -224,3 +224,62 @@ fn a_request_cancelled_after_the_load_is_noise_unless_the_navigation_failed() {
             .all(|(_, s)| *s == Shape::NeverStarted)
     );
 }
+
+fn at(s: i64) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(1_700_000_000 + s, 0).unwrap()
+}
+
+/// A stream of loads 10 s apart: `b` bad (failed), `s` only slow, `.` good.
+fn stream(file: u32, pattern: &str) -> Vec<LoadFacts> {
+    pattern
+        .chars()
+        .enumerate()
+        .map(|(i, c)| LoadFacts {
+            page_id: format!("{file}:{i}"),
+            file,
+            vantage: format!("v{file}"),
+            start: at(i as i64 * 10),
+            bad: c != '.',
+            slow_only: c == 's',
+            ..Default::default()
+        })
+        .collect()
+}
+
+fn census_of(streams: &[(u32, &str)]) -> LoadCensus {
+    let mut loads: Vec<LoadFacts> = streams.iter().flat_map(|(f, p)| stream(*f, p)).collect();
+    loads.sort_by(|a, b| a.start.cmp(&b.start).then(a.page_id.cmp(&b.page_id)));
+    LoadCensus {
+        loads,
+        ..Default::default()
+    }
+}
+
+/// One region's outage beside another region's single slow first load
+/// (a cold start): the window is the outage, the lone blip is not a wave.
+#[test]
+fn a_lone_bad_load_of_another_capture_does_not_widen_the_window() {
+    let c = census_of(&[(0, "......bbbb...."), (1, "s.............")]);
+    let w = windows_from_loads(&c, at(0), at(140), true).expect("window");
+    assert_eq!(w.waves, vec![(at(55), at(95))]);
+    assert!(!w.whole);
+    // alone, the blip is all there is, and it is kept
+    let c = census_of(&[(1, "b.............")]);
+    let w = windows_from_loads(&c, at(0), at(140), true).expect("window");
+    assert_eq!(w.waves, vec![(at(0), at(5))]);
+}
+
+/// Beside probes and server logs (`slow_counts` false), loads that were
+/// only slow open a window in a sustained run, not in a busy machine's
+/// pairs; failed loads always do.
+#[test]
+fn slow_only_loads_need_a_sustained_run_beside_other_sources() {
+    let noisy = census_of(&[(0, "..ss...s.ss...s..")]);
+    assert!(windows_from_loads(&noisy, at(0), at(170), false).is_none());
+    assert!(windows_from_loads(&noisy, at(0), at(170), true).is_some());
+    let slow = census_of(&[(0, "....ssssssssss....")]);
+    let w = windows_from_loads(&slow, at(0), at(180), false).expect("window");
+    assert_eq!(w.waves, vec![(at(35), at(135))]);
+    let failed = census_of(&[(0, "......bb........")]);
+    assert!(windows_from_loads(&failed, at(0), at(160), false).is_some());
+}
