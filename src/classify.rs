@@ -180,6 +180,9 @@ pub fn classify_error(text: &str) -> Option<ErrorClass> {
             || has("EAI_")
             // BrowserMob Proxy (HarCaptureUtil): "Unable to resolve host: h:443"
             || has("UNABLE TO RESOLVE HOST")
+            // Safari / WebKit (NSURLErrorCannotFindHost): "A server with
+            // the specified hostname could not be found."
+            || has("SPECIFIED HOSTNAME COULD NOT BE FOUND")
         {
             ErrorClass::NameNotResolved
         } else if has("SERVFAIL") {
@@ -211,9 +214,16 @@ pub fn classify_error(text: &str) -> Option<ErrorClass> {
         } else if has("ABORTED") || has("CANCELED") || has("CANCELLED") || has("NS_BINDING_ABORTED")
         {
             ErrorClass::Aborted
-        } else if has("REFUSED") {
+        } else if has("REFUSED") || has("COULD NOT CONNECT TO THE SERVER") {
+            // WebKit's NSURLErrorCannotConnectToHost: "Could not connect to
+            // the server."
             ErrorClass::ConnectionRefused
-        } else if has("RESET") || has("ECONNRESET") || has("EMPTY_RESPONSE") {
+        } else if has("RESET")
+            || has("ECONNRESET")
+            || has("EMPTY_RESPONSE")
+            // WebKit's NSURLErrorNetworkConnectionLost
+            || has("NETWORK CONNECTION WAS LOST")
+        {
             ErrorClass::ConnectionReset
         } else if has("CONNECTION_CLOSED") || has("CONNECTION CLOSED") || has("EOF") {
             ErrorClass::ConnectionClosed
@@ -477,6 +487,23 @@ mod tests {
             ),
             ("Unable to connect to host", ConnectFailed),
             ("Response timed out", Timeout),
+            // Safari / WebKit Web Inspector (NSURLError descriptions)
+            (
+                "A server with the specified hostname could not be found.",
+                NameNotResolved,
+            ),
+            ("Could not connect to the server.", ConnectionRefused),
+            ("The network connection was lost.", ConnectionReset),
+            ("The request timed out.", Timeout),
+            ("The certificate for this server is invalid.", CertError),
+            (
+                "An SSL error has occurred and a secure connection to the server cannot be made.",
+                TlsError,
+            ),
+            (
+                "The Internet connection appears to be offline.",
+                InternetDisconnected,
+            ),
             ("something odd", Other),
         ];
         for (t, c) in cases {

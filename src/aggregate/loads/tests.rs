@@ -166,6 +166,13 @@ fn edge_errors_from_status_and_headers() {
     );
     assert_eq!(shape(&r), Some(Shape::Http5xx));
     assert!(is_dynamic(&r));
+    // Akamai's own error page names the edge in Server and nothing else
+    let r = read(
+        "https://i5.example.com/asr/hero.jpg",
+        r#"{"status":503,"headers":[{"name":"Server","value":"AkamaiGHost"},{"name":"Mime-Version","value":"1.0"},{"name":"Content-Type","value":"text/html"}],"content":{"size":280,"mimeType":"text/html"}}"#,
+        "",
+    );
+    assert_eq!(shape(&r), Some(Shape::EdgeError));
 }
 
 /// A page of Firefox's export: its navigation (200 or nothing at all),

@@ -78,7 +78,7 @@ impl EdgeHeaders {
         }
     }
 
-    pub(super) fn hints(&self, cdn_provider: Option<&str>) -> EdgeHints {
+    pub(super) fn hints(&self, cdn_provider: Option<&str>, status: i32) -> EdgeHints {
         let has = |o: &Option<String>, s: &str| o.as_deref().is_some_and(|v| v.contains(s));
         let provider = if let Some(p) = cdn_provider {
             Some(p.to_ascii_lowercase())
@@ -114,7 +114,15 @@ impl EdgeHeaders {
             .cf_cache_status
             .clone()
             .or_else(|| self.x_cache.clone())
-            .or_else(|| self.other_cache.clone());
+            .or_else(|| self.other_cache.clone())
+            .or_else(|| {
+                // Akamai's own error pages (origin unreachable, timed out)
+                // carry no cache header but name the edge software in
+                // `Server`; an origin's 5xx passed through keeps the
+                // origin's. Worded as CloudFront words its own.
+                (status >= 500 && has(&self.server, "akamaighost"))
+                    .then(|| "error from akamaighost".to_string())
+            });
         EdgeHints { provider, cache }
     }
 }

@@ -143,7 +143,7 @@ pub(super) fn convert_entry(
         .or(e.wpt_ip.get())
         .map(|s| s.trim_start_matches('[').trim_end_matches(']').to_string());
     let edge = resp
-        .map(|r| r.headers.hints(e.cdn_provider.get()))
+        .map(|r| r.headers.hints(e.cdn_provider.get(), status))
         .unwrap_or_else(|| EdgeHints {
             provider: e.cdn_provider.get().map(str::to_ascii_lowercase),
             cache: None,

@@ -310,6 +310,12 @@ fn edge_hints_from_headers() {
             ),
             with(r#"{"name":"Server","value":"AkamaiGHost"}"#),
             with(r#"{"name":"Server","value":"nginx"}"#),
+            // Akamai's own error page: its software in Server, no cache header
+            with(r#"{"name":"Server","value":"AkamaiGHost"},{"name":"Mime-Version","value":"1.0"}"#)
+                .replace(r#""status":200"#, r#""status":503"#),
+            // an origin's 503 through the edge keeps the origin's Server
+            with(r#"{"name":"Server","value":"nginx"},{"name":"x-akamai-transformed","value":"9 - 0 pmb=mRUM,1"}"#)
+                .replace(r#""status":200"#, r#""status":503"#),
         ],
         "",
     );
@@ -327,7 +333,9 @@ fn edge_hints_from_headers() {
             (Some("cloudfront"), Some("hit from cloudfront")),
             (Some("fastly"), Some("miss")),
             (Some("akamai"), None),
-            (None, None)
+            (None, None),
+            (Some("akamai"), Some("error from akamaighost")),
+            (Some("akamai"), None),
         ]
     );
 }
