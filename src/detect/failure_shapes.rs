@@ -1,7 +1,6 @@
 //! FL110 failure shapes: see [`DOC`].
 
 use super::{Ctx, Detector, FaultDomain, Finding, Threshold, Unit, evidence_levels, pct};
-use crate::aggregate::WindowName;
 use crate::aggregate::loads::{LoadFacts, Shape};
 use crate::model::{Party, Request, ResourceType};
 use std::collections::{BTreeMap, BTreeSet};
@@ -138,27 +137,10 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     if census.loads.is_empty() {
         return vec![];
     }
-    let mut during_loads: Vec<&LoadFacts> = Vec::new();
-    let mut base_loads: Vec<&LoadFacts> = Vec::new();
-    for l in &census.loads {
-        match ctx.window_at(l.file, l.start) {
-            Some(WindowName::During) => during_loads.push(l),
-            Some(w) if w == ctx.an.baseline => base_loads.push(l),
-            _ => {}
-        }
-    }
     // read the captures that saw the incident: a region's outage is every
     // load of its captures, and the other regions' healthy loads beside it
     // would dilute it to nothing (and their baseline is not its baseline)
-    let hit: BTreeSet<u32> = during_loads
-        .iter()
-        .filter(|l| l.bad && !l.slow_only)
-        .map(|l| l.file)
-        .collect();
-    if !hit.is_empty() {
-        during_loads.retain(|l| hit.contains(&l.file));
-        base_loads.retain(|l| hit.contains(&l.file));
-    }
+    let (base_loads, during_loads) = ctx.loads_of_hit_captures(|l| !l.slow_only);
     if during_loads.is_empty() {
         return vec![];
     }

@@ -169,6 +169,42 @@ impl<'a> Ctx<'a> {
     pub fn in_during(&self, file: crate::model::FileId, t: chrono::DateTime<chrono::Utc>) -> bool {
         self.window_at(file, t) == Some(WindowName::During)
     }
+    /// The page loads of the baseline and of the incident, from the
+    /// captures that saw the incident: when only some captures had bad
+    /// loads in the window (`counts` says which bad loads count), the
+    /// others' healthy loads would dilute a regional outage to nothing (and
+    /// a producer that drops failed requests, chrome-har, records a failed
+    /// load as no load at all), and their baseline is not its baseline. In
+    /// compare mode the baseline is the other capture and stays whole.
+    pub fn loads_of_hit_captures(
+        &self,
+        counts: impl Fn(&crate::aggregate::loads::LoadFacts) -> bool,
+    ) -> (
+        Vec<&'a crate::aggregate::loads::LoadFacts>,
+        Vec<&'a crate::aggregate::loads::LoadFacts>,
+    ) {
+        let (mut base, mut inc) = (Vec::new(), Vec::new());
+        for l in &self.an.loads.loads {
+            match self.window_at(l.file, l.start) {
+                Some(WindowName::During) => inc.push(l),
+                Some(w) if w == self.an.baseline => base.push(l),
+                _ => {}
+            }
+        }
+        let all: std::collections::BTreeSet<u32> = inc.iter().map(|l| l.file).collect();
+        let hit: std::collections::BTreeSet<u32> = inc
+            .iter()
+            .filter(|l| l.bad && counts(l))
+            .map(|l| l.file)
+            .collect();
+        if !hit.is_empty() && hit.len() < all.len() {
+            inc.retain(|l| hit.contains(&l.file));
+            if self.an.windows.method != crate::aggregate::WindowMethod::Compare {
+                base.retain(|l| hit.contains(&l.file));
+            }
+        }
+        (base, inc)
+    }
     /// Was the site's delivery failing at the edge in most of the bad page
     /// loads of the incident? Then components that vanished (the API calls
     /// a script from the CDN would have made) are delivery's loss, not a

@@ -1,13 +1,12 @@
 //! FL111 slow page loads: see [`DOC`].
 
 use super::{Ctx, Detector, FaultDomain, Finding, Threshold, Unit, evidence_levels, ms};
-use crate::aggregate::WindowName;
 use crate::aggregate::loads::{ABS_API_VS_STATIC, ABS_SLOW_API_MS, LoadFacts};
 
 pub const DOC: &str = "\
-Looks at: page loads that did not fail but were slow, load by load: the median server wait of the site's API calls, and the median time (wait + receive) of its static assets and of third-party requests, in the incident's loads against the baseline's.
+Looks at: page loads that did not fail but were slow, load by load (those of the captures with bad loads in the window, when only some had them): the median server wait of the site's API calls, and the median time (wait + receive) of its static assets and of third-party requests, in the incident's loads against the baseline's.
 
-Points to: backend, when the API's wait grew (>= {API_SLOW_RATIO}x) while static assets and third parties kept their pace (< {PACE_KEPT_RATIO}x): \"API response times doubled while the frontend stayed fast\". Network, when static assets slowed (>= {PATH_SLOW_RATIO}x) and third-party requests with them (>= {PATH_SLOW_RATIO}x; with no third-party requests, the API's wait), and the API slowed no more than {API_VS_PATH_MAX} times as much as the static assets: a slow path slows every host behind it, and the server cannot slow someone else's. Needs a baseline: slowness has no absolute level. With no healthy load to compare with (a capture taken during the slowdown): backend when the API's calls wait >= {ABS_SLOW_API_MS} per load and >= {ABS_API_VS_STATIC}x the same loads' static assets, slow on their face.
+Points to: backend, when the API's wait grew (>= {API_SLOW_RATIO}x) while static assets and third parties kept their pace (< {PACE_KEPT_RATIO}x): \"API response times doubled while the frontend stayed fast\". Network, when static assets slowed (>= {PATH_SLOW_RATIO}x) and third-party requests with them (>= {PATH_SLOW_RATIO}x; with no third-party requests, the API's wait), and the API slowed no more than {API_VS_PATH_MAX} times as much as the static assets: a slow path slows every host behind it, and the server cannot slow someone else's. Needs a baseline: slowness has no absolute level. When the loads of every vantage together show neither, each vantage with at least {MIN_VANTAGE_LOADS} loads before and during is judged alone for a slow path (static and third parties >= {VANTAGE_PATH_SLOW_RATIO}x), and fires when some (not all) vantages show one: a regional path. With no healthy load to compare with (a capture taken during the slowdown): backend when the API's calls wait >= {ABS_SLOW_API_MS} per load and >= {ABS_API_VS_STATIC}x the same loads' static assets, slow on their face.
 
 Known false positives: a heavier page in the incident's loads (compare the vanished and new components); a busy capturing machine (every phase slows, as for a slow path, but then other vantages stay fast).";
 
@@ -44,6 +43,18 @@ const THRESHOLDS: &[Threshold] = &[
         value: API_VS_PATH_MAX,
         unit: Unit::Number,
         meaning: "... while the API's ratio is at most this many times the static one",
+    },
+    Threshold {
+        name: "MIN_VANTAGE_LOADS",
+        value: MIN_VANTAGE_LOADS as f64,
+        unit: Unit::Count,
+        meaning: "loads a vantage needs before and during to be judged alone",
+    },
+    Threshold {
+        name: "VANTAGE_PATH_SLOW_RATIO",
+        value: VANTAGE_PATH_SLOW_RATIO,
+        unit: Unit::Number,
+        meaning: "one vantage alone: static and third-party slowdown at which its path is slow",
     },
     Threshold {
         name: "ABS_SLOW_API_MS",
@@ -141,29 +152,73 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     if ctx.an.windows.during.is_none() {
         return vec![];
     }
-    let (mut base, mut inc): (Vec<&LoadFacts>, Vec<&LoadFacts>) = (vec![], vec![]);
-    for l in &ctx.an.loads.loads {
-        match ctx.window_at(l.file, l.start) {
-            Some(WindowName::During) => inc.push(l),
-            Some(w) if w == ctx.an.baseline => base.push(l),
-            _ => {}
-        }
-    }
+    // the captures whose loads were bad in the window: one region's slow
+    // path is not diluted by the others' fast loads
+    let (base, inc) = ctx.loads_of_hit_captures(|_| true);
     if inc.is_empty() {
         return vec![];
     }
     if base.is_empty() {
         return absolute(&inc).into_iter().collect();
     }
+    let whole = compared(&base, &inc, false);
+    if whole.fired {
+        return vec![whole];
+    }
+    // one vantage's slow path (its regional route) among vantages that kept
+    // their pace: judged vantage by vantage, its own loads against its own
+    // baseline
+    let vantages: std::collections::BTreeSet<&str> = inc
+        .iter()
+        .map(|l| l.vantage.as_str())
+        .filter(|v| !v.is_empty())
+        .collect();
+    if vantages.len() > 1 {
+        let fired: Vec<Finding> = vantages
+            .iter()
+            .filter_map(|v| {
+                let b: Vec<&LoadFacts> = base.iter().filter(|l| l.vantage == *v).copied().collect();
+                let i: Vec<&LoadFacts> = inc.iter().filter(|l| l.vantage == *v).copied().collect();
+                (b.len() >= MIN_VANTAGE_LOADS && i.len() >= MIN_VANTAGE_LOADS)
+                    .then(|| compared(&b, &i, true))
+                    .filter(|f| f.fired)
+            })
+            .collect();
+        // only when the others kept their pace: every vantage slowing is
+        // the whole comparison's to call, and it did not
+        if !fired.is_empty() && fired.len() < vantages.len() {
+            let mut f = fired[0].clone();
+            for g in &fired[1..] {
+                for r in &g.regions {
+                    if !f.regions.contains(r) {
+                        f.regions.push(r.clone());
+                    }
+                }
+            }
+            f.summary = format!("in {}: {}", f.regions.join(", "), f.summary);
+            return vec![f];
+        }
+    }
+    vec![whole]
+}
+
+/// Loads a vantage needs in the baseline and in the window to be judged
+/// alone.
+const MIN_VANTAGE_LOADS: usize = 3;
+/// Static and third-party slowdown at which one vantage's path is slow:
+/// higher than [`PATH_SLOW_RATIO`], its medians rest on fewer loads (the
+/// lab's healthy captures, three browsers on two cores, reach 3.4x on one
+/// vantage; its 120 ms regional delay, 5.4x and 8.3x).
+const VANTAGE_PATH_SLOW_RATIO: f64 = 4.0;
+
+/// The incident's loads against the baseline's: which pace changed.
+fn compared(base: &[&LoadFacts], inc: &[&LoadFacts], one_vantage: bool) -> Finding {
     let m = |ls: &[&LoadFacts], f: fn(&LoadFacts) -> Option<f64>| {
         median(ls.iter().filter_map(|l| f(l)).collect())
     };
-    let api = (m(&base, |l| l.api_wait_ms), m(&inc, |l| l.api_wait_ms));
-    let st = (m(&base, |l| l.static_ms), m(&inc, |l| l.static_ms));
-    let tp = (
-        m(&base, |l| l.third_party_ms),
-        m(&inc, |l| l.third_party_ms),
-    );
+    let api = (m(base, |l| l.api_wait_ms), m(inc, |l| l.api_wait_ms));
+    let st = (m(base, |l| l.static_ms), m(inc, |l| l.static_ms));
+    let tp = (m(base, |l| l.third_party_ms), m(inc, |l| l.third_party_ms));
     let ratio = |p: (Option<f64>, Option<f64>)| match p {
         (Some(a), Some(b)) if a > 0.0 => Some(b / a),
         _ => None,
@@ -197,7 +252,14 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         (Some(a), Some(b)) => format!("{} -> {}", ms(a), ms(b)),
         _ => "-".into(),
     };
-    if ra.is_some_and(|r| r >= API_SLOW_RATIO) && kept(rs) && kept(rt) {
+    // one vantage alone: fewer loads, noisier medians, and a server slow
+    // for one region only is a path's doing: only a clearly slow path
+    let path_ratio = if one_vantage {
+        VANTAGE_PATH_SLOW_RATIO
+    } else {
+        PATH_SLOW_RATIO
+    };
+    if !one_vantage && ra.is_some_and(|r| r >= API_SLOW_RATIO) && kept(rs) && kept(rt) {
         f.fired = true;
         f.summary = format!(
             "API response times x{:.1} ({}) while static assets ({}) and third parties ({}) kept their pace: the server took longer, the path did not",
@@ -216,9 +278,9 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             -0.3,
             "network: static assets and third parties were as fast as before",
         );
-    } else if rs.is_some_and(|r| r >= PATH_SLOW_RATIO)
-        && (rt.is_some_and(|r| r >= PATH_SLOW_RATIO)
-            || rt.is_none() && ra.is_some_and(|r| r >= PATH_SLOW_RATIO))
+    } else if rs.is_some_and(|r| r >= path_ratio)
+        && (rt.is_some_and(|r| r >= path_ratio)
+            || rt.is_none() && ra.is_some_and(|r| r >= path_ratio))
         && ra.is_none_or(|a| a <= rs.unwrap_or(1.0) * API_VS_PATH_MAX)
     {
         f.fired = true;
@@ -256,7 +318,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
-    vec![f]
+    f
 }
 
 #[cfg(test)]
@@ -301,5 +363,51 @@ mod tests {
         let slow = [load(3000.0, 2500.0), load(3200.0, 2600.0)];
         let refs: Vec<&LoadFacts> = slow.iter().collect();
         assert!(!absolute(&refs).unwrap().fired);
+    }
+
+    fn paced(api: f64, st: f64, tp: f64) -> LoadFacts {
+        LoadFacts {
+            third_party_ms: Some(tp),
+            ..load(api, st)
+        }
+    }
+
+    /// One vantage's path: every host slower by 5-8x fires; the 3x a busy
+    /// machine gives one vantage does not, nor does its API alone.
+    #[test]
+    fn one_vantage_needs_a_clearly_slow_path() {
+        let base = [
+            paced(110.0, 48.0, 37.0),
+            paced(100.0, 50.0, 40.0),
+            paced(120.0, 45.0, 35.0),
+        ];
+        let b: Vec<&LoadFacts> = base.iter().collect();
+        let slow = [
+            paced(330.0, 260.0, 300.0),
+            paced(350.0, 270.0, 310.0),
+            paced(340.0, 250.0, 290.0),
+        ];
+        let f = compared(&b, &slow.iter().collect::<Vec<_>>(), true);
+        assert!(f.fired, "{}", f.summary);
+        assert!(
+            f.supports
+                .iter()
+                .any(|s| s.domain == FaultDomain::Network && s.weight > 0.0)
+        );
+        let noisy = [
+            paced(250.0, 160.0, 105.0),
+            paced(240.0, 150.0, 100.0),
+            paced(260.0, 155.0, 95.0),
+        ];
+        assert!(!compared(&b, &noisy.iter().collect::<Vec<_>>(), true).fired);
+        // all vantages together: 3x static and 2.8x third parties is a slow path
+        assert!(compared(&b, &noisy.iter().collect::<Vec<_>>(), false).fired);
+        let api_only = [
+            paced(400.0, 48.0, 37.0),
+            paced(420.0, 50.0, 40.0),
+            paced(380.0, 45.0, 35.0),
+        ];
+        assert!(!compared(&b, &api_only.iter().collect::<Vec<_>>(), true).fired);
+        assert!(compared(&b, &api_only.iter().collect::<Vec<_>>(), false).fired);
     }
 }

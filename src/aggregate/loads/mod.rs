@@ -608,9 +608,15 @@ pub fn windows_from_loads(
     }
     // a lone bad load counts only when no capture has a longer run: beside
     // a region's outage, another region's single slow first load (cold
-    // connections and caches) is noise, not a second wave
+    // connections and caches) is noise, not a second wave; and beside
+    // probes and server logs that saw no change, never (one page load with
+    // one failed call is not an incident they all missed)
     let runs: Vec<Vec<Run>> = stream_flags.iter().map(|f| stream_runs(f)).collect();
-    let longest = runs.iter().flatten().map(|r| r.2).max().unwrap_or(0);
+    let longest = if slow_counts {
+        runs.iter().flatten().map(|r| r.2).max().unwrap_or(0)
+    } else {
+        usize::MAX
+    };
     let mut spans: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
     for (loads, runs) in streams.values().zip(&runs) {
         spans.extend(run_spans(loads, runs, longest, data_start, data_end));

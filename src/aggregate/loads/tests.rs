@@ -289,4 +289,9 @@ fn slow_only_loads_need_a_sustained_run_beside_other_sources() {
     assert_eq!(w.waves, vec![(at(35), at(135))]);
     let failed = census_of(&[(0, "......bb........")]);
     assert!(windows_from_loads(&failed, at(0), at(160), false).is_some());
+    // one failed load that probes and server logs did not see is not an
+    // incident; in a browser capture alone it is what there is
+    let lone = census_of(&[(0, "......b........."), (1, "................")]);
+    assert!(windows_from_loads(&lone, at(0), at(160), false).is_none());
+    assert!(windows_from_loads(&lone, at(0), at(160), true).is_some());
 }
