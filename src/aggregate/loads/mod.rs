@@ -609,10 +609,11 @@ pub fn windows_from_loads(
     // a lone bad load counts only when no capture has a longer run: beside
     // a region's outage, another region's single slow first load (cold
     // connections and caches) is noise, not a second wave; and beside
-    // probes and server logs that saw no change, never (one page load with
-    // one failed call is not an incident they all missed)
+    // probes and server logs that saw no change, only when it is not the
+    // only one (one page load with one failed call is not an incident they
+    // all missed; a few scattered ones are a low error rate)
     let runs: Vec<Vec<Run>> = stream_flags.iter().map(|f| stream_runs(f)).collect();
-    let longest = if slow_counts {
+    let longest = if slow_counts || n_bad >= 2 {
         runs.iter().flatten().map(|r| r.2).max().unwrap_or(0)
     } else {
         usize::MAX
