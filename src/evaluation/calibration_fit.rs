@@ -102,9 +102,51 @@ pub struct Reliability {
     /// Mean squared gap between confidence and the 0/1 outcome.
     pub brier: f64,
     pub cases: usize,
+    /// The expected calibration error a perfectly calibrated verdict would
+    /// show on this many cases at these confidences (the mean over
+    /// [`FLOOR_DRAWS`] draws of outcomes, each right with its confidence's
+    /// chance): on a few dozen cases the binned error is mostly sampling
+    /// noise, and this is its size.
+    pub ece_floor: f64,
 }
 
+/// Simulated outcome sets behind [`Reliability::ece_floor`].
+pub const FLOOR_DRAWS: usize = 2000;
+
 pub fn reliability(pairs: &[(f64, bool)]) -> Reliability {
+    let (ece, bins) = binned(pairs);
+    let n = pairs.len();
+    let brier = pairs
+        .iter()
+        .map(|(c, y)| (c - if *y { 1.0 } else { 0.0 }).powi(2))
+        .sum::<f64>()
+        / n.max(1) as f64;
+    // seeded, so the same cases give the same floor on every run
+    let mut rng = crate::rng::SplitMix64::new(0x5eed_ca1b);
+    let mut drawn: Vec<(f64, bool)> = pairs.to_vec();
+    let mut floor = 0.0;
+    if n > 0 {
+        for _ in 0..FLOOR_DRAWS {
+            for d in drawn.iter_mut() {
+                d.1 = rng.next_f64() < d.0;
+            }
+            floor += binned(&drawn).0;
+        }
+        floor /= FLOOR_DRAWS as f64;
+    }
+    Reliability {
+        bins,
+        ece,
+        brier,
+        cases: n,
+        ece_floor: floor,
+    }
+}
+
+/// Ten equal-width bins: the expected calibration error and each bin's
+/// (low, high, cases, mean confidence, accuracy).
+#[allow(clippy::type_complexity)]
+fn binned(pairs: &[(f64, bool)]) -> (f64, Vec<(f64, f64, usize, f64, f64)>) {
     let n = pairs.len();
     // bin by index, so a confidence of 0.3 falls in 0.3-0.4 exactly once
     let bin_of = |c: f64| ((c * 10.0 + 1e-9).floor().max(0.0) as usize).min(9);
@@ -123,17 +165,7 @@ pub fn reliability(pairs: &[(f64, bool)]) -> Reliability {
         ece += k / n as f64 * (conf - acc).abs();
         bins.push((lo, hi, inb.len(), conf, acc));
     }
-    let brier = pairs
-        .iter()
-        .map(|(c, y)| (c - if *y { 1.0 } else { 0.0 }).powi(2))
-        .sum::<f64>()
-        / n.max(1) as f64;
-    Reliability {
-        bins,
-        ece,
-        brier,
-        cases: n,
-    }
+    (ece, bins)
 }
 
 #[cfg(test)]
@@ -179,5 +211,21 @@ mod tests {
         assert!((r.brier - brier).abs() < 1e-9);
         let skewed: Vec<(f64, bool)> = (0..10).map(|_| (0.9, false)).collect();
         assert!((reliability(&skewed).ece - 0.9).abs() < 1e-9);
+    }
+
+    /// The noise floor: large for a handful of cases, small for many, and
+    /// the same on every run.
+    #[test]
+    fn ece_floor_shrinks_with_cases() {
+        let few: Vec<(f64, bool)> = (0..19).map(|i| (0.85, i < 16)).collect();
+        let many: Vec<(f64, bool)> = (0..1900).map(|i| (0.85, i % 20 < 17)).collect();
+        let (a, b) = (reliability(&few).ece_floor, reliability(&many).ece_floor);
+        assert!(a > 0.05 && a < 0.15, "{a}");
+        assert!(b < 0.02, "{b}");
+        assert_eq!(reliability(&few).ece_floor, a);
+        // an unmistakable miscalibration stands far above it
+        let off: Vec<(f64, bool)> = (0..19).map(|i| (0.95, i < 10)).collect();
+        let r = reliability(&off);
+        assert!(r.ece > r.ece_floor + 0.2, "{} {}", r.ece, r.ece_floor);
     }
 }

@@ -309,20 +309,21 @@ impl Study {
             "Confidence means: of verdicts given confidence c, about c are right. The\nverdict's raw margin is read through monotone maps in `src/calibration.json`\n({}), fitted on {}. Refit with\n\n    {}\n\nA named domain whose calibrated confidence is below {:.2} is not named: the\nverdict answers `none`, flagged `inconclusive`.\n",
             cal.method, cal.fitted_on, cal.command, cal.inconclusive_below
         );
-        s.push_str("Held-out cases (never used by the fit):\n\n| held out | cases | top-1 | expected calibration error | Brier score |\n| --- | ---: | ---: | ---: | ---: |\n");
+        s.push_str("Held-out cases (never used by the fit):\n\n| held out | cases | top-1 | expected calibration error | same, if perfectly calibrated | Brier score |\n| --- | ---: | ---: | ---: | ---: | ---: |\n");
         let rows = self.held_out();
         for (name, r) in &rows {
             let acc = r.bins.iter().map(|b| b.4 * b.2 as f64).sum::<f64>() / r.cases.max(1) as f64;
             let _ = writeln!(
                 s,
-                "| {name} | {} | {:.1} % | {:.3} | {:.3} |",
+                "| {name} | {} | {:.1} % | {:.3} | {:.3} | {:.3} |",
                 r.cases,
                 acc * 100.0,
                 r.ece,
+                r.ece_floor,
                 r.brier
             );
         }
-        s.push_str("\nExpected calibration error: the case-weighted mean of |mean confidence -\naccuracy| over ten equal-width confidence bins. Brier score: the mean of\n(confidence - 1 if right else 0)^2.\n\n");
+        s.push_str("\nExpected calibration error: the case-weighted mean of |mean confidence -\naccuracy| over ten equal-width confidence bins. \"Same, if perfectly\ncalibrated\": the mean error over 2,000 draws of outcomes for the same\nconfidences, each right with its confidence's chance; on a few dozen\ncases the binned error is mostly this sampling noise, and a corpus's\nerror is only meaningful against it. Brier score: the mean of\n(confidence - 1 if right else 0)^2.\n\n");
         for (name, r) in rows
             .iter()
             .filter(|(n, _)| n == "all of the above" || n == "generated: intensity sweep")
