@@ -135,17 +135,8 @@ fn absolute(inc: &[&LoadFacts]) -> Option<Finding> {
 /// Weight of an API slow on its face (no baseline: less than a measured rise).
 const ABS_SLOW_API_WEIGHT: f64 = 0.45;
 
-fn median(mut v: Vec<f64>) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    Some(if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    })
+fn median(v: Vec<f64>) -> Option<f64> {
+    crate::stats::median(&v)
 }
 
 fn run(ctx: &Ctx) -> Vec<Finding> {

@@ -121,16 +121,28 @@ pub fn reliability(pairs: &[(f64, bool)]) -> Reliability {
         .map(|(c, y)| (c - if *y { 1.0 } else { 0.0 }).powi(2))
         .sum::<f64>()
         / n.max(1) as f64;
-    // seeded, so the same cases give the same floor on every run
+    // seeded, so the same cases give the same floor on every run; the
+    // bins do not move between draws (the confidences stay), only how many
+    // in each came out right
     let mut rng = crate::rng::SplitMix64::new(0x5eed_ca1b);
-    let mut drawn: Vec<(f64, bool)> = pairs.to_vec();
+    let bin: Vec<usize> = pairs.iter().map(|(c, _)| bin_of(*c)).collect();
     let mut floor = 0.0;
     if n > 0 {
         for _ in 0..FLOOR_DRAWS {
-            for d in drawn.iter_mut() {
-                d.1 = rng.next_f64() < d.0;
+            let mut right = [0usize; 10];
+            for ((c, _), b) in pairs.iter().zip(&bin) {
+                if rng.next_f64() < *c {
+                    right[*b] += 1;
+                }
             }
-            floor += binned(&drawn).0;
+            floor += bins
+                .iter()
+                .map(|&(lo, _, k, conf, _)| {
+                    let k = k as f64;
+                    let acc = right[(lo * 10.0).round() as usize] as f64 / k;
+                    k / n as f64 * (conf - acc).abs()
+                })
+                .sum::<f64>();
         }
         floor /= FLOOR_DRAWS as f64;
     }
@@ -143,13 +155,17 @@ pub fn reliability(pairs: &[(f64, bool)]) -> Reliability {
     }
 }
 
+/// Ten equal-width bins, by index, so a confidence of 0.3 falls in
+/// 0.3-0.4 exactly once.
+fn bin_of(c: f64) -> usize {
+    ((c * 10.0 + 1e-9).floor().max(0.0) as usize).min(9)
+}
+
 /// Ten equal-width bins: the expected calibration error and each bin's
 /// (low, high, cases, mean confidence, accuracy).
 #[allow(clippy::type_complexity)]
 fn binned(pairs: &[(f64, bool)]) -> (f64, Vec<(f64, f64, usize, f64, f64)>) {
     let n = pairs.len();
-    // bin by index, so a confidence of 0.3 falls in 0.3-0.4 exactly once
-    let bin_of = |c: f64| ((c * 10.0 + 1e-9).floor().max(0.0) as usize).min(9);
     let mut bins = Vec::new();
     let mut ece = 0.0;
     for i in 0..10 {

@@ -243,9 +243,9 @@ pub const SLOW_API_MIN_EXTRA_MS: f64 = 200.0;
 /// median time is this many times the capture's quick quartile.
 pub const SLOW_PATH_RATIO: f64 = 4.0;
 /// Beside probes and server logs, loads that were only slow open an
-/// incident window when this many in a row of one capture were bad: the
-/// lab's healthy captures, three browsers on two cores, have runs of one
-/// or two slow loads; its 16x API slowdown, a dozen.
+/// incident window when this many in a row of one capture were bad: on
+/// the lab's healthy captures (three browsers on two cores) runs of four
+/// still made incidents of two controls; its 16x API slowdown has a dozen.
 pub const SUSTAINED_SLOW_LOADS: usize = 8;
 
 /// Read every page load of the dataset.
