@@ -203,6 +203,15 @@ pub fn classify_error(text: &str) -> Option<ErrorClass> {
             ErrorClass::NetworkChanged
         } else if has("PROXY") || has("TUNNEL_CONNECTION_FAILED") {
             ErrorClass::Proxy
+        } else if (has("SSL") || has("TLS") || has("HANDSHAKE"))
+            && (has("TIMEOUT") || has("TIMED OUT") || has("TIMED_OUT"))
+            && !has("CERT")
+        {
+            // curl's "SSL connection timeout", Go's "net/http: TLS handshake
+            // timeout": the connection was accepted and then nothing
+            // answered, a stalled path or peer, not a certificate or
+            // protocol failure (Chromium words the same stall ERR_TIMED_OUT)
+            ErrorClass::Timeout
         } else if has("CERT") || has("CERTIFICATE") {
             ErrorClass::CertError
         } else if has("SSL") || has("TLS") || has("HANDSHAKE") {
@@ -469,6 +478,16 @@ mod tests {
             ("net::ERR_NAME_NOT_RESOLVED", NameNotResolved),
             ("net::ERR_CONNECTION_REFUSED", ConnectionRefused),
             ("net::ERR_CONNECTION_RESET", ConnectionReset),
+            ("SSL connection timeout", Timeout),
+            ("net/http: TLS handshake timeout", Timeout),
+            (
+                "SSL certificate problem: certificate has expired",
+                CertError,
+            ),
+            (
+                "OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection to h:443",
+                TlsError,
+            ),
             ("net::ERR_CONNECTION_TIMED_OUT", ConnectionTimedOut),
             ("net::ERR_INTERNET_DISCONNECTED", InternetDisconnected),
             ("net::ERR_NETWORK_CHANGED", NetworkChanged),

@@ -7,7 +7,7 @@ use crate::aggregate::{Dim, WindowName};
 pub const DOC: &str = "\
 Looks at: name-resolution failures (browser `net::ERR_NAME_NOT_RESOLVED`, probe errors such as SERVFAIL, NXDOMAIN, \"could not resolve host\"), DNS probe tests (failure share and resolve_ms), and the DNS phase of HTTP requests, during vs before.
 
-Points to: dns, when resolution errors appear on first-party names (at least {MIN_FAILURES} of them, >= {HTTP_FAIL_SHARE_MIN} of first-party requests, and at least {RISE_FACTOR} times the share before plus {HTTP_RISE_MARGIN}) or DNS probes fail (at least {MIN_FAILURES} failures, >= {PROBE_FAIL_SHARE_MIN} of DNS probes, at least {RISE_FACTOR} times the share before plus {PROBE_RISE_MARGIN}), since a name that does not resolve means the request never left the client: no connect, no TLS, no HTTP status. Regions whose DNS probes fail at {PROBE_FAIL_SHARE_MIN} or more, and vantages whose first-party requests fail to resolve at {HTTP_FAIL_SHARE_MIN} or more, are listed. A DNS phase spike without failures (median ratio >= {SPIKE_RATIO}, the median during the window at least {SPIKE_MIN_MS}, significant) is weaker evidence. When third-party names fail to resolve as well (their failure share at least {EVERY_NAME_RATIO} times the first party's, on at least {MIN_THIRD_PARTY_DOMAINS} third-party domains), every name failed at once: that is the capturing machine's resolver or its connection, not the site's DNS, so it points to client instead (a site's DNS cannot take other sites' names down with it). When everything resolves, reports the numbers that rule DNS out, and argues against DNS once at least {MIN_CHECKS_TO_CLEAR} requests and probes were seen.
+Points to: dns, when resolution errors appear on first-party names (at least {MIN_FAILURES} of them, >= {HTTP_FAIL_SHARE_MIN} of first-party requests, and at least {RISE_FACTOR} times the share before plus {HTTP_RISE_MARGIN}) or DNS probes fail (at least {MIN_FAILURES} failures, >= {PROBE_FAIL_SHARE_MIN} of DNS probes, at least {RISE_FACTOR} times the share before plus {PROBE_RISE_MARGIN}), since a name that does not resolve means the request never left the client: no connect, no TLS, no HTTP status. Regions whose DNS probes fail at {PROBE_FAIL_SHARE_MIN} or more, and vantages whose first-party requests fail to resolve at {HTTP_FAIL_SHARE_MIN} or more, are listed; one vantage whose own requests pass the request tests fires it too (a resolver failing in one region is a third of the requests at most). A DNS phase spike without failures (median ratio >= {SPIKE_RATIO}, the median during the window at least {SPIKE_MIN_MS}, significant) is weaker evidence. When third-party names fail to resolve as well (their failure share at least {EVERY_NAME_RATIO} times the first party's, on at least {MIN_THIRD_PARTY_DOMAINS} third-party domains), every name failed at once: that is the capturing machine's resolver or its connection, not the site's DNS, so it points to client instead (a site's DNS cannot take other sites' names down with it). When everything resolves, reports the numbers that rule DNS out, and argues against DNS once at least {MIN_CHECKS_TO_CLEAR} requests and probes were seen.
 
 Known false positives: a single client's resolver (then only one vantage sees it: the client detector FL701 weighs that); typo'd or decommissioned hostnames that failed before the window as well (the comparison with before removes those); ad blockers that answer NXDOMAIN for trackers (third-party names only).";
 
@@ -165,9 +165,17 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     let http_before = rate(eb, nb).unwrap_or(0.0);
     let probe_rate = prate(pd).unwrap_or(0.0);
     let probe_before = prate(pb).unwrap_or(0.0);
-    let http_fired = ed as f64 >= MIN_FAILURES
+    let global_fired = ed as f64 >= MIN_FAILURES
         && http_rate >= HTTP_FAIL_SHARE_MIN
         && http_rate >= http_before * RISE_FACTOR + HTTP_RISE_MARGIN;
+    let hit = ctx.vantages_failing(
+        is_dns_class,
+        MIN_FAILURES as u64,
+        HTTP_FAIL_SHARE_MIN,
+        RISE_FACTOR,
+        HTTP_RISE_MARGIN,
+    );
+    let http_fired = global_fired || !hit.is_empty();
     let probe_fired = pd.is_some_and(|s| s.dns_failures as f64 >= MIN_FAILURES)
         && probe_rate >= PROBE_FAIL_SHARE_MIN
         && probe_rate >= probe_before * RISE_FACTOR + PROBE_RISE_MARGIN;
@@ -195,9 +203,22 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         })
         .map(|r| r.registrable_domain.as_str())
         .collect();
+    // judged where it was seen: a vantage that failed alone is compared
+    // with its own third-party requests
+    let (tp_rate, http_rate_here) = match hit.first() {
+        Some(v) if !global_fired => {
+            let key = format!("third@{}", v.vantage);
+            let here = ctx
+                .http(Dim::Vantage, &key, WindowName::During)
+                .map(|g| (g.errors_where(is_dns_class), g.count))
+                .unwrap_or((0, 0));
+            (rate(here.0, here.1).unwrap_or(0.0), v.share)
+        }
+        _ => (tp_rate, http_rate),
+    };
     let every_name = http_fired
         && tp_rate >= HTTP_FAIL_SHARE_MIN
-        && tp_rate >= http_rate * EVERY_NAME_RATIO
+        && tp_rate >= http_rate_here * EVERY_NAME_RATIO
         && tp_domains.len() as f64 >= MIN_THIRD_PARTY_DOMAINS;
     if every_name {
         f.evidence.push(evidence_levels(
@@ -231,16 +252,29 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         );
     } else if http_fired || probe_fired {
         f.fired = true;
-        f.summary = format!(
-            "name resolution failed: {} of first-party requests ({ed} of {nd}) and {} of DNS probes failed to resolve, up from {} / {}; requests never reached the service",
-            pct(http_rate),
-            pct(probe_rate),
-            pct(http_before),
-            pct(probe_before)
-        );
+        let vantage_rate = hit.first().map_or(0.0, |v| v.share);
+        f.summary = match hit.first() {
+            Some(v) if !global_fired && !probe_fired => format!(
+                "name resolution failed from {}: {} of its first-party requests ({} of {}) failed to resolve, up from {} ({} over every vantage, {} of DNS probes); requests never reached the service",
+                v.vantage,
+                pct(v.share),
+                v.errors,
+                v.requests,
+                pct(v.share_before),
+                pct(http_rate),
+                pct(probe_rate)
+            ),
+            _ => format!(
+                "name resolution failed: {} of first-party requests ({ed} of {nd}) and {} of DNS probes failed to resolve, up from {} / {}; requests never reached the service",
+                pct(http_rate),
+                pct(probe_rate),
+                pct(http_before),
+                pct(probe_before)
+            ),
+        };
         f.support(
             FaultDomain::Dns,
-            (0.5 + http_rate.max(probe_rate)).min(0.9),
+            (0.5 + http_rate.max(probe_rate).max(vantage_rate)).min(0.9),
             "resolution errors",
         );
         f.support(

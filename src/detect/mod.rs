@@ -244,6 +244,52 @@ impl<'a> Ctx<'a> {
             .map(|r| r.source)
             .collect()
     }
+    /// The vantages whose own first-party requests failed with an error
+    /// class matching `pred` at `min_share` or more during the window (at
+    /// least `min_errors` of them, and at least `rise` times the vantage's
+    /// own share before plus `margin`), worst first. A fault seen from one
+    /// region of three is a third of the whole window's requests at most,
+    /// and the rest of the world's clean requests must not talk it away.
+    pub fn vantages_failing(
+        &self,
+        pred: impl Fn(&str) -> bool,
+        min_errors: u64,
+        min_share: f64,
+        rise: f64,
+        margin: f64,
+    ) -> Vec<VantageRate> {
+        let mut out = Vec::new();
+        for v in self.vantages("first") {
+            let key = format!("first@{v}");
+            let count = |w: WindowName| {
+                self.http(Dim::Vantage, &key, w)
+                    .map(|g| (g.errors_where(&pred), g.count))
+                    .unwrap_or((0, 0))
+            };
+            let (ed, nd) = count(WindowName::During);
+            let (eb, nb) = count(self.an.baseline);
+            if nd == 0 {
+                continue;
+            }
+            let share = ed as f64 / nd as f64;
+            let before = if nb > 0 { eb as f64 / nb as f64 } else { 0.0 };
+            if ed >= min_errors && share >= min_share && share >= before * rise + margin {
+                out.push(VantageRate {
+                    vantage: v,
+                    errors: ed,
+                    requests: nd,
+                    share,
+                    share_before: before,
+                });
+            }
+        }
+        out.sort_by(|a, b| {
+            b.share
+                .total_cmp(&a.share)
+                .then_with(|| a.vantage.cmp(&b.vantage))
+        });
+        out
+    }
     /// Every vantage key (`first@us-east`) known for a party.
     pub fn vantages(&self, party: &str) -> Vec<String> {
         let prefix = format!("{party}@");
@@ -254,6 +300,16 @@ impl<'a> Ctx<'a> {
             .map(|(_, k)| k[prefix.len()..].to_string())
             .collect()
     }
+}
+
+/// One vantage's own failure share, from [`Ctx::vantages_failing`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct VantageRate {
+    pub vantage: String,
+    pub errors: u64,
+    pub requests: u64,
+    pub share: f64,
+    pub share_before: f64,
 }
 
 /// A detector: stable code, name, documentation, and the check itself.

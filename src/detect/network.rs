@@ -9,7 +9,7 @@ use crate::aggregate::{Dim, WindowName};
 pub const DOC: &str = "\
 Looks at: network probe tests per region (packet loss and latency; the worst agent's loss for the summary), the connect phase of first-party HTTP requests and their transport errors (connection timed out / refused / reset / closed, timeouts), during vs before.
 
-Points to: network, when in some region the probes' loss rises (mean >= {LOSS_MIN_PCT} %, at least {LOSS_RISE_PCT} points over before and, with a baseline, at least {RISE_FACTOR} times it) or their latency jumps (median ratio >= {RATIO_MIN}, at least {MIN_RISE_MS} more, significant): the transport path between the vantage and the service is degraded, so requests time out or never connect, whatever the service does. Only when there are no network (non-DNS) probes in the window does the HTTP side decide alone: first-party connect time jumping (same ratio, rise and significance) or transport errors rising (at least {MIN_TRANSPORT_ERRORS}, >= {TRANSPORT_SHARE_MIN} of first-party requests, at least {RISE_FACTOR} times the share before plus {TRANSPORT_RISE_MARGIN}) fire it, more weakly; with probes in the window that show nothing, connect time and transport errors alone do not. Vantages whose connect time jumps (ratio >= {RATIO_MIN}, significant) or whose transport errors reach {TRANSPORT_SHARE_MIN} are listed with the regions. When loss stays low everywhere, reports the numbers that rule the network out (\"loss < X % from all N agents in M regions\", X the worst agent's loss rounded up, at least {LOSS_QUOTED_MIN_PCT} %).
+Points to: network, when in some region the probes' loss rises (mean >= {LOSS_MIN_PCT} %, at least {LOSS_RISE_PCT} points over before and, with a baseline, at least {RISE_FACTOR} times it) or their latency jumps (median ratio >= {RATIO_MIN}, at least {MIN_RISE_MS} more, significant): the transport path between the vantage and the service is degraded, so requests time out or never connect, whatever the service does. Only when there are no network (non-DNS) probes in the window does the HTTP side decide alone: first-party connect time jumping (same ratio, rise and significance) or transport errors rising (at least {MIN_TRANSPORT_ERRORS}, >= {TRANSPORT_SHARE_MIN} of first-party requests, at least {RISE_FACTOR} times the share before plus {TRANSPORT_RISE_MARGIN}) fire it, more weakly; with probes in the window that show nothing, connect time and transport errors alone do not. Vantages whose connect time jumps (ratio >= {RATIO_MIN}, significant) or whose transport errors reach {TRANSPORT_SHARE_MIN} are listed with the regions. When loss stays low everywhere, reports the numbers that rule the network out (\"loss < X % from all N agents in M regions\", X the worst agent's loss rounded up, at least {LOSS_QUOTED_MIN_PCT} %); it argues less against network when some vantage's own first-party requests failed to connect at the transport thresholds above, since pings do not see resets, refused ports or blackholed connections.
 
 Known false positives: ICMP deprioritised by a router (loss to an intermediate hop but not the destination: only the last hop counts here); a saturated uplink at one probe site (one agent only); a server that is too busy to accept connections (connect timeouts with zero loss point to the server instead).";
 
@@ -96,6 +96,17 @@ pub static DETECTOR: Detector = Detector {
     thresholds: THRESHOLDS,
     run,
 };
+
+fn is_transport_class(c: &str) -> bool {
+    matches!(
+        c,
+        "connection_timed_out"
+            | "connection_refused"
+            | "connection_reset"
+            | "connection_closed"
+            | "timeout"
+    )
+}
 
 fn run(ctx: &Ctx) -> Vec<Finding> {
     if !ctx.has_incident() {
@@ -302,7 +313,28 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             (max_loss + 0.05).max(LOSS_QUOTED_MIN_PCT),
             ms(d.latency_ms.p50)
         );
-        f.support(FaultDomain::Network, -0.7, f.summary.clone());
+        // ICMP does not see a reset, a refused port or a blackholed SYN:
+        // clean pings beside such failures in some vantage only say the
+        // packets got through, not that connections did
+        let tcp_failing = ctx.vantages_failing(
+            is_transport_class,
+            MIN_TRANSPORT_ERRORS as u64,
+            TRANSPORT_SHARE_MIN,
+            RISE_FACTOR,
+            TRANSPORT_RISE_MARGIN,
+        );
+        if let Some(v) = tcp_failing.first() {
+            f.summary.push_str(&format!(
+                "; but {} of first-party requests from {} ({} of {}) failed to connect (timed out, refused, reset), which ICMP does not see",
+                super::pct(v.share),
+                v.vantage,
+                v.errors,
+                v.requests
+            ));
+            f.support(FaultDomain::Network, -0.3, f.summary.clone());
+        } else {
+            f.support(FaultDomain::Network, -0.7, f.summary.clone());
+        }
     } else if let Some(c) = conn.filter(|c| c.sufficient) {
         f.summary = format!(
             "network: first-party connect p50 {} -> {}, {td} transport errors in {nd} requests",

@@ -6,7 +6,7 @@ use crate::aggregate::{Dim, WindowName};
 pub const DOC: &str = "\
 Looks at: certificate and handshake errors (browser `net::ERR_CERT_*`, `ERR_SSL_*`, probe errors mentioning certificates, TLS or handshakes, RIPE Atlas sslcert alerts) on first-party hosts, their share of first-party requests during vs before.
 
-Points to: tls, when at least {MIN_TLS_ERRORS} such errors make up >= {TLS_FAIL_SHARE_MIN} of first-party attempts during the window and at least {RISE_FACTOR} times the baseline's share plus {RISE_MARGIN}: an expired or wrong certificate, a broken chain or a handshake failure at the terminating proxy. A handshake that failed had already resolved the name and connected, so it argues against dns and network; nothing reaches the application, so it argues against backend too. A vantage is listed as affected when its own share of such errors reaches {TLS_FAIL_SHARE_MIN}. With at least {MIN_REQUESTS_CLEAR} first-party requests in the window and no such rise, it argues against tls.
+Points to: tls, when at least {MIN_TLS_ERRORS} such errors make up >= {TLS_FAIL_SHARE_MIN} of first-party attempts during the window and at least {RISE_FACTOR} times the baseline's share plus {RISE_MARGIN}: an expired or wrong certificate, a broken chain or a handshake failure at the terminating proxy. A handshake that failed had already resolved the name and connected, so it argues against dns and network; nothing reaches the application, so it argues against backend too. A vantage is listed as affected when its own share of such errors reaches {TLS_FAIL_SHARE_MIN}; one vantage whose own share passes the same three tests fires it too (a certificate served in one region only is a third of the requests at most, and the other regions' clean handshakes do not make it healthy). With at least {MIN_REQUESTS_CLEAR} first-party requests in the window and no such rise, it argues against tls.
 
 Known false positives: TLS-intercepting corporate proxies on one client (one vantage only: the client detector FL701); clock skew on a probe (one agent); old clients that cannot negotiate a newly required protocol version.";
 
@@ -62,14 +62,13 @@ pub static DETECTOR: Detector = Detector {
     run,
 };
 
+fn is_tls_class(c: &str) -> bool {
+    matches!(c, "cert_error" | "tls_error")
+}
+
 fn tls_count(ctx: &Ctx, key_dim: Dim, key: &str, w: WindowName) -> (u64, u64) {
     ctx.http(key_dim, key, w)
-        .map(|g| {
-            (
-                g.errors_where(|c| matches!(c, "cert_error" | "tls_error")),
-                g.count,
-            )
-        })
+        .map(|g| (g.errors_where(is_tls_class), g.count))
         .unwrap_or((0, 0))
 }
 
@@ -92,19 +91,40 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     ));
     let rate = r(ed, nd).unwrap_or(0.0);
     let before = r(eb, nb).unwrap_or(0.0);
-    if ed >= MIN_TLS_ERRORS
+    let global = ed >= MIN_TLS_ERRORS
         && rate >= TLS_FAIL_SHARE_MIN
-        && rate >= before * RISE_FACTOR + RISE_MARGIN
-    {
+        && rate >= before * RISE_FACTOR + RISE_MARGIN;
+    let hit = ctx.vantages_failing(
+        is_tls_class,
+        MIN_TLS_ERRORS,
+        TLS_FAIL_SHARE_MIN,
+        RISE_FACTOR,
+        RISE_MARGIN,
+    );
+    if global || !hit.is_empty() {
         f.fired = true;
-        f.summary = format!(
-            "TLS handshakes failed: {} of first-party attempts ({ed} of {nd}) hit certificate or handshake errors, up from {}",
-            pct(rate),
-            pct(before)
-        );
+        let worst = hit.first().map_or(rate, |v| v.share.max(rate));
+        f.summary = if global {
+            format!(
+                "TLS handshakes failed: {} of first-party attempts ({ed} of {nd}) hit certificate or handshake errors, up from {}",
+                pct(rate),
+                pct(before)
+            )
+        } else {
+            let v = &hit[0];
+            format!(
+                "TLS handshakes failed from {}: {} of its first-party attempts ({} of {}) hit certificate or handshake errors, up from {} ({} over every vantage)",
+                v.vantage,
+                pct(v.share),
+                v.errors,
+                v.requests,
+                pct(v.share_before),
+                pct(rate)
+            )
+        };
         f.support(
             FaultDomain::Tls,
-            (0.55 + rate).min(0.9),
+            (0.55 + worst).min(0.9),
             "certificate / handshake errors",
         );
         f.support(
@@ -126,6 +146,11 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             let (e, n) = tls_count(ctx, Dim::Vantage, &format!("first@{v}"), WindowName::During);
             if n > 0 && e as f64 / n as f64 >= TLS_FAIL_SHARE_MIN {
                 f.regions.push(v);
+            }
+        }
+        for v in hit {
+            if !f.regions.contains(&v.vantage) {
+                f.regions.push(v.vantage);
             }
         }
     } else {
