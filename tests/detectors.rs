@@ -131,4 +131,10 @@ fn clean_probes_and_counts_do_not_talk_away_what_failed() {
     assert_eq!(weight_of(&edge, "FL501", "cdn"), 0.0);
     let dns = findings_of("fixtures/lab/dns-servfail-cdn-us-east");
     assert!(weight_of(&dns, "FL501", "cdn") < 0.0);
+
+    // one region's broken widget is 4 % of every region's third-party
+    // requests, and a quarter of its own
+    let widget = findings_of("fixtures/lab/thirdparty-widget-reset-ap-south");
+    assert_eq!(weight_of(&widget, "FL601", "third_party"), 0.0);
+    assert!(weight_of(&dns, "FL601", "third_party") < 0.0);
 }

@@ -258,12 +258,31 @@ impl<'a> Ctx<'a> {
         rise: f64,
         margin: f64,
     ) -> Vec<VantageRate> {
+        self.vantages_failing_by(
+            "first",
+            |g| g.errors_where(&pred),
+            min_errors,
+            min_share,
+            rise,
+            margin,
+        )
+    }
+    /// [`Ctx::vantages_failing`] for any party and any count of failures.
+    pub fn vantages_failing_by(
+        &self,
+        party: &str,
+        failures: impl Fn(&GroupStat) -> u64,
+        min_errors: u64,
+        min_share: f64,
+        rise: f64,
+        margin: f64,
+    ) -> Vec<VantageRate> {
         let mut out = Vec::new();
-        for v in self.vantages("first") {
-            let key = format!("first@{v}");
+        for v in self.vantages(party) {
+            let key = format!("{party}@{v}");
             let count = |w: WindowName| {
                 self.http(Dim::Vantage, &key, w)
-                    .map(|g| (g.errors_where(&pred), g.count))
+                    .map(|g| (failures(g), g.count))
                     .unwrap_or((0, 0))
             };
             let (ed, nd) = count(WindowName::During);

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 pub const DOC: &str = "\
 Looks at: requests to third-party registrable domains (anything that is not the site's own: first party = the registrable domains of the pages' main documents and probe targets, or `--first-party`), their error rate during vs before, which domains fail, and whether first-party traffic stayed healthy; then page load times, to say whether users were affected.
 
-Points to: third_party, when failures are confined to third-party domains: third-party error rate >= {THIRD_FAILING_RATE}, risen significantly, with at least {MIN_ERRORS} errors (or, on thin evidence, at least {THIN_MIN_ERRORS} errors and >= {THIN_RATE_MIN} where a baseline of at least {THIN_MIN_BASELINE} third-party requests had none, p < {THIN_P_MAX}), while the first-party error rate stays under {FIRST_FAILING_RATE} or does not rise: a dependency run by another organisation failed. Names the domains with at least {DOMAIN_MIN_ERRORS} errors making up >= {DOMAIN_FAIL_SHARE} of their requests. Says whether users were impacted (page load time up significantly, >= {IMPACT_LOAD_RATIO}x) or not (beacons and trackers failing quietly). A vantage is listed as affected when its third-party error rate reaches {THIRD_FAILING_RATE} (when every vantage that loads third parties is affected, every region is). Argues against a third party when at least {MIN_REQUESTS_CLEAR} third-party requests in the window showed no such failure (if only first-party calls fail: \"the disruption was specific to the service\"), and, more weakly, when first-party calls failed as well.
+Points to: third_party, when failures are confined to third-party domains: third-party error rate >= {THIRD_FAILING_RATE}, risen significantly, with at least {MIN_ERRORS} errors (or, on thin evidence, at least {THIN_MIN_ERRORS} errors and >= {THIN_RATE_MIN} where a baseline of at least {THIN_MIN_BASELINE} third-party requests had none, p < {THIN_P_MAX}), while the first-party error rate stays under {FIRST_FAILING_RATE} or does not rise: a dependency run by another organisation failed. Names the domains with at least {DOMAIN_MIN_ERRORS} errors making up >= {DOMAIN_FAIL_SHARE} of their requests. Says whether users were impacted (page load time up significantly, >= {IMPACT_LOAD_RATIO}x) or not (beacons and trackers failing quietly). A vantage is listed as affected when its third-party error rate reaches {THIRD_FAILING_RATE} (when every vantage that loads third parties is affected, every region is). Argues against a third party when at least {MIN_REQUESTS_CLEAR} third-party requests in the window showed no such failure, in every vantage on its own (one vantage with at least {MIN_ERRORS} errors making up {THIRD_FAILING_RATE} of its third-party requests, at least {VANTAGE_RISE_FACTOR} times its own share before plus {VANTAGE_RISE_MARGIN}, is not clean) (if only first-party calls fail: \"the disruption was specific to the service\"), and, more weakly, when first-party calls failed as well.
 
 Known false positives: ad/tracker blocking in the capturing browser (`ERR_BLOCKED_BY_CLIENT` is not counted as a failure); a first-party service hosted on another registrable domain (declare it with `--first-party`).";
 
@@ -18,6 +18,11 @@ Known false positives: ad/tracker blocking in the capturing browser (`ERR_BLOCKE
 const THIRD_FAILING_RATE: f64 = 0.05;
 /// Fewest third-party errors that make a finding.
 const MIN_ERRORS: u64 = 3;
+/// One vantage's third-party error share must be this many times its own
+/// share before ...
+const VANTAGE_RISE_FACTOR: f64 = 2.0;
+/// ... plus this, before it keeps the clean rest from arguing.
+const VANTAGE_RISE_MARGIN: f64 = 0.02;
 /// Thin evidence: fewest errors ...
 const THIN_MIN_ERRORS: u64 = 2;
 /// ... at least this error rate ...
@@ -38,6 +43,18 @@ const IMPACT_LOAD_RATIO: f64 = 1.2;
 const MIN_REQUESTS_CLEAR: u64 = 10;
 
 const THRESHOLDS: &[Threshold] = &[
+    Threshold {
+        name: "VANTAGE_RISE_FACTOR",
+        value: VANTAGE_RISE_FACTOR,
+        unit: Unit::Number,
+        meaning: "one vantage's third-party error share over its own share before ...",
+    },
+    Threshold {
+        name: "VANTAGE_RISE_MARGIN",
+        value: VANTAGE_RISE_MARGIN,
+        unit: Unit::Share,
+        meaning: "... plus this, before the clean rest may argue against a third party",
+    },
     Threshold {
         name: "THIRD_FAILING_RATE",
         value: THIRD_FAILING_RATE,
@@ -250,7 +267,30 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             t.count,
             pct(first_rate)
         );
-        if !third_bad && t.count >= MIN_REQUESTS_CLEAR {
+        // one region's broken dependency is a sliver of every region's
+        // third-party requests: judged there, it is not clean
+        let hit = if third_bad {
+            Vec::new()
+        } else {
+            ctx.vantages_failing_by(
+                "third",
+                |g| g.errors,
+                MIN_ERRORS,
+                THIRD_FAILING_RATE,
+                VANTAGE_RISE_FACTOR,
+                VANTAGE_RISE_MARGIN,
+            )
+        };
+        if let Some(v) = hit.first() {
+            f.summary.push_str(&format!(
+                "; but from {} {} of third-party requests failed ({} of {})",
+                v.vantage,
+                pct(v.share),
+                v.errors,
+                v.requests
+            ));
+        }
+        if !third_bad && t.count >= MIN_REQUESTS_CLEAR && hit.is_empty() {
             f.support(FaultDomain::ThirdParty, -0.5, format!("third party: {} errors over {} third-party requests, no third-party domain failing", pct(t.error_rate()), t.count));
         } else if third_bad && !first_ok {
             f.support(

@@ -298,3 +298,69 @@ fn slow_only_loads_need_a_sustained_run_beside_other_sources() {
     let scattered = census_of(&[(0, "......b........."), (1, "..........b.....")]);
     assert!(windows_from_loads(&scattered, at(0), at(160), false).is_some());
 }
+
+fn timed(api: &[f64], st: &[f64]) -> Vec<LoadFacts> {
+    api.iter()
+        .zip(st)
+        .enumerate()
+        .map(|(i, (a, s))| LoadFacts {
+            page_id: format!("0:{i}"),
+            vantage: "v0".into(),
+            start: at(i as i64 * 60),
+            api_wait_ms: Some(*a),
+            static_ms: Some(*s),
+            ..Default::default()
+        })
+        .collect()
+}
+
+fn flagged(loads: &[LoadFacts]) -> String {
+    loads
+        .iter()
+        .map(|l| if l.slow_only { 's' } else { '.' })
+        .collect()
+}
+
+/// "API response times doubled while the frontend stayed fast", inside
+/// one short capture (the shape of the tune grid's single captures of a
+/// 2x slowdown: one or two healthy loads, then the slow ones).
+#[test]
+fn an_api_step_in_one_capture_marks_the_slow_stretch() {
+    let mut l = timed(
+        &[310.0, 330.0, 650.0, 700.0, 620.0, 680.0],
+        &[170.0, 175.0, 168.0, 172.0, 180.0, 171.0],
+    );
+    mark_api_steps(&mut l);
+    assert_eq!(flagged(&l), "..ssss");
+    assert!(l[2].why[0].contains("stepped up"), "{:?}", l[2].why);
+}
+
+#[test]
+fn no_step_in_noise_in_a_slower_path_or_beside_a_failure() {
+    // noise around one level: no load of a stretch clears all the others
+    let mut noise = timed(
+        &[310.0, 450.0, 290.0, 520.0, 330.0, 480.0],
+        &[170.0, 175.0, 168.0, 172.0, 180.0, 171.0],
+    );
+    mark_api_steps(&mut noise);
+    assert_eq!(flagged(&noise), "......");
+    // everything slower together: the path, not the server
+    let mut path = timed(
+        &[310.0, 330.0, 650.0, 700.0, 620.0, 680.0],
+        &[170.0, 175.0, 340.0, 350.0, 330.0, 360.0],
+    );
+    mark_api_steps(&mut path);
+    assert_eq!(flagged(&path), "......");
+    // a capture with a failed load already has its change
+    let mut failed = timed(
+        &[310.0, 330.0, 650.0, 700.0, 620.0, 680.0],
+        &[170.0, 175.0, 168.0, 172.0, 180.0, 171.0],
+    );
+    failed[1].bad = true;
+    mark_api_steps(&mut failed);
+    assert_eq!(flagged(&failed), "......");
+    // too short to show a step
+    let mut short = timed(&[300.0, 650.0], &[170.0, 170.0]);
+    mark_api_steps(&mut short);
+    assert_eq!(flagged(&short), "..");
+}
