@@ -7,7 +7,7 @@ use crate::aggregate::{Dim, WindowName};
 pub const DOC: &str = "\
 Looks at: name-resolution failures (browser `net::ERR_NAME_NOT_RESOLVED`, probe errors such as SERVFAIL, NXDOMAIN, \"could not resolve host\"), DNS probe tests (failure share and resolve_ms), and the DNS phase of HTTP requests, during vs before.
 
-Points to: dns, when resolution errors appear on first-party names (at least {MIN_FAILURES} of them, >= {HTTP_FAIL_SHARE_MIN} of first-party requests, and at least {RISE_FACTOR} times the share before plus {HTTP_RISE_MARGIN}) or DNS probes fail (at least {MIN_FAILURES} failures, >= {PROBE_FAIL_SHARE_MIN} of DNS probes, at least {RISE_FACTOR} times the share before plus {PROBE_RISE_MARGIN}), since a name that does not resolve means the request never left the client: no connect, no TLS, no HTTP status. Regions whose DNS probes fail at {PROBE_FAIL_SHARE_MIN} or more, and vantages whose first-party requests fail to resolve at {HTTP_FAIL_SHARE_MIN} or more, are listed; one vantage whose own requests pass the request tests fires it too (a resolver failing in one region is a third of the requests at most). A DNS phase spike without failures (median ratio >= {SPIKE_RATIO}, the median during the window at least {SPIKE_MIN_MS}, significant) is weaker evidence. When third-party names fail to resolve as well (their failure share at least {EVERY_NAME_RATIO} times the first party's, on at least {MIN_THIRD_PARTY_DOMAINS} third-party domains), every name failed at once: that is the capturing machine's resolver or its connection, not the site's DNS, so it points to client instead (a site's DNS cannot take other sites' names down with it). When everything resolves, reports the numbers that rule DNS out, and argues against DNS once at least {MIN_CHECKS_TO_CLEAR} requests and probes were seen.
+Points to: dns, when resolution errors appear on first-party names (at least {MIN_FAILURES} of them, >= {HTTP_FAIL_SHARE_MIN} of first-party requests, and at least {RISE_FACTOR} times the share before plus {HTTP_RISE_MARGIN}) or DNS probes fail (at least {MIN_FAILURES} failures, >= {PROBE_FAIL_SHARE_MIN} of DNS probes, at least {RISE_FACTOR} times the share before plus {PROBE_RISE_MARGIN}), since a name that does not resolve means the request never left the client: no connect, no TLS, no HTTP status. Regions whose DNS probes fail at {PROBE_FAIL_SHARE_MIN} or more, and vantages whose first-party requests fail to resolve at {HTTP_FAIL_SHARE_MIN} or more, are listed; one vantage whose own requests pass the request tests fires it too (a resolver failing in one region is a third of the requests at most). A DNS phase spike without failures (median ratio >= {SPIKE_RATIO}, the median during the window at least {SPIKE_MIN_MS}, significant) is weaker evidence. When third-party names fail to resolve as well (their failure share at least {EVERY_NAME_RATIO} times the first party's, on at least {MIN_THIRD_PARTY_DOMAINS} third-party domains), every name failed at once: that is the capturing machine's resolver or its connection, not the site's DNS, so it points to client instead (a site's DNS cannot take other sites' names down with it). When everything resolves, reports the numbers that rule DNS out, and argues against DNS once at least {MIN_CHECKS_TO_CLEAR} requests and probes were seen, unless {MIN_FAILURES} or more first-party requests stopped after the name lookup with no error text (Firefox's one shape for a failed lookup and a failed connect).
 
 Known false positives: a single client's resolver (then only one vantage sees it: the client detector FL701 weighs that); typo'd or decommissioned hostnames that failed before the window as well (the comparison with before removes those); ad blockers that answer NXDOMAIN for trackers (third-party names only).";
 
@@ -322,7 +322,24 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             pct(http_rate),
             pd.map_or(0, |s| s.dns_failures)
         );
-        if (nd + pd.map_or(0, |s| s.dns_n)) as f64 >= MIN_CHECKS_TO_CLEAR {
+        // Firefox writes a lookup that failed as a lookup with no connect,
+        // with no error text: such requests are no proof that names resolved
+        let after_lookup = ctx
+            .ds
+            .requests
+            .iter()
+            .filter(|r| {
+                r.party != crate::model::Party::Third
+                    && crate::aggregate::loads::shape(r)
+                        == Some(crate::aggregate::loads::Shape::AfterLookup)
+                    && ctx.in_during(r.source.file, r.start)
+            })
+            .count();
+        if after_lookup as f64 >= MIN_FAILURES {
+            f.summary.push_str(&format!(
+                "; {after_lookup} first-party requests stopped after the name lookup with no error text (a failed lookup or a failed connect: the producer writes both so)"
+            ));
+        } else if (nd + pd.map_or(0, |s| s.dns_n)) as f64 >= MIN_CHECKS_TO_CLEAR {
             f.support(FaultDomain::Dns, -0.6, f.summary.clone());
         }
     }

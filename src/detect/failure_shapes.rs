@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const DOC: &str = "\
 Looks at: every failed request of the page loads in the incident window (the whole capture when it has no healthy stretch) of the captures that had a load in it that failed or lost components (one region's outage is not diluted by the other regions' healthy loads), by where it stopped (HTTP 5xx, an edge's error, name not resolved, TLS / certificate, connection refused / reset / timed out, the client offline, status 0 with no phase), by party (the site's own domains, including sibling CDN domains, against everyone else's), and by role (the page document, API calls, static assets). Failures that were already there in the baseline's loads (a chronic broken pixel: the same host and endpoint failing in at least {CHRONIC_SHARE} of the baseline's loads, when it has at least {CHRONIC_MIN_BASE_LOADS}) are set aside, and so is noise: `ERR_ABORTED` on requests cut off by the next navigation, and what Firefox and Safari write for the same (status 0, no phase, begun after the load event of a page whose navigation succeeded), client-side blocking, 4xx.
 
-Points to: the domain whose shape dominates, each failure counting 1, or {KEY_REQUEST_WEIGHT} for the page document or an API call. It fires when failed requests per load reach {ROSE_RATIO} times the baseline's and at least {MIN_FAILURES_PER_LOAD}. A healthy page has next to no first-party 5xx, name-resolution, certificate or connection errors, so their presence is evidence even without a baseline (then any failure that matters counts, and the summary says so). First-party 5xx on the document or API calls -> backend; 5xx on first-party static assets from a host that serves no page document, or edge errors (520-530, `x-cache: Error`, an HTML error page refused by opaque-response blocking) on first-party requests -> cdn; names not resolving (first party) -> dns; certificate or handshake failures -> tls; first-party connections failing -> network, and third-party ones with them when they span at least {SPREAD_MIN_DOMAINS} domains; the browser offline -> client, and so is every host failing with no phase reached (at least {NEVER_STARTED_SHARE} of the failures never started, across {SPREAD_MIN_DOMAINS} or more domains or both parties, nobody offline, at least {HOSTS_FAILED_SHARE} of the failing pages' hosts failed), and so are names failing to resolve for the site and third parties alike (at least {NEVER_STARTED_SHARE} of the failures, across {SPREAD_MIN_DOMAINS} or more domains: a site's DNS cannot take other sites' names down with it; the machine's resolver or connection can); failures confined to third-party domains -> third_party. When no failure was recorded and more than {NOTHING_LOADED_SHARE} of the loads recorded no request at all (a producer that drops requests that got no response), it fires weakly for client, then dns, and against backend.
+Points to: the domain whose shape dominates, each failure counting 1, or {KEY_REQUEST_WEIGHT} for the page document or an API call. It fires when failed requests per load reach {ROSE_RATIO} times the baseline's and at least {MIN_FAILURES_PER_LOAD}. A healthy page has next to no first-party 5xx, name-resolution, certificate or connection errors, so their presence is evidence even without a baseline (then any failure that matters counts, and the summary says so). First-party 5xx on the document or API calls -> backend; 5xx on first-party static assets from a host that serves no page document, or edge errors (520-530, `x-cache: Error`, an HTML error page refused by opaque-response blocking) on first-party requests -> cdn; names not resolving (first party) -> dns, and so are Firefox's requests that stopped after the name lookup with no connect on a first-party host none of whose requests in those loads got through (Firefox writes a failed lookup and a failed connect alike; a name fails every request that asks for it, a path lets some through; when third-party hosts fail whole the same way, it is the machine or its path: network); certificate or handshake failures -> tls; first-party connections failing -> network, and third-party ones with them when they span at least {SPREAD_MIN_DOMAINS} domains; the browser offline -> client, and so is every host failing with no phase reached (at least {NEVER_STARTED_SHARE} of the failures never started, across {SPREAD_MIN_DOMAINS} or more domains or both parties, nobody offline, at least {HOSTS_FAILED_SHARE} of the failing pages' hosts failed), and so are names failing to resolve for the site and third parties alike (at least {NEVER_STARTED_SHARE} of the failures, across {SPREAD_MIN_DOMAINS} or more domains: a site's DNS cannot take other sites' names down with it; the machine's resolver or connection can); failures confined to third-party domains -> third_party. When no failure was recorded and more than {NOTHING_LOADED_SHARE} of the loads recorded no request at all (a producer that drops requests that got no response), it fires weakly for client, then dns, and against backend.
 
 Known false positives: a capture of a page that is broken by design (a staging site); a status-0 request from a producer that writes no reason and no phases (Safari, old Firefox) reads as `never started`, which is weak evidence for anything.";
 
@@ -104,12 +104,21 @@ pub static DETECTOR: Detector = Detector {
     run,
 };
 
-fn attribute(r: &Request, s: Shape, census: &crate::aggregate::loads::LoadCensus) -> FaultDomain {
+fn attribute(
+    r: &Request,
+    s: Shape,
+    census: &crate::aggregate::loads::LoadCensus,
+    unresolved: &BTreeSet<&str>,
+) -> FaultDomain {
     let third = r.party == Party::Third;
     if third && s != Shape::Offline {
         return FaultDomain::ThirdParty;
     }
     match s {
+        // a name either resolves or not, for every request that asks; a
+        // path drops some connections and lets others through
+        Shape::AfterLookup if unresolved.contains(r.host.as_str()) => FaultDomain::Dns,
+        Shape::AfterLookup => FaultDomain::Network,
         Shape::Offline => FaultDomain::Client,
         Shape::Dns => FaultDomain::Dns,
         Shape::Tls => FaultDomain::Tls,
@@ -123,6 +132,48 @@ fn attribute(r: &Request, s: Shape, census: &crate::aggregate::loads::LoadCensus
             }
         }
     }
+}
+
+/// Failed below HTTP somewhere on the path (not a name that never resolved).
+fn connect_shaped(r: &Request, s: Shape, unresolved: &BTreeSet<&str>) -> bool {
+    match s {
+        Shape::Connect | Shape::NoAnswer | Shape::NeverStarted => true,
+        Shape::AfterLookup => !unresolved.contains(r.host.as_str()),
+        _ => false,
+    }
+}
+
+/// Hosts every request of the incident's loads to which stopped after the
+/// name lookup (at least one did, none got through): a name that does not
+/// resolve fails every request that asks for it, while a path that drops
+/// connections lets some through. What settles Firefox's one shape for
+/// both (see `Shape::AfterLookup`).
+fn unresolved_hosts<'a>(ctx: &Ctx<'a>, loads: &[&LoadFacts]) -> BTreeSet<&'a str> {
+    let pages: BTreeSet<&str> = loads.iter().map(|l| l.page_id.as_str()).collect();
+    let mut by_host: BTreeMap<&'a str, (u32, u32, bool)> = BTreeMap::new();
+    for r in &ctx.ds.requests {
+        if !r.page_id.as_deref().is_some_and(|p| pages.contains(p)) {
+            continue;
+        }
+        let e = by_host.entry(r.host.as_str()).or_default();
+        e.2 = r.party == Party::Third;
+        match crate::aggregate::loads::shape(r) {
+            Some(Shape::AfterLookup) => e.0 += 1,
+            None if r.status > 0 => e.1 += 1,
+            _ => {}
+        }
+    }
+    let whole = |(lookup, ok, _): &(u32, u32, bool)| *lookup > 0 && *ok == 0;
+    // other organisations' names failing alike: the machine or its path,
+    // not the site's names
+    if by_host.values().any(|v| v.2 && whole(v)) {
+        return BTreeSet::new();
+    }
+    by_host
+        .into_iter()
+        .filter(|(_, v)| whole(v))
+        .map(|(h, _)| h)
+        .collect()
 }
 
 fn is_key(r: &Request, census: &crate::aggregate::loads::LoadCensus) -> bool {
@@ -172,6 +223,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             .copied()
             .collect()
     };
+    let unresolved = unresolved_hosts(ctx, &during_loads);
     let mut score: BTreeMap<FaultDomain, f64> = BTreeMap::new();
     let mut shapes: BTreeMap<(Shape, bool), u64> = BTreeMap::new();
     let mut hosts_by_domain: BTreeMap<FaultDomain, BTreeSet<&str>> = BTreeMap::new();
@@ -192,7 +244,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         for (i, s) in c {
             let r = req(i);
             n_fail += 1;
-            let d = attribute(r, s, census);
+            let d = attribute(r, s, census, &unresolved);
             let weight = if is_key(r, census) {
                 KEY_REQUEST_WEIGHT
             } else {
@@ -300,20 +352,19 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     let connect_domains: BTreeSet<&str> = during_loads
         .iter()
         .flat_map(|l| counted(l))
-        .filter(|(_, s)| matches!(s, Shape::Connect | Shape::NoAnswer | Shape::NeverStarted))
+        .filter(|(i, s)| connect_shaped(req(*i), *s, &unresolved))
         .map(|(i, _)| req(i).registrable_domain.as_str())
         .collect();
-    let connect_first = during_loads.iter().flat_map(|l| counted(l)).any(|(i, s)| {
-        matches!(s, Shape::Connect | Shape::NoAnswer | Shape::NeverStarted)
-            && req(i).party != Party::Third
-    });
+    let connect_first = during_loads
+        .iter()
+        .flat_map(|l| counted(l))
+        .any(|(i, s)| connect_shaped(req(i), s, &unresolved) && req(i).party != Party::Third);
     if connect_domains.len() as f64 >= SPREAD_MIN_DOMAINS && connect_first {
         let moved: f64 = during_loads
             .iter()
             .flat_map(|l| counted(l))
             .filter(|(i, s)| {
-                req(*i).party == Party::Third
-                    && matches!(s, Shape::Connect | Shape::NoAnswer | Shape::NeverStarted)
+                req(*i).party == Party::Third && connect_shaped(req(*i), *s, &unresolved)
             })
             .count() as f64;
         *score.entry(FaultDomain::ThirdParty).or_default() -= moved;

@@ -40,6 +40,12 @@ pub enum Shape {
     Connect,
     /// The capturing machine was offline (or its proxy failed).
     Offline,
+    /// Status 0 with no error text, the name lookup recorded and no
+    /// connect: Firefox writes a lookup that failed and a connect that
+    /// failed after a good lookup alike (its `dns` is the lookup's time
+    /// whether or not it found an address, its `connect` is -1 until a
+    /// connection is made), so the request alone cannot say which.
+    AfterLookup,
     /// Status 0 with no error text and no phase recorded: the request never
     /// started (Firefox / Safari write no reason).
     NeverStarted,
@@ -57,6 +63,7 @@ impl Shape {
             Shape::Tls => "TLS / certificate error",
             Shape::Connect => "connection failed",
             Shape::Offline => "client offline",
+            Shape::AfterLookup => "stopped after the name lookup (not resolved, or no connection)",
             Shape::NeverStarted => "never started (status 0, no phase)",
             Shape::NoAnswer => "no answer after the request was sent",
         }
@@ -106,6 +113,8 @@ fn phase_shape(r: &Request) -> Shape {
         Shape::NoAnswer
     } else if some(p.tls_ms) || (r.scheme == "https" && some(p.connect_ms)) {
         Shape::Tls
+    } else if p.dns_ms.is_some_and(|v| v >= 0.0) && p.connect_ms.is_none() {
+        Shape::AfterLookup
     } else if some(p.connect_ms) || some(p.dns_ms) {
         Shape::Connect
     } else {
@@ -247,6 +256,12 @@ pub const SLOW_PATH_RATIO: f64 = 4.0;
 /// the lab's healthy captures (three browsers on two cores) runs of four
 /// still made incidents of two controls; its 16x API slowdown has a dozen.
 pub const SUSTAINED_SLOW_LOADS: usize = 8;
+
+/// A third-party domain failing in two or more loads fails for the page
+/// when, in those loads, at least this share of the requests to it failed
+/// (the tune grid's healthy BrowserMob captures: a stats beacon, two per
+/// load, one unanswered in two loads of six, was called an outage).
+pub const THIRD_PARTY_FAILING_SHARE: f64 = 0.6;
 
 /// A capture's API waits stepped up when a stretch of its loads waited,
 /// at the median, this many times as long as the rest ...
@@ -485,9 +500,38 @@ pub fn census(ds: &Dataset) -> LoadCensus {
             }
         }
     }
+    // ... and, in the loads where it failed, failing for most of what the
+    // page asked of it: a tag server leaving one request in a dozen (or one
+    // beacon of two) unanswered, now and then, is how third parties are
     let failing_third_parties: Vec<String> = tp_loads
         .iter()
-        .filter(|(_, ls)| ls.len() >= 2 || loads.len() <= 2)
+        .filter(|(d, ls)| {
+            if loads.len() <= 2 {
+                return true;
+            }
+            if ls.len() < 2 {
+                return false;
+            }
+            let (mut failed, mut asked) = (0usize, 0usize);
+            for &li in ls.iter() {
+                let l = &loads[li];
+                failed += l
+                    .failures
+                    .iter()
+                    .filter(|(i, _)| ds.requests[*i].registrable_domain == **d)
+                    .count();
+                if let Some(&p) = index.get(l.page_id.as_str()) {
+                    asked += members[p]
+                        .iter()
+                        .filter(|&&i| {
+                            ds.requests[i].party == Party::Third
+                                && ds.requests[i].registrable_domain == **d
+                        })
+                        .count();
+                }
+            }
+            failed as f64 >= asked.max(1) as f64 * THIRD_PARTY_FAILING_SHARE
+        })
         .map(|(d, _)| d.to_string())
         .collect();
     let mut comps: Vec<f64> = loads.iter().map(|l| l.components as f64).collect();

@@ -92,11 +92,20 @@ fn webpagetest_wininet_codes() {
 
 #[test]
 fn firefox_status_zero_read_from_phases() {
-    // stopped after DNS: a connection problem
+    // stopped after the lookup, no connect: a name that did not resolve or
+    // a connect that failed, which Firefox writes alike (FL110 tells them
+    // apart by whether the host's other requests got through)
     let r = read(
         "https://www.example.com/a.js",
         r#"{"status":0,"headers":[],"content":{"size":0}}"#,
         r#","timings":{"blocked":0,"dns":12,"connect":-1,"ssl":-1,"send":0,"wait":0,"receive":0},"time":12"#,
+    );
+    assert_eq!(shape(&r), Some(Shape::AfterLookup));
+    // a connect that took time and then failed (another producer's shape)
+    let r = read(
+        "http://www.example.com/a.js",
+        r#"{"status":0,"headers":[],"content":{"size":0}}"#,
+        r#","timings":{"blocked":0,"dns":12,"connect":3000,"ssl":-1,"send":0,"wait":0,"receive":0},"time":3012"#,
     );
     assert_eq!(shape(&r), Some(Shape::Connect));
     // connected over https, no handshake finished
@@ -363,4 +372,69 @@ fn no_step_in_noise_in_a_slower_path_or_beside_a_failure() {
     let mut short = timed(&[300.0, 650.0], &[170.0, 170.0]);
     mark_api_steps(&mut short);
     assert_eq!(flagged(&short), "..");
+}
+
+/// Six Chrome page loads of www.example.com, each asking `tags.adsrv.net`
+/// for two beacons and `widget.reviewly.io` for one script, after the
+/// page's DOMContentLoaded (so neither is on its critical path);
+/// `failed(load)` says which of them got `net::ERR_TIMED_OUT`.
+fn loads_with_third_parties(failed: impl Fn(usize) -> (bool, bool)) -> Dataset {
+    let entry = |page: usize, ms: u32, url: &str, ok: bool| {
+        let response = if ok {
+            r#"{"status":200,"headers":[],"content":{"size":90,"mimeType":"image/gif"}}"#
+        } else {
+            r#"{"status":0,"headers":[],"content":{"size":0},"_error":"net::ERR_TIMED_OUT"}"#
+        };
+        format!(
+            r#"{{"pageref":"p{page}","startedDateTime":"2024-05-01T10:{page:02}:00.{ms:03}Z","request":{{"method":"GET","url":"{url}","headers":[]}},"response":{response},"timings":{{"blocked":1,"dns":-1,"connect":-1,"ssl":-1,"send":0,"wait":20,"receive":1}},"time":22}}"#
+        )
+    };
+    let mut pages = Vec::new();
+    let mut entries = Vec::new();
+    for p in 0..6 {
+        pages.push(format!(
+            r#"{{"id":"p{p}","startedDateTime":"2024-05-01T10:{p:02}:00.000Z","title":"x","pageTimings":{{"onContentLoad":150,"onLoad":300}}}}"#
+        ));
+        let (beacon_fails, widget_fails) = failed(p);
+        entries.push(entry(p, 0, "https://www.example.com/", true));
+        entries.push(entry(p, 200, "https://tags.adsrv.net/b?1", true));
+        entries.push(entry(p, 220, "https://tags.adsrv.net/b?2", !beacon_fails));
+        entries.push(entry(
+            p,
+            240,
+            "https://widget.reviewly.io/w.js",
+            !widget_fails,
+        ));
+    }
+    let har = format!(
+        r#"{{"log":{{"version":"1.2","creator":{{"name":"WebInspector","version":"537.36"}},"pages":[{}],"entries":[{}]}}}}"#,
+        pages.join(","),
+        entries.join(",")
+    );
+    let p = parse_har_bytes(0, None, har.as_bytes(), &IngestOptions::default());
+    assert_eq!(p.report.bad_records, 0, "{har}");
+    let mut ds = Dataset {
+        requests: p.records.requests,
+        pages: p.records.pages,
+        ..Default::default()
+    };
+    crate::model::finalize(&mut ds, &Default::default());
+    ds
+}
+
+/// A beacon of two left unanswered in two loads of six is how third
+/// parties are; a widget that fails every time it is asked, in two loads
+/// or more, is a failing dependency.
+#[test]
+fn a_third_party_fails_for_the_page_when_most_of_it_fails() {
+    let noise = census(&loads_with_third_parties(|p| (p == 1 || p == 4, false)));
+    assert!(
+        noise.failing_third_parties.is_empty(),
+        "{:?}",
+        noise.failing_third_parties
+    );
+    assert!(noise.loads.iter().all(|l| !l.bad), "{:?}", noise.loads);
+    let down = census(&loads_with_third_parties(|p| (false, p >= 3)));
+    assert_eq!(down.failing_third_parties, vec!["reviewly.io".to_string()]);
+    assert_eq!(down.loads.iter().filter(|l| l.bad).count(), 3);
 }

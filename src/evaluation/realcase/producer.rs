@@ -461,7 +461,31 @@ fn apply_net(
                     "content": {"size": -1}, "redirectURL": "", "headersSize": -1, "bodySize": -1
                 }),
             );
-            let t = phase_timings(stop, elapsed, dns, connect, ssl, true);
+            let mut t = phase_timings(stop, elapsed, dns, connect, ssl, true);
+            // NetworkObserver's har timings: `dns` is RESOLVED - RESOLVING,
+            // and the socket transport sends RESOLVED_HOST whether or not
+            // the lookup found an address (nsSocketTransport2.cpp,
+            // MSG_DNS_LOOKUP_COMPLETE); `blocked` needs CONNECTING_TO (or
+            // SENDING_TO), `connect` needs CONNECTED_TO, `ssl` needs
+            // TLS_ENDING, else each is -1. So a failed lookup has its time
+            // in dns and nothing else; a failed connect has its lookup (0
+            // from the cache) and connect -1; a failed handshake has its
+            // connect and ssl -1.
+            if let Some(tm) = t.as_object_mut() {
+                match stop {
+                    Stop::Dns => {
+                        tm.insert("blocked".into(), json!(-1));
+                    }
+                    Stop::Connect => {
+                        tm.insert("dns".into(), json!(dns.max(0.0).round() as i64));
+                        tm.insert("connect".into(), json!(-1));
+                    }
+                    Stop::Ssl => {
+                        tm.insert("ssl".into(), json!(-1));
+                    }
+                    _ => {}
+                }
+            }
             let total = total_time(t.as_object().unwrap_or(&Map::new()), false);
             obj.insert("timings".into(), t);
             obj.insert("time".into(), json!(total.round() as i64));
@@ -654,9 +678,26 @@ mod tests {
         assert!(e["response"].get("_error").is_none());
         assert_eq!(e["timings"]["dns"], 20);
         assert_eq!(e["timings"]["connect"], 40);
-        assert_eq!(e["timings"]["ssl"], 60);
+        // the handshake never ended: no TLS_ENDING, no ssl time
+        assert_eq!(e["timings"]["ssl"], -1);
         assert_eq!(e["timings"]["wait"], 0);
-        assert_eq!(e["time"], 120);
+        assert_eq!(e["time"], 60);
+        // a lookup that failed: its time in dns, nothing else
+        let mut e = entry();
+        assert!(apply(&mut e, Producer::Firefox, &dns(), false));
+        assert_eq!(e["timings"]["dns"], 40);
+        assert_eq!(e["timings"]["blocked"], -1);
+        assert_eq!(e["timings"]["connect"], -1);
+        // a connect that failed after a good lookup: connect -1 as well
+        let mut e = entry();
+        let refused = Outcome::Net {
+            error: NetError::ConnectionRefused,
+            elapsed_ms: 90.0,
+            phases: [12.0, 30.0, 0.0],
+        };
+        assert!(apply(&mut e, Producer::Firefox, &refused, false));
+        assert_eq!(e["timings"]["dns"], 12);
+        assert_eq!(e["timings"]["connect"], -1);
     }
 
     #[test]
