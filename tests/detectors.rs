@@ -138,3 +138,96 @@ fn clean_probes_and_counts_do_not_talk_away_what_failed() {
     assert_eq!(weight_of(&widget, "FL601", "third_party"), 0.0);
     assert!(weight_of(&dns, "FL601", "third_party") < 0.0);
 }
+
+/// Ten page loads of a chrome-har capture (it keeps no request without a
+/// response): the document and two scripts on www.example.com, two API calls
+/// there, four images on the site's own img.example-cdn.com. From the
+/// eighth load on, `gone` is missing: the image host's every request, or
+/// the API calls.
+fn capture_with_missing(gone: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("faultlens-gone-{gone}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("har/region=office")).unwrap();
+    let entry = |p: usize, ms: u32, url: &str, mime: &str| {
+        format!(
+            r#"{{"pageref":"page_{p}","startedDateTime":"2024-05-01T10:{p:02}:00.{ms:03}Z","request":{{"method":"GET","url":"{url}","headers":[]}},"response":{{"status":200,"statusText":"OK","headers":[],"content":{{"size":900,"mimeType":"{mime}"}}}},"timings":{{"blocked":1,"dns":-1,"connect":-1,"ssl":-1,"send":0,"wait":40,"receive":2}},"time":43}}"#
+        )
+    };
+    let (mut pages, mut entries) = (Vec::new(), Vec::new());
+    for p in 0..10 {
+        pages.push(format!(
+            r#"{{"id":"page_{p}","startedDateTime":"2024-05-01T10:{p:02}:00.000Z","title":"Example","pageTimings":{{"onContentLoad":300,"onLoad":900}}}}"#
+        ));
+        entries.push(entry(p, 0, "https://www.example.com/", "text/html"));
+        entries.push(entry(
+            p,
+            60,
+            "https://www.example.com/static/app.js",
+            "application/javascript",
+        ));
+        entries.push(entry(
+            p,
+            70,
+            "https://www.example.com/static/ui.js",
+            "application/javascript",
+        ));
+        if p < 7 || gone != "api" {
+            entries.push(entry(
+                p,
+                400,
+                "https://www.example.com/api/items",
+                "application/json",
+            ));
+            entries.push(entry(
+                p,
+                420,
+                "https://www.example.com/api/cart",
+                "application/json",
+            ));
+        }
+        if p < 7 || gone != "images" {
+            for (i, name) in ["hero", "logo", "banner", "thumb"].iter().enumerate() {
+                entries.push(entry(
+                    p,
+                    500 + i as u32,
+                    &format!("https://img.example-cdn.com/p/{name}.jpg"),
+                    "image/jpeg",
+                ));
+            }
+        }
+    }
+    let har = format!(
+        r#"{{"log":{{"version":"1.2","creator":{{"name":"chrome-har","version":"0.11.0"}},"pages":[{}],"entries":[{}]}}}}"#,
+        pages.join(","),
+        entries.join(",")
+    );
+    std::fs::write(dir.join("har/region=office/capture.har"), har).unwrap();
+    dir
+}
+
+/// A whole asset host gone without one recorded failure is a host the
+/// browser never got an answer from (its name, its certificate, its
+/// path), not the application; the application's calls gone are.
+#[test]
+fn a_whole_asset_host_gone_is_not_the_backend() {
+    let dir = capture_with_missing("images");
+    let fs = findings_of(dir.to_str().unwrap());
+    assert!(
+        weight_of(&fs, "FL105", "dns") > 0.0,
+        "{:?}",
+        fs.iter().find(|f| f.code == "FL105")
+    );
+    assert!(weight_of(&fs, "FL105", "backend") < 0.0);
+    assert!(weight_of(&fs, "FL103", "backend") <= 0.0);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let dir = capture_with_missing("api");
+    let fs = findings_of(dir.to_str().unwrap());
+    assert!(weight_of(&fs, "FL105", "dns") <= 0.0);
+    assert!(
+        weight_of(&fs, "FL105", "backend") > 0.0,
+        "{:?}",
+        fs.iter().find(|f| f.code == "FL105")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -25,6 +25,7 @@ pub mod vanished;
 use crate::aggregate::{Analysis, Axis, Comparison, Dim, GroupStat, Signal, WindowName};
 use crate::model::{Dataset, SourceRef};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// The contract's fault-domain words (§4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -309,6 +310,73 @@ impl<'a> Ctx<'a> {
         });
         out
     }
+    /// First-party hosts that served static components in nearly every
+    /// baseline load (at least `GONE_PRESENT_SHARE` of them, the host's
+    /// requests at least that share static) and got no request at all in
+    /// the incident's loads, while those loads' documents came: a whole
+    /// host the browser never got an answer from. Producers that drop
+    /// requests without a response (chrome-har) leave exactly this when a
+    /// sibling asset host's name stops resolving or its certificate fails;
+    /// a backend that fails takes API calls and what they render, not
+    /// every file of an asset host.
+    pub fn static_hosts_gone(&self) -> Vec<String> {
+        let census = &self.an.loads;
+        // per load: its window, whether its document came, and per
+        // first-party host (requests, static requests)
+        type Hosts<'h> = BTreeMap<&'h str, (u32, u32)>;
+        let mut per_load: BTreeMap<&str, (WindowName, bool, Hosts)> = BTreeMap::new();
+        for l in &census.loads {
+            if let Some(w) = self.window_at(l.file, l.start)
+                && (w == WindowName::During || w == self.an.baseline)
+            {
+                per_load.insert(l.page_id.as_str(), (w, false, BTreeMap::new()));
+            }
+        }
+        for r in &self.ds.requests {
+            let Some(e) = r.page_id.as_deref().and_then(|p| per_load.get_mut(p)) else {
+                continue;
+            };
+            if r.party == crate::model::Party::Third {
+                continue;
+            }
+            if r.resource_type == crate::model::ResourceType::Document
+                && (200..400).contains(&r.status)
+            {
+                e.1 = true;
+            }
+            let h = e.2.entry(r.host.as_str()).or_default();
+            h.0 += 1;
+            h.1 += census.is_static(r) as u32;
+        }
+        let base: Vec<_> = per_load
+            .values()
+            .filter(|l| l.0 == self.an.baseline)
+            .collect();
+        let during: Vec<_> = per_load
+            .values()
+            .filter(|l| l.0 == WindowName::During)
+            .collect();
+        if base.is_empty() || during.is_empty() || during.iter().any(|l| !l.1) {
+            return vec![];
+        }
+        let mut seen: BTreeMap<&str, (usize, u32, u32)> = BTreeMap::new();
+        for l in &base {
+            for (h, (n, st)) in &l.2 {
+                let e = seen.entry(h).or_default();
+                e.0 += 1;
+                e.1 += n;
+                e.2 += st;
+            }
+        }
+        seen.into_iter()
+            .filter(|(h, (loads, n, st))| {
+                *loads as f64 >= GONE_PRESENT_SHARE * base.len() as f64
+                    && *st as f64 >= GONE_PRESENT_SHARE * *n as f64
+                    && during.iter().all(|l| !l.2.contains_key(h))
+            })
+            .map(|(h, _)| h.to_string())
+            .collect()
+    }
     /// Every vantage key (`first@us-east`) known for a party.
     pub fn vantages(&self, party: &str) -> Vec<String> {
         let prefix = format!("{party}@");
@@ -320,6 +388,11 @@ impl<'a> Ctx<'a> {
             .collect()
     }
 }
+
+/// A host counts as gone (see [`Ctx::static_hosts_gone`]) when it was in
+/// at least this share of the baseline's loads, its requests at least this
+/// share static.
+pub const GONE_PRESENT_SHARE: f64 = 0.8;
 
 /// One vantage's own failure share, from [`Ctx::vantages_failing`].
 #[derive(Debug, Clone, PartialEq)]

@@ -7,7 +7,7 @@ use crate::aggregate::{Axis, Signal};
 pub const DOC: &str = "\
 Looks at: per page load (HAR pages and page probes), the number of components (requests that made up the page) and the load time (onLoad / page_load_ms), during vs before.
 
-Points to: backend, when the component count falls (median at most {COMPONENTS_FELL_RATIO} times before, p < {P_MAX}, Cliff's delta <= {EFFECT_MAX}) while the load time falls or holds (ratio <= {LOAD_HELD_RATIO}; below {LOAD_IMPROVED_RATIO} the summary says it improved). A page that suddenly loads *faster* with fewer parts did not get better: parts that depend on the application (API calls, the scripts and data they pull) never loaded. The frontend was reachable, the backend was not. This is the Asana outage shape: \"page load time improved, but the number of page components dropped\". Cdn instead when most of the incident's bad page loads also got edge errors for the site's static files: the components lost are those the failed scripts would have fetched. Vantages whose own component median fell to at most {COMPONENTS_FELL_RATIO} times before are listed. When the load time rose instead, it still fires, as weak evidence for backend (components failing slowly). When the median fell to {NOTHING_LOADED_COMPONENTS} component or fewer (the document alone, or nothing), the page did not load past its document: it does not fire, since the document's own failure says why (a name that did not resolve, a handshake, a 5xx); with no component at all it argues weakly against backend.
+Points to: backend, when the component count falls (median at most {COMPONENTS_FELL_RATIO} times before, p < {P_MAX}, Cliff's delta <= {EFFECT_MAX}) while the load time falls or holds (ratio <= {LOAD_HELD_RATIO}; below {LOAD_IMPROVED_RATIO} the summary says it improved). A page that suddenly loads *faster* with fewer parts did not get better: parts that depend on the application (API calls, the scripts and data they pull) never loaded. The frontend was reachable, the backend was not. This is the Asana outage shape: \"page load time improved, but the number of page components dropped\". Cdn instead when most of the incident's bad page loads also got edge errors for the site's static files: the components lost are those the failed scripts would have fetched. Against backend instead when a first-party asset host is gone whole (in at least {GONE_PRESENT_SHARE} of the baseline's loads, mostly static, not one request in the incident's): the host never answered, which the application does not decide (FL105 weighs it). Vantages whose own component median fell to at most {COMPONENTS_FELL_RATIO} times before are listed. When the load time rose instead, it still fires, as weak evidence for backend (components failing slowly). When the median fell to {NOTHING_LOADED_COMPONENTS} component or fewer (the document alone, or nothing), the page did not load past its document: it does not fire, since the document's own failure says why (a name that did not resolve, a handshake, a 5xx); with no component at all it argues weakly against backend.
 
 Known false positives: a deploy that really removed components (a lighter page: then it stays lighter after recovery too; compare after vs before); ad or tracker blocking on the capturing browser; captures of different pages mixed in one window.";
 
@@ -26,6 +26,12 @@ const LOAD_IMPROVED_RATIO: f64 = 0.95;
 const NOTHING_LOADED_COMPONENTS: f64 = 1.0;
 
 const THRESHOLDS: &[Threshold] = &[
+    Threshold {
+        name: "GONE_PRESENT_SHARE",
+        value: super::GONE_PRESENT_SHARE,
+        unit: Unit::Share,
+        meaning: "an asset host is gone when in this share of the baseline's loads (this share of its requests static) and in no incident load",
+    },
     Threshold {
         name: "COMPONENTS_FELL_RATIO",
         value: COMPONENTS_FELL_RATIO,
@@ -158,6 +164,23 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
                 FaultDomain::Cdn,
                 0.35,
                 format!("components {cb:.0} -> {cd:.0} while static files failed at the edge"),
+            );
+        } else if let gone = ctx.static_hosts_gone()
+            && !gone.is_empty()
+        {
+            // a whole asset host gone, nothing recorded failing: the host
+            // never answered, which the application does not decide
+            f.summary = format!(
+                "page components dropped {cb:.0} -> {cd:.0} while the page document loaded: every request to {} is gone, none recorded failing (the browser never got an answer from that host), so not everything loaded, but not for the application's sake",
+                gone.join(", ")
+            );
+            f.support(
+                FaultDomain::Backend,
+                -0.2,
+                format!(
+                    "components lost with every request to {} gone",
+                    gone.join(", ")
+                ),
             );
         } else {
             f.support(

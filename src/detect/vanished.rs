@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const DOC: &str = "\
 Looks at: the requests, by URL template (host and path with ids folded), that make up the baseline's page loads (those in at least {PRESENT_SHARE} of them), and which of them the incident's page loads make rarely or no longer ({VANISHED_SHARE} of the loads or fewer): the seed's \"fewer components\", named one by one and grouped by host and type. At least {MIN_VANISHED} must vanish to make a finding.
 
-Points to: backend, when at least {FIRST_PARTY_SHARE_MIN} of the vanished components are first-party while the page's document still loads (in at least {DOC_LOADED_SHARE_MIN} of the incident's loads): the page was reachable, and what it renders from the application's answers never came (the widgets an API call would have filled, the images and scripts they pull). It is evidence of what users lost more than of where the fault is, so its weight is modest; a component that is requested and fails is not vanished (the failure detectors read it). Cdn instead when most of the incident's bad page loads also got edge errors for the site's static files (delivery's loss, not the application's). Third_party, against backend, when only third-party components vanished, from at most {MAX_THIRD_DOMAINS} registrable domains, while the document still loads: the site's own components all came.
+Points to: backend, when at least {FIRST_PARTY_SHARE_MIN} of the vanished components are first-party while the page's document still loads (in at least {DOC_LOADED_SHARE_MIN} of the incident's loads): the page was reachable, and what it renders from the application's answers never came (the widgets an API call would have filled, the images and scripts they pull). It is evidence of what users lost more than of where the fault is, so its weight is modest; a component that is requested and fails is not vanished (the failure detectors read it). Cdn instead when most of the incident's bad page loads also got edge errors for the site's static files (delivery's loss, not the application's). Dns (weakly, {GONE_HOST_DNS_WEIGHT}), against backend, when at least half the vanished first-party components are on asset hosts that are gone whole: in at least {GONE_PRESENT_SHARE} of the baseline's loads, at least that share of their requests static, and not one request in the incident's loads, whose documents came (a producer that keeps no request without a response, chrome-har, leaves exactly this when a sibling asset host's name stops resolving, or its certificate or the path to it fails; a failing application takes its calls and what they render, not every file of an asset host). Third_party, against backend, when only third-party components vanished, from at most {MAX_THIRD_DOMAINS} registrable domains, while the document still loads: the site's own components all came.
 
 Known false positives: a deploy that really removed components (then they stay gone after recovery); personalised or rotating content (ads, A/B tests) that differs from load to load (only templates present in at least {PRESENT_SHARE} of the baseline's loads count).";
 
@@ -27,8 +27,23 @@ const DOC_LOADED_SHARE_MIN: f64 = 0.5;
 /// Most third-party registrable domains whose components alone vanished
 /// that still speak for a third party.
 const MAX_THIRD_DOMAINS: usize = 2;
+/// Support for dns when the vanished components are a whole asset host's
+/// (weak: a certificate or the path to that host leave the same trace).
+const GONE_HOST_DNS_WEIGHT: f64 = 0.45;
 
 const THRESHOLDS: &[Threshold] = &[
+    Threshold {
+        name: "GONE_PRESENT_SHARE",
+        value: super::GONE_PRESENT_SHARE,
+        unit: Unit::Share,
+        meaning: "an asset host is gone when in this share of the baseline's loads (this share of its requests static) and in no incident load",
+    },
+    Threshold {
+        name: "GONE_HOST_DNS_WEIGHT",
+        value: GONE_HOST_DNS_WEIGHT,
+        unit: Unit::Number,
+        meaning: "support for dns when the vanished components are a whole asset host's",
+    },
     Threshold {
         name: "PRESENT_SHARE",
         value: PRESENT_SHARE,
@@ -212,6 +227,18 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             "backend: every first-party component still loaded",
         );
     }
+    // a whole asset host gone without one recorded failure (see
+    // Ctx::static_hosts_gone)
+    let gone = if mostly_first && docs_loaded {
+        ctx.static_hosts_gone()
+    } else {
+        vec![]
+    };
+    let on_gone = vanished
+        .iter()
+        .filter(|t| t.3 != Party::Third && gone.contains(&t.0))
+        .count();
+    let host_gone = !gone.is_empty() && on_gone * 2 >= first;
     if mostly_first && docs_loaded && ctx.delivery_failing() {
         f.support(
             FaultDomain::Cdn,
@@ -219,6 +246,21 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             format!(
                 "{first} first-party components vanished while the site's static files failed at the edge"
             ),
+        );
+    } else if host_gone {
+        f.summary.push_str(&format!(
+            "; every request to {} is gone and none was recorded failing: the browser never got an answer from that host (its name, its certificate or the path to it; this producer keeps no request without a response), not the application",
+            gone.join(", ")
+        ));
+        f.support(
+            FaultDomain::Dns,
+            GONE_HOST_DNS_WEIGHT,
+            format!("every request to {} vanished, unrecorded", gone.join(", ")),
+        );
+        f.support(
+            FaultDomain::Backend,
+            -0.3,
+            "backend: what vanished is an asset host's every file, not the application's calls",
         );
     } else if mostly_first && docs_loaded {
         f.support(

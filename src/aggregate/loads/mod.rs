@@ -536,9 +536,25 @@ pub fn census(ds: &Dataset) -> LoadCensus {
         .collect();
     let mut comps: Vec<f64> = loads.iter().map(|l| l.components as f64).collect();
     let median_components = median(&mut comps);
-    let mut api: Vec<f64> = loads.iter().filter_map(|l| l.api_wait_ms).collect();
+    // the pace references come from whole pages: a load that lost most of
+    // its components keeps only its quickest ones (the document's own
+    // files), and a quarter of such loads would make every whole page
+    // look slow
+    let whole_page = |l: &&LoadFacts| match median_components {
+        Some(m) if loads_len_ok(m) => l.components as f64 >= m * COMPONENTS_LOST_RATIO,
+        _ => true,
+    };
+    let mut api: Vec<f64> = loads
+        .iter()
+        .filter(whole_page)
+        .filter_map(|l| l.api_wait_ms)
+        .collect();
     let api_wait_p25_ms = quantile(&mut api, 0.25);
-    let mut st: Vec<f64> = loads.iter().filter_map(|l| l.static_ms).collect();
+    let mut st: Vec<f64> = loads
+        .iter()
+        .filter(whole_page)
+        .filter_map(|l| l.static_ms)
+        .collect();
     let static_p25_ms = quantile(&mut st, 0.25);
     // usual components: templates (host, path) in at least 80 % of the
     // loads; a load missing several of them lost part of the page, even
@@ -757,10 +773,11 @@ pub fn windows_from_loads(
     // each capture is read as its own stream (three regions and two
     // producers interleave in time; a good load of another stream does not
     // end a run), then the streams' spans are merged
+    let chain = chains(&c.loads);
     let mut streams: BTreeMap<(&str, u32), Vec<&LoadFacts>> = BTreeMap::new();
     for l in &c.loads {
         streams
-            .entry((l.vantage.as_str(), l.file))
+            .entry((l.vantage.as_str(), chain[&l.file]))
             .or_default()
             .push(l);
     }
@@ -799,6 +816,46 @@ pub fn windows_from_loads(
     // no healthy stretch in any capture: the whole capture is the incident
     let whole = waves.len() == 1 && waves[0] == (data_start, data_end);
     Some(LoadWindows { waves, whole })
+}
+
+/// Which stream each capture (file) belongs to: a vantage's captures that
+/// follow one another in time (a tab saved to a new file every ten
+/// minutes) are one stream, so a run that reaches the end of one file
+/// ends where the next file's loads turn good, not at the end of all the
+/// data; captures that overlap in time (two producers of one browser, two
+/// tabs) stay apart. Keyed by the first file of the chain.
+fn chains(loads: &[LoadFacts]) -> BTreeMap<u32, u32> {
+    type Span = (DateTime<Utc>, DateTime<Utc>);
+    let mut span: BTreeMap<(&str, u32), Span> = BTreeMap::new();
+    for l in loads {
+        let e = span
+            .entry((l.vantage.as_str(), l.file))
+            .or_insert((l.start, l.start));
+        e.0 = e.0.min(l.start);
+        e.1 = e.1.max(l.start);
+    }
+    let mut files: Vec<(&str, DateTime<Utc>, DateTime<Utc>, u32)> = span
+        .into_iter()
+        .map(|((v, f), (a, b))| (v, a, b, f))
+        .collect();
+    files.sort();
+    // per vantage, the open chains: (head file, last load's start)
+    let mut open: BTreeMap<&str, Vec<(u32, DateTime<Utc>)>> = BTreeMap::new();
+    let mut out = BTreeMap::new();
+    for (v, first, last, f) in files {
+        let chains = open.entry(v).or_default();
+        match chains.iter_mut().find(|(_, end)| *end < first) {
+            Some(ch) => {
+                ch.1 = last;
+                out.insert(f, ch.0);
+            }
+            None => {
+                chains.push((f, last));
+                out.insert(f, f);
+            }
+        }
+    }
+    out
 }
 
 /// A run of bad loads: (first, last, bad count).

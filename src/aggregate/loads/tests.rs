@@ -438,3 +438,42 @@ fn a_third_party_fails_for_the_page_when_most_of_it_fails() {
     assert_eq!(down.failing_third_parties, vec!["reviewly.io".to_string()]);
     assert_eq!(down.loads.iter().filter(|l| l.bad).count(), 3);
 }
+
+/// A tab saved to a new file every few minutes is one stream: a run that
+/// reaches the end of one file ends where the next file's loads turn good,
+/// not at the end of all the data (which made a whole-capture "incident"
+/// of a ten-minute outage spanning two files).
+#[test]
+fn a_vantage_s_consecutive_captures_are_one_stream() {
+    let office = |files: &[(u32, &str, i64)]| -> Vec<LoadFacts> {
+        let mut loads = Vec::new();
+        for (file, pattern, offset) in files {
+            for (i, c) in pattern.chars().enumerate() {
+                loads.push(LoadFacts {
+                    page_id: format!("{file}:{i}"),
+                    file: *file,
+                    vantage: "office".into(),
+                    start: at(offset + i as i64 * 10),
+                    bad: c != '.',
+                    ..Default::default()
+                });
+            }
+        }
+        loads.sort_by(|a, b| a.start.cmp(&b.start).then(a.page_id.cmp(&b.page_id)));
+        loads
+    };
+    let c = LoadCensus {
+        loads: office(&[(0, "......bb", 0), (1, "bbb.....", 80)]),
+        ..Default::default()
+    };
+    let w = windows_from_loads(&c, at(0), at(160), true).expect("window");
+    assert_eq!(w.waves, vec![(at(55), at(105))]);
+    assert!(!w.whole);
+    // two producers of one browser overlap in time: two streams
+    let both = office(&[(0, "....bbbb", 0), (1, "....bbbb", 5)]);
+    let ch = chains(&both);
+    assert_ne!(ch[&0], ch[&1]);
+    let seq = office(&[(0, "....", 0), (1, "....", 40)]);
+    let ch = chains(&seq);
+    assert_eq!(ch[&0], ch[&1]);
+}
