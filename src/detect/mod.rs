@@ -394,6 +394,14 @@ impl<'a> Ctx<'a> {
 /// share static.
 pub const GONE_PRESENT_SHARE: f64 = 0.8;
 
+/// [`GONE_PRESENT_SHARE`] as the detectors that read it list it.
+pub const GONE_PRESENT_THRESHOLD: Threshold = Threshold {
+    name: "GONE_PRESENT_SHARE",
+    value: GONE_PRESENT_SHARE,
+    unit: Unit::Share,
+    meaning: "an asset host is gone when in this share of the baseline's loads (this share of its requests static) and in no incident load",
+};
+
 /// One vantage's own failure share, from [`Ctx::vantages_failing`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct VantageRate {

@@ -187,21 +187,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     });
     let transport = |w: WindowName| {
         ctx.http(Dim::Party, "first", w)
-            .map(|g| {
-                (
-                    g.errors_where(|c| {
-                        matches!(
-                            c,
-                            "connection_timed_out"
-                                | "connection_refused"
-                                | "connection_reset"
-                                | "connection_closed"
-                                | "timeout"
-                        )
-                    }),
-                    g.count,
-                )
-            })
+            .map(|g| (g.errors_where(is_transport_class), g.count))
             .unwrap_or((0, 0))
     };
     let (tb, nb) = transport(ctx.an.baseline);

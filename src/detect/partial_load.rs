@@ -26,12 +26,7 @@ const LOAD_IMPROVED_RATIO: f64 = 0.95;
 const NOTHING_LOADED_COMPONENTS: f64 = 1.0;
 
 const THRESHOLDS: &[Threshold] = &[
-    Threshold {
-        name: "GONE_PRESENT_SHARE",
-        value: super::GONE_PRESENT_SHARE,
-        unit: Unit::Share,
-        meaning: "an asset host is gone when in this share of the baseline's loads (this share of its requests static) and in no incident load",
-    },
+    super::GONE_PRESENT_THRESHOLD,
     Threshold {
         name: "COMPONENTS_FELL_RATIO",
         value: COMPONENTS_FELL_RATIO,

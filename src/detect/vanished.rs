@@ -32,12 +32,7 @@ const MAX_THIRD_DOMAINS: usize = 2;
 const GONE_HOST_DNS_WEIGHT: f64 = 0.45;
 
 const THRESHOLDS: &[Threshold] = &[
-    Threshold {
-        name: "GONE_PRESENT_SHARE",
-        value: super::GONE_PRESENT_SHARE,
-        unit: Unit::Share,
-        meaning: "an asset host is gone when in this share of the baseline's loads (this share of its requests static) and in no incident load",
-    },
+    super::GONE_PRESENT_THRESHOLD,
     Threshold {
         name: "GONE_HOST_DNS_WEIGHT",
         value: GONE_HOST_DNS_WEIGHT,

@@ -184,6 +184,19 @@ fn edge_errors_from_status_and_headers() {
     assert_eq!(shape(&r), Some(Shape::EdgeError));
 }
 
+/// A whole HAR read and finalised as the pipeline does.
+fn dataset_of(har: &str) -> Dataset {
+    let p = parse_har_bytes(0, None, har.as_bytes(), &IngestOptions::default());
+    assert_eq!(p.report.bad_records, 0, "{har}");
+    let mut ds = Dataset {
+        requests: p.records.requests,
+        pages: p.records.pages,
+        ..Default::default()
+    };
+    crate::model::finalize(&mut ds, &Default::default());
+    ds
+}
+
 /// A page of Firefox's export: its navigation (200 or nothing at all),
 /// then a beacon with status 0 and no phase 250 ms in, past the page's
 /// 20 ms `onLoad` (as mitmproxy's real Firefox capture has it).
@@ -214,15 +227,7 @@ fn firefox_load(navigation: &str) -> Dataset {
     let har = format!(
         r#"{{"log":{{"version":"1.2","creator":{{"name":"Firefox","version":"120"}},"pages":[{{"id":"page_1","startedDateTime":"2024-05-01T10:00:00.000Z","title":"x","pageTimings":{{"onContentLoad":15,"onLoad":20}}}}],"entries":[{nav},{beacon}]}}}}"#
     );
-    let p = parse_har_bytes(0, None, har.as_bytes(), &IngestOptions::default());
-    assert_eq!(p.report.bad_records, 0, "{har}");
-    let mut ds = Dataset {
-        requests: p.records.requests,
-        pages: p.records.pages,
-        ..Default::default()
-    };
-    crate::model::finalize(&mut ds, &Default::default());
-    ds
+    dataset_of(&har)
 }
 
 #[test]
@@ -411,15 +416,7 @@ fn loads_with_third_parties(failed: impl Fn(usize) -> (bool, bool)) -> Dataset {
         pages.join(","),
         entries.join(",")
     );
-    let p = parse_har_bytes(0, None, har.as_bytes(), &IngestOptions::default());
-    assert_eq!(p.report.bad_records, 0, "{har}");
-    let mut ds = Dataset {
-        requests: p.records.requests,
-        pages: p.records.pages,
-        ..Default::default()
-    };
-    crate::model::finalize(&mut ds, &Default::default());
-    ds
+    dataset_of(&har)
 }
 
 /// A beacon of two left unanswered in two loads of six is how third
