@@ -131,9 +131,18 @@ impl Finding {
 pub struct Ctx<'a> {
     pub ds: &'a Dataset,
     pub an: &'a Analysis,
+    /// [`Ctx::static_hosts_gone`], read by two detectors, worked out once.
+    gone: std::cell::OnceCell<Vec<String>>,
 }
 
 impl<'a> Ctx<'a> {
+    pub fn new(ds: &'a Dataset, an: &'a Analysis) -> Self {
+        Ctx {
+            ds,
+            an,
+            gone: std::cell::OnceCell::new(),
+        }
+    }
     pub fn has_incident(&self) -> bool {
         self.an.windows.during.is_some()
     }
@@ -319,7 +328,11 @@ impl<'a> Ctx<'a> {
     /// sibling asset host's name stops resolving or its certificate fails;
     /// a backend that fails takes API calls and what they render, not
     /// every file of an asset host.
-    pub fn static_hosts_gone(&self) -> Vec<String> {
+    pub fn static_hosts_gone(&self) -> &[String] {
+        self.gone.get_or_init(|| self.find_static_hosts_gone())
+    }
+
+    fn find_static_hosts_gone(&self) -> Vec<String> {
         let census = &self.an.loads;
         // per load: its window, whether its document came, and per
         // first-party host (requests, static requests)
@@ -528,7 +541,7 @@ pub fn find(code_or_name: &str) -> Option<&'static Detector> {
 
 /// Run every detector (they are cheap; order is fixed for determinism).
 pub fn run_all(ds: &Dataset, an: &Analysis) -> Vec<Finding> {
-    let ctx = Ctx { ds, an };
+    let ctx = Ctx::new(ds, an);
     registry().iter().flat_map(|d| (d.run)(&ctx)).collect()
 }
 

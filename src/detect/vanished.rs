@@ -224,10 +224,10 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     }
     // a whole asset host gone without one recorded failure (see
     // Ctx::static_hosts_gone)
-    let gone = if mostly_first && docs_loaded {
+    let gone: &[String] = if mostly_first && docs_loaded {
         ctx.static_hosts_gone()
     } else {
-        vec![]
+        &[]
     };
     let on_gone = vanished
         .iter()

@@ -22,6 +22,14 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
+mod steps;
+mod windows;
+
+use steps::mark_api_steps;
+#[cfg(test)]
+use windows::chains;
+pub use windows::{LoadWindows, SUSTAINED_SLOW_LOADS, windows_from_loads};
+
 /// Where a failed request stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -216,7 +224,7 @@ impl LoadCensus {
     }
 }
 
-fn median(v: &mut [f64]) -> Option<f64> {
+pub(super) fn median(v: &mut [f64]) -> Option<f64> {
     quantile(v, 0.5)
 }
 
@@ -251,135 +259,11 @@ pub const SLOW_API_MIN_EXTRA_MS: f64 = 200.0;
 /// A load's static components are slow (the path, not the API) when their
 /// median time is this many times the capture's quick quartile.
 pub const SLOW_PATH_RATIO: f64 = 4.0;
-/// Beside probes and server logs, loads that were only slow open an
-/// incident window when this many in a row of one capture were bad: on
-/// the lab's healthy captures (three browsers on two cores) runs of four
-/// still made incidents of two controls; its 16x API slowdown has a dozen.
-pub const SUSTAINED_SLOW_LOADS: usize = 8;
-
 /// A third-party domain failing in two or more loads fails for the page
 /// when, in those loads, at least this share of the requests to it failed
 /// (the tune grid's healthy BrowserMob captures: a stats beacon, two per
 /// load, one unanswered in two loads of six, was called an outage).
 pub const THIRD_PARTY_FAILING_SHARE: f64 = 0.6;
-
-/// A capture's API waits stepped up when a stretch of its loads waited,
-/// at the median, this many times as long as the rest ...
-pub const API_STEP_RATIO: f64 = 1.6;
-/// ... every load of the stretch at least this many times the slowest of
-/// the rest (a step, not noise around one level) ...
-pub const API_STEP_SEPARATION: f64 = 1.25;
-/// ... while the same loads' static components stayed within this factor
-/// of the rest's (the server slowed, not the path) ...
-pub const API_STEP_STATIC_MAX: f64 = 1.3;
-/// ... with at least this many loads in the stretch and one outside it.
-pub const API_STEP_MIN_LOADS: usize = 2;
-/// Streams longer than this are left to the rank tests over windows.
-const API_STEP_MAX_STREAM: usize = 60;
-
-/// "API response times doubled while the frontend stayed fast", inside one
-/// short capture: a 2x slowdown is under one load's noise
-/// ([`SLOW_API_RATIO`]) but a clean step, every load after it slower than
-/// every load before, with the static components unmoved, is the change
-/// itself. The stretch's loads are marked slow, so the window search finds
-/// the step and the detectors compare its two sides. Only in a capture
-/// none of whose loads is bad otherwise: the fallback for "nothing failed".
-fn mark_api_steps(loads: &mut [LoadFacts]) {
-    let mut streams: BTreeMap<(u32, &str), Vec<usize>> = BTreeMap::new();
-    for (i, l) in loads.iter().enumerate() {
-        if l.api_wait_ms.is_some() && l.static_ms.is_some() {
-            streams
-                .entry((l.file, l.vantage.as_str()))
-                .or_default()
-                .push(i);
-        }
-    }
-    let streams_bad: BTreeSet<(u32, &str)> = loads
-        .iter()
-        .filter(|l| l.bad)
-        .map(|l| (l.file, l.vantage.as_str()))
-        .collect();
-    let mut marks: Vec<(usize, String)> = Vec::new();
-    for idx in streams.values() {
-        let n = idx.len();
-        // a fallback for captures where nothing else went wrong: beside
-        // failed or lost loads the step is not the change, and a 16x
-        // slowdown is flagged load by load already
-        if !(API_STEP_MIN_LOADS + 1..=API_STEP_MAX_STREAM).contains(&n)
-            || streams_bad.contains(&(loads[idx[0]].file, loads[idx[0]].vantage.as_str()))
-        {
-            continue;
-        }
-        let api: Vec<f64> = idx
-            .iter()
-            .map(|&i| loads[i].api_wait_ms.unwrap_or(0.0))
-            .collect();
-        let st: Vec<f64> = idx
-            .iter()
-            .map(|&i| loads[i].static_ms.unwrap_or(0.0))
-            .collect();
-        let mut best: Option<(f64, usize, usize, f64, f64, f64, f64)> = None;
-        for a in 0..n {
-            for b in (a + API_STEP_MIN_LOADS)..=n {
-                if b - a == n {
-                    continue;
-                }
-                let inside = a..b;
-                let (mut s_api, mut r_api, mut s_st, mut r_st) = (vec![], vec![], vec![], vec![]);
-                for k in 0..n {
-                    if inside.contains(&k) {
-                        s_api.push(api[k]);
-                        s_st.push(st[k]);
-                    } else {
-                        r_api.push(api[k]);
-                        r_st.push(st[k]);
-                    }
-                }
-                let min_in = s_api.iter().copied().fold(f64::INFINITY, f64::min);
-                let max_out = r_api.iter().copied().fold(0.0, f64::max);
-                if max_out <= 0.0 || min_in < max_out * API_STEP_SEPARATION {
-                    continue;
-                }
-                let (Some(ma), Some(mr), Some(sa), Some(sr)) = (
-                    median(&mut s_api),
-                    median(&mut r_api),
-                    median(&mut s_st),
-                    median(&mut r_st),
-                ) else {
-                    continue;
-                };
-                let ratio = ma / mr;
-                if ratio < API_STEP_RATIO
-                    || ma - mr < SLOW_API_MIN_EXTRA_MS / 2.0
-                    || sa > sr * API_STEP_STATIC_MAX
-                {
-                    continue;
-                }
-                if best.is_none_or(|b| ratio > b.0) {
-                    best = Some((ratio, a, b, mr, ma, sr, sa));
-                }
-            }
-        }
-        if let Some((ratio, a, b, mr, ma, sr, sa)) = best {
-            for &i in &idx[a..b] {
-                marks.push((
-                    i,
-                    format!(
-                        "API wait stepped up {mr:.0} ms -> {ma:.0} ms (x{ratio:.1}) with static {sr:.0} ms -> {sa:.0} ms"
-                    ),
-                ));
-            }
-        }
-    }
-    for (i, why) in marks {
-        let l = &mut loads[i];
-        if !l.bad {
-            l.slow_only = true;
-        }
-        l.bad = true;
-        l.why.push(why);
-    }
-}
 
 /// Read every page load of the dataset.
 pub fn census(ds: &Dataset) -> LoadCensus {
@@ -729,195 +613,6 @@ fn first_party_severity(
 
 fn loads_len_ok(median_components: f64) -> bool {
     median_components >= 5.0
-}
-
-/// Incident spans found from the loads' bad flags: runs of bad loads
-/// (a single good load inside a run does not end it), each from midway
-/// after the last good load to midway before the next good one. Runs of
-/// one bad load are kept only when no longer run exists. `None` when no
-/// load is bad; `whole` when the runs cover the whole capture.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LoadWindows {
-    pub waves: Vec<(DateTime<Utc>, DateTime<Utc>)>,
-    pub whole: bool,
-}
-
-pub fn windows_from_loads(
-    c: &LoadCensus,
-    data_start: DateTime<Utc>,
-    data_end: DateTime<Utc>,
-    slow_counts: bool,
-) -> Option<LoadWindows> {
-    let bad = |l: &LoadFacts| l.bad && (slow_counts || !l.slow_only);
-    // with probes and server logs beside the browser, a load that was only
-    // slow counts when it is one of a sustained run (a tab on a busy
-    // machine has slow loads now and then; an outage slows every load)
-    let flags = |loads: &[&LoadFacts]| -> Vec<bool> {
-        let mut f: Vec<bool> = loads.iter().map(|l| bad(l)).collect();
-        if slow_counts {
-            return f;
-        }
-        let mut i = 0;
-        while i < loads.len() {
-            let mut j = i;
-            while j < loads.len() && loads[j].bad {
-                j += 1;
-            }
-            if j - i >= SUSTAINED_SLOW_LOADS {
-                f[i..j].iter_mut().for_each(|b| *b = true);
-            }
-            i = j.max(i + 1);
-        }
-        f
-    };
-    // each capture is read as its own stream (three regions and two
-    // producers interleave in time; a good load of another stream does not
-    // end a run), then the streams' spans are merged
-    let chain = chains(&c.loads);
-    let mut streams: BTreeMap<(&str, u32), Vec<&LoadFacts>> = BTreeMap::new();
-    for l in &c.loads {
-        streams
-            .entry((l.vantage.as_str(), chain[&l.file]))
-            .or_default()
-            .push(l);
-    }
-    let stream_flags: Vec<Vec<bool>> = streams.values().map(|l| flags(l)).collect();
-    let n_bad: usize = stream_flags.iter().flatten().filter(|b| **b).count();
-    if n_bad == 0 {
-        return None;
-    }
-    // a lone bad load counts only when no capture has a longer run: beside
-    // a region's outage, another region's single slow first load (cold
-    // connections and caches) is noise, not a second wave; and beside
-    // probes and server logs that saw no change, only when it is not the
-    // only one (one page load with one failed call is not an incident they
-    // all missed; a few scattered ones are a low error rate)
-    let runs: Vec<Vec<Run>> = stream_flags.iter().map(|f| stream_runs(f)).collect();
-    let longest = if slow_counts || n_bad >= 2 {
-        runs.iter().flatten().map(|r| r.2).max().unwrap_or(0)
-    } else {
-        usize::MAX
-    };
-    let mut spans: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
-    for (loads, runs) in streams.values().zip(&runs) {
-        spans.extend(run_spans(loads, runs, longest, data_start, data_end));
-    }
-    if spans.is_empty() {
-        return None;
-    }
-    spans.sort();
-    let mut waves: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
-    for (a, b) in spans {
-        match waves.last_mut() {
-            Some(w) if a <= w.1 => w.1 = w.1.max(b),
-            _ => waves.push((a, b)),
-        }
-    }
-    // no healthy stretch in any capture: the whole capture is the incident
-    let whole = waves.len() == 1 && waves[0] == (data_start, data_end);
-    Some(LoadWindows { waves, whole })
-}
-
-/// Which stream each capture (file) belongs to: a vantage's captures that
-/// follow one another in time (a tab saved to a new file every ten
-/// minutes) are one stream, so a run that reaches the end of one file
-/// ends where the next file's loads turn good, not at the end of all the
-/// data; captures that overlap in time (two producers of one browser, two
-/// tabs) stay apart. Keyed by the first file of the chain.
-fn chains(loads: &[LoadFacts]) -> BTreeMap<u32, u32> {
-    type Span = (DateTime<Utc>, DateTime<Utc>);
-    let mut span: BTreeMap<(&str, u32), Span> = BTreeMap::new();
-    for l in loads {
-        let e = span
-            .entry((l.vantage.as_str(), l.file))
-            .or_insert((l.start, l.start));
-        e.0 = e.0.min(l.start);
-        e.1 = e.1.max(l.start);
-    }
-    let mut files: Vec<(&str, DateTime<Utc>, DateTime<Utc>, u32)> = span
-        .into_iter()
-        .map(|((v, f), (a, b))| (v, a, b, f))
-        .collect();
-    files.sort();
-    // per vantage, the open chains: (head file, last load's start)
-    let mut open: BTreeMap<&str, Vec<(u32, DateTime<Utc>)>> = BTreeMap::new();
-    let mut out = BTreeMap::new();
-    for (v, first, last, f) in files {
-        let chains = open.entry(v).or_default();
-        match chains.iter_mut().find(|(_, end)| *end < first) {
-            Some(ch) => {
-                ch.1 = last;
-                out.insert(f, ch.0);
-            }
-            None => {
-                chains.push((f, last));
-                out.insert(f, f);
-            }
-        }
-    }
-    out
-}
-
-/// A run of bad loads: (first, last, bad count).
-type Run = (usize, usize, usize);
-
-/// Runs of bad loads of one stream, bridging single good loads.
-fn stream_runs(bad: &[bool]) -> Vec<Run> {
-    let n = bad.len();
-    let mut runs: Vec<Run> = Vec::new();
-    let mut i = 0;
-    while i < n {
-        if !bad[i] {
-            i += 1;
-            continue;
-        }
-        let (start, mut last, mut count) = (i, i, 1);
-        let mut j = i + 1;
-        while j < n {
-            if bad[j] {
-                last = j;
-                count += 1;
-                j += 1;
-            } else if j + 1 < n && bad[j + 1] {
-                j += 1;
-            } else {
-                break;
-            }
-        }
-        runs.push((start, last, count));
-        i = last + 1;
-    }
-    runs
-}
-
-/// Each run's span, from midway after the last good load to midway before
-/// the next one. Runs of one bad load are kept only when no stream has a
-/// longer run (`longest`, over every stream).
-fn run_spans(
-    loads: &[&LoadFacts],
-    runs: &[Run],
-    longest: usize,
-    data_start: DateTime<Utc>,
-    data_end: DateTime<Utc>,
-) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
-    let n = loads.len();
-    let mid = |a: DateTime<Utc>, b: DateTime<Utc>| a + (b - a) / 2;
-    runs.iter()
-        .filter(|r| r.2 >= 2 || longest < 2)
-        .map(|&(s, e, _)| {
-            let start = if s == 0 {
-                data_start
-            } else {
-                mid(loads[s - 1].start, loads[s].start)
-            };
-            let end = if e + 1 >= n {
-                data_end
-            } else {
-                mid(loads[e].start, loads[e + 1].start)
-            };
-            (start, end)
-        })
-        .collect()
 }
 
 #[cfg(test)]
