@@ -307,6 +307,29 @@ pub fn is_api_path(host: &str, endpoint: &str) -> bool {
         })
 }
 
+/// An image request that is a beacon: a GIF asked with query parameters
+/// (`/rum.gif?pv_id=..&ts=..`, `/__utm.gif?..`, `/b/ss/..gif?..`: stored
+/// GIFs are not asked with parameters beyond a cache-buster), or any image
+/// URL carrying a long query of many parameters (RUM and analytics pixels
+/// pack their payload there; an image CDN's resize options are a few short
+/// ones: `?w=300&q=80&fit=crop&auto=format`).
+pub fn is_tracking_pixel(path_and_query: &str) -> bool {
+    let Some((path, query)) = path_and_query.split_once('?') else {
+        return false;
+    };
+    let query = query.split('#').next().unwrap_or(query);
+    let params = query.split('&').filter(|p| !p.is_empty()).count();
+    let gif = path.to_ascii_lowercase().ends_with(".gif");
+    (gif && params >= TRACKING_GIF_MIN_PARAMS)
+        || (query.len() >= TRACKING_QUERY_MIN_BYTES && params >= TRACKING_QUERY_MIN_PARAMS)
+}
+
+/// Parameters from which a GIF request is a beacon.
+pub const TRACKING_GIF_MIN_PARAMS: usize = 2;
+/// Query length and parameter count from which any image request is.
+pub const TRACKING_QUERY_MIN_BYTES: usize = 200;
+pub const TRACKING_QUERY_MIN_PARAMS: usize = 4;
+
 /// WebPageTest's `_result` / `_responseCode` WinINet error codes, worded
 /// as the browser error they stand for so one classifier reads them all.
 pub fn wininet_error(code: i64) -> Option<&'static str> {
@@ -437,6 +460,25 @@ mod tests {
             "/t/{id}"
         );
         assert_eq!(endpoint_template(""), "/");
+    }
+
+    #[test]
+    fn tracking_pixels_are_beacons_stored_images_are_not() {
+        for beacon in [
+            "/rum.gif?pv_id=45a56f30&ts=1522184009388&x=6",
+            "/__utm.gif?utmwv=5.7.2&utms=1&utmn=123",
+            "/b/ss/acct/1/JS-2.0/s1234?AQB=1&ndh=1&pf=1&t=7%2F2%2F2018&pageName=Home&g=https%3A%2F%2Fwww.example.com%2F&c.&cm.&ssf=1&.c&v1=abc&v2=def&c3=ghi&v4=jkl&c5=mno&s=1920x1080&c=24&j=1.6&v=N&k=Y&bw=1365&bh=900&mid=12345678901234567890&AQE=1",
+        ] {
+            assert!(is_tracking_pixel(beacon), "{beacon}");
+        }
+        for file in [
+            "/img/spinner.gif",
+            "/img/spinner.gif?v=3",
+            "/photos/hero.jpg?w=300&q=80&fit=crop&auto=format",
+            "/logo.png",
+        ] {
+            assert!(!is_tracking_pixel(file), "{file}");
+        }
         assert_eq!(
             endpoint_template("/channels/42/messages"),
             "/channels/{id}/messages"

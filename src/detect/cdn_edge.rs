@@ -8,7 +8,7 @@ use crate::model::Party;
 pub const DOC: &str = "\
 Looks at: first-party requests split by whether the response carried CDN / edge headers (cf-ray, x-cache, x-amz-cf-*, x-served-by, via, akamai, server: cloudflare ...) or came from a static-content host, their error rates during vs before, edge-specific status codes (520-530, Cloudflare's origin-unreachable family), and the 5xx rate of the origin's own log.
 
-Points to: cdn, when edge-served first-party content fails (error rate >= {FAILING_RATE}, risen significantly over the baseline's, at least {MIN_EDGE_ERRORS} errors) while the origin's own calls stay fine (error rate under {FAILING_RATE} or not risen) and the access log, when there is one, logged under {SERVER_5XX_RATE_MAX} 5xx: delivery failed at the edge, not in the application. It stays silent when the failed edge-served requests are mostly the application's calls and documents rather than static assets and none carried an edge status code: that is the origin failing behind the edge. Edge status codes make the support stronger. Argues against backend (the origin stayed healthy) and dns (the edge answered). A vantage is listed as affected when its first-party error rate reaches {FAILING_RATE}. With at least {MIN_RESPONSES_CLEAR} edge-served responses in the window and no failure there, it argues against cdn, unless {MIN_EDGE_ERRORS} or more first-party requests failed with the edge's own error in place of the asset (Chromium blocks an image or script whose answer is an HTML error page as ORB and records no status or headers, so those are in no edge-served count).
+Points to: cdn, when edge-served first-party content fails (error rate >= {FAILING_RATE}, risen significantly over the baseline's, or appearing where the baseline had no edge-served response at all, as with an edge that shows its headers only on its own error pages; at least {MIN_EDGE_ERRORS} errors) while the origin's own calls stay fine (error rate under {FAILING_RATE} or not risen) and the access log, when there is one, logged under {SERVER_5XX_RATE_MAX} 5xx: delivery failed at the edge, not in the application. It stays silent when the failed edge-served requests are mostly the application's calls and documents rather than static assets and none carried an edge status code: that is the origin failing behind the edge. Edge status codes make the support stronger. Argues against backend (the origin stayed healthy) and dns (the edge answered). A vantage is listed as affected when its first-party error rate reaches {FAILING_RATE}. With at least {MIN_RESPONSES_CLEAR} edge-served responses in the window and their error rate under {FAILING_RATE}, it argues against cdn, unless {MIN_EDGE_ERRORS} or more first-party requests failed with the edge's own error in place of the asset (Chromium blocks an image or script whose answer is an HTML error page as ORB and records no status or headers, so those are in no edge-served count).
 
 Known false positives: an origin that is down behind the CDN (edge answers 502/504 for it, but then the origin API and the access log fail too: backend wins); a purge that makes every asset a miss (slow, not failing).";
 
@@ -106,7 +106,13 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             vec![],
         ));
     }
-    let edge_bad = ctx.rate_rose(ce, e.error_rate(), FAILING_RATE) && e.errors >= MIN_EDGE_ERRORS;
+    // an edge that shows its headers only on its own error pages (Akamai
+    // adds none to what it serves well) has no edge-served baseline: its
+    // errors appear from nothing, which is a rise
+    let no_edge_baseline = ce.is_some_and(|c| c.n_before == 0);
+    let edge_bad = (ctx.rate_rose(ce, e.error_rate(), FAILING_RATE)
+        || (no_edge_baseline && e.error_rate() >= FAILING_RATE))
+        && e.errors >= MIN_EDGE_ERRORS;
     let origin_rate = origin.map_or(0.0, |o| o.error_rate());
     let origin_ok = origin.is_none_or(|o| {
         o.error_rate() < FAILING_RATE || !ctx.rate_rose(co, o.error_rate(), FAILING_RATE)
@@ -169,7 +175,10 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
                 "; {blocked} first-party requests failed with an edge's error in place of the asset (blocked as ORB or marked as the edge's error) and are not in that count"
             ));
         }
-        if e.count >= MIN_RESPONSES_CLEAR && !edge_bad && blocked < MIN_EDGE_ERRORS {
+        if e.count >= MIN_RESPONSES_CLEAR
+            && e.error_rate() < FAILING_RATE
+            && blocked < MIN_EDGE_ERRORS
+        {
             f.support(
                 FaultDomain::Cdn,
                 -0.5,

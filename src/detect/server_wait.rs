@@ -7,7 +7,7 @@ use crate::aggregate::{Comparison, WindowName};
 pub const DOC: &str = "\
 Looks at: the server wait (time to first byte, HAR `wait`, probe `wait_ms`) of successful first-party calls during vs before (Mann-Whitney U, Cliff's delta, bootstrap CI of the median ratio), API calls (XHR/fetch) and documents separately, next to the DNS, connect and TLS phases of the same requests.
 
-Points to: backend, when wait rises (median ratio >= {WAIT_RATIO_MIN} against each endpoint's own baseline, Cliff's delta >= {WAIT_EFFECT_MIN}, at least {MIN_RISE_MS} more, significant) while DNS, connect and TLS stay flat (ratio < {FLAT_RATIO}, or less than {MIN_RISE_MS} more): the bytes reached the server as fast as before and the server took longer to answer. \"API response times doubled while the frontend stayed fast\" is the typical shape. When connect rises as much as wait, the path is slow rather than the server, and this detector stays silent (the network detector FL301 looks at that). A vantage is listed as affected when its own wait ratio reaches {VANTAGE_RATIO_MIN}, significant.
+Points to: backend, when wait rises (median ratio >= {WAIT_RATIO_MIN} against each endpoint's own baseline, Cliff's delta >= {WAIT_EFFECT_MIN}, at least {MIN_RISE_MS} more, significant) while DNS, connect and TLS stay flat (ratio < {FLAT_RATIO}, or less than {MIN_RISE_MS} more): the bytes reached the server as fast as before and the server took longer to answer. \"API response times doubled while the frontend stayed fast\" is the typical shape. When connect rises as much as wait, the path is slow rather than the server, and this detector stays silent (the network detector FL301 looks at that). When third-party servers' wait rose significantly by at least {THIRD_PARTY_RISE_SHARE} of the site's rise in milliseconds, the delay rides every round trip (on reused connections a path delay shows in the wait, not the connect): it points weakly to network and against backend instead. A vantage is listed as affected when its own wait ratio reaches {VANTAGE_RATIO_MIN}, significant.
 
 Known false positives: a slower client machine (every phase slows, including connect); a changed request mix (heavier queries during the window): check the endpoint breakdown; HTTP/2 or HTTP/3 connection reuse that hides connect time in wait.";
 
@@ -21,6 +21,9 @@ const MIN_RISE_MS: f64 = 10.0;
 const FLAT_RATIO: f64 = 1.3;
 /// Wait ratio at which one vantage counts as affected.
 const VANTAGE_RATIO_MIN: f64 = 1.5;
+/// Share of the site's rise in wait (ms) that third parties' wait rising
+/// too makes a path delay.
+const THIRD_PARTY_RISE_SHARE: f64 = 0.5;
 
 const THRESHOLDS: &[Threshold] = &[
     Threshold {
@@ -52,6 +55,12 @@ const THRESHOLDS: &[Threshold] = &[
         value: VANTAGE_RATIO_MIN,
         unit: Unit::Number,
         meaning: "wait ratio at which one vantage counts as affected",
+    },
+    Threshold {
+        name: "THIRD_PARTY_RISE_SHARE",
+        value: THIRD_PARTY_RISE_SHARE,
+        unit: Unit::Share,
+        meaning: "share of the site's rise in wait (ms) that third parties' rise must reach to make it a path delay",
     },
 ];
 
@@ -144,7 +153,34 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         Signal::WaitMs,
     );
     let front_fast = doc.is_some_and(|d| d.sufficient && d.ratio.unwrap_or(1.0) < FLAT_RATIO);
-    if rose && transport_flat {
+    // other organisations' servers waiting longer by as many milliseconds:
+    // a path delay rides every round trip, and on reused connections it
+    // shows in the wait, not the connect
+    let rise_ms = c.value.unwrap_or(0.0) - c.before.unwrap_or(0.0);
+    let third_rise_ms = ctx
+        .cmp(Axis::Http(Dim::Party), "third", Signal::WaitMs)
+        .filter(|x| x.significant())
+        .map(|x| x.value.unwrap_or(0.0) - x.before.unwrap_or(0.0))
+        .filter(|t| *t >= MIN_RISE_MS && *t >= rise_ms * THIRD_PARTY_RISE_SHARE);
+    if let (true, Some(t)) = (rose && transport_flat, third_rise_ms) {
+        f.summary = format!(
+            "{label} rose {} -> {}, but third-party servers' wait rose by {} as well (the site's by {}): a slower path, not a slower server",
+            ms(c.before.unwrap_or(0.0)),
+            ms(c.value.unwrap_or(0.0)),
+            ms(t),
+            ms(rise_ms)
+        );
+        f.support(
+            FaultDomain::Network,
+            0.3,
+            "other organisations' servers slowed by as many milliseconds",
+        );
+        f.support(
+            FaultDomain::Backend,
+            -0.2,
+            "backend: third-party servers slowed as much as the site's",
+        );
+    } else if rose && transport_flat {
         f.fired = true;
         f.summary = format!(
             "{label} rose {} -> {} (x{r:.1} against each endpoint's baseline) while DNS, connect and TLS stayed flat{}",

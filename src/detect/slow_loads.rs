@@ -6,7 +6,7 @@ use crate::aggregate::loads::{ABS_API_VS_STATIC, ABS_SLOW_API_MS, LoadFacts};
 pub const DOC: &str = "\
 Looks at: page loads that did not fail but were slow, load by load (those of the captures with bad loads in the window, when only some had them): the median server wait of the site's API calls, and the median time (wait + receive) of its static assets and of third-party requests, in the incident's loads against the baseline's.
 
-Points to: backend, when the API's wait grew (>= {API_SLOW_RATIO}x) while static assets and third parties kept their pace (< {PACE_KEPT_RATIO}x): \"API response times doubled while the frontend stayed fast\". Network, when static assets slowed (>= {PATH_SLOW_RATIO}x) and third-party requests with them (>= {PATH_SLOW_RATIO}x; with no third-party requests, the API's wait), and the API slowed no more than {API_VS_PATH_MAX} times as much as the static assets: a slow path slows every host behind it, and the server cannot slow someone else's. Needs a baseline: slowness has no absolute level. When the loads of every vantage together show neither, each vantage with at least {MIN_VANTAGE_LOADS} loads before and during is judged alone for a slow path (static and third parties >= {VANTAGE_PATH_SLOW_RATIO}x), and fires when some (not all) vantages show one: a regional path. With no healthy load to compare with (a capture taken during the slowdown): backend when the API's calls wait >= {ABS_SLOW_API_MS} per load and >= {ABS_API_VS_STATIC}x the same loads' static assets, slow on their face.
+Points to: backend, when the API's wait grew (>= {API_SLOW_RATIO}x) while static assets and third parties kept their pace (< {PACE_KEPT_RATIO}x): \"API response times doubled while the frontend stayed fast\". Network, when static assets slowed (>= {PATH_SLOW_RATIO}x) and third-party requests with them (>= {PATH_SLOW_RATIO}x; with no third-party requests, the API's wait), and the API slowed no more than {API_VS_PATH_MAX} times as much as the static assets: a slow path slows every host behind it, and the server cannot slow someone else's. With no static asset timed (all from the cache), third parties slowing by {PATH_SLOW_RATIO}x and the API by no more than {API_VS_PATH_MAX} times their added milliseconds is the same shape (a path adds its delay to every round trip: an API answering in 7 ms before is x50 with 300 ms more). Needs a baseline: slowness has no absolute level. When the loads of every vantage together show neither, each vantage with at least {MIN_VANTAGE_LOADS} loads before and during is judged alone for a slow path (static and third parties >= {VANTAGE_PATH_SLOW_RATIO}x), and fires when some (not all) vantages show one: a regional path. With no healthy load to compare with (a capture taken during the slowdown): backend when the API's calls wait >= {ABS_SLOW_API_MS} per load and >= {ABS_API_VS_STATIC}x the same loads' static assets, slow on their face.
 
 Known false positives: a heavier page in the incident's loads (compare the vanished and new components); a busy capturing machine (every phase slows, as for a slow path, but then other vantages stay fast).";
 
@@ -202,6 +202,27 @@ const MIN_VANTAGE_LOADS: usize = 3;
 /// vantage; its 120 ms regional delay, 5.4x and 8.3x).
 const VANTAGE_PATH_SLOW_RATIO: f64 = 4.0;
 
+/// No static asset timed on either side (all from the cache): third
+/// parties slowed as a path does, and the API by no more milliseconds than
+/// [`API_VS_PATH_MAX`] times theirs. In milliseconds, not ratios: a path
+/// adds its delay to every round trip, and an API that answered in 7 ms
+/// before is "x50" after 300 ms more.
+fn path_without_static(
+    api: (Option<f64>, Option<f64>),
+    st: (Option<f64>, Option<f64>),
+    tp: (Option<f64>, Option<f64>),
+    path_ratio: f64,
+) -> bool {
+    let (Some(t0), Some(t1)) = tp else {
+        return false;
+    };
+    let added = |p: (Option<f64>, Option<f64>)| p.0.zip(p.1).map(|(a, b)| b - a);
+    (st.0.is_none() || st.1.is_none())
+        && t0 > 0.0
+        && t1 / t0 >= path_ratio
+        && added(api).is_some_and(|a| a <= (t1 - t0) * API_VS_PATH_MAX)
+}
+
 /// The incident's loads against the baseline's: which pace changed.
 fn compared(base: &[&LoadFacts], inc: &[&LoadFacts], one_vantage: bool) -> Finding {
     let m = |ls: &[&LoadFacts], f: fn(&LoadFacts) -> Option<f64>| {
@@ -269,10 +290,11 @@ fn compared(base: &[&LoadFacts], inc: &[&LoadFacts], one_vantage: bool) -> Findi
             -0.3,
             "network: static assets and third parties were as fast as before",
         );
-    } else if rs.is_some_and(|r| r >= path_ratio)
+    } else if (rs.is_some_and(|r| r >= path_ratio)
         && (rt.is_some_and(|r| r >= path_ratio)
             || rt.is_none() && ra.is_some_and(|r| r >= path_ratio))
-        && ra.is_none_or(|a| a <= rs.unwrap_or(1.0) * API_VS_PATH_MAX)
+        && ra.is_none_or(|a| a <= rs.unwrap_or(1.0) * API_VS_PATH_MAX))
+        || path_without_static(api, st, tp, path_ratio)
     {
         f.fired = true;
         f.summary = format!(
@@ -354,6 +376,47 @@ mod tests {
         let slow = [load(3000.0, 2500.0), load(3200.0, 2600.0)];
         let refs: Vec<&LoadFacts> = slow.iter().collect();
         assert!(!absolute(&refs).unwrap().fired);
+    }
+
+    /// mitmproxy.org's Firefox loads: every static asset from the cache,
+    /// an API answering in 7 ms on a near-local link, third parties in
+    /// 55 ms. A path 300 ms slower is network; the API alone 300 ms slower
+    /// is not.
+    #[test]
+    fn a_slow_path_with_no_static_asset_timed() {
+        let cached = |api: f64, tp: f64| LoadFacts {
+            vantage: "office".into(),
+            api_wait_ms: Some(api),
+            third_party_ms: Some(tp),
+            ..Default::default()
+        };
+        let base = [cached(7.0, 55.0), cached(6.0, 52.0), cached(8.0, 57.0)];
+        let b: Vec<&LoadFacts> = base.iter().collect();
+        let path = [
+            cached(391.0, 314.0),
+            cached(350.0, 300.0),
+            cached(420.0, 330.0),
+        ];
+        let f = compared(&b, &path.iter().collect::<Vec<_>>(), true);
+        assert!(f.fired, "{}", f.summary);
+        assert!(
+            f.supports
+                .iter()
+                .any(|s| s.domain == FaultDomain::Network && s.weight > 0.0)
+        );
+        let server = [
+            cached(391.0, 56.0),
+            cached(350.0, 54.0),
+            cached(420.0, 58.0),
+        ];
+        let f = compared(&b, &server.iter().collect::<Vec<_>>(), true);
+        assert!(
+            !f.supports
+                .iter()
+                .any(|s| s.domain == FaultDomain::Network && s.weight > 0.0),
+            "{}",
+            f.summary
+        );
     }
 
     fn paced(api: f64, st: f64, tp: f64) -> LoadFacts {

@@ -235,6 +235,10 @@ fn text_rules() {
         "deploy api-gateway v2.14.1 commit 3f9a1c2b",
         "Basic auth failed",
         "2026-11-25T07:40:00Z",
+        // a relative input path whose pieces are words and numbers, read
+        // whole it once looked like one base64 token
+        "fixtures/lab/backend-502-then-503/truth.json",
+        "fixtures/lab/cdn-edge-503-ap-south/truth.json",
         "",
     ] {
         assert_eq!(r.text(keep), keep);

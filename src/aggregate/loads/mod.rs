@@ -137,9 +137,21 @@ fn phase_shape(r: &Request) -> Shape {
 /// stops requests from starting stops the navigation too. (Firefox's own
 /// `onLoad` can be early: mitmproxy's real Firefox capture says 20 ms with
 /// its components starting at 250 ms; hence the navigation's outcome.)
+///
+/// BrowserMob Proxy writes the same as "No response received": the text
+/// its HAR entry carries until a response arrives, so a request still in
+/// flight when the page went away (or the HAR was taken) keeps it.
 fn cancelled_after_load(r: &Request, s: Shape, load_event: Option<DateTime<Utc>>) -> bool {
-    s == Shape::NeverStarted && load_event.is_some_and(|t| r.start >= t)
+    let pending = s == Shape::NoAnswer
+        && r.error
+            .as_deref()
+            .is_some_and(|e| e.eq_ignore_ascii_case(BROWSERMOB_PENDING));
+    (s == Shape::NeverStarted || pending) && load_event.is_some_and(|t| r.start >= t)
 }
+
+/// BrowserMob Proxy's error text for a request that had no response yet
+/// (`HarCaptureUtil.getNoResponseReceivedErrorMessage`).
+const BROWSERMOB_PENDING: &str = "No response received";
 
 /// An API call of the application ([`crate::classify::is_api_call`]):
 /// the parts of a page an outage of the application takes away.
@@ -204,6 +216,10 @@ pub struct LoadCensus {
     /// The site's own hosts that served a page document: a static asset
     /// failing anywhere else failed on the CDN.
     pub doc_hosts: BTreeSet<String>,
+    /// The hosts the loads navigated to (each load's first request): the
+    /// page's own origin, as against a frame's or an asset host's.
+    #[serde(skip)]
+    pub nav_hosts: BTreeSet<String>,
 }
 
 impl LoadCensus {
@@ -307,6 +323,7 @@ pub fn census(ds: &Dataset) -> LoadCensus {
         )
     };
     let mut loads: Vec<LoadFacts> = Vec::with_capacity(ds.pages.len());
+    let mut nav_hosts: BTreeSet<String> = BTreeSet::new();
     for (p, reqs) in ds.pages.iter().zip(&members) {
         if reqs.is_empty() && p.components > 0 {
             continue;
@@ -321,6 +338,11 @@ pub fn census(ds: &Dataset) -> LoadCensus {
             .iter()
             .map(|&i| &ds.requests[i])
             .min_by_key(|r| r.start);
+        if let Some(r) = navigation
+            && r.party != Party::Third
+        {
+            nav_hosts.insert(r.host.clone());
+        }
         let load_event = p
             .on_load_ms
             .filter(|ms| *ms > 0.0 && navigation.is_some_and(|r| shape(r).is_none()))
@@ -328,7 +350,10 @@ pub fn census(ds: &Dataset) -> LoadCensus {
         for &i in reqs {
             let r = &ds.requests[i];
             let served = r.phases.wait_ms.unwrap_or(0.0) + r.phases.receive_ms.unwrap_or(0.0);
-            if (200..400).contains(&r.status) && !r.from_cache && served > 0.0 {
+            // a 304 is answered from the cache but asked over the network:
+            // its wait is the path's and the server's, like any other
+            let over_network = !r.from_cache || r.status == 304;
+            if (200..400).contains(&r.status) && over_network && served > 0.0 {
                 if r.party == Party::Third {
                     thirds.push(served);
                 } else if r.resource_type.is_static() && !is_dyn(r) {
@@ -565,6 +590,7 @@ pub fn census(ds: &Dataset) -> LoadCensus {
             })
             .map(|r| r.host.clone())
             .collect(),
+        nav_hosts,
     }
 }
 

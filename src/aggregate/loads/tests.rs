@@ -246,6 +246,45 @@ fn a_request_cancelled_after_the_load_is_noise_unless_the_navigation_failed() {
     );
 }
 
+/// BrowserMob Proxy: the navigation, then a logging call with no response
+/// (`_errorMessage`) begun at `at` seconds; the page's `onLoad` is 20 ms.
+fn browsermob_load(at: &str, error: &str) -> Dataset {
+    let entry = |at: &str, url: &str, response: &str, timings: &str| {
+        format!(
+            r#"{{"pageref":"page_1","startedDateTime":"2024-05-01T10:00:{at}Z","request":{{"method":"GET","url":"{url}","headers":[]}},"response":{response},"timings":{timings},"time":5}}"#
+        )
+    };
+    let nav = entry(
+        "00.000",
+        "http://www.example.com/",
+        r#"{"status":200,"headers":[],"content":{"size":900,"mimeType":"text/html"}}"#,
+        r#"{"blocked":1,"dns":1,"connect":1,"ssl":-1,"send":0,"wait":10,"receive":1}"#,
+    );
+    let call = entry(
+        at,
+        "http://www.example.com/api/logger",
+        &format!(r#"{{"status":0,"headers":[],"content":{{"size":0}},"_errorMessage":"{error}"}}"#),
+        r#"{"blocked":0,"dns":5,"connect":20,"ssl":-1,"send":0,"wait":1,"receive":0}"#,
+    );
+    let har = format!(
+        r#"{{"log":{{"version":"1.2","creator":{{"name":"BrowserMob Proxy","version":"2.1.4"}},"pages":[{{"id":"page_1","startedDateTime":"2024-05-01T10:00:00.000Z","title":"x","pageTimings":{{"onContentLoad":15,"onLoad":20}}}}],"entries":[{nav},{call}]}}}}"#
+    );
+    dataset_of(&har)
+}
+
+/// BrowserMob's "No response received" is what an entry says until its
+/// response arrives: after the load event, a call cut off as the page went
+/// away; before it, or worded as a timeout, a failure.
+#[test]
+fn browsermob_pending_after_the_load_is_noise() {
+    let c = census(&browsermob_load("00.250", "No response received"));
+    assert!(c.loads[0].failures.is_empty(), "{:?}", c.loads[0]);
+    let c = census(&browsermob_load("00.010", "No response received"));
+    assert_eq!(c.loads[0].failures.len(), 1, "{:?}", c.loads[0]);
+    let c = census(&browsermob_load("00.250", "Response timed out"));
+    assert_eq!(c.loads[0].failures.len(), 1, "{:?}", c.loads[0]);
+}
+
 fn at(s: i64) -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp(1_700_000_000 + s, 0).unwrap()
 }
@@ -265,6 +304,21 @@ fn stream(file: u32, pattern: &str) -> Vec<LoadFacts> {
             ..Default::default()
         })
         .collect()
+}
+
+/// `x`: bad for one request with no answer (`y`: for one 5xx), nothing else.
+fn with_one_failure(mut l: Vec<LoadFacts>, pattern: &str) -> Vec<LoadFacts> {
+    for (l, c) in l.iter_mut().zip(pattern.chars()) {
+        let shape = match c {
+            'x' => Shape::NoAnswer,
+            'y' => Shape::Http5xx,
+            _ => continue,
+        };
+        l.bad = true;
+        l.failures = vec![(0, shape)];
+        l.why = vec!["1 first-party failures".into()];
+    }
+    l
 }
 
 fn census_of(streams: &[(u32, &str)]) -> LoadCensus {
@@ -288,6 +342,25 @@ fn a_lone_bad_load_of_another_capture_does_not_widen_the_window() {
     let c = census_of(&[(1, "b.............")]);
     let w = windows_from_loads(&c, at(0), at(140), true).expect("window");
     assert_eq!(w.waves, vec![(at(0), at(5))]);
+}
+
+/// One request unanswered in one load of many is a stray (a beacon cut
+/// off), not an incident; a 5xx, a second such load or a load that lost
+/// more are evidence.
+#[test]
+fn one_unanswered_request_in_one_load_is_a_stray() {
+    let of = |p: &str| LoadCensus {
+        loads: with_one_failure(stream(0, p), p),
+        ..Default::default()
+    };
+    assert!(windows_from_loads(&of("......x........."), at(0), at(160), true).is_none());
+    assert!(windows_from_loads(&of("......y........."), at(0), at(160), true).is_some());
+    assert!(windows_from_loads(&of("...x......x....."), at(0), at(160), true).is_some());
+    // too few loads to call anything usual
+    assert!(windows_from_loads(&of("x.."), at(0), at(30), true).is_some());
+    let mut lost = of("......x.........");
+    lost.loads[6].why.push("components 3 < median 17".into());
+    assert!(windows_from_loads(&lost, at(0), at(160), true).is_some());
 }
 
 /// Beside probes and server logs (`slow_counts` false), loads that were

@@ -5,7 +5,7 @@
 //! says which stretches of time that makes an incident, stream by stream
 //! (a capture, or a vantage's captures that follow one another).
 
-use super::{LoadCensus, LoadFacts};
+use super::{LoadCensus, LoadFacts, Shape};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
@@ -14,6 +14,18 @@ use std::collections::BTreeMap;
 /// the lab's healthy captures (three browsers on two cores) runs of four
 /// still made incidents of two controls; its 16x API slowdown has a dozen.
 pub const SUSTAINED_SLOW_LOADS: usize = 8;
+
+/// Loads in the data from which one load's one unanswered request is a
+/// stray, not an incident window.
+pub const STRAY_MIN_LOADS: usize = 4;
+
+/// Bad only for one request that got no answer or never started, nothing
+/// missing and nothing slow beside it.
+fn is_stray(l: &LoadFacts) -> bool {
+    l.why.len() == 1
+        && l.failures.len() == 1
+        && matches!(l.failures[0].1, Shape::NoAnswer | Shape::NeverStarted)
+}
 
 /// Incident spans found from the loads' bad flags: runs of bad loads
 /// (a single good load inside a run does not end it), each from midway
@@ -68,6 +80,15 @@ pub fn windows_from_loads(
     let stream_flags: Vec<Vec<bool>> = streams.values().map(|l| flags(l)).collect();
     let n_bad: usize = stream_flags.iter().flatten().filter(|b| **b).count();
     if n_bad == 0 {
+        return None;
+    }
+    // one request unanswered in one load, every other load whole: a beacon
+    // or a logging call cut off, a keep-alive race; what an outage does is
+    // fail again, answer with an error, or take components with it
+    if n_bad == 1
+        && c.loads.len() >= STRAY_MIN_LOADS
+        && c.loads.iter().any(|l| bad(l) && is_stray(l))
+    {
         return None;
     }
     // a lone bad load counts only when no capture has a longer run: beside

@@ -362,7 +362,10 @@ fn role_of(e: &Value, kind: &str, host: &str, domain: &str, site: &Site, is_doc:
         || p.contains("beacon")
         || p.starts_with("/collect")
         || p.contains("/log?")
-        || p.ends_with("/log");
+        || p.ends_with("/log")
+        // a tracking pixel (`/b/ss/..?AQB=1&..`, `/rum.gif?..`): what the
+        // reader calls a beacon, so the truth and the reading agree on it
+        || ((kind == "image" || m.starts_with("image/")) && crate::classify::is_tracking_pixel(path_of(url)));
     let dynamic = matches!(kind, "xhr" | "fetch" | "eventsource" | "websocket" | "ping")
         || beacon
         || (m.contains("json") || (m.contains("xml") && !m.contains("svg")))

@@ -101,6 +101,14 @@ pub(super) fn convert_entry(
         .get()
         .and_then(classify::resource_type_from_hint)
         .unwrap_or_else(|| mime.map_or(ResourceType::Other, classify::resource_type_from_mime));
+    // a tracking pixel is typed "image" by the browser but is a call the
+    // application answers (its collector logs it): a beacon, not a file
+    let resource_type = if resource_type == ResourceType::Image && classify::is_tracking_pixel(path)
+    {
+        ResourceType::Ping
+    } else {
+        resource_type
+    };
     let body_size = resp.and_then(|r| r.body_size.nonneg());
     let transfer_bytes = e
         .transfer_size
