@@ -444,6 +444,7 @@ pub fn run(
             .iter()
             .map(|l| l.failures.len() as u64)
             .sum(),
+        short_capture_loads: short_capture_loads(&ds, &analysis.loads),
     };
     let verdict = if req.uncalibrated {
         verdict::decide_uncalibrated(&findings, &vin)
@@ -563,6 +564,21 @@ pub fn parse_time(s: &str, day: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> 
         .ok()?;
     let d = day?.date_naive();
     Some(Utc.from_utc_datetime(&d.and_time(t)))
+}
+
+/// Browser captures alone, the longest vantage's page loads under
+/// [`verdict::QUIET_MIN_LOADS`]: that count (see
+/// `VerdictInput::short_capture_loads`).
+fn short_capture_loads(ds: &Dataset, census: &aggregate::loads::LoadCensus) -> Option<usize> {
+    if !ds.probes.is_empty() || !ds.server.is_empty() || census.loads.is_empty() {
+        return None;
+    }
+    let mut per_vantage: std::collections::BTreeMap<&str, usize> = Default::default();
+    for l in &census.loads {
+        *per_vantage.entry(l.vantage.as_str()).or_default() += 1;
+    }
+    let most = per_vantage.values().copied().max().unwrap_or(0);
+    (most < verdict::QUIET_MIN_LOADS).then_some(most)
 }
 
 #[cfg(test)]

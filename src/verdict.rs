@@ -59,7 +59,20 @@ pub struct VerdictInput {
     /// blocked by the client, not 4xx), anywhere in the data: with any,
     /// "no incident" is never said with high confidence.
     pub failed_requests: u64,
+    /// Browser captures only (no probes, no server log), the longest
+    /// vantage's under [`QUIET_MIN_LOADS`] page loads: the number of loads
+    /// when so, else `None`. A fault that lasted through such a capture
+    /// without failing a request (a slower API, failures its producer does
+    /// not keep) changes nothing inside it.
+    pub short_capture_loads: Option<usize>,
 }
+
+/// Page loads per vantage under which a browser capture alone is short:
+/// "nothing changed" is then weak evidence of "nothing happened".
+pub const QUIET_MIN_LOADS: usize = 12;
+/// The raw confidence of "no incident" over a short capture (what the
+/// calibration map reads; 20-99 records give the same).
+pub const QUIET_SHORT_RAW: f64 = 0.6;
 
 /// Highest confidence without a baseline: absolute evidence names a
 /// domain but cannot show what changed.
@@ -140,6 +153,15 @@ pub fn decide_uncalibrated(findings: &[Finding], input: &VerdictInput) -> Verdic
         if input.failed_requests > 0 {
             confidence = confidence.min(NONE_WITH_FAILURES_MAX_CONFIDENCE);
         }
+        if !input.incident && input.short_capture_loads.is_some() {
+            confidence = confidence.min(QUIET_SHORT_RAW);
+        }
+        let short = match input.short_capture_loads {
+            Some(n) if !input.incident => format!(
+                " Short capture ({n} page loads at most per vantage, no probe or server log): a fault that lasted through all of it without failing a request the producer kept would look the same."
+            ),
+            _ => String::new(),
+        };
         let summary = if !input.incident && input.failed_requests > 0 {
             format!(
                 "No incident named: no window differs beyond noise over {} records, though {} requests failed; too few or too scattered to name a fault domain.",
@@ -165,7 +187,7 @@ pub fn decide_uncalibrated(findings: &[Finding], input: &VerdictInput) -> Verdic
             scope: "none".into(),
             affected_regions: vec![],
             ruled_out: vec![],
-            summary,
+            summary: summary + &short,
             scores,
         };
     }
@@ -456,6 +478,29 @@ mod tests {
         );
         assert_eq!(v.fault_domain, FaultDomain::None);
         assert_eq!(v.scope, "none");
+    }
+
+    /// "Nothing changed" inside a short browser capture is weak: a fault
+    /// that lasted through it would look the same. A long one keeps its say.
+    #[test]
+    fn no_incident_over_a_short_capture_is_said_with_less_confidence() {
+        let long = decide_uncalibrated(&[], &input(false));
+        let short = decide_uncalibrated(
+            &[],
+            &VerdictInput {
+                short_capture_loads: Some(6),
+                ..input(false)
+            },
+        );
+        assert_eq!(short.fault_domain, FaultDomain::None);
+        assert!(short.raw_confidence <= QUIET_SHORT_RAW);
+        assert!(short.raw_confidence < long.raw_confidence);
+        assert!(
+            short.summary.contains("Short capture (6 page loads"),
+            "{}",
+            short.summary
+        );
+        assert!(!long.summary.contains("Short capture"), "{}", long.summary);
     }
 
     #[test]

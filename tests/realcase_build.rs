@@ -531,6 +531,12 @@ fn every_shared_source_builds_every_mode() {
     let mut built = 0;
     for s in SOURCES {
         let s: &SourceDef = s;
+        // the sources from outside ../shared (fixtures/realcase/README.md)
+        // are built only where someone put them beside the shared files
+        if !corpus.join(s.file).exists() {
+            eprintln!("note: {} not in the shared corpus; skipped", s.file);
+            continue;
+        }
         let ts = source_templates(&corpus, s).unwrap_or_else(|e| panic!("{}: {e}", s.file));
         for t in &ts {
             // Every kind as one capture; every mode for a control and a fault.

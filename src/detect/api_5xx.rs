@@ -8,7 +8,7 @@ use crate::model::Party;
 pub const DOC: &str = "\
 Looks at: the share of first-party HTTP responses (browser XHR/fetch/documents and HTTP probes) with status 5xx, during vs before (two-proportion test), per vantage, and the mix of 502 / 503 / 504 and how it progresses through the incident (first half vs second half).
 
-Points to: backend, when the first-party 5xx rate reaches {RATE_MIN} (at least {MIN_5XX} such responses), clearly up from before (the shared rate test; with no baseline the level alone decides). A 5xx is an HTTP response: the request crossed DNS, the network and TLS and reached the service's front door (load balancer, gateway, web tier), which then could not get a good answer from what sits behind it. 502 = the upstream answered badly or crashed, 503 = the service refused work (overload, maintenance, a circuit open), 504 = the upstream was too slow. A 502 -> 503 progression is the classic shape of a backend that fell over and was then drained or put into maintenance while it was fixed. It also argues against network, DNS, TLS and the client, since responses came back. The backend support is damped when more than {EDGE_CODES_SHARE} of the 5xx are edge codes (520-530), or when 5xx on static assets from a host that serves no page document (the site's CDN) outnumber the application's more than {CDN_ASSETS_FACTOR} to 1. A vantage is listed when its own 5xx rate reaches {REGION_SHARE_OF_RATE} of the overall rate (and at least {RATE_MIN}) and {REGION_RISE_FACTOR} times its own before, or when it is too thin to clear: at the overall rate it should have seen fewer than {EXPECTED_5XX_TO_CLEAR} errors. When it does not fire, at least {MIN_RESPONSES_TO_CLEAR} responses with a 5xx rate below {CLEAR_RATE_MAX} argue weakly against backend.
+Points to: backend, when the first-party 5xx rate reaches {RATE_MIN} (at least {MIN_5XX} such responses), clearly up from before (the shared rate test; with no baseline the level alone decides). A 5xx is an HTTP response: the request crossed DNS, the network and TLS and reached the service's front door (load balancer, gateway, web tier), which then could not get a good answer from what sits behind it. 502 = the upstream answered badly or crashed, 503 = the service refused work (overload, maintenance, a circuit open), 504 = the upstream was too slow. A 502 -> 503 progression is the classic shape of a backend that fell over and was then drained or put into maintenance while it was fixed. It also argues against network, DNS, TLS and the client, since responses came back. The backend support is damped when more than {EDGE_CODES_SHARE} of the 5xx are edge codes (520-530), or when 5xx on static assets from a host that serves no page document (the site's CDN), or marked as the edge's own error on any host, outnumber the application's more than {CDN_ASSETS_FACTOR} to 1. A vantage is listed when its own 5xx rate reaches {REGION_SHARE_OF_RATE} of the overall rate (and at least {RATE_MIN}) and {REGION_RISE_FACTOR} times its own before, or when it is too thin to clear: at the overall rate it should have seen fewer than {EXPECTED_5XX_TO_CLEAR} errors. When it does not fire, at least {MIN_RESPONSES_TO_CLEAR} responses with a 5xx rate below {CLEAR_RATE_MAX} argue weakly against backend.
 
 Known false positives: an edge / CDN answering 5xx for its own reasons (520-530 codes, edge headers: the cdn detector FL501 separates those); a client-side proxy that fabricates 502s (then only one vantage sees them: compare vantages); load tests that deliberately overload a staging host.";
 
@@ -289,7 +289,7 @@ fn progression(ctx: &Ctx) -> Vec<i32> {
 }
 
 /// First-party 5xx in the incident window: (static assets on a host that
-/// serves no page document, everything else).
+/// serves no page document or marked as the edge's error, everything else).
 fn static_cdn_share(ctx: &Ctx) -> (usize, usize) {
     let Some(w) = ctx.an.windows.during else {
         return (0, 0);
@@ -300,7 +300,12 @@ fn static_cdn_share(ctx: &Ctx) -> (usize, usize) {
         if !in_w || r.party != Party::First || r.status < 500 {
             continue;
         }
-        if ctx.an.loads.is_static(r) && !ctx.an.loads.doc_hosts.contains(&r.host) {
+        // a static asset is the edge's to deliver: on the CDN's own host,
+        // or on the page's host when the answer carries the edge's error
+        // mark (`x-cache: Error from cloudfront`, 520-530)
+        let edge_marked =
+            crate::aggregate::loads::shape(r) == Some(crate::aggregate::loads::Shape::EdgeError);
+        if ctx.an.loads.is_static(r) && (edge_marked || !ctx.an.loads.doc_hosts.contains(&r.host)) {
             cdn += 1;
         } else {
             app += 1;

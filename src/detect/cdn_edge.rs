@@ -109,7 +109,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     // an edge that shows its headers only on its own error pages (Akamai
     // adds none to what it serves well) has no edge-served baseline: its
     // errors appear from nothing, which is a rise
-    let no_edge_baseline = ce.is_some_and(|c| c.n_before == 0);
+    let no_edge_baseline = ce.is_none_or(|c| c.n_before == 0);
     let edge_bad = (ctx.rate_rose(ce, e.error_rate(), FAILING_RATE)
         || (no_edge_baseline && e.error_rate() >= FAILING_RATE))
         && e.errors >= MIN_EDGE_ERRORS;

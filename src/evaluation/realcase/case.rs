@@ -141,7 +141,17 @@ fn schedule(
                     if loads.len() > 10 {
                         let len = rng.range_i(2, 4) as usize;
                         let at = rng.range_i(2, (loads.len() - len - 2) as i64) as usize;
-                        loads.drain(at..at + len);
+                        // a gap that takes every load of the outage leaves a
+                        // fault label on data with no fault in it
+                        let inside =
+                            |l: &DateTime<Utc>| waves.iter().any(|w| *l >= w.0 && *l < w.1);
+                        let left = loads
+                            .iter()
+                            .enumerate()
+                            .any(|(i, l)| !(at..at + len).contains(&i) && inside(l));
+                        if left || kind == FaultKind::Healthy {
+                            loads.drain(at..at + len);
+                        }
                     }
                 }
                 files.push(loads);
