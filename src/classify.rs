@@ -319,7 +319,7 @@ pub fn is_tracking_pixel(path_and_query: &str) -> bool {
     };
     let query = query.split('#').next().unwrap_or(query);
     let params = query.split('&').filter(|p| !p.is_empty()).count();
-    let gif = path.to_ascii_lowercase().ends_with(".gif");
+    let gif = path.len() >= 4 && path.as_bytes()[path.len() - 4..].eq_ignore_ascii_case(b".gif");
     (gif && params >= TRACKING_GIF_MIN_PARAMS)
         || (query.len() >= TRACKING_QUERY_MIN_BYTES && params >= TRACKING_QUERY_MIN_PARAMS)
 }

@@ -300,12 +300,7 @@ fn static_cdn_share(ctx: &Ctx) -> (usize, usize) {
         if !in_w || r.party != Party::First || r.status < 500 {
             continue;
         }
-        // a static asset is the edge's to deliver: on the CDN's own host,
-        // or on the page's host when the answer carries the edge's error
-        // mark (`x-cache: Error from cloudfront`, 520-530)
-        let edge_marked =
-            crate::aggregate::loads::shape(r) == Some(crate::aggregate::loads::Shape::EdgeError);
-        if ctx.an.loads.is_static(r) && (edge_marked || !ctx.an.loads.doc_hosts.contains(&r.host)) {
+        if ctx.an.loads.is_edge_asset(r) {
             cdn += 1;
         } else {
             app += 1;

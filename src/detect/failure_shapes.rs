@@ -132,9 +132,7 @@ fn attribute(
             let edge_signed_off_origin = r.edge.provider.is_some()
                 && !census.nav_hosts.contains(&r.host)
                 && !census.is_dynamic(r);
-            if (census.is_static(r) && !census.doc_hosts.contains(&r.host))
-                || edge_signed_off_origin
-            {
+            if census.is_edge_asset(r) || edge_signed_off_origin {
                 FaultDomain::Cdn
             } else {
                 FaultDomain::Backend

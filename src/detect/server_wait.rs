@@ -162,7 +162,10 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         .filter(|x| x.significant())
         .map(|x| x.value.unwrap_or(0.0) - x.before.unwrap_or(0.0))
         .filter(|t| *t >= MIN_RISE_MS && *t >= rise_ms * THIRD_PARTY_RISE_SHARE);
-    if let (true, Some(t)) = (rose && transport_flat, third_rise_ms) {
+    if rose
+        && transport_flat
+        && let Some(t) = third_rise_ms
+    {
         f.summary = format!(
             "{label} rose {} -> {}, but third-party servers' wait rose by {} as well (the site's by {}): a slower path, not a slower server",
             ms(c.before.unwrap_or(0.0)),

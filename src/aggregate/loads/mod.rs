@@ -238,6 +238,13 @@ impl LoadCensus {
         let rt = self.role(r);
         rt.is_static() && !is_dynamic_as(r, rt)
     }
+    /// A static asset the edge delivers: on a host that serves no page
+    /// document (the site's CDN), or anywhere when the answer carries the
+    /// edge's own error mark (`x-cache: Error ...`, 520-530).
+    pub fn is_edge_asset(&self, r: &Request) -> bool {
+        self.is_static(r)
+            && (!self.doc_hosts.contains(&r.host) || shape(r) == Some(Shape::EdgeError))
+    }
 }
 
 pub(super) fn median(v: &mut [f64]) -> Option<f64> {

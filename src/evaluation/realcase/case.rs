@@ -143,12 +143,9 @@ fn schedule(
                         let at = rng.range_i(2, (loads.len() - len - 2) as i64) as usize;
                         // a gap that takes every load of the outage leaves a
                         // fault label on data with no fault in it
-                        let inside =
-                            |l: &DateTime<Utc>| waves.iter().any(|w| *l >= w.0 && *l < w.1);
-                        let left = loads
-                            .iter()
-                            .enumerate()
-                            .any(|(i, l)| !(at..at + len).contains(&i) && inside(l));
+                        let left = loads.iter().enumerate().any(|(i, l)| {
+                            !(at..at + len).contains(&i) && phase_at(&waves, *l).is_some()
+                        });
                         if left || kind == FaultKind::Healthy {
                             loads.drain(at..at + len);
                         }
