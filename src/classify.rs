@@ -248,9 +248,10 @@ pub fn classify_error(text: &str) -> Option<ErrorClass> {
             ErrorClass::ConnectionTimedOut
         } else if has("UNABLE TO CONNECT") {
             // BrowserMob Proxy's one wording for a refused, timed-out or
-            // failed-handshake connection to the server (it trusts every
-            // upstream certificate by default, so a bad certificate does
-            // not fail there at all)
+            // failed-handshake connection to the server (2.1 checks
+            // upstream certificates by default, `TrustSource.
+            // defaultTrustSource()`, and a failed check is a connection it
+            // could not make)
             ErrorClass::ConnectFailed
         } else {
             ErrorClass::Other

@@ -107,6 +107,31 @@ fn failed_requests_never_get_a_confident_no_incident() {
     }
 }
 
+/// BrowserMob Proxy words a certificate it does not trust, a refused
+/// connection and a timed-out one alike ("Unable to connect to host").
+/// Every connection to one https host given up at once, none getting
+/// through, is that host's front door (TLS); connections timing out and
+/// resetting across the page's hosts, some getting through, are the path.
+/// The committed Wikipedia load restyled as a BrowserMob capture.
+#[test]
+fn browsermob_a_host_refusing_every_connection_is_tls_a_lossy_path_is_network() {
+    use faultlens::realcase::{FIXTURE_SOURCES, FaultKind, Producer, restyle, source_templates};
+    let root = std::env::temp_dir().join(format!("faultlens-bmp-tls-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let wiki = FIXTURE_SOURCES
+        .iter()
+        .find(|s| s.short == "wikipedia")
+        .expect("wikipedia source");
+    let t = source_templates(&fixtures("realcase/sources"), wiki).expect("templates")[0].clone();
+    let t = restyle(&t, Producer::BrowserMob);
+    let (got, why) = bmp_verdict(&t, "wikipedia", FaultKind::Tls, &root);
+    assert_eq!(got, "tls", "{why}");
+    assert!(why.contains("front door"), "{why}");
+    let (got, why) = bmp_verdict(&t, "wikipedia", FaultKind::Network, &root);
+    assert_eq!(got, "network", "{why}");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
 /// The committed corpora stay at least as right as when they were
 /// recorded (a floor, not the goal: docs/accuracy.md has the numbers).
 #[test]

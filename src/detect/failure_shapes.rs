@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const DOC: &str = "\
 Looks at: every failed request of the page loads in the incident window (the whole capture when it has no healthy stretch) of the captures that had a load in it that failed or lost components (one region's outage is not diluted by the other regions' healthy loads), by where it stopped (HTTP 5xx, an edge's error, name not resolved, TLS / certificate, connection refused / reset / timed out, the client offline, status 0 with no phase), by party (the site's own domains, including sibling CDN domains, against everyone else's), and by role (the page document, API calls, static assets). Failures that were already there in the baseline's loads (a chronic broken pixel: the same host and endpoint failing in at least {CHRONIC_SHARE} of the baseline's loads, when it has at least {CHRONIC_MIN_BASE_LOADS}) are set aside, and so is noise: `ERR_ABORTED` on requests cut off by the next navigation, and what Firefox and Safari write for the same (status 0, no phase, begun after the load event of a page whose navigation succeeded), client-side blocking, 4xx.
 
-Points to: the domain whose shape dominates, each failure counting 1, or {KEY_REQUEST_WEIGHT} for the page document or an API call. It fires when failed requests per load reach {ROSE_RATIO} times the baseline's and at least {MIN_FAILURES_PER_LOAD}. A healthy page has next to no first-party 5xx, name-resolution, certificate or connection errors, so their presence is evidence even without a baseline (then any failure that matters counts, and the summary says so). First-party 5xx on the document or API calls -> backend; 5xx on first-party static assets from a host that serves no page document, 5xx carrying an edge's headers on a frame or asset host other than the one the page navigated to (not an API call: the edge answered, the page's own origin served the navigation), or edge errors (520-530, `x-cache: Error`, an HTML error page refused by opaque-response blocking) on first-party requests -> cdn; names not resolving (first party) -> dns, and so are Firefox's requests that stopped after the name lookup with no connect on a first-party host none of whose requests in those loads got through (Firefox writes a failed lookup and a failed connect alike; a name fails every request that asks for it, a path lets some through; when third-party hosts fail whole the same way, it is the machine or its path: network); certificate or handshake failures -> tls; first-party connections failing -> network, and third-party ones with them when they span at least {SPREAD_MIN_DOMAINS} domains; the browser offline -> client, and so is every host failing with no phase reached (at least {NEVER_STARTED_SHARE} of the failures never started, across {SPREAD_MIN_DOMAINS} or more domains or both parties, nobody offline, at least {HOSTS_FAILED_SHARE} of the failing pages' hosts failed), and so are names failing to resolve for the site and third parties alike (at least {NEVER_STARTED_SHARE} of the failures, across {SPREAD_MIN_DOMAINS} or more domains: a site's DNS cannot take other sites' names down with it; the machine's resolver or connection can); failures confined to third-party domains -> third_party. When no failure was recorded and more than {NOTHING_LOADED_SHARE} of the loads recorded no request at all (a producer that drops requests that got no response), it fires weakly for client, then dns, and against backend.
+Points to: the domain whose shape dominates, each failure counting 1, or {KEY_REQUEST_WEIGHT} for the page document or an API call. It fires when failed requests per load reach {ROSE_RATIO} times the baseline's and at least {MIN_FAILURES_PER_LOAD}. A healthy page has next to no first-party 5xx, name-resolution, certificate or connection errors, so their presence is evidence even without a baseline (then any failure that matters counts, and the summary says so). First-party 5xx on the document or API calls -> backend; 5xx on first-party static assets from a host that serves no page document, 5xx carrying an edge's headers on a frame or asset host other than the one the page navigated to (not an API call: the edge answered, the page's own origin served the navigation), or edge errors (520-530, `x-cache: Error`, an HTML error page refused by opaque-response blocking) on first-party requests -> cdn; names not resolving (first party) -> dns, and so are Firefox's requests that stopped after the name lookup with no connect on a first-party host none of whose requests in those loads got through (Firefox writes a failed lookup and a failed connect alike; a name fails every request that asks for it, a path lets some through; when third-party hosts fail whole the same way, it is the machine or its path: network); certificate or handshake failures -> tls, and so is every connection to one https host failing at once where the producer words a refused connection and a failed handshake alike (BrowserMob's `Unable to connect to host`; at least {REFUSED_MIN_FAILURES}, each given up within {REFUSED_MAX_MS}, none of the host's requests getting through: a lossy path times out and lets some through); first-party connections failing -> network, and third-party ones with them when they span at least {SPREAD_MIN_DOMAINS} domains; the browser offline -> client, and so is every host failing with no phase reached (at least {NEVER_STARTED_SHARE} of the failures never started, across {SPREAD_MIN_DOMAINS} or more domains or both parties, nobody offline, at least {HOSTS_FAILED_SHARE} of the failing pages' hosts failed), and so are names failing to resolve for the site and third parties alike (at least {NEVER_STARTED_SHARE} of the failures, across {SPREAD_MIN_DOMAINS} or more domains: a site's DNS cannot take other sites' names down with it; the machine's resolver or connection can); failures confined to third-party domains -> third_party. When no failure was recorded and more than {NOTHING_LOADED_SHARE} of the loads recorded no request at all (a producer that drops requests that got no response), it fires weakly for client, then dns, and against backend.
 
 Known false positives: a capture of a page that is broken by design (a staging site); a status-0 request from a producer that writes no reason and no phases (Safari, old Firefox) reads as `never started`, which is weak evidence for anything.";
 
@@ -38,6 +38,12 @@ const SPREAD_MIN_DOMAINS: f64 = 3.0;
 const NEVER_STARTED_SHARE: f64 = 0.8;
 /// Share of the failing pages' hosts that failed, for the client.
 const HOSTS_FAILED_SHARE: f64 = 0.8;
+/// A connection a proxy could not make, given up within this many ms: the
+/// far end answered (a refusal or a failed handshake), nothing was lost.
+const REFUSED_MAX_MS: f64 = 1000.0;
+/// Such failures a host needs, none of its requests getting through, for
+/// its own front door to be read as the one that refused.
+const REFUSED_MIN_FAILURES: f64 = 2.0;
 
 const THRESHOLDS: &[Threshold] = &[
     Threshold {
@@ -94,6 +100,18 @@ const THRESHOLDS: &[Threshold] = &[
         unit: Unit::Share,
         meaning: "share of the failing pages' hosts that failed, for the client",
     },
+    Threshold {
+        name: "REFUSED_MAX_MS",
+        value: REFUSED_MAX_MS,
+        unit: Unit::Ms,
+        meaning: "a proxy's failed connection given up this fast was refused, not lost",
+    },
+    Threshold {
+        name: "REFUSED_MIN_FAILURES",
+        value: REFUSED_MIN_FAILURES,
+        unit: Unit::Count,
+        meaning: "fast failed connections a host needs (none getting through) to have refused them",
+    },
 ];
 
 pub static DETECTOR: Detector = Detector {
@@ -109,6 +127,7 @@ fn attribute(
     s: Shape,
     census: &crate::aggregate::loads::LoadCensus,
     unresolved: &BTreeSet<&str>,
+    refused: &BTreeSet<&str>,
 ) -> FaultDomain {
     let third = r.party == Party::Third;
     if third && s != Shape::Offline {
@@ -122,6 +141,10 @@ fn attribute(
         Shape::Offline => FaultDomain::Client,
         Shape::Dns => FaultDomain::Dns,
         Shape::Tls => FaultDomain::Tls,
+        // a proxy's one wording for a refused connection and a failed
+        // handshake, every time and at once, on one https host: that
+        // host's front door, not the path (which lets some through)
+        Shape::Connect if refused.contains(r.host.as_str()) => FaultDomain::Tls,
         Shape::Connect | Shape::NoAnswer | Shape::NeverStarted => FaultDomain::Network,
         Shape::EdgeError => FaultDomain::Cdn,
         Shape::Http5xx => {
@@ -141,10 +164,17 @@ fn attribute(
     }
 }
 
-/// Failed below HTTP somewhere on the path (not a name that never resolved).
-fn connect_shaped(r: &Request, s: Shape, unresolved: &BTreeSet<&str>) -> bool {
+/// Failed below HTTP somewhere on the path (not a name that never
+/// resolved, nor a host that refused every connection).
+fn connect_shaped(
+    r: &Request,
+    s: Shape,
+    unresolved: &BTreeSet<&str>,
+    refused: &BTreeSet<&str>,
+) -> bool {
     match s {
-        Shape::Connect | Shape::NoAnswer | Shape::NeverStarted => true,
+        Shape::Connect => !refused.contains(r.host.as_str()),
+        Shape::NoAnswer | Shape::NeverStarted => true,
         Shape::AfterLookup => !unresolved.contains(r.host.as_str()),
         _ => false,
     }
@@ -179,6 +209,40 @@ fn unresolved_hosts<'a>(ctx: &Ctx<'a>, loads: &[&LoadFacts]) -> BTreeSet<&'a str
     by_host
         .into_iter()
         .filter(|(_, v)| whole(v))
+        .map(|(h, _)| h)
+        .collect()
+}
+
+/// https hosts every request of the incident's loads to which failed as a
+/// connection the capturing proxy could not make (BrowserMob's "Unable to
+/// connect to host", its one wording for a refused connection, a timeout
+/// and an upstream certificate it does not trust), each given up within
+/// `REFUSED_MAX_MS`: the far end answered and said no, every time. A path
+/// that loses packets times out and lets some connections through; a host
+/// whose certificate or handshake fails refuses them all, at once. What
+/// settles BrowserMob's one shape for both (as `unresolved_hosts` does for
+/// Firefox's).
+fn refused_hosts<'a>(ctx: &Ctx<'a>, loads: &[&LoadFacts]) -> BTreeSet<&'a str> {
+    let pages: BTreeSet<&str> = loads.iter().map(|l| l.page_id.as_str()).collect();
+    // (fast ambiguous refusals, anything else asked of the host)
+    let mut by_host: BTreeMap<&'a str, (u32, u32)> = BTreeMap::new();
+    for r in &ctx.ds.requests {
+        if r.scheme != "https" || !r.page_id.as_deref().is_some_and(|p| pages.contains(p)) {
+            continue;
+        }
+        let e = by_host.entry(r.host.as_str()).or_default();
+        let spent_ms = r.phases.connect_ms.or(r.phases.total_ms);
+        let refused = r.error_class == Some(crate::model::ErrorClass::ConnectFailed)
+            && spent_ms.is_some_and(|v| v <= REFUSED_MAX_MS);
+        if refused {
+            e.0 += 1;
+        } else if crate::aggregate::loads::shape(r).is_some() || r.status > 0 {
+            e.1 += 1;
+        }
+    }
+    by_host
+        .into_iter()
+        .filter(|(_, (n, other))| f64::from(*n) >= REFUSED_MIN_FAILURES && *other == 0)
         .map(|(h, _)| h)
         .collect()
 }
@@ -231,6 +295,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             .collect()
     };
     let unresolved = unresolved_hosts(ctx, &during_loads);
+    let refused = refused_hosts(ctx, &during_loads);
     let mut score: BTreeMap<FaultDomain, f64> = BTreeMap::new();
     let mut shapes: BTreeMap<(Shape, bool), u64> = BTreeMap::new();
     let mut hosts_by_domain: BTreeMap<FaultDomain, BTreeSet<&str>> = BTreeMap::new();
@@ -251,7 +316,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         for (i, s) in c {
             let r = req(i);
             n_fail += 1;
-            let d = attribute(r, s, census, &unresolved);
+            let d = attribute(r, s, census, &unresolved, &refused);
             let weight = if is_key(r, census) {
                 KEY_REQUEST_WEIGHT
             } else {
@@ -359,19 +424,18 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     let connect_domains: BTreeSet<&str> = during_loads
         .iter()
         .flat_map(|l| counted(l))
-        .filter(|(i, s)| connect_shaped(req(*i), *s, &unresolved))
+        .filter(|(i, s)| connect_shaped(req(*i), *s, &unresolved, &refused))
         .map(|(i, _)| req(i).registrable_domain.as_str())
         .collect();
-    let connect_first = during_loads
-        .iter()
-        .flat_map(|l| counted(l))
-        .any(|(i, s)| connect_shaped(req(i), s, &unresolved) && req(i).party != Party::Third);
+    let connect_first = during_loads.iter().flat_map(|l| counted(l)).any(|(i, s)| {
+        connect_shaped(req(i), s, &unresolved, &refused) && req(i).party != Party::Third
+    });
     if connect_domains.len() as f64 >= SPREAD_MIN_DOMAINS && connect_first {
         let moved: f64 = during_loads
             .iter()
             .flat_map(|l| counted(l))
             .filter(|(i, s)| {
-                req(*i).party == Party::Third && connect_shaped(req(*i), *s, &unresolved)
+                req(*i).party == Party::Third && connect_shaped(req(*i), *s, &unresolved, &refused)
             })
             .count() as f64;
         *score.entry(FaultDomain::ThirdParty).or_default() -= moved;
@@ -455,6 +519,13 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             "; no baseline in the data: judged on absolute evidence".into()
         }
     );
+    if top == FaultDomain::Tls && !refused.is_empty() {
+        f.summary.push_str(&format!(
+            "; every connection to {} failed within {} ms, none got through: the proxy words a refused connection and a failed handshake alike, and a host that refuses every connection at once is its own front door (its TLS or its listener), not a lossy path",
+            refused.iter().take(4).copied().collect::<Vec<_>>().join(", "),
+            REFUSED_MAX_MS
+        ));
+    }
     f.support(
         top,
         w,
