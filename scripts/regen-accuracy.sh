@@ -1,8 +1,9 @@
 #!/bin/sh
 # Rewrites docs/accuracy.md: the whole file is the output of one command
 # over the scenario generator (SEEDS seeds from FIRST_SEED, every kind, its
-# difficulty sweep) and the labelled corpora in the repository (fixtures/lab,
-# fixtures/realcase/cases/{tune,holdout}). Never edit the file by hand.
+# difficulty sweep), the labelled corpora in the repository (fixtures/lab,
+# fixtures/realcase/cases/{tune,holdout}) and the real-structure grid built
+# from fixtures/realcase/sources. Never edit the file by hand.
 #
 #   scripts/regen-accuracy.sh           the tables, with the compiled-in map
 #   scripts/regen-accuracy.sh --refit   refit src/calibration.json on the
@@ -12,10 +13,10 @@
 # After --refit, rebuild: the map is compiled in (tests/accuracy_doc.rs
 # checks that the binary reproduces the file).
 #
-# Cost: one pass over ~1300 pipeline runs (8 seeds x 14 kinds x ~11 sweep
-# settings, plus 58 corpus cases); 3 min 45 s of CPU in the dev profile,
-# 16 min wall on a 2-core machine shared with other builds. SEEDS=4 halves
-# it. CASES=FILE also writes every case (truth, raw and calibrated verdict).
+# Cost: one pass over ~2250 pipeline runs (8 seeds x 14 kinds x ~11 sweep
+# settings, 58 corpus cases, and the real-structure grid: 8 producer
+# templates of the committed sources x 4 modes x 10 kinds x 3 seeds); about
+# 5 min of CPU in the dev profile. SEEDS=4 halves the generated part. CASES=FILE also writes every case (truth, raw and calibrated verdict).
 set -eu
 cd "$(dirname "$0")/.."
 SEEDS="${SEEDS:-8}"

@@ -107,6 +107,10 @@ pub struct Calibration {
     /// `none` and flagged inconclusive.
     pub inconclusive_below: f64,
     pub named: Map,
+    /// Named verdicts from browser captures alone
+    /// (`VerdictInput::browser_only`); absent: `named` serves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub named_browser: Option<Map>,
     pub quiet: Map,
     pub weak: Map,
     pub demoted: Map,
@@ -149,12 +153,17 @@ impl Calibration {
         }
     }
 
-    /// Read a raw verdict through the maps.
-    pub fn settle(&self, group: Group, raw: f64) -> Settled {
+    /// Read a raw verdict through the maps (`browser_only`: see
+    /// `VerdictInput::browser_only`).
+    pub fn settle(&self, group: Group, raw: f64, browser_only: bool) -> Settled {
         let clamp = |p: f64| round2(p.clamp(FLOOR, CEILING));
+        let named = match &self.named_browser {
+            Some(m) if browser_only => m,
+            _ => &self.named,
+        };
         match group {
             Group::Named | Group::Demoted => {
-                let c = clamp(self.named.at(raw));
+                let c = clamp(named.at(raw));
                 if c < self.inconclusive_below {
                     Settled {
                         confidence: clamp(self.demoted.at(raw)),
@@ -188,7 +197,7 @@ impl Calibration {
     /// baseline; "no incident" despite failed requests), which hold
     /// whatever the map says.
     pub fn settle_for(&self, group: Group, raw: f64, input: &VerdictInput) -> Settled {
-        let mut s = self.settle(group, raw);
+        let mut s = self.settle(group, raw, input.browser_only);
         let none = s.demote || group != Group::Named;
         if input.no_baseline && !none {
             s.confidence = s.confidence.min(NO_BASELINE_MAX_CONFIDENCE);
@@ -280,6 +289,10 @@ mod tests {
                 knots: vec![[0.2, 0.2], [0.8, 0.9]],
                 cases: 0,
             },
+            named_browser: Some(Map {
+                knots: vec![[0.2, 0.1], [0.8, 0.6]],
+                cases: 0,
+            }),
             quiet: Map::identity(),
             weak: Map::identity(),
             demoted: Map {
@@ -287,13 +300,16 @@ mod tests {
                 cases: 0,
             },
         };
-        let low = c.settle(Group::Named, 0.25);
+        // browser captures alone read through their own map
+        assert_eq!(c.settle(Group::Named, 0.8, true).confidence, 0.6);
+        assert_eq!(c.settle(Group::Named, 0.8, false).confidence, 0.9);
+        let low = c.settle(Group::Named, 0.25, false);
         assert!(low.demote && low.inconclusive);
         assert_eq!(low.confidence, 0.3);
-        let high = c.settle(Group::Named, 0.8);
+        let high = c.settle(Group::Named, 0.8, false);
         assert!(!high.demote);
         assert_eq!(high.confidence, 0.9);
-        assert!(c.settle(Group::Weak, 0.3).inconclusive);
-        assert!(!c.settle(Group::Quiet, 0.85).inconclusive);
+        assert!(c.settle(Group::Weak, 0.3, false).inconclusive);
+        assert!(!c.settle(Group::Quiet, 0.85, false).inconclusive);
     }
 }

@@ -445,6 +445,9 @@ pub fn run(
             .map(|l| l.failures.len() as u64)
             .sum(),
         short_capture_loads: short_capture_loads(&ds, &analysis.loads),
+        browser_only: ds.probes.is_empty()
+            && ds.server.is_empty()
+            && !analysis.loads.loads.is_empty(),
     };
     let verdict = if req.uncalibrated {
         verdict::decide_uncalibrated(&findings, &vin)

@@ -65,6 +65,11 @@ pub struct VerdictInput {
     /// without failing a request (a slower API, failures its producer does
     /// not keep) changes nothing inside it.
     pub short_capture_loads: Option<usize>,
+    /// Page loads of browser captures and nothing else (no probe, no
+    /// server log): one kind of witness, often one vantage, so a named
+    /// domain is read through its own calibration map (what such
+    /// verdicts turned out to be worth on real page structures).
+    pub browser_only: bool,
 }
 
 /// Page loads per vantage under which a browser capture alone is short:

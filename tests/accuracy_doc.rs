@@ -110,3 +110,22 @@ fn doc_names_its_corpora_seeds_and_the_calibration_numbers() {
         "docs/accuracy.md describes another fit than src/calibration.json"
     );
 }
+
+#[test]
+fn one_real_structure_grid_source_is_the_commands_output() {
+    let sources = root().join(faultlens::accuracy::REALCASE_SOURCES);
+    if !sources.is_dir() {
+        eprintln!("skip: {} not present", sources.display());
+        return;
+    }
+    let doc = doc();
+    let seeds = flag_value(&doc, "faultlens accuracy --all", "--realcase-seeds");
+    // the smallest source: one held-out page as Safari writes it
+    let rerun = faultlens::accuracy::grid_markdown(&sources, seeds, Some("mitmproxy-safari"))
+        .expect("grid runs");
+    assert!(rerun.contains("### mitmproxy-safari (holdout"), "{rerun}");
+    assert!(
+        doc.contains(rerun.trim()),
+        "docs/accuracy.md is stale: run scripts/regen-accuracy.sh"
+    );
+}

@@ -231,3 +231,16 @@ fn a_whole_asset_host_gone_is_not_the_backend() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// FL102 argues against the network only from connects it timed: the
+/// generated slow API (new connections every minute, connect flat) keeps
+/// the argument; a capture whose connections were all reused does not
+/// (tests/real_structure.rs `server_wait_does_not_call_untimed_connects_flat`).
+#[test]
+fn server_wait_argues_against_the_network_from_timed_connects() {
+    let fs = findings_of("fixtures/incidents/chatgpt-slow-api");
+    let f = fs.iter().find(|f| f.code == "FL102").expect("FL102 ran");
+    assert!(f.fired, "{}", f.summary);
+    assert!(f.summary.contains("stayed flat"), "{}", f.summary);
+    assert!(weight_of(&fs, "FL102", "network") < 0.0);
+}

@@ -308,6 +308,18 @@ pub struct AccuracyArgs {
     /// verdict) to FILE, tab-separated.
     #[arg(long, value_name = "FILE", requires = "all")]
     pub cases: Option<PathBuf>,
+    /// Seeds per source of the real-structure grid (with --all or
+    /// --realcase-grid).
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub realcase_seeds: u64,
+    /// Build the real-structure grid from the real captures in DIR
+    /// (fixtures/realcase/sources) and print its tables (markdown).
+    #[arg(long, value_name = "DIR")]
+    pub realcase_grid: Option<PathBuf>,
+    /// With --realcase-grid: only this source (its short name, e.g.
+    /// mitmproxy-safari).
+    #[arg(long, value_name = "SHORT", requires = "realcase_grid")]
+    pub source: Option<String>,
 }
 
 pub fn parse() -> Cli {

@@ -6,8 +6,14 @@ use super::{AccuracyArgs, CliError, SanitizeArgs, ScenarioArgs};
 
 pub(super) fn accuracy(a: AccuracyArgs) -> Result<(), CliError> {
     let internal = |e: std::io::Error| CliError::Internal(e.to_string());
+    if let Some(dir) = &a.realcase_grid {
+        let text = crate::accuracy::grid_markdown(dir, a.realcase_seeds, a.source.as_deref())
+            .map_err(internal)?;
+        return write_out(None, &text);
+    }
     if a.all {
-        let plan = crate::accuracy::StudyPlan::standard(a.first_seed, a.seeds);
+        let mut plan = crate::accuracy::StudyPlan::standard(a.first_seed, a.seeds);
+        plan.realcase_seeds = a.realcase_seeds;
         let mut study = crate::accuracy::Study::run(plan).map_err(internal)?;
         let cal = match &a.fit_calibration {
             Some(out) => {

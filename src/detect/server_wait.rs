@@ -143,6 +143,10 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
                 || x.value.unwrap_or(0.0) - x.before.unwrap_or(0.0) < MIN_RISE_MS
         })
     });
+    // flat as measured, not flat for want of new connections to time
+    let connect_timed = flat
+        .iter()
+        .any(|(p, fc)| *p == Signal::ConnectMs && fc.is_some_and(|x| x.sufficient));
     let rose = rel.unwrap_or(c).significant()
         && rel.unwrap_or(c).effect.unwrap_or(0.0) >= WAIT_EFFECT_MIN
         && r >= WAIT_RATIO_MIN
@@ -186,9 +190,14 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     } else if rose && transport_flat {
         f.fired = true;
         f.summary = format!(
-            "{label} rose {} -> {} (x{r:.1} against each endpoint's baseline) while DNS, connect and TLS stayed flat{}",
+            "{label} rose {} -> {} (x{r:.1} against each endpoint's baseline) while {}{}",
             ms(c.before.unwrap_or(0.0)),
             ms(c.value.unwrap_or(0.0)),
+            if connect_timed {
+                "DNS, connect and TLS stayed flat"
+            } else {
+                "too few new connections were made to time the path (reused connections carry a path delay in the wait too)"
+            },
             if front_fast && key == "first:xhr" {
                 "; the frontend document stayed fast"
             } else {
@@ -200,11 +209,13 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             (0.3 + (r - 1.0) * 0.25).min(0.75),
             format!("server wait x{r:.1} with transport phases flat"),
         );
-        f.support(
-            FaultDomain::Network,
-            -0.2,
-            "connect times flat while only the server wait rose",
-        );
+        if connect_timed {
+            f.support(
+                FaultDomain::Network,
+                -0.2,
+                "connect times flat while only the server wait rose",
+            );
+        }
         for v in ctx.vantages("first") {
             let k = format!("first@{v}");
             if let Some(vc) = ctx.cmp(Axis::Http(Dim::Vantage), &k, Signal::WaitMs)

@@ -24,7 +24,7 @@ use std::path::Path;
 
 mod study;
 mod sweep;
-pub use study::{Study, StudyPlan};
+pub use study::{REALCASE_SOURCES, Study, StudyPlan, grid_markdown, grid_section};
 pub use sweep::{Axis, run_sweep, sweep_markdown};
 
 #[derive(Debug, Clone)]
@@ -488,4 +488,66 @@ fn verdict_of(mut req: Request) -> (RawVerdict, Option<chrono::DateTime<chrono::
             None,
         ),
     }
+}
+
+/// The real-structure grid a study builds on the fly from the committed
+/// sources (`fixtures/realcase/sources`), so the calibration has hundreds
+/// of real page structures to be fitted and measured on instead of the
+/// few dozen committed cases: each source as each producer writes it,
+/// every mode and fault kind, the first `seeds` seeds of its split (tune
+/// 1.., held out 1001..), at half the loads. One table per source, in
+/// `FIXTURE_SOURCES` order; `only` keeps one source (by short name).
+/// A fault that has nothing to hit on a page (no third party to fail) is
+/// not a case; a source missing from `sources` is skipped.
+pub fn run_realcase_grid(
+    sources: &Path,
+    seeds: usize,
+    only: Option<&str>,
+) -> std::io::Result<Vec<(&'static str, AccuracyTable)>> {
+    use crate::evaluation::realcase::{
+        CaseSpec, FIXTURE_SOURCES, FaultKind, Mode, RealcaseError, build_case, source_templates,
+    };
+    let mut out = Vec::new();
+    for s in FIXTURE_SOURCES {
+        if only.is_some_and(|o| o != s.short) || !sources.join(s.file).is_file() {
+            continue;
+        }
+        let templates = source_templates(sources, s)
+            .map_err(|e| std::io::Error::other(format!("{}: {e}", s.file)))?;
+        let root = std::env::temp_dir()
+            .join(format!("faultlens-grid-{}-{}", std::process::id(), s.short))
+            .join(s.split.name());
+        let mut table = AccuracyTable::default();
+        for t in &templates {
+            for &mode in Mode::all() {
+                for &kind in FaultKind::all() {
+                    for &seed in s.split.seeds().iter().take(seeds) {
+                        let spec = CaseSpec {
+                            kind,
+                            mode,
+                            seed,
+                            source: s.file.to_string(),
+                            gzip: false,
+                            scale: 0.5,
+                            split: s.split.name().to_string(),
+                        };
+                        let c = match build_case(t, s.short, &spec, &root) {
+                            Ok(c) => c,
+                            Err(RealcaseError::NotApplicable(_)) => continue,
+                            Err(e) => return Err(std::io::Error::other(e.to_string())),
+                        };
+                        let truth: CaseTruth = serde_json::from_value(c.truth.clone())
+                            .map_err(|e| std::io::Error::other(format!("{}: {e}", c.id)))?;
+                        table.cases.push(judge_case(&c.dir, &truth));
+                        let _ = std::fs::remove_dir_all(&c.dir);
+                    }
+                }
+            }
+        }
+        if let Some(p) = root.parent() {
+            let _ = std::fs::remove_dir_all(p);
+        }
+        out.push((s.short, table));
+    }
+    Ok(out)
 }

@@ -6,11 +6,12 @@
 //! the binary and the command that made both cannot drift apart.
 
 use super::sweep::{run_sweep, sweep_markdown};
-use super::{AccuracyTable, Case, Outcome, run_corpus};
+use super::{AccuracyTable, Case, Outcome, run_corpus, run_realcase_grid};
 use crate::calibration::{Calibration, Group, Map};
 use crate::evaluation::calibration_fit::{
     INCONCLUSIVE_BELOW, Obs, Reliability, fit_isotonic, reliability,
 };
+use crate::evaluation::realcase::{FIXTURE_SOURCES, Split};
 use crate::evaluation::scenario::ScenarioKind;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -23,7 +24,14 @@ pub struct StudyPlan {
     pub seeds: u64,
     /// Folders of labelled cases (relative to the working directory).
     pub corpora: Vec<PathBuf>,
+    /// The committed real captures the real-structure grid is built from
+    /// (see [`run_realcase_grid`]), and seeds per source.
+    pub realcase_sources: PathBuf,
+    pub realcase_seeds: u64,
 }
+
+/// The committed sources of the real-structure grid.
+pub const REALCASE_SOURCES: &str = "fixtures/realcase/sources";
 
 impl StudyPlan {
     /// The repository's corpora: the lab, the real-structure tuning and
@@ -40,13 +48,15 @@ impl StudyPlan {
             .iter()
             .map(PathBuf::from)
             .collect(),
+            realcase_sources: PathBuf::from(REALCASE_SOURCES),
+            realcase_seeds: 3,
         }
     }
     /// The command line that reruns this plan.
     pub fn command(&self) -> String {
         let mut s = format!(
-            "faultlens accuracy --all --seeds {} --first-seed {}",
-            self.seeds, self.first_seed
+            "faultlens accuracy --all --seeds {} --first-seed {} --realcase-seeds {}",
+            self.seeds, self.first_seed, self.realcase_seeds
         );
         if self.corpora != StudyPlan::standard(0, 0).corpora {
             for c in &self.corpora {
@@ -65,6 +75,8 @@ pub struct Study {
     /// The difficulty sweep.
     pub sweep: AccuracyTable,
     pub corpora: Vec<(PathBuf, AccuracyTable)>,
+    /// The real-structure grid, per source: (short name, split, table).
+    pub grid: Vec<(String, Split, AccuracyTable)>,
 }
 
 /// The sweep level that is the seed's own world.
@@ -96,11 +108,16 @@ impl Study {
         for dir in &plan.corpora {
             corpora.push((dir.clone(), run_corpus(dir)?));
         }
+        let grid = run_realcase_grid(&plan.realcase_sources, plan.realcase_seeds as usize, None)?
+            .into_iter()
+            .map(|(short, t)| (short.to_string(), split_of(short), t))
+            .collect();
         Ok(Study {
             plan,
             generated,
             sweep,
             corpora,
+            grid,
         })
     }
 
@@ -110,6 +127,7 @@ impl Study {
             .iter()
             .chain(&self.sweep.cases)
             .chain(self.corpora.iter().flat_map(|(_, t)| &t.cases))
+            .chain(self.grid.iter().flat_map(|(_, _, t)| &t.cases))
     }
 
     fn cases_mut(&mut self) -> impl Iterator<Item = &mut Case> {
@@ -121,6 +139,11 @@ impl Study {
                 self.corpora
                     .iter_mut()
                     .flat_map(|(_, t)| t.cases.iter_mut()),
+            )
+            .chain(
+                self.grid
+                    .iter_mut()
+                    .flat_map(|(_, _, t)| t.cases.iter_mut()),
             )
     }
 
@@ -135,9 +158,12 @@ impl Study {
             .filter(|c| !c.held_out && c.raw.domain != "error")
             .collect();
         let natural = |c: &&&Case| c.mode != "sweep-intensity";
-        let obs = |g: Group, all: bool| -> Vec<Obs> {
+        // named verdicts from browser captures alone are fitted apart:
+        // one witness, often one vantage, unlike the multi-source worlds
+        let obs_of = |g: Group, all: bool, browser: Option<bool>| -> Vec<Obs> {
             fit.iter()
                 .filter(|c| c.raw.group == g && (all || natural(c)))
+                .filter(|c| browser.is_none_or(|b| c.raw.input.browser_only == b))
                 .map(|c| Obs {
                     raw: c.raw.confidence,
                     right: if g == Group::Named {
@@ -148,13 +174,22 @@ impl Study {
                 })
                 .collect()
         };
-        let named = fit_isotonic(&obs(Group::Named, true));
+        let obs = |g: Group, all: bool| obs_of(g, all, None);
+        let named = fit_isotonic(&obs_of(Group::Named, true, Some(false)));
+        let named_browser = fit_isotonic(&obs_of(Group::Named, true, Some(true)));
+        let named_for = |c: &Case| {
+            if c.raw.input.browser_only {
+                &named_browser
+            } else {
+                &named
+            }
+        };
         // named verdicts that fall below the line: how often was there no
         // fault at all? (decreasing in the margin: fitted on -raw)
         let demoted_obs: Vec<Obs> = fit
             .iter()
             .filter(|c| c.raw.group == Group::Named && natural(c))
-            .filter(|c| named.at(c.raw.confidence) < INCONCLUSIVE_BELOW)
+            .filter(|c| named_for(c).at(c.raw.confidence) < INCONCLUSIVE_BELOW)
             .map(|c| Obs {
                 raw: -c.raw.confidence,
                 right: c.expected == "none",
@@ -183,14 +218,17 @@ impl Study {
         Calibration {
             method: "isotonic regression (pool-adjacent-violators), each block shrunk toward its group's mean by 3 pseudo-cases, linear between block centres".into(),
             fitted_on: format!(
-                "generated seeds {}..{} (even seeds only; every kind at the seed's difficulty, regions and confounders; the intensity sweep for the named map only), and the cases of {} not held out (lab: names hashing even; real-structure: tune only)",
+                "generated seeds {}..{} (even seeds only; every kind at the seed's difficulty, regions and confounders; the intensity sweep for the named map only), the cases of {} not held out (lab: names hashing even; real-structure: tune only), and the real-structure grid's tune sources in {} (seeds 1..{})",
                 p.first_seed,
                 p.first_seed + p.seeds - 1,
-                corpora.join(", ")
+                corpora.join(", "),
+                p.realcase_sources.display(),
+                p.realcase_seeds
             ),
             command: format!("{} --fit-calibration src/calibration.json", p.command()),
             inconclusive_below: INCONCLUSIVE_BELOW,
             named,
+            named_browser: Some(named_browser),
             quiet: fit_isotonic(&obs(Group::Quiet, false)),
             weak,
             demoted,
@@ -213,6 +251,13 @@ impl Study {
             .collect();
         for (dir, t) in &self.corpora {
             rows.extend(t.cases.iter().map(|c| (dir.display().to_string(), c)));
+        }
+        for (short, split, t) in &self.grid {
+            rows.extend(
+                t.cases
+                    .iter()
+                    .map(|c| (format!("grid:{short}:{}", split.name()), c)),
+            );
         }
         for (src, c) in rows {
             let _ = writeln!(
@@ -281,6 +326,29 @@ impl Study {
                 .iter()
                 .filter(|c| c.mode == "sweep-intensity"),
         );
+        let grid = pairs(
+            &mut self
+                .grid
+                .iter()
+                .filter(|(_, split, _)| *split == Split::Holdout)
+                .flat_map(|(_, _, t)| &t.cases),
+        );
+        if !grid.is_empty() {
+            natural.extend(grid.iter().copied());
+            rows.push((
+                format!(
+                    "real structures built from {}: held-out sources ({})",
+                    self.plan.realcase_sources.display(),
+                    self.grid
+                        .iter()
+                        .filter(|(_, split, _)| *split == Split::Holdout)
+                        .map(|(short, _, _)| short.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                reliability(&grid),
+            ));
+        }
         rows.push(("all of the above".to_string(), reliability(&natural)));
         rows.push((
             "generated: intensity sweep".to_string(),
@@ -365,6 +433,18 @@ impl Study {
             self.plan.seeds, self.plan.first_seed
         );
         s.push_str(&self.generated.markdown());
+        let _ = writeln!(
+            s,
+            "\n## Real page structures, built from the committed sources\n\nEach real page load in {} (see fixtures/realcase/README.md) as each\nproducer writes it, in every mode, with every fault kind, seeds 1..{} for\nthe tune sources and 1001..{} for the held-out ones, at half the loads;\nbuilt and judged in a scratch folder. One source's table is rerun by\n\n    faultlens accuracy --realcase-grid {} --realcase-seeds {} --source SHORT --markdown\n",
+            self.plan.realcase_sources.display(),
+            self.plan.realcase_seeds,
+            1000 + self.plan.realcase_seeds,
+            self.plan.realcase_sources.display(),
+            self.plan.realcase_seeds
+        );
+        for (short, split, t) in &self.grid {
+            s.push_str(&grid_section(short, *split, t));
+        }
         for (dir, t) in &self.corpora {
             let d = dir.display().to_string();
             let (title, about) = corpus_about(&d);
@@ -376,6 +456,41 @@ impl Study {
         }
         s
     }
+}
+
+/// The split a committed source belongs to.
+fn split_of(short: &str) -> Split {
+    FIXTURE_SOURCES
+        .iter()
+        .find(|s| s.short == short)
+        .map_or(Split::Tune, |s| s.split)
+}
+
+/// One source's part of the grid, as docs/accuracy.md shows it.
+pub fn grid_section(short: &str, split: Split, t: &AccuracyTable) -> String {
+    format!(
+        "\n### {short} ({}{})\n\n{}",
+        split.name(),
+        if split == Split::Holdout {
+            ", held out of the fit"
+        } else {
+            ""
+        },
+        t.markdown()
+    )
+}
+
+/// `faultlens accuracy --realcase-grid DIR`: the grid's sections alone.
+pub fn grid_markdown(
+    sources: &std::path::Path,
+    seeds: u64,
+    only: Option<&str>,
+) -> std::io::Result<String> {
+    let mut s = String::new();
+    for (short, t) in run_realcase_grid(sources, seeds as usize, only)? {
+        s.push_str(&grid_section(short, split_of(short), &t));
+    }
+    Ok(s)
 }
 
 fn corpus_about(dir: &str) -> (&'static str, &'static str) {
