@@ -320,9 +320,23 @@ pub fn is_tracking_pixel(path_and_query: &str) -> bool {
     };
     let query = query.split('#').next().unwrap_or(query);
     let params = query.split('&').filter(|p| !p.is_empty()).count();
-    let gif = path.len() >= 4 && path.as_bytes()[path.len() - 4..].eq_ignore_ascii_case(b".gif");
-    (gif && params >= TRACKING_GIF_MIN_PARAMS)
+    (is_gif(path) && params >= TRACKING_GIF_MIN_PARAMS)
         || (query.len() >= TRACKING_QUERY_MIN_BYTES && params >= TRACKING_QUERY_MIN_PARAMS)
+}
+
+/// [`is_tracking_pixel`] for a request whose type nobody recorded (a
+/// failed one has no response to type it by): only its name can say it
+/// is an image, so only the GIF-with-parameters half applies.
+pub fn is_tracking_gif(path_and_query: &str) -> bool {
+    path_and_query.split_once('?').is_some_and(|(path, query)| {
+        let query = query.split('#').next().unwrap_or(query);
+        is_gif(path)
+            && query.split('&').filter(|p| !p.is_empty()).count() >= TRACKING_GIF_MIN_PARAMS
+    })
+}
+
+fn is_gif(path: &str) -> bool {
+    path.len() >= 4 && path.as_bytes()[path.len() - 4..].eq_ignore_ascii_case(b".gif")
 }
 
 /// Parameters from which a GIF request is a beacon.
@@ -480,6 +494,12 @@ mod tests {
         ] {
             assert!(!is_tracking_pixel(file), "{file}");
         }
+        // untyped (a failed request): only a GIF with parameters says so
+        assert!(is_tracking_gif("/rum.gif?pv_id=45a56f30&ts=1522184009388"));
+        assert!(!is_tracking_gif("/img/spinner.gif?v=3"));
+        assert!(!is_tracking_gif(
+            "/b/ss/acct/1/JS-2.0/s1234?AQB=1&ndh=1&pf=1&t=7%2F2%2F2018&pageName=Home"
+        ));
         assert_eq!(
             endpoint_template("/channels/42/messages"),
             "/channels/{id}/messages"

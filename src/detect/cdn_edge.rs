@@ -8,7 +8,7 @@ use crate::model::Party;
 pub const DOC: &str = "\
 Looks at: first-party requests split by whether the response carried CDN / edge headers (cf-ray, x-cache, x-amz-cf-*, x-served-by, via, akamai, server: cloudflare ...) or came from a static-content host, their error rates during vs before, edge-specific status codes (520-530, Cloudflare's origin-unreachable family), and the 5xx rate of the origin's own log.
 
-Points to: cdn, when edge-served first-party content fails (error rate >= {FAILING_RATE}, risen significantly over the baseline's, or appearing where the baseline had no edge-served response at all, as with an edge that shows its headers only on its own error pages; at least {MIN_EDGE_ERRORS} errors) while the origin's own calls stay fine (error rate under {FAILING_RATE} or not risen) and the access log, when there is one, logged under {SERVER_5XX_RATE_MAX} 5xx: delivery failed at the edge, not in the application. It stays silent when the failed edge-served requests are mostly the application's calls and documents rather than static assets and none carried an edge status code: that is the origin failing behind the edge. Edge status codes make the support stronger. Argues against backend (the origin stayed healthy) and dns (the edge answered). A vantage is listed as affected when its first-party error rate reaches {FAILING_RATE}. With at least {MIN_RESPONSES_CLEAR} edge-served responses in the window and their error rate under {FAILING_RATE}, it argues against cdn, unless {MIN_EDGE_ERRORS} or more first-party requests failed with the edge's own error in place of the asset (Chromium blocks an image or script whose answer is an HTML error page as ORB and records no status or headers, so those are in no edge-served count).
+Points to: cdn, when edge-served first-party content fails (error rate >= {FAILING_RATE}, risen significantly over the baseline's, or appearing where the baseline had no edge-served response at all, as with an edge that shows its headers only on its own error pages; at least {MIN_EDGE_ERRORS} errors) while the origin's own calls stay fine (error rate under {FAILING_RATE} or not risen) and the access log, when there is one, logged under {SERVER_5XX_RATE_MAX} 5xx: delivery failed at the edge, not in the application. It stays silent when the failed edge-served requests are mostly the application's calls and documents rather than static assets and none carried an edge status code: that is the origin failing behind the edge. It stays silent too when more than {UNANSWERED_SHARE_MAX} of the failed requests to edge-marked hosts never got an answer from the edge (the name did not resolve, the certificate or handshake failed, the connection failed, the client was offline; a producer such as WebPageTest marks a CDN host's every request, failed or not): the edge did not fail to deliver, it was never reached, and the detectors of those layers read them. Edge status codes make the support stronger. Argues against backend (the origin stayed healthy) and dns (the edge answered). A vantage is listed as affected when its first-party error rate reaches {FAILING_RATE}. With at least {MIN_RESPONSES_CLEAR} edge-served responses in the window and their error rate under {FAILING_RATE}, it argues against cdn, unless {MIN_EDGE_ERRORS} or more first-party requests failed with the edge's own error in place of the asset (Chromium blocks an image or script whose answer is an HTML error page as ORB and records no status or headers, so those are in no edge-served count).
 
 Known false positives: an origin that is down behind the CDN (edge answers 502/504 for it, but then the origin API and the access log fail too: backend wins); a purge that makes every asset a miss (slow, not failing).";
 
@@ -21,6 +21,9 @@ const MIN_EDGE_ERRORS: u64 = 3;
 const SERVER_5XX_RATE_MAX: f64 = 0.02;
 /// Edge-served responses in the window needed to argue against cdn.
 const MIN_RESPONSES_CLEAR: u64 = 10;
+/// Share of the edge-marked failures that never reached the edge above
+/// which they are not the edge's.
+const UNANSWERED_SHARE_MAX: f64 = 0.5;
 
 const THRESHOLDS: &[Threshold] = &[
     Threshold {
@@ -40,6 +43,12 @@ const THRESHOLDS: &[Threshold] = &[
         value: SERVER_5XX_RATE_MAX,
         unit: Unit::Share,
         meaning: "access log 5xx rate under which the origin is healthy",
+    },
+    Threshold {
+        name: "UNANSWERED_SHARE_MAX",
+        value: UNANSWERED_SHARE_MAX,
+        unit: Unit::Share,
+        meaning: "share of edge-marked failures that never reached the edge above which they are not the edge's",
     },
     Threshold {
         name: "MIN_RESPONSES_CLEAR",
@@ -130,6 +139,17 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     // failed are the application's own calls or documents, not assets
     let (failed_static, failed_app) = failed_edge_roles(ctx);
     let origin_behind_edge = failed_app > failed_static && edge_codes == 0;
+    // failures on edge-marked hosts that never reached the edge
+    let (answered, unanswered) = edge_failures_by_reach(ctx);
+    let never_reached = unanswered as f64 > (answered + unanswered) as f64 * UNANSWERED_SHARE_MAX;
+    if edge_bad && never_reached {
+        f.summary = format!(
+            "cdn: {unanswered} of {} failed requests to edge-marked first-party hosts never reached the edge (name, handshake, connection or the client), so they are not the edge's failures ({} of edge-marked requests failed)",
+            answered + unanswered,
+            pct(e.error_rate())
+        );
+        return vec![f];
+    }
     if edge_bad && origin_ok && server_ok && !origin_behind_edge {
         f.fired = true;
         f.summary = format!(
@@ -211,6 +231,29 @@ fn edge_shaped_failures(ctx: &Ctx) -> u64 {
 /// Edge-served first-party requests that failed in the incident window:
 /// (static assets, application calls and documents), by the type their
 /// URL template has when it succeeds.
+/// First-party requests of the incident window on edge-marked hosts that
+/// failed: (reached the edge: an HTTP error, the edge's own error, no
+/// answer after sending; never reached it: the name, the handshake, the
+/// connection or the client failed first).
+fn edge_failures_by_reach(ctx: &Ctx) -> (u64, u64) {
+    use crate::aggregate::loads::{Shape, shape};
+    let (mut answered, mut unanswered) = (0, 0);
+    for r in &ctx.ds.requests {
+        if r.party != Party::First
+            || !(r.edge.provider.is_some() || r.edge.cache.is_some())
+            || !ctx.in_during(r.source.file, r.start)
+        {
+            continue;
+        }
+        match shape(r) {
+            None => {}
+            Some(Shape::Http5xx | Shape::EdgeError | Shape::NoAnswer) => answered += 1,
+            Some(_) => unanswered += 1,
+        }
+    }
+    (answered, unanswered)
+}
+
 fn failed_edge_roles(ctx: &Ctx) -> (usize, usize) {
     let (mut st, mut app) = (0, 0);
     for r in &ctx.ds.requests {

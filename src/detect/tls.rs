@@ -6,7 +6,7 @@ use crate::aggregate::{Dim, WindowName};
 pub const DOC: &str = "\
 Looks at: certificate and handshake errors (browser `net::ERR_CERT_*`, `ERR_SSL_*`, probe errors mentioning certificates, TLS or handshakes, RIPE Atlas sslcert alerts) on first-party hosts, their share of first-party requests during vs before.
 
-Points to: tls, when at least {MIN_TLS_ERRORS} such errors make up >= {TLS_FAIL_SHARE_MIN} of first-party attempts during the window and at least {RISE_FACTOR} times the baseline's share plus {RISE_MARGIN}: an expired or wrong certificate, a broken chain or a handshake failure at the terminating proxy. A handshake that failed had already resolved the name and connected, so it argues against dns and network; nothing reaches the application, so it argues against backend too. A vantage is listed as affected when its own share of such errors reaches {TLS_FAIL_SHARE_MIN}; one vantage whose own share passes the same three tests fires it too (a certificate served in one region only is a third of the requests at most, and the other regions' clean handshakes do not make it healthy). With at least {MIN_REQUESTS_CLEAR} first-party requests in the window and no such rise, it argues against tls.
+Points to: tls, when at least {MIN_TLS_ERRORS} such errors make up >= {TLS_FAIL_SHARE_MIN} of first-party attempts during the window and at least {RISE_FACTOR} times the baseline's share plus {RISE_MARGIN}: an expired or wrong certificate, a broken chain or a handshake failure at the terminating proxy. A handshake that failed had already resolved the name and connected, so it argues against dns and network; nothing reaches the application, so it argues against backend too. A vantage is listed as affected when its own share of such errors reaches {TLS_FAIL_SHARE_MIN}; one vantage whose own share passes the same three tests fires it too (a certificate served in one region only is a third of the requests at most, and the other regions' clean handshakes do not make it healthy). With at least {MIN_REQUESTS_CLEAR} first-party requests in the window and no such rise, it argues against tls, unless a first-party request of the window stopped inside the handshake with no reason written (WebPageTest's catch-all code, Firefox's status 0: read from the phases by FL110, never in these counts).
 
 Known false positives: TLS-intercepting corporate proxies on one client (one vantage only: the client detector FL701); clock skew on a probe (one agent); old clients that cannot negotiate a newly required protocol version.";
 
@@ -157,7 +157,26 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         f.summary = format!(
             "tls: {ed} certificate or handshake errors in {nd} first-party requests during the window"
         );
-        if nd >= MIN_REQUESTS_CLEAR {
+        // a producer that writes no reason (WebPageTest's catch-all code,
+        // Firefox's status 0) leaves a failed handshake to its phases: the
+        // counts above never see those, so they cannot clear TLS
+        let by_phase = ctx
+            .ds
+            .requests
+            .iter()
+            .filter(|r| {
+                r.party == crate::model::Party::First
+                    && !r.error_class.is_some_and(|c| c.is_tls())
+                    && ctx.in_during(r.source.file, r.start)
+                    && crate::aggregate::loads::shape(r)
+                        == Some(crate::aggregate::loads::Shape::Tls)
+            })
+            .count();
+        if by_phase > 0 {
+            f.summary.push_str(&format!(
+                "; {by_phase} more stopped inside the handshake with no reason written (read from their phases by FL110)"
+            ));
+        } else if nd >= MIN_REQUESTS_CLEAR {
             f.support(FaultDomain::Tls, -0.6, f.summary.clone());
         }
     }

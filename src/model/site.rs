@@ -129,17 +129,35 @@ fn label(domain: &str) -> &str {
     domain.split('.').next().unwrap_or(domain)
 }
 
+/// Words a site puts before its name in the domain it serves files from
+/// (`cdnexpressen`, `static-shop`): with one of them in front, the rest of
+/// the label is the site's own name.
+const ASSET_WORDS: &[&str] = &[
+    "cdn", "static", "img", "images", "assets", "media", "files", "st",
+];
+
 /// Do two site labels name the same organisation? One is a prefix of the
 /// other with at least 3 letters in common (`nyt` / `nytimes`), or they
 /// share a prefix of at least 4 letters (`wikimedia` / `wikipedia`,
-/// `shopfront` / `shopfront-cdn`). Shared providers are excluded by the
-/// caller, so `google` / `googletagmanager` never gets here.
+/// `shopfront` / `shopfront-cdn`), or the longer one is the shorter (at
+/// least 4 letters) as one of its hyphen-separated words
+/// (`cdn-expressen` / `expressen`) or behind an asset word
+/// (`imgshopfront`). Shared providers are excluded by the caller, so
+/// `google` / `googletagmanager` never gets here.
 pub fn labels_related(a: &str, b: &str) -> bool {
     if a.is_empty() || b.is_empty() || a == b {
         return !a.is_empty() && a == b;
     }
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     if short.len() >= 3 && long.starts_with(short) {
+        return true;
+    }
+    if short.len() >= 4
+        && (long.split('-').any(|w| w == short)
+            || long
+                .strip_suffix(short)
+                .is_some_and(|front| ASSET_WORDS.contains(&front)))
+    {
         return true;
     }
     let common = short
@@ -415,6 +433,11 @@ mod tests {
         assert!(!labels_related("nytimes", "doubleclick"));
         assert!(!labels_related("ferguson", "kampyle"));
         assert!(!labels_related("abc", "abd"));
+        // a news site's asset domain with the CDN word in front
+        assert!(labels_related("expressen", "cdn-expressen"));
+        assert!(labels_related("shopfront", "imgshopfront"));
+        assert!(!labels_related("times", "nytimes"));
+        assert!(!labels_related("shop", "myshop"));
     }
 
     /// gstatic.com is google.com's own when google.com is the site, and a

@@ -215,6 +215,10 @@ impl PhaseSamples {
     }
 }
 
+/// `PHASE_NAMES` indexes of the connection set-up phases (dns, connect,
+/// tls), sampled only where they were made.
+const SETUP_PHASES: [usize; 3] = [1, 2, 3];
+
 /// Group stats of the HTTP family by (dimension, key) and window.
 pub(super) type HttpStats = BTreeMap<(Dim, String), BTreeMap<WindowName, GroupStat>>;
 
@@ -268,7 +272,15 @@ pub(crate) fn http_stats(
                         continue;
                     }
                     for i in 0..PHASE_NAMES.len() {
-                        if let Some(x) = o.phase_at(i) {
+                        // a lookup, connect or handshake of 0 ms was not
+                        // made (a cached name, a reused connection: Firefox
+                        // and others write 0 where HAR says -1); counted,
+                        // they would make a slow path's few new connections
+                        // look flat
+                        if let Some(x) = o
+                            .phase_at(i)
+                            .filter(|x| *x > 0.0 || !SETUP_PHASES.contains(&i))
+                        {
                             v[i][j] = x;
                             ok[i][j] = true;
                         }

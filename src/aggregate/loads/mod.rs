@@ -140,13 +140,18 @@ fn phase_shape(r: &Request) -> Shape {
 ///
 /// BrowserMob Proxy writes the same as "No response received": the text
 /// its HAR entry carries until a response arrives, so a request still in
-/// flight when the page went away (or the HAR was taken) keeps it.
+/// flight when the page went away (or the HAR was taken) keeps it. On a
+/// beacon (a ping, a tracking pixel) it is noise whenever it was sent: the
+/// page never waits for telemetry, and a server that did not answer is
+/// written "Response timed out" instead (`serverToProxyResponseTimedOut`).
 fn cancelled_after_load(r: &Request, s: Shape, load_event: Option<DateTime<Utc>>) -> bool {
     let pending = s == Shape::NoAnswer
         && r.error
             .as_deref()
             .is_some_and(|e| e.eq_ignore_ascii_case(BROWSERMOB_PENDING));
-    (s == Shape::NeverStarted || pending) && load_event.is_some_and(|t| r.start >= t)
+    let after_load = load_event.is_some_and(|t| r.start >= t);
+    (s == Shape::NeverStarted || pending) && after_load
+        || pending && r.resource_type == crate::model::ResourceType::Ping
 }
 
 /// BrowserMob Proxy's error text for a request that had no response yet

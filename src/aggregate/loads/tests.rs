@@ -249,6 +249,11 @@ fn a_request_cancelled_after_the_load_is_noise_unless_the_navigation_failed() {
 /// BrowserMob Proxy: the navigation, then a logging call with no response
 /// (`_errorMessage`) begun at `at` seconds; the page's `onLoad` is 20 ms.
 fn browsermob_load(at: &str, error: &str) -> Dataset {
+    browsermob_load_of("http://www.example.com/api/logger", at, error)
+}
+
+/// [`browsermob_load`] with the unanswered request asking for `url`.
+fn browsermob_load_of(url: &str, at: &str, error: &str) -> Dataset {
     let entry = |at: &str, url: &str, response: &str, timings: &str| {
         format!(
             r#"{{"pageref":"page_1","startedDateTime":"2024-05-01T10:00:{at}Z","request":{{"method":"GET","url":"{url}","headers":[]}},"response":{response},"timings":{timings},"time":5}}"#
@@ -262,7 +267,7 @@ fn browsermob_load(at: &str, error: &str) -> Dataset {
     );
     let call = entry(
         at,
-        "http://www.example.com/api/logger",
+        url,
         &format!(r#"{{"status":0,"headers":[],"content":{{"size":0}},"_errorMessage":"{error}"}}"#),
         r#"{"blocked":0,"dns":5,"connect":20,"ssl":-1,"send":0,"wait":1,"receive":0}"#,
     );
@@ -274,7 +279,8 @@ fn browsermob_load(at: &str, error: &str) -> Dataset {
 
 /// BrowserMob's "No response received" is what an entry says until its
 /// response arrives: after the load event, a call cut off as the page went
-/// away; before it, or worded as a timeout, a failure.
+/// away, and on a beacon whenever it was sent; before it on a call, or
+/// worded as a timeout, a failure.
 #[test]
 fn browsermob_pending_after_the_load_is_noise() {
     let c = census(&browsermob_load("00.250", "No response received"));
@@ -282,6 +288,13 @@ fn browsermob_pending_after_the_load_is_noise() {
     let c = census(&browsermob_load("00.010", "No response received"));
     assert_eq!(c.loads[0].failures.len(), 1, "{:?}", c.loads[0]);
     let c = census(&browsermob_load("00.250", "Response timed out"));
+    assert_eq!(c.loads[0].failures.len(), 1, "{:?}", c.loads[0]);
+    // a beacon (a tracking GIF, untyped since it got no response) still
+    // pending is noise whenever it was sent; timed out, it failed
+    let pixel = "http://beacon.example.com/rum.gif?pv_id=45a56f30&ts=1522184009388";
+    let c = census(&browsermob_load_of(pixel, "00.010", "No response received"));
+    assert!(c.loads[0].failures.is_empty(), "{:?}", c.loads[0]);
+    let c = census(&browsermob_load_of(pixel, "00.010", "Response timed out"));
     assert_eq!(c.loads[0].failures.len(), 1, "{:?}", c.loads[0]);
 }
 

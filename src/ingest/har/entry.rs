@@ -103,8 +103,13 @@ pub(super) fn convert_entry(
         .unwrap_or_else(|| mime.map_or(ResourceType::Other, classify::resource_type_from_mime));
     // a tracking pixel is typed "image" by the browser but is a call the
     // application answers (its collector logs it): a beacon, not a file
-    let resource_type = if resource_type == ResourceType::Image && classify::is_tracking_pixel(path)
-    {
+    let pixel = match resource_type {
+        ResourceType::Image => classify::is_tracking_pixel(path),
+        // a request that failed has no response to be typed by
+        ResourceType::Other => classify::is_tracking_gif(path),
+        _ => false,
+    };
+    let resource_type = if pixel {
         ResourceType::Ping
     } else {
         resource_type
