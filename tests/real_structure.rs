@@ -356,3 +356,61 @@ fn browsermob_one_name_failing_is_dns_every_name_is_the_client() {
     }
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// A few of the application's own API calls answering 5xx, in two or more
+/// of the incident's loads and in none of the baseline's, are the
+/// backend's, though fewer than half a failure per load (FL110,
+/// `KEY_5XX_MIN_LOADS`); the same incident read against itself as the
+/// baseline has nothing new and must not count them. Compare pairs of the
+/// committed expressen.se load (WebPageTest).
+#[test]
+fn new_application_5xx_in_a_few_loads_count_against_a_clean_baseline() {
+    use faultlens::realcase::{CaseSpec, FaultKind, Mode, build_case};
+    let (t, root) = committed_source("expressen", "key5xx");
+    let few = "few per load, but the application's own";
+    let mut by_new_5xx = 0;
+    for seed in 1..=8 {
+        let spec = CaseSpec {
+            kind: FaultKind::BackendPartial,
+            mode: Mode::Compare,
+            seed,
+            source: "expressen".into(),
+            gzip: false,
+            scale: 0.5,
+            split: "test".into(),
+        };
+        let c = build_case(&t, "expressen", &spec, &root).expect("case");
+        let side = |s: &str| vec![c.dir.join(s).display().to_string()];
+        let run = |baseline: Vec<String>| {
+            let req = Request {
+                paths: side("incident"),
+                baseline,
+                compare: true,
+                ..Default::default()
+            };
+            pipeline::run(&req, &mut Vec::new, &|_, _| {}).expect("runs")
+        };
+        let o = run(side("baseline"));
+        let fl110 = o
+            .findings
+            .iter()
+            .find(|f| f.code == "FL110")
+            .expect("FL110 ran");
+        if fl110.fired && fl110.summary.contains(few) {
+            by_new_5xx += 1;
+            assert_domain(&o, "backend");
+            let o = run(side("incident"));
+            let again = o
+                .findings
+                .iter()
+                .find(|f| f.code == "FL110")
+                .expect("FL110 ran");
+            assert!(!again.fired, "seed {seed}: {}", again.summary);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&root);
+    assert!(
+        by_new_5xx > 0,
+        "no seed had few new 5xx: the test tests nothing"
+    );
+}

@@ -26,6 +26,10 @@ const NOTHING_LOADED_DNS_WEIGHT: f64 = 0.3;
 const ROSE_RATIO: f64 = 2.0;
 /// ... and at least this many per load.
 const MIN_FAILURES_PER_LOAD: f64 = 0.5;
+/// Incident loads with a first-party 5xx on the document or an API call
+/// that count (below `MIN_FAILURES_PER_LOAD`) when the baseline's loads had
+/// no failure at all.
+const KEY_5XX_MIN_LOADS: usize = 2;
 /// Share of the baseline's loads a template must fail in to be chronic.
 const CHRONIC_SHARE: f64 = 0.5;
 /// Baseline loads needed before anything counts as chronic.
@@ -63,6 +67,12 @@ const THRESHOLDS: &[Threshold] = &[
         value: MIN_FAILURES_PER_LOAD,
         unit: Unit::Number,
         meaning: "failures per load needed (with a baseline)",
+    },
+    Threshold {
+        name: "KEY_5XX_MIN_LOADS",
+        value: KEY_5XX_MIN_LOADS as f64,
+        unit: Unit::Count,
+        meaning: "incident loads with an application 5xx that count, fewer per load, when the baseline had no failure",
     },
     Threshold {
         name: "CHRONIC_SHARE",
@@ -403,8 +413,20 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         );
         return vec![f];
     }
-    let rose =
-        !has_baseline || per_load_during >= (per_load_base * ROSE_RATIO).max(MIN_FAILURES_PER_LOAD);
+    // the application's own calls or pages answering 5xx in several loads
+    // of the incident and in none of the baseline's: few, but a healthy
+    // page has next to none, and the baseline shows this one had none
+    let key_5xx_loads = during_loads
+        .iter()
+        .filter(|l| {
+            counted(l).iter().any(|(i, s)| {
+                *s == Shape::Http5xx && req(*i).party != Party::Third && is_key(req(*i), census)
+            })
+        })
+        .count();
+    let app_5xx_new = base_fail == 0 && key_5xx_loads >= KEY_5XX_MIN_LOADS;
+    let by_rate = per_load_during >= (per_load_base * ROSE_RATIO).max(MIN_FAILURES_PER_LOAD);
+    let rose = !has_baseline || app_5xx_new || by_rate;
     if n_fail == 0 || loads_hit == 0 || !rose {
         f.summary = format!(
             "{} failed requests in {} page loads during ({} per load before)",
@@ -513,10 +535,15 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         pct(loads_hit as f64 / during_loads.len() as f64),
         shape_txt,
         top.as_str().replace('_', " "),
-        if has_baseline {
-            String::new()
+        if !has_baseline {
+            "; no baseline in the data: judged on absolute evidence".to_string()
+        } else if !by_rate {
+            format!(
+                "; few per load, but the application's own calls or pages answered 5xx in {key_5xx_loads} loads and the baseline's {} loads had no failure at all",
+                base_loads.len()
+            )
         } else {
-            "; no baseline in the data: judged on absolute evidence".into()
+            String::new()
         }
     );
     if top == FaultDomain::Tls && !refused.is_empty() {
