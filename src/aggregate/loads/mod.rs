@@ -266,6 +266,18 @@ fn quantile(v: &mut [f64], q: f64) -> Option<f64> {
     Some(v[lo] + (v[hi] - v[lo]) * (pos - lo as f64))
 }
 
+/// The quick quartile as a rank that is a real load's value (the lower
+/// neighbour, not interpolated): in a short capture whose first load was
+/// the only healthy one, interpolating pulled the reference three
+/// quarters of the way to the slow loads.
+fn quantile_low(v: &mut [f64], q: f64) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    Some(v[(q * (v.len() - 1) as f64).floor() as usize])
+}
+
 /// A load has lost components when it has fewer than this share of the
 /// capture's median count.
 pub const COMPONENTS_LOST_RATIO: f64 = 0.8;
@@ -470,13 +482,13 @@ pub fn census(ds: &Dataset) -> LoadCensus {
         .filter(whole_page)
         .filter_map(|l| l.api_wait_ms)
         .collect();
-    let api_wait_p25_ms = quantile(&mut api, 0.25);
+    let api_wait_p25_ms = quantile_low(&mut api, 0.25);
     let mut st: Vec<f64> = loads
         .iter()
         .filter(whole_page)
         .filter_map(|l| l.static_ms)
         .collect();
-    let static_p25_ms = quantile(&mut st, 0.25);
+    let static_p25_ms = quantile_low(&mut st, 0.25);
     // usual components: templates (host, path) in at least 80 % of the
     // loads; a load missing several of them lost part of the page, even
     // when the producer dropped the failed requests (chrome-har keeps no

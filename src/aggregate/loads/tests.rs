@@ -560,3 +560,18 @@ fn a_vantage_s_consecutive_captures_are_one_stream() {
     let ch = chains(&seq);
     assert_eq!(ch[&0], ch[&1]);
 }
+
+/// The quick quartile is a load's own value: with the first of four loads
+/// the only healthy one, the reference is that load (interpolated, it
+/// was three quarters of the way to the slow ones, and no slow load was
+/// four times it); with many loads, a low load among them.
+#[test]
+fn the_quick_quartile_is_a_real_loads_value() {
+    let mut four = [400.0, 100.0, 420.0, 410.0];
+    assert_eq!(quantile_low(&mut four, 0.25), Some(100.0));
+    let mut four = [400.0, 100.0, 420.0, 410.0];
+    assert_eq!(quantile(&mut four, 0.25), Some(325.0));
+    let mut nine = [9.0, 8.0, 7.0, 6.0, 5.0, 4.0, 3.0, 2.0, 1.0];
+    assert_eq!(quantile_low(&mut nine, 0.25), Some(3.0));
+    assert_eq!(quantile_low(&mut [], 0.25), None);
+}
