@@ -414,3 +414,33 @@ fn new_application_5xx_in_a_few_loads_count_against_a_clean_baseline() {
         "no seed had few new 5xx: the test tests nothing"
     );
 }
+
+/// The other side of `KEY_5XX_MIN_SHARE`: the generator's noisy healthy
+/// control (seed 1004) has a stray application 5xx in two of its sixteen
+/// incident-window loads, none in the baseline, and probes and a server
+/// log that saw nothing: the noise of a busy service, not an outage.
+#[test]
+fn two_stray_5xx_among_many_loads_are_noise() {
+    use faultlens::scenario::{ScenarioKind, generate};
+    let dir = std::env::temp_dir().join(format!("faultlens-key5xx-noise-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    generate(ScenarioKind::NoisyHealthy, 1004, &dir).expect("scenario");
+    let req = Request {
+        paths: vec![dir.display().to_string()],
+        ..Default::default()
+    };
+    let o = pipeline::run(&req, &mut Vec::new, &|_, _| {}).expect("runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    let fl110 = o
+        .findings
+        .iter()
+        .find(|f| f.code == "FL110")
+        .expect("FL110 ran");
+    assert!(!fl110.summary.contains("few per load"), "{}", fl110.summary);
+    assert_eq!(
+        o.verdict.fault_domain.as_str(),
+        "none",
+        "{}",
+        o.verdict.summary
+    );
+}

@@ -30,6 +30,10 @@ const MIN_FAILURES_PER_LOAD: f64 = 0.5;
 /// that count (below `MIN_FAILURES_PER_LOAD`) when the baseline's loads had
 /// no failure at all.
 const KEY_5XX_MIN_LOADS: usize = 2;
+/// ... and at least this share of the incident's loads: a 5xx in two of
+/// sixteen loads is the noise of a busy service (the generator's noisy
+/// healthy controls, with probes and a server log that saw nothing).
+const KEY_5XX_MIN_SHARE: f64 = 0.25;
 /// Share of the baseline's loads a template must fail in to be chronic.
 const CHRONIC_SHARE: f64 = 0.5;
 /// Baseline loads needed before anything counts as chronic.
@@ -73,6 +77,12 @@ const THRESHOLDS: &[Threshold] = &[
         value: KEY_5XX_MIN_LOADS as f64,
         unit: Unit::Count,
         meaning: "incident loads with an application 5xx that count, fewer per load, when the baseline had no failure",
+    },
+    Threshold {
+        name: "KEY_5XX_MIN_SHARE",
+        value: KEY_5XX_MIN_SHARE,
+        unit: Unit::Share,
+        meaning: "... and the share of the incident's loads they must be",
     },
     Threshold {
         name: "CHRONIC_SHARE",
@@ -424,7 +434,9 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             })
         })
         .count();
-    let app_5xx_new = base_fail == 0 && key_5xx_loads >= KEY_5XX_MIN_LOADS;
+    let app_5xx_new = base_fail == 0
+        && key_5xx_loads >= KEY_5XX_MIN_LOADS
+        && key_5xx_loads as f64 >= during_loads.len() as f64 * KEY_5XX_MIN_SHARE;
     let by_rate = per_load_during >= (per_load_base * ROSE_RATIO).max(MIN_FAILURES_PER_LOAD);
     let rose = !has_baseline || app_5xx_new || by_rate;
     if n_fail == 0 || loads_hit == 0 || !rose {
