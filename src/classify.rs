@@ -382,6 +382,25 @@ pub fn resource_type_from_hint(hint: &str) -> Option<ResourceType> {
     })
 }
 
+/// Resource type from a stored file's extension (`.png`, `.css`, ...),
+/// `None` for anything else: what a request asked for when its answer
+/// (an error page) says nothing about it.
+pub fn resource_type_from_path(path: &str) -> Option<ResourceType> {
+    let p = path.split(['?', '#']).next().unwrap_or(path);
+    let ext = p.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase())?;
+    if ext.contains('/') {
+        return None;
+    }
+    Some(match ext.as_str() {
+        "css" => ResourceType::Stylesheet,
+        "js" | "mjs" => ResourceType::Script,
+        "png" | "jpg" | "jpeg" | "gif" | "svg" | "webp" | "avif" | "ico" => ResourceType::Image,
+        "woff" | "woff2" | "ttf" | "otf" => ResourceType::Font,
+        "mp4" | "webm" => ResourceType::Media,
+        _ => return None,
+    })
+}
+
 /// Resource type from a MIME type (fallback when no hint exists).
 pub fn resource_type_from_mime(mime: &str) -> ResourceType {
     let m = mime.to_ascii_lowercase();

@@ -444,3 +444,32 @@ fn two_stray_5xx_among_many_loads_are_noise() {
         o.verdict.summary
     );
 }
+
+/// Firefox writes no request type: the reader types a request by its
+/// answer, and an edge's HTML error page in place of `/logo-navbar.png`
+/// made the image a document, then the application's 5xx (backend). The
+/// committed mitmproxy.org load as Firefox wrote it, its static files on
+/// the page's own host, an edge failing them: cdn for every seed, the
+/// CloudFront one (seed 26) among them.
+#[test]
+fn an_edge_error_page_in_place_of_an_image_is_the_edge() {
+    use faultlens::realcase::FaultKind;
+    let (t, root) = committed_source("mitmproxy-ff", "ff-edge-page");
+    let mut cloudfront = false;
+    for seed in 20..=28 {
+        let o = run_single(&t, "mitmproxy-ff", FaultKind::Cdn, seed, &root);
+        cloudfront |= o.findings.iter().any(|f| f.summary.contains("edge error"))
+            && o.dataset.requests.iter().any(|r| {
+                r.edge.provider.as_deref() == Some("cloudfront")
+                    && r.status >= 500
+                    && r.host == "mitmproxy.org"
+                    && r.resource_type == faultlens::model::ResourceType::Image
+            });
+        assert_domain(&o, "cdn");
+    }
+    let _ = std::fs::remove_dir_all(&root);
+    assert!(
+        cloudfront,
+        "no seed had CloudFront fail an image on the page's host"
+    );
+}

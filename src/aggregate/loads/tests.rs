@@ -575,3 +575,30 @@ fn the_quick_quartile_is_a_real_loads_value() {
     assert_eq!(quantile_low(&mut nine, 0.25), Some(3.0));
     assert_eq!(quantile_low(&mut [], 0.25), None);
 }
+
+/// A producer with no type hint types a request by its answer's MIME
+/// type; an error page's is the page's. `/logo.png` answered with an
+/// edge's HTML 503 is an image request (a static asset the edge failed
+/// to deliver), a document answered with an HTML 503 stays a document,
+/// and a call to a path with no file extension keeps what its answer says.
+#[test]
+fn an_error_page_does_not_type_the_asset_it_replaced() {
+    let edge_503 = r#"{"status":503,"headers":[{"name":"server","value":"CloudFront"},{"name":"x-cache","value":"Error from cloudfront"}],"content":{"size":900,"mimeType":"text/html"}}"#;
+    let r = read("https://mitmproxy.org/logo-navbar.png", edge_503, "");
+    assert_eq!(r.resource_type, ResourceType::Image);
+    let r = read("https://mitmproxy.org/style.css?v=3", edge_503, "");
+    assert_eq!(r.resource_type, ResourceType::Stylesheet);
+    let r = read("https://mitmproxy.org/", edge_503, "");
+    assert_eq!(r.resource_type, ResourceType::Document);
+    let r = read("https://mitmproxy.org/sponsors", edge_503, "");
+    assert_eq!(r.resource_type, ResourceType::Document);
+    // a good answer types itself as before
+    let ok = r#"{"status":200,"headers":[],"content":{"size":900,"mimeType":"text/html"}}"#;
+    let r = read("https://mitmproxy.org/logo-navbar.png", ok, "");
+    assert_eq!(r.resource_type, ResourceType::Document);
+    assert_eq!(
+        crate::classify::resource_type_from_path("/a.b/c"),
+        None,
+        "a dot in a folder is no extension"
+    );
+}

@@ -100,7 +100,18 @@ pub(super) fn convert_entry(
         .resource_type
         .get()
         .and_then(classify::resource_type_from_hint)
-        .unwrap_or_else(|| mime.map_or(ResourceType::Other, classify::resource_type_from_mime));
+        .unwrap_or_else(|| {
+            let by_mime = mime.map_or(ResourceType::Other, classify::resource_type_from_mime);
+            // an error page types itself, not what was asked for: a
+            // `/logo.png` an edge answered with its HTML 503 page is still
+            // an image request (producers with no type hint: Firefox,
+            // Safari, BrowserMob)
+            if status >= 400 && by_mime == ResourceType::Document {
+                classify::resource_type_from_path(path).unwrap_or(by_mime)
+            } else {
+                by_mime
+            }
+        });
     // a tracking pixel is typed "image" by the browser but is a call the
     // application answers (its collector logs it): a beacon, not a file
     let pixel = match resource_type {
