@@ -473,3 +473,39 @@ fn an_edge_error_page_in_place_of_an_image_is_the_edge() {
         "no seed had CloudFront fail an image on the page's host"
     );
 }
+
+/// A lossy path in a capture taken inside the outage: chrome-har drops the
+/// connections that failed, and what is left are connects that took a
+/// retransmitted SYN (1 s, 3 s) to open. FL301 reads them without a
+/// baseline (the committed Wikipedia load as chrome-har writes it); the
+/// healthy captures of every committed tune source never show it.
+#[test]
+fn retransmitted_syns_are_a_lossy_path_without_a_baseline() {
+    use faultlens::realcase::{FIXTURE_SOURCES, FaultKind, Producer, source_templates};
+    let said = "TLS apart: a retransmitted SYN";
+    let (t, root) = committed_wikipedia(Producer::ChromeHar, "syn");
+    let mut fired = 0;
+    for seed in 1..=8 {
+        let o = run_single(&t, "wikipedia", FaultKind::Network, seed, &root);
+        let fl301 = o.findings.iter().find(|f| f.code == "FL301");
+        if fl301.is_some_and(|f| f.fired && f.summary.contains(said)) {
+            fired += 1;
+            assert_domain(&o, "network");
+        }
+    }
+    assert!(
+        fired > 0,
+        "no seed read the retransmitted SYNs: the test tests nothing"
+    );
+    for s in FIXTURE_SOURCES.iter().filter(|s| s.split.name() == "tune") {
+        for t in source_templates(&fixtures("realcase/sources"), s).expect("templates") {
+            for seed in 1..=3 {
+                let o = run_single(&t, s.short, FaultKind::Healthy, seed, &root);
+                for f in o.findings.iter().filter(|f| f.code == "FL301") {
+                    assert!(!f.summary.contains(said), "{}: {}", s.short, f.summary);
+                }
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}

@@ -3,13 +3,16 @@
 use super::{
     Ctx, Detector, FaultDomain, Finding, Threshold, Unit, evidence_from, evidence_levels, ms,
 };
+use crate::aggregate::loads::{
+    RETRANSMIT_MIN_CONNECTS, RETRANSMIT_SHARE, SYN_RETRANSMIT_MS, is_retransmitting,
+};
 use crate::aggregate::{Axis, Signal};
 use crate::aggregate::{Dim, WindowName};
 
 pub const DOC: &str = "\
 Looks at: network probe tests per region (packet loss and latency; the worst agent's loss for the summary), the connect phase of first-party HTTP requests and their transport errors (connection timed out / refused / reset / closed, timeouts), during vs before.
 
-Points to: network, when in some region the probes' loss rises (mean >= {LOSS_MIN_PCT} %, at least {LOSS_RISE_PCT} points over before and, with a baseline, at least {RISE_FACTOR} times it) or their latency jumps (median ratio >= {RATIO_MIN}, at least {MIN_RISE_MS} more, significant): the transport path between the vantage and the service is degraded, so requests time out or never connect, whatever the service does. Only when there are no network (non-DNS) probes in the window does the HTTP side decide alone: first-party connect time jumping (same ratio, rise and significance) or transport errors rising (at least {MIN_TRANSPORT_ERRORS}, >= {TRANSPORT_SHARE_MIN} of first-party requests, at least {RISE_FACTOR} times the share before plus {TRANSPORT_RISE_MARGIN}) fire it, more weakly; with probes in the window that show nothing, connect time and transport errors alone do not. Vantages whose connect time jumps (ratio >= {RATIO_MIN}, significant) or whose transport errors reach {TRANSPORT_SHARE_MIN} are listed with the regions. When loss stays low everywhere, reports the numbers that rule the network out (\"loss < X % from all N agents in M regions\", X the worst agent's loss rounded up, at least {LOSS_QUOTED_MIN_PCT} %); it argues less against network when some vantage's own first-party requests failed to connect at the transport thresholds above, since pings do not see resets, refused ports or blackholed connections.
+Points to: network, when in some region the probes' loss rises (mean >= {LOSS_MIN_PCT} %, at least {LOSS_RISE_PCT} points over before and, with a baseline, at least {RISE_FACTOR} times it) or their latency jumps (median ratio >= {RATIO_MIN}, at least {MIN_RISE_MS} more, significant): the transport path between the vantage and the service is degraded, so requests time out or never connect, whatever the service does. Only when there are no network (non-DNS) probes in the window does the HTTP side decide alone: first-party connect time jumping (same ratio, rise and significance) or transport errors rising (at least {MIN_TRANSPORT_ERRORS}, >= {TRANSPORT_SHARE_MIN} of first-party requests, at least {RISE_FACTOR} times the share before plus {TRANSPORT_RISE_MARGIN}) fire it, more weakly; with probes in the window that show nothing, connect time and transport errors alone do not. Vantages whose connect time jumps (ratio >= {RATIO_MIN}, significant) or whose transport errors reach {TRANSPORT_SHARE_MIN} are listed with the regions. With no network probe in the window and neither of those firing, the connects themselves still speak: when at least {RETRANSMIT_MIN_CONNECTS} and {RETRANSMIT_SHARE} of the new connections of the incident's page loads took {SYN_RETRANSMIT_MS} ms or more to open (the TCP handshake alone, TLS apart: a healthy path opens a connection in one round trip, a lost SYN is resent after 1 s, then 3 s), and at most half that share before when there is a baseline, it fires for network with {RETRANSMIT_WEIGHT}; a single capture taken inside the outage has no baseline, and this is absolute evidence. When loss stays low everywhere, reports the numbers that rule the network out (\"loss < X % from all N agents in M regions\", X the worst agent's loss rounded up, at least {LOSS_QUOTED_MIN_PCT} %); it argues less against network when some vantage's own first-party requests failed to connect at the transport thresholds above, since pings do not see resets, refused ports or blackholed connections.
 
 Known false positives: ICMP deprioritised by a router (loss to an intermediate hop but not the destination: only the last hop counts here); a saturated uplink at one probe site (one agent only); a server that is too busy to accept connections (connect timeouts with zero loss point to the server instead).";
 
@@ -29,6 +32,8 @@ const MIN_TRANSPORT_ERRORS: f64 = 3.0;
 const TRANSPORT_SHARE_MIN: f64 = 0.05;
 /// Margin over the doubled transport error share before.
 const TRANSPORT_RISE_MARGIN: f64 = 0.02;
+/// Support for a lossy path read from the connects alone.
+const RETRANSMIT_WEIGHT: f64 = 0.45;
 /// Least loss the ruling-out summary quotes.
 const LOSS_QUOTED_MIN_PCT: f64 = 0.5;
 
@@ -82,6 +87,30 @@ const THRESHOLDS: &[Threshold] = &[
         meaning: "margin over the transport error share before, times the factor",
     },
     Threshold {
+        name: "SYN_RETRANSMIT_MS",
+        value: SYN_RETRANSMIT_MS,
+        unit: Unit::Ms,
+        meaning: "a TCP connect (TLS apart) this long took a retransmitted SYN",
+    },
+    Threshold {
+        name: "RETRANSMIT_MIN_CONNECTS",
+        value: RETRANSMIT_MIN_CONNECTS as f64,
+        unit: Unit::Count,
+        meaning: "new connections of the incident's loads that must have taken one",
+    },
+    Threshold {
+        name: "RETRANSMIT_SHARE",
+        value: RETRANSMIT_SHARE,
+        unit: Unit::Share,
+        meaning: "... and the share of its new connections they must be",
+    },
+    Threshold {
+        name: "RETRANSMIT_WEIGHT",
+        value: RETRANSMIT_WEIGHT,
+        unit: Unit::Number,
+        meaning: "support for a lossy path read from the connects alone",
+    },
+    Threshold {
         name: "LOSS_QUOTED_MIN_PCT",
         value: LOSS_QUOTED_MIN_PCT,
         unit: Unit::Number,
@@ -106,6 +135,30 @@ fn is_transport_class(c: &str) -> bool {
             | "connection_closed"
             | "timeout"
     )
+}
+
+/// New connections of the incident's page loads that took a
+/// retransmitted SYN, (retransmitted, timed, the baseline's pair when it
+/// has timed connects), when enough did and clearly more than before.
+fn retransmits(ctx: &Ctx) -> Option<(u32, u32, Option<(u32, u32)>)> {
+    let (base, inc) = ctx.loads_of_hit_captures(|_| true);
+    let sum = |ls: &[&crate::aggregate::loads::LoadFacts]| {
+        ls.iter().fold((0u32, 0u32), |(r, c), l| {
+            (r + l.retransmitted_connects, c + l.connects)
+        })
+    };
+    let (rd, cd) = sum(&inc);
+    let (rb, cb) = sum(&base);
+    if !is_retransmitting(rd, cd) {
+        return None;
+    }
+    let base = (cb > 0).then_some((rb, cb));
+    if let Some((rb, cb)) = base
+        && f64::from(rb) / f64::from(cb) * RISE_FACTOR > f64::from(rd) / f64::from(cd)
+    {
+        return None;
+    }
+    Some((rd, cd, base))
 }
 
 fn run(ctx: &Ctx) -> Vec<Finding> {
@@ -292,6 +345,35 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
             );
         }
         f.regions = regions;
+    } else if all_d.is_none()
+        && let Some((rd, cd, base)) = retransmits(ctx)
+    {
+        // no probe measured the path, no connect comparison or transport
+        // error fired: what the connects themselves say, baseline or not
+        f.fired = true;
+        f.summary = format!(
+            "the transport path lost packets: {rd} of {cd} new connections in the incident's page loads took {} or more to open (TCP only, TLS apart: a retransmitted SYN; the first retransmission waits 1 s){}",
+            ms(SYN_RETRANSMIT_MS),
+            match base {
+                Some((rb, cb)) => format!(", against {rb} of {cb} before"),
+                None => "; no baseline in the data: judged on absolute evidence".into(),
+            }
+        );
+        f.support(FaultDomain::Network, RETRANSMIT_WEIGHT, f.summary.clone());
+        f.regions = ctx
+            .an
+            .loads
+            .loads
+            .iter()
+            .filter(|l| {
+                ctx.window_at(l.file, l.start) == Some(WindowName::During)
+                    && is_retransmitting(l.retransmitted_connects, l.connects)
+            })
+            .map(|l| l.vantage.clone())
+            .filter(|v| !v.is_empty())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
     } else if let Some(d) = all_d {
         let agents = d.agents;
         f.summary = format!(

@@ -195,6 +195,11 @@ pub struct LoadFacts {
     /// along with everything else.
     pub static_ms: Option<f64>,
     pub third_party_ms: Option<f64>,
+    /// New connections the load opened (a TCP connect was timed), and how
+    /// many of them took a SYN retransmission to open
+    /// ([`SYN_RETRANSMIT_MS`] or more).
+    pub connects: u32,
+    pub retransmitted_connects: u32,
     /// Failed in a way that counts: a first-party failure, a third-party
     /// domain that fails in several loads, missing components, a slow API.
     pub bad: bool,
@@ -299,6 +304,24 @@ pub const SLOW_API_MIN_EXTRA_MS: f64 = 200.0;
 /// A load's static components are slow (the path, not the API) when their
 /// median time is this many times the capture's quick quartile.
 pub const SLOW_PATH_RATIO: f64 = 4.0;
+/// A TCP connect (TLS apart) this long took a retransmitted SYN: the
+/// first retransmission timeout is 1 s (RFC 6298), and a healthy path
+/// opens a connection in one round trip. Real healthy captures of the
+/// corpus: 2 of 600 timed connects this slow, both in one page.
+pub const SYN_RETRANSMIT_MS: f64 = 900.0;
+/// A load's path is losing packets when at least this many of its new
+/// connections took a retransmitted SYN ...
+pub const RETRANSMIT_MIN_CONNECTS: u32 = 3;
+/// ... and at least this share of them.
+pub const RETRANSMIT_SHARE: f64 = 0.25;
+
+/// Enough of `connects` took a retransmitted SYN to open to say the path
+/// lost packets.
+pub fn is_retransmitting(retransmitted: u32, connects: u32) -> bool {
+    retransmitted >= RETRANSMIT_MIN_CONNECTS
+        && f64::from(retransmitted) >= f64::from(connects) * RETRANSMIT_SHARE
+}
+
 /// A third-party domain failing in two or more loads fails for the page
 /// when, in those loads, at least this share of the requests to it failed
 /// (the tune grid's healthy BrowserMob captures: a stats beacon, two per
@@ -356,6 +379,7 @@ pub fn census(ds: &Dataset) -> LoadCensus {
         let (mut first, mut third) = (0u32, 0u32);
         let mut waits = Vec::new();
         let (mut statics, mut thirds) = (Vec::new(), Vec::new());
+        let (mut connects, mut retransmitted) = (0u32, 0u32);
         // the load's first request is its navigation: when that failed, the
         // page never got far enough to cancel anything
         let navigation = reqs
@@ -374,6 +398,10 @@ pub fn census(ds: &Dataset) -> LoadCensus {
         for &i in reqs {
             let r = &ds.requests[i];
             let served = r.phases.wait_ms.unwrap_or(0.0) + r.phases.receive_ms.unwrap_or(0.0);
+            if let Some(c) = r.phases.connect_ms.filter(|c| *c > 0.0) {
+                connects += 1;
+                retransmitted += u32::from(c >= SYN_RETRANSMIT_MS);
+            }
             // a 304 is answered from the cache but asked over the network:
             // its wait is the path's and the server's, like any other
             let over_network = !r.from_cache || r.status == 304;
@@ -412,6 +440,8 @@ pub fn census(ds: &Dataset) -> LoadCensus {
             api_wait_ms: median(&mut waits),
             static_ms: median(&mut statics),
             third_party_ms: median(&mut thirds),
+            connects,
+            retransmitted_connects: retransmitted,
             bad: false,
             slow_only: false,
             why: vec![],
@@ -593,6 +623,12 @@ pub fn census(ds: &Dataset) -> LoadCensus {
         {
             l.why
                 .push(format!("static components {v:.0} ms vs {p25:.0} ms"));
+        }
+        if is_retransmitting(l.retransmitted_connects, l.connects) {
+            l.why.push(format!(
+                "{} of {} new connections took {:.0} ms or more to open (SYN retransmits)",
+                l.retransmitted_connects, l.connects, SYN_RETRANSMIT_MS
+            ));
         }
         l.bad = !l.why.is_empty();
         l.slow_only = l.bad && failed_reasons == 0;

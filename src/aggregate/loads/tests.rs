@@ -602,3 +602,16 @@ fn an_error_page_does_not_type_the_asset_it_replaced() {
         "a dot in a folder is no extension"
     );
 }
+
+/// Three or more connects that took a retransmitted SYN, a quarter of the
+/// load's new connections or more, say the path lost packets; one slow
+/// connect, or three among many, do not.
+#[test]
+fn retransmitted_syns_need_several_and_a_share() {
+    assert!(is_retransmitting(3, 12));
+    assert!(is_retransmitting(15, 34));
+    assert!(!is_retransmitting(1, 1));
+    assert!(!is_retransmitting(2, 4));
+    assert!(!is_retransmitting(3, 13));
+    assert!(!is_retransmitting(0, 0));
+}
