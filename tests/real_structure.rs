@@ -354,6 +354,22 @@ fn browsermob_one_name_failing_is_dns_every_name_is_the_client() {
     } else {
         eprintln!("skipped the ferguson.com half: ../shared/corpus/har is not here");
     }
+    // walmart.com's dev page talks to one third party (krxd.net): every
+    // name failing there is still every name (FL201's
+    // EVERY_THIRD_PARTY_SHARE), and the site's names alone are DNS
+    let walmart = SOURCES.iter().find(|s| s.short == "walmart");
+    if let (true, Some(s)) = (corpus.is_dir(), walmart) {
+        let t = source_templates(&corpus, s).expect("templates")[0].clone();
+        let t = restyle(&t, Producer::BrowserMob);
+        for seed in [4, 9] {
+            let o = run_single(&t, "walmart", FaultKind::Client, seed, &root);
+            assert_domain(&o, "client");
+            let o = run_single(&t, "walmart", FaultKind::Dns, seed, &root);
+            assert_domain(&o, "dns");
+        }
+    } else {
+        eprintln!("skipped the walmart.com half: ../shared/corpus/har is not here");
+    }
     let _ = std::fs::remove_dir_all(&root);
 }
 

@@ -7,7 +7,7 @@ use crate::aggregate::{Dim, WindowName};
 pub const DOC: &str = "\
 Looks at: name-resolution failures (browser `net::ERR_NAME_NOT_RESOLVED`, probe errors such as SERVFAIL, NXDOMAIN, \"could not resolve host\"), DNS probe tests (failure share and resolve_ms), and the DNS phase of HTTP requests, during vs before.
 
-Points to: dns, when resolution errors appear on first-party names (at least {MIN_FAILURES} of them, >= {HTTP_FAIL_SHARE_MIN} of first-party requests, and at least {RISE_FACTOR} times the share before plus {HTTP_RISE_MARGIN}) or DNS probes fail (at least {MIN_FAILURES} failures, >= {PROBE_FAIL_SHARE_MIN} of DNS probes, at least {RISE_FACTOR} times the share before plus {PROBE_RISE_MARGIN}), since a name that does not resolve means the request never left the client: no connect, no TLS, no HTTP status. Regions whose DNS probes fail at {PROBE_FAIL_SHARE_MIN} or more, and vantages whose first-party requests fail to resolve at {HTTP_FAIL_SHARE_MIN} or more, are listed; one vantage whose own requests pass the request tests fires it too (a resolver failing in one region is a third of the requests at most). A DNS phase spike without failures (median ratio >= {SPIKE_RATIO}, the median during the window at least {SPIKE_MIN_MS}, significant) is weaker evidence. When third-party names fail to resolve as well (their failure share at least {EVERY_NAME_RATIO} times the first party's, on at least {MIN_THIRD_PARTY_DOMAINS} third-party domains), every name failed at once: that is the capturing machine's resolver or its connection, not the site's DNS, so it points to client instead (a site's DNS cannot take other sites' names down with it). When everything resolves, reports the numbers that rule DNS out, and argues against DNS once at least {MIN_CHECKS_TO_CLEAR} requests and probes were seen, unless {MIN_FAILURES} or more first-party requests stopped after the name lookup with no error text (Firefox's one shape for a failed lookup and a failed connect).
+Points to: dns, when resolution errors appear on first-party names (at least {MIN_FAILURES} of them, >= {HTTP_FAIL_SHARE_MIN} of first-party requests, and at least {RISE_FACTOR} times the share before plus {HTTP_RISE_MARGIN}) or DNS probes fail (at least {MIN_FAILURES} failures, >= {PROBE_FAIL_SHARE_MIN} of DNS probes, at least {RISE_FACTOR} times the share before plus {PROBE_RISE_MARGIN}), since a name that does not resolve means the request never left the client: no connect, no TLS, no HTTP status. Regions whose DNS probes fail at {PROBE_FAIL_SHARE_MIN} or more, and vantages whose first-party requests fail to resolve at {HTTP_FAIL_SHARE_MIN} or more, are listed; one vantage whose own requests pass the request tests fires it too (a resolver failing in one region is a third of the requests at most). A DNS phase spike without failures (median ratio >= {SPIKE_RATIO}, the median during the window at least {SPIKE_MIN_MS}, significant) is weaker evidence. When third-party names fail to resolve as well (their failure share at least {EVERY_NAME_RATIO} times the first party's, on at least {MIN_THIRD_PARTY_DOMAINS} third-party domains, or on fewer when at least {EVERY_THIRD_PARTY_SHARE} of the third-party requests failed, as on a page with one third party), every name failed at once: that is the capturing machine's resolver or its connection, not the site's DNS, so it points to client instead (a site's DNS cannot take other sites' names down with it). When everything resolves, reports the numbers that rule DNS out, and argues against DNS once at least {MIN_CHECKS_TO_CLEAR} requests and probes were seen, unless {MIN_FAILURES} or more first-party requests stopped after the name lookup with no error text (Firefox's one shape for a failed lookup and a failed connect).
 
 Known false positives: a single client's resolver (then only one vantage sees it: the client detector FL701 weighs that); typo'd or decommissioned hostnames that failed before the window as well (the comparison with before removes those); ad blockers that answer NXDOMAIN for trackers (third-party names only).";
 
@@ -32,8 +32,11 @@ const MIN_CHECKS_TO_CLEAR: f64 = 10.0;
 /// Third-party failure share over the first party's at which every name
 /// failed ...
 const EVERY_NAME_RATIO: f64 = 0.5;
-/// ... on at least this many third-party domains.
+/// ... on at least this many third-party domains,
 const MIN_THIRD_PARTY_DOMAINS: f64 = 2.0;
+/// ... or on fewer when this share of the third-party requests failed (a
+/// page with one third party: every name it asked for failed).
+const EVERY_THIRD_PARTY_SHARE: f64 = 0.9;
 
 const THRESHOLDS: &[Threshold] = &[
     Threshold {
@@ -95,6 +98,12 @@ const THRESHOLDS: &[Threshold] = &[
         value: MIN_THIRD_PARTY_DOMAINS,
         unit: Unit::Count,
         meaning: "... on at least this many third-party domains",
+    },
+    Threshold {
+        name: "EVERY_THIRD_PARTY_SHARE",
+        value: EVERY_THIRD_PARTY_SHARE,
+        unit: Unit::Share,
+        meaning: "... or on fewer, when this share of third-party requests failed to resolve",
     },
     Threshold {
         name: "MIN_CHECKS_TO_CLEAR",
@@ -219,7 +228,8 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     let every_name = http_fired
         && tp_rate >= HTTP_FAIL_SHARE_MIN
         && tp_rate >= http_rate_here * EVERY_NAME_RATIO
-        && tp_domains.len() as f64 >= MIN_THIRD_PARTY_DOMAINS;
+        && (tp_domains.len() as f64 >= MIN_THIRD_PARTY_DOMAINS
+            || tp_rate >= EVERY_THIRD_PARTY_SHARE);
     if every_name {
         f.evidence.push(evidence_levels(
             "third-party name-resolution failures",
