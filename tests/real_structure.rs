@@ -196,11 +196,7 @@ fn webpagetest_cdn_marked_failures_that_never_reached_the_edge_are_not_cdn() {
     let run = |kind: FaultKind| run_seed(kind, 5);
     let o = run(FaultKind::Client);
     assert_domain(&o, "client");
-    let fl501 = o
-        .findings
-        .iter()
-        .find(|f| f.code == "FL501")
-        .expect("FL501 ran");
+    let fl501 = finding(&o, "FL501");
     assert!(!fl501.fired, "{}", fl501.summary);
     let o = run(FaultKind::Cdn);
     assert_domain(&o, "cdn");
@@ -208,11 +204,7 @@ fn webpagetest_cdn_marked_failures_that_never_reached_the_edge_are_not_cdn() {
     for seed in 1..=6 {
         let o = run_seed(FaultKind::Tls, seed);
         assert_domain(&o, "tls");
-        let fl401 = o
-            .findings
-            .iter()
-            .find(|f| f.code == "FL401")
-            .expect("FL401 ran");
+        let fl401 = finding(&o, "FL401");
         if fl401.summary.contains("stopped inside the handshake") {
             read_from_phases += 1;
             assert!(
@@ -305,6 +297,14 @@ fn run_single(
         ..Default::default()
     };
     pipeline::run(&req, &mut Vec::new, &|_, _| {}).expect("runs")
+}
+
+/// The finding of detector `code` (which must have run).
+fn finding<'a>(o: &'a pipeline::Outcome, code: &str) -> &'a faultlens::detect::Finding {
+    o.findings
+        .iter()
+        .find(|f| f.code == code)
+        .unwrap_or_else(|| panic!("{code} ran"))
 }
 
 /// The verdict named `want`, or the summary says why not.
@@ -407,20 +407,12 @@ fn new_application_5xx_in_a_few_loads_count_against_a_clean_baseline() {
             pipeline::run(&req, &mut Vec::new, &|_, _| {}).expect("runs")
         };
         let o = run(side("baseline"));
-        let fl110 = o
-            .findings
-            .iter()
-            .find(|f| f.code == "FL110")
-            .expect("FL110 ran");
+        let fl110 = finding(&o, "FL110");
         if fl110.fired && fl110.summary.contains(few) {
             by_new_5xx += 1;
             assert_domain(&o, "backend");
             let o = run(side("incident"));
-            let again = o
-                .findings
-                .iter()
-                .find(|f| f.code == "FL110")
-                .expect("FL110 ran");
+            let again = finding(&o, "FL110");
             assert!(!again.fired, "seed {seed}: {}", again.summary);
         }
     }
@@ -447,11 +439,7 @@ fn two_stray_5xx_among_many_loads_are_noise() {
     };
     let o = pipeline::run(&req, &mut Vec::new, &|_, _| {}).expect("runs");
     let _ = std::fs::remove_dir_all(&dir);
-    let fl110 = o
-        .findings
-        .iter()
-        .find(|f| f.code == "FL110")
-        .expect("FL110 ran");
+    let fl110 = finding(&o, "FL110");
     assert!(!fl110.summary.contains("few per load"), "{}", fl110.summary);
     assert_eq!(
         o.verdict.fault_domain.as_str(),

@@ -137,10 +137,13 @@ fn is_transport_class(c: &str) -> bool {
     )
 }
 
+/// (took a retransmitted SYN, timed) new connections.
+type Connects = (u32, u32);
+
 /// New connections of the incident's page loads that took a
 /// retransmitted SYN, (retransmitted, timed, the baseline's pair when it
 /// has timed connects), when enough did and clearly more than before.
-fn retransmits(ctx: &Ctx) -> Option<(u32, u32, Option<(u32, u32)>)> {
+fn retransmits(ctx: &Ctx) -> Option<(u32, u32, Option<Connects>)> {
     let (base, inc) = ctx.loads_of_hit_captures(|_| true);
     let sum = |ls: &[&crate::aggregate::loads::LoadFacts]| {
         ls.iter().fold((0u32, 0u32), |(r, c), l| {
