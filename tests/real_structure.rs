@@ -513,3 +513,77 @@ fn retransmitted_syns_are_a_lossy_path_without_a_baseline() {
     }
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// chrome-har keeps no request without a response: a sibling host whose
+/// certificate fails leaves no trace but its requests missing. walmart.com's
+/// dev page loses its beacon host (beacons, not files) that way: nothing
+/// first-party failed on record, so the host never answered, and the
+/// page's components dropping is not the application's (FL103 against
+/// backend); a backend fault, whose API 5xx are on record, stays backend.
+/// Compare pairs of the corpus's walmart.com load as chrome-har writes it
+/// (skipped without ../shared).
+#[test]
+fn a_host_gone_silently_is_not_the_backend() {
+    use faultlens::realcase::{
+        CaseSpec, FaultKind, Mode, Producer, SOURCES, build_case, restyle, source_templates,
+    };
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/har");
+    let Some(s) = SOURCES.iter().find(|s| s.short == "walmart") else {
+        return;
+    };
+    if !corpus.is_dir() {
+        eprintln!("skipped: ../shared/corpus/har is not here");
+        return;
+    }
+    let t = restyle(
+        &source_templates(&corpus, s).expect("templates")[0],
+        Producer::ChromeHar,
+    );
+    let root = std::env::temp_dir().join(format!("faultlens-gone-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let run = |kind: FaultKind, seed: u64| {
+        let spec = CaseSpec {
+            kind,
+            mode: Mode::Compare,
+            seed,
+            source: "walmart".into(),
+            gzip: false,
+            scale: 0.5,
+            split: "test".into(),
+        };
+        let c = build_case(&t, "walmart", &spec, &root).expect("case");
+        let side = |x: &str| vec![c.dir.join(x).display().to_string()];
+        let req = Request {
+            paths: side("incident"),
+            baseline: side("baseline"),
+            compare: true,
+            ..Default::default()
+        };
+        (
+            c.truth["variant"].as_str().unwrap_or("").to_string(),
+            pipeline::run(&req, &mut Vec::new, &|_, _| {}).expect("runs"),
+        )
+    };
+    let mut silent = 0;
+    for seed in [9, 10] {
+        let (variant, o) = run(FaultKind::Tls, seed);
+        if variant.contains("beacon.qa.walmart.com") {
+            silent += 1;
+            assert_ne!(
+                o.verdict.fault_domain.as_str(),
+                "backend",
+                "{}",
+                o.verdict.summary
+            );
+            assert!(
+                finding(&o, "FL103").summary.contains("never got an answer"),
+                "{}",
+                finding(&o, "FL103").summary
+            );
+        }
+        let (_, o) = run(FaultKind::Backend, seed);
+        assert_domain(&o, "backend");
+    }
+    let _ = std::fs::remove_dir_all(&root);
+    assert!(silent > 0, "no seed failed the beacon host's certificate");
+}

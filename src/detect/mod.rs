@@ -323,7 +323,9 @@ impl<'a> Ctx<'a> {
     /// baseline load (at least `GONE_PRESENT_SHARE` of them, the host's
     /// requests at least that share static) and got no request at all in
     /// the incident's loads, while those loads' documents came: a whole
-    /// host the browser never got an answer from. Producers that drop
+    /// host the browser never got an answer from. When no first-party
+    /// request of the incident's loads failed on record, any first-party
+    /// host gone whole counts, static or not. Producers that drop
     /// requests without a response (chrome-har) leave exactly this when a
     /// sibling asset host's name stops resolving or its certificate fails;
     /// a backend that fails takes API calls and what they render, not
@@ -372,6 +374,15 @@ impl<'a> Ctx<'a> {
         if base.is_empty() || during.is_empty() || during.iter().any(|l| !l.1) {
             return vec![];
         }
+        // no first-party request of the incident's loads failed on record:
+        // then a host whose every request is gone (a collector's beacons
+        // as much as an asset host's files) was never answered; a failing
+        // application answers with errors, and those stay on record
+        let silent = census
+            .loads
+            .iter()
+            .filter(|l| self.window_at(l.file, l.start) == Some(WindowName::During))
+            .all(|l| l.first_party_failures == 0);
         let mut seen: BTreeMap<&str, (usize, u32, u32)> = BTreeMap::new();
         for l in &base {
             for (h, (n, st)) in &l.2 {
@@ -384,7 +395,7 @@ impl<'a> Ctx<'a> {
         seen.into_iter()
             .filter(|(h, (loads, n, st))| {
                 *loads as f64 >= GONE_PRESENT_SHARE * base.len() as f64
-                    && *st as f64 >= GONE_PRESENT_SHARE * *n as f64
+                    && (silent || *st as f64 >= GONE_PRESENT_SHARE * *n as f64)
                     && during.iter().all(|l| !l.2.contains_key(h))
             })
             .map(|(h, _)| h.to_string())
@@ -412,7 +423,7 @@ pub const GONE_PRESENT_THRESHOLD: Threshold = Threshold {
     name: "GONE_PRESENT_SHARE",
     value: GONE_PRESENT_SHARE,
     unit: Unit::Share,
-    meaning: "an asset host is gone when in this share of the baseline's loads (this share of its requests static) and in no incident load",
+    meaning: "an asset host is gone when in this share of the baseline's loads (this share of its requests static, unless no first-party failure is on record) and in no incident load",
 };
 
 /// One vantage's own failure share, from [`Ctx::vantages_failing`].
