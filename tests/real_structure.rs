@@ -299,6 +299,41 @@ fn run_single(
     pipeline::run(&req, &mut Vec::new, &|_, _| {}).expect("runs")
 }
 
+/// Build one compare pair of `kind` (seed `seed`, half the loads) from
+/// template `t` under `root`.
+fn compare_case(
+    t: &faultlens::realcase::Template,
+    short: &str,
+    kind: faultlens::realcase::FaultKind,
+    seed: u64,
+    root: &Path,
+) -> faultlens::realcase::Case {
+    use faultlens::realcase::{CaseSpec, Mode, build_case};
+    let spec = CaseSpec {
+        kind,
+        mode: Mode::Compare,
+        seed,
+        source: short.into(),
+        gzip: false,
+        scale: 0.5,
+        split: "test".into(),
+    };
+    build_case(t, short, &spec, root).expect("case")
+}
+
+/// `faultlens compare` of a pair's incident against its `baseline` side
+/// (`"incident"` reads the incident against itself).
+fn run_pair(dir: &Path, baseline: &str) -> pipeline::Outcome {
+    let side = |x: &str| vec![dir.join(x).display().to_string()];
+    let req = Request {
+        paths: side("incident"),
+        baseline: side(baseline),
+        compare: true,
+        ..Default::default()
+    };
+    pipeline::run(&req, &mut Vec::new, &|_, _| {}).expect("runs")
+}
+
 /// The finding of detector `code` (which must have run).
 fn finding<'a>(o: &'a pipeline::Outcome, code: &str) -> &'a faultlens::detect::Finding {
     o.findings
@@ -381,37 +416,18 @@ fn browsermob_one_name_failing_is_dns_every_name_is_the_client() {
 /// committed expressen.se load (WebPageTest).
 #[test]
 fn new_application_5xx_in_a_few_loads_count_against_a_clean_baseline() {
-    use faultlens::realcase::{CaseSpec, FaultKind, Mode, build_case};
+    use faultlens::realcase::FaultKind;
     let (t, root) = committed_source("expressen", "key5xx");
     let few = "few per load, but the application's own";
     let mut by_new_5xx = 0;
     for seed in 1..=8 {
-        let spec = CaseSpec {
-            kind: FaultKind::BackendPartial,
-            mode: Mode::Compare,
-            seed,
-            source: "expressen".into(),
-            gzip: false,
-            scale: 0.5,
-            split: "test".into(),
-        };
-        let c = build_case(&t, "expressen", &spec, &root).expect("case");
-        let side = |s: &str| vec![c.dir.join(s).display().to_string()];
-        let run = |baseline: Vec<String>| {
-            let req = Request {
-                paths: side("incident"),
-                baseline,
-                compare: true,
-                ..Default::default()
-            };
-            pipeline::run(&req, &mut Vec::new, &|_, _| {}).expect("runs")
-        };
-        let o = run(side("baseline"));
+        let c = compare_case(&t, "expressen", FaultKind::BackendPartial, seed, &root);
+        let o = run_pair(&c.dir, "baseline");
         let fl110 = finding(&o, "FL110");
         if fl110.fired && fl110.summary.contains(few) {
             by_new_5xx += 1;
             assert_domain(&o, "backend");
-            let o = run(side("incident"));
+            let o = run_pair(&c.dir, "incident");
             let again = finding(&o, "FL110");
             assert!(!again.fired, "seed {seed}: {}", again.summary);
         }
@@ -524,9 +540,7 @@ fn retransmitted_syns_are_a_lossy_path_without_a_baseline() {
 /// (skipped without ../shared).
 #[test]
 fn a_host_gone_silently_is_not_the_backend() {
-    use faultlens::realcase::{
-        CaseSpec, FaultKind, Mode, Producer, SOURCES, build_case, restyle, source_templates,
-    };
+    use faultlens::realcase::{FaultKind, Producer, SOURCES, restyle, source_templates};
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/har");
     let Some(s) = SOURCES.iter().find(|s| s.short == "walmart") else {
         return;
@@ -542,26 +556,10 @@ fn a_host_gone_silently_is_not_the_backend() {
     let root = std::env::temp_dir().join(format!("faultlens-gone-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
     let run = |kind: FaultKind, seed: u64| {
-        let spec = CaseSpec {
-            kind,
-            mode: Mode::Compare,
-            seed,
-            source: "walmart".into(),
-            gzip: false,
-            scale: 0.5,
-            split: "test".into(),
-        };
-        let c = build_case(&t, "walmart", &spec, &root).expect("case");
-        let side = |x: &str| vec![c.dir.join(x).display().to_string()];
-        let req = Request {
-            paths: side("incident"),
-            baseline: side("baseline"),
-            compare: true,
-            ..Default::default()
-        };
+        let c = compare_case(&t, "walmart", kind, seed, &root);
         (
             c.truth["variant"].as_str().unwrap_or("").to_string(),
-            pipeline::run(&req, &mut Vec::new, &|_, _| {}).expect("runs"),
+            run_pair(&c.dir, "baseline"),
         )
     };
     let mut silent = 0;
