@@ -598,3 +598,17 @@ fn committed_cases_match_the_builder() {
     }
     let _ = std::fs::remove_dir_all(d);
 }
+
+/// A committed source is one load of a grid source: both tables must put
+/// the site on the same side of the split (moving a site to tune is one
+/// decision, made in both).
+#[test]
+fn committed_sources_keep_their_grid_split() {
+    for f in FIXTURE_SOURCES {
+        let g = SOURCES
+            .iter()
+            .find(|s| s.short == f.short)
+            .unwrap_or_else(|| panic!("{} has no grid source", f.short));
+        assert_eq!(f.split, g.split, "{}", f.short);
+    }
+}

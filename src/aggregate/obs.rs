@@ -326,7 +326,7 @@ impl<'a> Local<'a> {
 
     fn request(&mut self, r: &'a crate::model::Request) -> HttpObs<'a> {
         let (names, buf) = (&mut self.names, &mut self.buf);
-        let edge = r.edge.provider.is_some() || r.edge.cache.is_some();
+        let edge = r.edge.is_marked();
         let vantage = match &r.vantage {
             Some(v) => names.intern(v),
             None => match self.capture {

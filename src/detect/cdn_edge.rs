@@ -95,11 +95,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         ),
         "error rate of edge-served first-party content",
         "ratio",
-        ctx.example_requests(|r| {
-            r.party == Party::First
-                && (r.edge.provider.is_some() || r.edge.cache.is_some())
-                && r.is_error()
-        }),
+        ctx.example_requests(|r| r.party == Party::First && r.edge.is_marked() && r.is_error()),
     ));
     if co.is_some() {
         f.evidence.push(evidence_from(
@@ -137,10 +133,14 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         .is_none_or(|c| c.value.unwrap_or(0.0) < SERVER_5XX_RATE_MAX);
     // an origin failing behind the edge: the edge-served requests that
     // failed are the application's own calls or documents, not assets
-    let (failed_static, failed_app) = failed_edge_roles(ctx);
-    let origin_behind_edge = failed_app > failed_static && edge_codes == 0;
+    let EdgeFailures {
+        static_5xx,
+        app_5xx,
+        answered,
+        unanswered,
+    } = edge_failures(ctx);
+    let origin_behind_edge = app_5xx > static_5xx && edge_codes == 0;
     // failures on edge-marked hosts that never reached the edge
-    let (answered, unanswered) = edge_failures_by_reach(ctx);
     let never_reached = unanswered as f64 > (answered + unanswered) as f64 * UNANSWERED_SHARE_MAX;
     if edge_bad && never_reached {
         f.summary = format!(
@@ -228,48 +228,45 @@ fn edge_shaped_failures(ctx: &Ctx) -> u64 {
         .count() as u64
 }
 
-/// Edge-served first-party requests that failed in the incident window:
-/// (static assets, application calls and documents), by the type their
-/// URL template has when it succeeds.
-/// First-party requests of the incident window on edge-marked hosts that
-/// failed: (reached the edge: an HTTP error, the edge's own error, no
-/// answer after sending; never reached it: the name, the handshake, the
-/// connection or the client failed first).
-fn edge_failures_by_reach(ctx: &Ctx) -> (u64, u64) {
+/// What failed on edge-marked first-party hosts in the incident window,
+/// in one pass over the requests.
+struct EdgeFailures {
+    /// 5xx on static assets and on application calls and documents, by
+    /// the type their URL template has when it succeeds.
+    static_5xx: usize,
+    app_5xx: usize,
+    /// Failures that reached the edge (an HTTP error, the edge's own
+    /// error, no answer after sending) and those that never did (the
+    /// name, the handshake, the connection or the client failed first).
+    answered: u64,
+    unanswered: u64,
+}
+
+fn edge_failures(ctx: &Ctx) -> EdgeFailures {
     use crate::aggregate::loads::{Shape, shape};
-    let (mut answered, mut unanswered) = (0, 0);
+    let mut e = EdgeFailures {
+        static_5xx: 0,
+        app_5xx: 0,
+        answered: 0,
+        unanswered: 0,
+    };
     for r in &ctx.ds.requests {
-        if r.party != Party::First
-            || !(r.edge.provider.is_some() || r.edge.cache.is_some())
-            || !ctx.in_during(r.source.file, r.start)
+        if r.party != Party::First || !r.edge.is_marked() || !ctx.in_during(r.source.file, r.start)
         {
             continue;
+        }
+        if r.status >= 500 {
+            if ctx.an.loads.is_static(r) {
+                e.static_5xx += 1;
+            } else {
+                e.app_5xx += 1;
+            }
         }
         match shape(r) {
             None => {}
-            Some(Shape::Http5xx | Shape::EdgeError | Shape::NoAnswer) => answered += 1,
-            Some(_) => unanswered += 1,
+            Some(Shape::Http5xx | Shape::EdgeError | Shape::NoAnswer) => e.answered += 1,
+            Some(_) => e.unanswered += 1,
         }
     }
-    (answered, unanswered)
-}
-
-fn failed_edge_roles(ctx: &Ctx) -> (usize, usize) {
-    let (mut st, mut app) = (0, 0);
-    for r in &ctx.ds.requests {
-        let in_w = ctx.in_during(r.source.file, r.start);
-        if !in_w
-            || r.party != Party::First
-            || !(r.edge.provider.is_some() || r.edge.cache.is_some())
-            || r.status < 500
-        {
-            continue;
-        }
-        if ctx.an.loads.is_static(r) {
-            st += 1;
-        } else {
-            app += 1;
-        }
-    }
-    (st, app)
+    e
 }

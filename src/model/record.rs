@@ -213,6 +213,13 @@ pub struct EdgeHints {
     pub cache: Option<String>,
 }
 
+impl EdgeHints {
+    /// The response carried an edge's marks (a provider or a cache status).
+    pub fn is_marked(&self) -> bool {
+        self.provider.is_some() || self.cache.is_some()
+    }
+}
+
 /// One HTTP request as seen by a browser or an HTTP client (HAR, k6, curl).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Request {
