@@ -284,7 +284,16 @@ fn load_timed(
                 )
             })
             .collect();
-        return Err(Error::NoUsableInput(why.join("; ")));
+        let empty_har = ds
+            .inputs
+            .iter()
+            .any(|i| i.skipped.is_none() && i.format == "har" && i.bad_records == 0);
+        let hint = if empty_har {
+            ". A HAR with no page and no request: some producers (chrome-har, Browsertime) keep no request that got no response, so a capture saved while the page could not load at all is empty: the name, the certificate, the path or this machine's connection failed before HTTP (a capture from before the outage, or a probe, would tell which)"
+        } else {
+            ""
+        };
+        return Err(Error::NoUsableInput(format!("{}{hint}", why.join("; "))));
     }
     fill_spans(&mut ds);
     let first_party = model::finalize(

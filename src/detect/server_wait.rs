@@ -7,9 +7,9 @@ use crate::aggregate::{Comparison, WindowName};
 pub const DOC: &str = "\
 Looks at: the server wait (time to first byte, HAR `wait`, probe `wait_ms`) of successful first-party calls during vs before (Mann-Whitney U, Cliff's delta, bootstrap CI of the median ratio), API calls (XHR/fetch) and documents separately, next to the DNS, connect and TLS phases of the same requests.
 
-Points to: backend, when wait rises (median ratio >= {WAIT_RATIO_MIN} against each endpoint's own baseline, Cliff's delta >= {WAIT_EFFECT_MIN}, at least {MIN_RISE_MS} more, significant) while DNS, connect and TLS stay flat (ratio < {FLAT_RATIO}, or less than {MIN_RISE_MS} more): the bytes reached the server as fast as before and the server took longer to answer. \"API response times doubled while the frontend stayed fast\" is the typical shape. When connect rises as much as wait, the path is slow rather than the server, and this detector stays silent (the network detector FL301 looks at that). When third-party servers' wait rose significantly by at least {THIRD_PARTY_RISE_SHARE} of the site's rise in milliseconds, the delay rides every round trip (on reused connections a path delay shows in the wait, not the connect): it points weakly to network and against backend instead. A vantage is listed as affected when its own wait ratio reaches {VANTAGE_RATIO_MIN}, significant.
+Points to: backend, when wait rises (median ratio >= {WAIT_RATIO_MIN} against each endpoint's own baseline, Cliff's delta >= {WAIT_EFFECT_MIN}, at least {MIN_RISE_MS} more, significant) while DNS, connect and TLS stay flat (ratio < {FLAT_RATIO}, or less than {MIN_RISE_MS} more): the bytes reached the server as fast as before and the server took longer to answer. \"API response times doubled while the frontend stayed fast\" is the typical shape. When connect rises as much as wait, the path is slow rather than the server, and this detector stays silent (the network detector FL301 looks at that). When third-party servers' wait rose significantly by at least {THIRD_PARTY_RISE_SHARE} of the site's rise in milliseconds, the delay rides every round trip (on reused connections a path delay shows in the wait, not the connect): it points weakly to network and against backend instead. A vantage is listed as affected when its own wait ratio reaches {VANTAGE_RATIO_MIN}, significant. When the capturing browser was busy in the window (FL111's test: the static and third-party answers read far slower, more than the wait and connects grew), the wait it records rides on the machine's delay too, and only a rise of {BUSY_WAIT_RATIO}x or more counts.
 
-Known false positives: a slower client machine (every phase slows, including connect); a changed request mix (heavier queries during the window): check the endpoint breakdown; HTTP/2 or HTTP/3 connection reuse that hides connect time in wait.";
+Known false positives: a slower client machine whose reading stayed quick (producers that time no `receive`); a changed request mix (heavier queries during the window): check the endpoint breakdown; HTTP/2 or HTTP/3 connection reuse that hides connect time in wait.";
 
 /// Wait over its baseline at or above which the server wait rose.
 const WAIT_RATIO_MIN: f64 = 1.4;
@@ -24,6 +24,10 @@ const VANTAGE_RATIO_MIN: f64 = 1.5;
 /// Share of the site's rise in wait (ms) that third parties' wait rising
 /// too makes a path delay.
 const THIRD_PARTY_RISE_SHARE: f64 = 0.5;
+/// Wait ratio that counts when the capturing browser was busy (the lab's
+/// healthy captures, three browsers and the servers on two cores: the API's
+/// wait x3.5 in one vantage; its 16x slower API: x8 and more).
+const BUSY_WAIT_RATIO: f64 = 5.0;
 
 const THRESHOLDS: &[Threshold] = &[
     Threshold {
@@ -55,6 +59,12 @@ const THRESHOLDS: &[Threshold] = &[
         value: VANTAGE_RATIO_MIN,
         unit: Unit::Number,
         meaning: "wait ratio at which one vantage counts as affected",
+    },
+    Threshold {
+        name: "BUSY_WAIT_RATIO",
+        value: BUSY_WAIT_RATIO,
+        unit: Unit::Number,
+        meaning: "wait ratio that counts when the capturing browser was busy",
     },
     Threshold {
         name: "THIRD_PARTY_RISE_SHARE",
@@ -166,7 +176,22 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         .filter(|x| x.significant())
         .map(|x| x.value.unwrap_or(0.0) - x.before.unwrap_or(0.0))
         .filter(|t| *t >= MIN_RISE_MS && *t >= rise_ms * THIRD_PARTY_RISE_SHARE);
+    let busy = {
+        let (base, inc) = ctx.loads_of_hit_captures(|_| true);
+        crate::aggregate::loads::busy_client(&base, &inc)
+    };
     if rose
+        && transport_flat
+        && r < BUSY_WAIT_RATIO
+        && let Some(p) = busy
+    {
+        f.summary = format!(
+            "{label} rose {} -> {} (x{r:.1}), but the {}",
+            ms(c.before.unwrap_or(0.0)),
+            ms(c.value.unwrap_or(0.0)),
+            super::slow_loads::busy_words(&p)
+        );
+    } else if rose
         && transport_flat
         && let Some(t) = third_rise_ms
     {

@@ -1,14 +1,17 @@
 //! FL111 slow page loads: see [`DOC`].
 
 use super::{Ctx, Detector, FaultDomain, Finding, Threshold, Unit, evidence_levels, ms};
-use crate::aggregate::loads::{ABS_API_VS_STATIC, ABS_SLOW_API_MS, LoadFacts};
+use crate::aggregate::loads::{
+    ABS_API_VS_STATIC, ABS_SLOW_API_MS, BUSY_READ_MIN_MS, BUSY_READ_RATIO, ClientPace, LoadFacts,
+    busy_client,
+};
 
 pub const DOC: &str = "\
 Looks at: page loads that did not fail but were slow, load by load (those of the captures with bad loads in the window, when only some had them): the median server wait of the site's API calls, and the median time (wait + receive) of its static assets and of third-party requests, in the incident's loads against the baseline's.
 
-Points to: backend, when the API's wait grew (>= {API_SLOW_RATIO}x) while static assets and third parties kept their pace (< {PACE_KEPT_RATIO}x): \"API response times doubled while the frontend stayed fast\". Network, when static assets slowed (>= {PATH_SLOW_RATIO}x) and third-party requests with them (>= {PATH_SLOW_RATIO}x; with no third-party requests, the API's wait), and the API slowed no more than {API_VS_PATH_MAX} times as much as the static assets: a slow path slows every host behind it, and the server cannot slow someone else's. With no static asset timed (all from the cache), third parties slowing by {PATH_SLOW_RATIO}x and the API by no more than {API_VS_PATH_MAX} times their added milliseconds is the same shape (a path adds its delay to every round trip: an API answering in 7 ms before is x50 with 300 ms more). Needs a baseline: slowness has no absolute level. When the loads of every vantage together show neither, each vantage with at least {MIN_VANTAGE_LOADS} loads before and during is judged alone for a slow path (static and third parties >= {VANTAGE_PATH_SLOW_RATIO}x), and fires when some (not all) vantages show one: a regional path. With no healthy load to compare with (a capture taken during the slowdown): backend when the API's calls wait >= {ABS_SLOW_API_MS} per load and >= {ABS_API_VS_STATIC}x the same loads' static assets, slow on their face.
+Points to: backend, when the API's wait grew (>= {API_SLOW_RATIO}x) while static assets and third parties kept their pace (< {PACE_KEPT_RATIO}x): \"API response times doubled while the frontend stayed fast\". Network, when static assets slowed (>= {PATH_SLOW_RATIO}x) and third-party requests with them (>= {PATH_SLOW_RATIO}x; with no third-party requests, the API's wait), and the API slowed no more than {API_VS_PATH_MAX} times as much as the static assets: a slow path slows every host behind it, and the server cannot slow someone else's. With no static asset timed (all from the cache), third parties slowing by {PATH_SLOW_RATIO}x and the API by no more than {API_VS_PATH_MAX} times their added milliseconds is the same shape (a path adds its delay to every round trip: an API answering in 7 ms before is x50 with 300 ms more). Needs a baseline: slowness has no absolute level. When the loads of every vantage together show neither, each vantage with at least {MIN_VANTAGE_LOADS} loads before and during is judged alone for a slow path (static and third parties >= {VANTAGE_PATH_SLOW_RATIO}x), and fires when some (not all) vantages show one: a regional path. Not a slow path when the capturing browser was busy: the static and third-party answers took >= {BUSY_READ_RATIO}x (and >= {BUSY_READ_MIN_MS}) longer to read once their first byte came, more than the servers' wait and the connects grew (a machine short of CPU reads every answer late; a slow path adds to the connects and the wait, a slow server to the wait). With no healthy load to compare with (a capture taken during the slowdown): backend when the API's calls wait >= {ABS_SLOW_API_MS} per load and >= {ABS_API_VS_STATIC}x the same loads' static assets, slow on their face.
 
-Known false positives: a heavier page in the incident's loads (compare the vanished and new components); a busy capturing machine (every phase slows, as for a slow path, but then other vantages stay fast).";
+Known false positives: a heavier page in the incident's loads (compare the vanished and new components); a busy machine whose reading stayed quick (producers that time no `receive`).";
 
 /// API wait ratio that makes the backend slow ...
 const API_SLOW_RATIO: f64 = 1.5;
@@ -55,6 +58,18 @@ const THRESHOLDS: &[Threshold] = &[
         value: VANTAGE_PATH_SLOW_RATIO,
         unit: Unit::Number,
         meaning: "one vantage alone: static and third-party slowdown at which its path is slow",
+    },
+    Threshold {
+        name: "BUSY_READ_RATIO",
+        value: BUSY_READ_RATIO,
+        unit: Unit::Number,
+        meaning: "static and third-party reading time (receive) over the baseline's at which the capturing machine was busy ...",
+    },
+    Threshold {
+        name: "BUSY_READ_MIN_MS",
+        value: BUSY_READ_MIN_MS,
+        unit: Unit::Ms,
+        meaning: "... and rose at least this much (and more than wait and connect)",
     },
     Threshold {
         name: "ABS_SLOW_API_MS",
@@ -152,7 +167,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     if base.is_empty() {
         return absolute(&inc).into_iter().collect();
     }
-    let whole = compared(&base, &inc, false);
+    let whole = compared(&base, &inc, Seen::Several);
     if whole.fired {
         return vec![whole];
     }
@@ -171,7 +186,7 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
                 let b: Vec<&LoadFacts> = base.iter().filter(|l| l.vantage == *v).copied().collect();
                 let i: Vec<&LoadFacts> = inc.iter().filter(|l| l.vantage == *v).copied().collect();
                 (b.len() >= MIN_VANTAGE_LOADS && i.len() >= MIN_VANTAGE_LOADS)
-                    .then(|| compared(&b, &i, true))
+                    .then(|| compared(&b, &i, Seen::OneOfSeveral))
                     .filter(|f| f.fired)
             })
             .collect();
@@ -223,8 +238,18 @@ fn path_without_static(
         && added(api).is_some_and(|a| a <= (t1 - t0) * API_VS_PATH_MAX)
 }
 
+/// Whose loads a comparison reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seen {
+    /// Several vantages' loads together.
+    Several,
+    /// One vantage among several, judged alone for its regional path.
+    OneOfSeveral,
+}
+
 /// The incident's loads against the baseline's: which pace changed.
-fn compared(base: &[&LoadFacts], inc: &[&LoadFacts], one_vantage: bool) -> Finding {
+fn compared(base: &[&LoadFacts], inc: &[&LoadFacts], seen: Seen) -> Finding {
+    let one_vantage = seen != Seen::Several;
     let m = |ls: &[&LoadFacts], f: fn(&LoadFacts) -> Option<f64>| {
         median(ls.iter().filter_map(|l| f(l)).collect())
     };
@@ -290,6 +315,14 @@ fn compared(base: &[&LoadFacts], inc: &[&LoadFacts], one_vantage: bool) -> Findi
             -0.3,
             "network: static assets and third parties were as fast as before",
         );
+    } else if let Some(p) = busy_client(base, inc) {
+        f.summary = format!(
+            "page loads slowed (static {}, third party {}, API {}), but the {}",
+            show(st),
+            show(tp),
+            show(api),
+            busy_words(&p)
+        );
     } else if (rs.is_some_and(|r| r >= path_ratio)
         && (rt.is_some_and(|r| r >= path_ratio)
             || rt.is_none() && ra.is_some_and(|r| r >= path_ratio))
@@ -332,6 +365,22 @@ fn compared(base: &[&LoadFacts], inc: &[&LoadFacts], one_vantage: bool) -> Findi
         .into_iter()
         .collect();
     f
+}
+
+/// A busy capturing machine, in words (shared with FL102).
+pub fn busy_words(p: &ClientPace) -> String {
+    format!(
+        "capturing browser was busy: it took x{:.1} as long to read the answers ({} -> {}) while the servers' wait went {} -> {}{}: a machine short of time reads every answer late, so these timings measure it, not the site or the path",
+        p.read_ratio(),
+        ms(p.read_ms.0),
+        ms(p.read_ms.1),
+        ms(p.wait_ms.0),
+        ms(p.wait_ms.1),
+        match p.connect_ms {
+            (Some(a), Some(b)) => format!(" and connects {} -> {}", ms(a), ms(b)),
+            _ => String::new(),
+        }
+    )
 }
 
 #[cfg(test)]
@@ -397,7 +446,7 @@ mod tests {
             cached(350.0, 300.0),
             cached(420.0, 330.0),
         ];
-        let f = compared(&b, &path.iter().collect::<Vec<_>>(), true);
+        let f = compared(&b, &path.iter().collect::<Vec<_>>(), Seen::OneOfSeveral);
         assert!(f.fired, "{}", f.summary);
         assert!(
             f.supports
@@ -409,7 +458,7 @@ mod tests {
             cached(350.0, 54.0),
             cached(420.0, 58.0),
         ];
-        let f = compared(&b, &server.iter().collect::<Vec<_>>(), true);
+        let f = compared(&b, &server.iter().collect::<Vec<_>>(), Seen::OneOfSeveral);
         assert!(
             !f.supports
                 .iter()
@@ -441,7 +490,7 @@ mod tests {
             paced(350.0, 270.0, 310.0),
             paced(340.0, 250.0, 290.0),
         ];
-        let f = compared(&b, &slow.iter().collect::<Vec<_>>(), true);
+        let f = compared(&b, &slow.iter().collect::<Vec<_>>(), Seen::OneOfSeveral);
         assert!(f.fired, "{}", f.summary);
         assert!(
             f.supports
@@ -453,15 +502,15 @@ mod tests {
             paced(240.0, 150.0, 100.0),
             paced(260.0, 155.0, 95.0),
         ];
-        assert!(!compared(&b, &noisy.iter().collect::<Vec<_>>(), true).fired);
+        assert!(!compared(&b, &noisy.iter().collect::<Vec<_>>(), Seen::OneOfSeveral).fired);
         // all vantages together: 3x static and 2.8x third parties is a slow path
-        assert!(compared(&b, &noisy.iter().collect::<Vec<_>>(), false).fired);
+        assert!(compared(&b, &noisy.iter().collect::<Vec<_>>(), Seen::Several).fired);
         let api_only = [
             paced(400.0, 48.0, 37.0),
             paced(420.0, 50.0, 40.0),
             paced(380.0, 45.0, 35.0),
         ];
-        assert!(!compared(&b, &api_only.iter().collect::<Vec<_>>(), true).fired);
-        assert!(compared(&b, &api_only.iter().collect::<Vec<_>>(), false).fired);
+        assert!(!compared(&b, &api_only.iter().collect::<Vec<_>>(), Seen::OneOfSeveral).fired);
+        assert!(compared(&b, &api_only.iter().collect::<Vec<_>>(), Seen::Several).fired);
     }
 }

@@ -10,13 +10,17 @@ Looks at: the requests, by URL template (host and path with ids folded), that ma
 
 Points to: backend, when at least {FIRST_PARTY_SHARE_MIN} of the vanished components are first-party while the page's document still loads (in at least {DOC_LOADED_SHARE_MIN} of the incident's loads): the page was reachable, and what it renders from the application's answers never came (the widgets an API call would have filled, the images and scripts they pull). It is evidence of what users lost more than of where the fault is, so its weight is modest; a component that is requested and fails is not vanished (the failure detectors read it). Cdn instead when most of the incident's bad page loads also got edge errors for the site's static files (delivery's loss, not the application's). Dns (weakly, {GONE_HOST_DNS_WEIGHT}), against backend, when at least half the vanished first-party components are on asset hosts that are gone whole: in at least {GONE_PRESENT_SHARE} of the baseline's loads, at least that share of their requests static (or any first-party host when not one first-party request of the incident failed on record), and not one request in the incident's loads, whose documents came (a producer that keeps no request without a response, chrome-har, leaves exactly this when a sibling asset host's name stops resolving, or its certificate or the path to it fails; a failing application takes its calls and what they render, not every file of an asset host). Third_party, against backend, when only third-party components vanished, from at most {MAX_THIRD_DOMAINS} registrable domains, while the document still loads: the site's own components all came.
 
-Known false positives: a deploy that really removed components (then they stay gone after recovery); personalised or rotating content (ads, A/B tests) that differs from load to load (only templates present in at least {PRESENT_SHARE} of the baseline's loads count).";
+Known false positives: a deploy that really removed components (then they stay gone after recovery); personalised or rotating content (ads, A/B tests) that differs from load to load (only templates present in at least {PRESENT_SHARE} of the baseline's loads count, and none of a host and type whose incident loads still make {ROTATED_SHARE} as many of them per load: a shop's featured products change every minute).";
 
 /// A template counts as part of the page when the baseline's loads make it
 /// this often ...
 const PRESENT_SHARE: f64 = 0.8;
 /// ... and as vanished when the incident's loads make it at most this often.
 const VANISHED_SHARE: f64 = 0.2;
+/// A host's vanished templates of one type were swapped, not lost, when
+/// the incident's loads still make at least this share of that host's and
+/// type's requests per load.
+const ROTATED_SHARE: f64 = 0.8;
 /// Fewest vanished templates that make a finding.
 const MIN_VANISHED: usize = 2;
 /// Share of the vanished templates that must be first-party to speak for
@@ -33,6 +37,12 @@ const GONE_HOST_DNS_WEIGHT: f64 = 0.45;
 
 const THRESHOLDS: &[Threshold] = &[
     super::GONE_PRESENT_THRESHOLD,
+    Threshold {
+        name: "ROTATED_SHARE",
+        value: ROTATED_SHARE,
+        unit: Unit::Share,
+        meaning: "share of a host's and type's templates per load the incident still makes, at which its vanished ones were swapped",
+    },
     Threshold {
         name: "GONE_HOST_DNS_WEIGHT",
         value: GONE_HOST_DNS_WEIGHT,
@@ -139,6 +149,39 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
         })
         .map(|(t, _)| *t)
         .collect();
+    // rotating content: a host's images (or scripts) of one kind swapped
+    // for others, as many per load as before, were not lost (a shop's
+    // featured products change every minute; a failing API takes them
+    // all)
+    let per_load = |w: WindowName, key: (&str, ResourceType, Party), n: usize| {
+        let total: usize = loads
+            .values()
+            .filter(|l| l.0 == w)
+            .map(|l| {
+                l.1.iter()
+                    .filter(|t| (t.0.as_str(), t.2, t.3) == key)
+                    .count()
+            })
+            .sum();
+        total as f64 / n.max(1) as f64
+    };
+    let rotated: BTreeSet<(&str, ResourceType, Party)> = vanished
+        .iter()
+        .map(|t| (t.0.as_str(), t.2, t.3))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .filter(|k| {
+            per_load(WindowName::During, *k, nd) >= ROTATED_SHARE * per_load(base_w, *k, nb)
+        })
+        .collect();
+    let swapped = vanished
+        .iter()
+        .filter(|t| rotated.contains(&(t.0.as_str(), t.2, t.3)))
+        .count();
+    let vanished: Vec<&Template> = vanished
+        .into_iter()
+        .filter(|t| !rotated.contains(&(t.0.as_str(), t.2, t.3)))
+        .collect();
     let docs_ok = loads
         .values()
         .filter(|l| l.0 == WindowName::During && l.2)
@@ -161,8 +204,15 @@ fn run(ctx: &Ctx) -> Vec<Finding> {
     ));
     if vanished.len() < MIN_VANISHED {
         f.summary = format!(
-            "{} of {typical} usual page components missing from the incident's loads",
-            vanished.len()
+            "{} of {typical} usual page components missing from the incident's loads{}",
+            vanished.len(),
+            if swapped > 0 {
+                format!(
+                    " ({swapped} more gone but replaced by as many others of their host and type per load: rotating content)"
+                )
+            } else {
+                String::new()
+            }
         );
         return vec![f];
     }

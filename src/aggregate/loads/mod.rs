@@ -200,6 +200,14 @@ pub struct LoadFacts {
     /// ([`SYN_RETRANSMIT_MS`] or more).
     pub connects: u32,
     pub retransmitted_connects: u32,
+    /// Of the same static and third-party answers as `static_ms`: the
+    /// median time the browser took to read the answer once its first byte
+    /// came (`receive`), the median server wait, and the median time of the
+    /// load's timed TCP connects. A busy capturing machine shows in the
+    /// first alone (see [`busy_client`]).
+    pub read_ms: Option<f64>,
+    pub served_wait_ms: Option<f64>,
+    pub connect_ms: Option<f64>,
     /// Failed in a way that counts: a first-party failure, a third-party
     /// domain that fails in several loads, missing components, a slow API.
     pub bad: bool,
@@ -322,6 +330,63 @@ pub fn is_retransmitting(retransmitted: u32, connects: u32) -> bool {
         && f64::from(retransmitted) >= f64::from(connects) * RETRANSMIT_SHARE
 }
 
+/// The browser took this many times longer to read its answers ...
+pub const BUSY_READ_RATIO: f64 = 3.0;
+/// ... and at least this many milliseconds longer ...
+pub const BUSY_READ_MIN_MS: f64 = 40.0;
+// ... and longer by more than the servers' wait and the connects grew.
+
+/// How the capturing machine's own pace moved between two sets of loads
+/// (per-load medians of static and third-party answers, then the median
+/// over loads): (before, during) of reading, server wait and connect.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClientPace {
+    pub read_ms: (f64, f64),
+    pub wait_ms: (f64, f64),
+    pub connect_ms: (Option<f64>, Option<f64>),
+}
+
+impl ClientPace {
+    pub fn read_ratio(&self) -> f64 {
+        self.read_ms.1 / self.read_ms.0.max(1.0)
+    }
+}
+
+/// The capturing browser itself was busy in `inc`'s loads: it took far
+/// longer to read the answers of static files and third parties once their
+/// first byte came, and that reading grew by more than the servers' wait
+/// and the TCP connects did. A slow path adds its round trips to the
+/// connects and the wait; a slow server, to the wait; a machine short of
+/// CPU (the lab's three browsers on two cores; a laptop swapping) reads
+/// every answer late, the servers' and everyone else's alike. Timings from
+/// such loads measure the machine, not the site.
+pub fn busy_client(base: &[&LoadFacts], inc: &[&LoadFacts]) -> Option<ClientPace> {
+    let m = |ls: &[&LoadFacts], f: fn(&LoadFacts) -> Option<f64>| {
+        crate::stats::median(&ls.iter().filter_map(|l| f(l)).collect::<Vec<_>>())
+    };
+    let read = (m(base, |l| l.read_ms)?, m(inc, |l| l.read_ms)?);
+    let wait = (
+        m(base, |l| l.served_wait_ms)?,
+        m(inc, |l| l.served_wait_ms)?,
+    );
+    let connect = (m(base, |l| l.connect_ms), m(inc, |l| l.connect_ms));
+    let pace = ClientPace {
+        read_ms: read,
+        wait_ms: wait,
+        connect_ms: connect,
+    };
+    let rise = read.1 - read.0;
+    let connect_rise = match connect {
+        (Some(a), Some(b)) => b - a,
+        _ => 0.0,
+    };
+    (pace.read_ratio() >= BUSY_READ_RATIO
+        && rise >= BUSY_READ_MIN_MS
+        && rise > wait.1 - wait.0
+        && rise > connect_rise)
+        .then_some(pace)
+}
+
 /// A third-party domain failing in two or more loads fails for the page
 /// when, in those loads, at least this share of the requests to it failed
 /// (the tune grid's healthy BrowserMob captures: a stats beacon, two per
@@ -380,6 +445,7 @@ pub fn census(ds: &Dataset) -> LoadCensus {
         let mut waits = Vec::new();
         let (mut statics, mut thirds) = (Vec::new(), Vec::new());
         let (mut connects, mut retransmitted) = (0u32, 0u32);
+        let (mut reads, mut served_waits, mut connect_times) = (Vec::new(), Vec::new(), Vec::new());
         // the load's first request is its navigation: when that failed, the
         // page never got far enough to cancel anything
         let navigation = reqs
@@ -401,15 +467,28 @@ pub fn census(ds: &Dataset) -> LoadCensus {
             if let Some(c) = r.phases.connect_ms.filter(|c| *c > 0.0) {
                 connects += 1;
                 retransmitted += u32::from(c >= SYN_RETRANSMIT_MS);
+                connect_times.push(c);
             }
             // a 304 is answered from the cache but asked over the network:
             // its wait is the path's and the server's, like any other
             let over_network = !r.from_cache || r.status == 304;
             if (200..400).contains(&r.status) && over_network && served > 0.0 {
-                if r.party == Party::Third {
+                let paced = if r.party == Party::Third {
                     thirds.push(served);
+                    true
                 } else if r.resource_type.is_static() && !is_dyn(r) {
                     statics.push(served);
+                    true
+                } else {
+                    false
+                };
+                if paced {
+                    if let Some(rx) = r.phases.receive_ms.filter(|x| *x >= 0.0) {
+                        reads.push(rx);
+                    }
+                    if let Some(w) = r.phases.wait_ms {
+                        served_waits.push(w);
+                    }
                 }
             }
             let shape = shape(r).filter(|s| !cancelled_after_load(r, *s, load_event));
@@ -442,6 +521,9 @@ pub fn census(ds: &Dataset) -> LoadCensus {
             third_party_ms: median(&mut thirds),
             connects,
             retransmitted_connects: retransmitted,
+            read_ms: median(&mut reads),
+            served_wait_ms: median(&mut served_waits),
+            connect_ms: median(&mut connect_times),
             bad: false,
             slow_only: false,
             why: vec![],
@@ -519,6 +601,20 @@ pub fn census(ds: &Dataset) -> LoadCensus {
         .filter_map(|l| l.static_ms)
         .collect();
     let static_p25_ms = quantile_low(&mut st, 0.25);
+    // the machine's own pace: a load whose answers were read slowly, more
+    // than the servers' wait grew, was slow on the capturing machine
+    let quick = |f: fn(&LoadFacts) -> Option<f64>| {
+        let mut v: Vec<f64> = loads.iter().filter(whole_page).filter_map(f).collect();
+        quantile_low(&mut v, 0.25)
+    };
+    let (read_p25_ms, served_wait_p25_ms) = (quick(|l| l.read_ms), quick(|l| l.served_wait_ms));
+    let busy_load =
+        |l: &LoadFacts| match (l.read_ms, read_p25_ms, l.served_wait_ms, served_wait_p25_ms) {
+            (Some(r), Some(r0), Some(w), Some(w0)) => {
+                r >= r0.max(1.0) * BUSY_READ_RATIO && r - r0 >= BUSY_READ_MIN_MS && r - r0 > w - w0
+            }
+            _ => false,
+        };
     // usual components: templates (host, path) in at least 80 % of the
     // loads; a load missing several of them lost part of the page, even
     // when the producer dropped the failed requests (chrome-har keeps no
@@ -618,6 +714,7 @@ pub fn census(ds: &Dataset) -> LoadCensus {
                 .push(format!("API wait {w:.0} ms against static {v:.0} ms"));
         }
         if let (Some(v), Some(p25)) = (l.static_ms, static_p25_ms)
+            && !busy_load(l)
             && v > p25 * SLOW_PATH_RATIO
             && v > p25 + SLOW_API_MIN_EXTRA_MS
         {

@@ -615,3 +615,38 @@ fn retransmitted_syns_need_several_and_a_share() {
     assert!(!is_retransmitting(3, 13));
     assert!(!is_retransmitting(0, 0));
 }
+
+fn paced(read: f64, wait: f64, connect: f64) -> LoadFacts {
+    LoadFacts {
+        read_ms: Some(read),
+        served_wait_ms: Some(wait),
+        connect_ms: Some(connect),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_busy_client_reads_late_a_slow_path_connects_late() {
+    let base: Vec<LoadFacts> = (0..4).map(|_| paced(6.0, 48.0, 39.0)).collect();
+    let b: Vec<&LoadFacts> = base.iter().collect();
+    // the lab's healthy chrome-har capture: reading x17, wait flat
+    let busy: Vec<LoadFacts> = (0..4).map(|_| paced(102.0, 50.0, 70.0)).collect();
+    let p = busy_client(&b, &busy.iter().collect::<Vec<_>>()).expect("busy");
+    assert!(p.read_ratio() > 10.0);
+    // its regional delay: connects and waits up, reading flat
+    let path: Vec<LoadFacts> = (0..4).map(|_| paced(4.0, 286.0, 270.0)).collect();
+    assert!(busy_client(&b, &path.iter().collect::<Vec<_>>()).is_none());
+    // reading up, but the servers' wait up more: not the machine alone
+    let server: Vec<LoadFacts> = (0..4).map(|_| paced(60.0, 400.0, 39.0)).collect();
+    assert!(busy_client(&b, &server.iter().collect::<Vec<_>>()).is_none());
+    // x3 of almost nothing is not a busy machine
+    let tiny_base: Vec<LoadFacts> = (0..4).map(|_| paced(2.0, 48.0, 39.0)).collect();
+    let tiny: Vec<LoadFacts> = (0..4).map(|_| paced(20.0, 48.0, 39.0)).collect();
+    assert!(
+        busy_client(
+            &tiny_base.iter().collect::<Vec<_>>(),
+            &tiny.iter().collect::<Vec<_>>()
+        )
+        .is_none()
+    );
+}

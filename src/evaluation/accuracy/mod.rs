@@ -22,6 +22,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
+mod lab_views;
 mod study;
 mod sweep;
 pub use study::{REALCASE_SOURCES, Study, StudyPlan, grid_markdown, grid_section};
@@ -272,6 +273,16 @@ pub struct CaseTruth {
     pub baseline: Option<Vec<String>>,
     #[serde(default)]
     pub incident: Option<Vec<String>>,
+    /// A lab recording (`lab/`): its captures are also judged one vantage
+    /// at a time ([`lab_views`]).
+    #[serde(default)]
+    pub lab: bool,
+    /// The fault's waves, `[start, end)` each (lab).
+    #[serde(default)]
+    pub waves: Vec<Vec<String>>,
+    /// When the recording began (lab).
+    #[serde(default)]
+    pub data_start: Option<String>,
 }
 
 /// Every case folder under `root` (a folder holding `truth.json`; case
@@ -322,8 +333,75 @@ pub fn run_corpus(root: &std::path::Path) -> std::io::Result<AccuracyTable> {
             )
         })?;
         table.cases.push(judge_case(&dir, &truth));
+        if truth.lab {
+            table
+                .cases
+                .extend(lab_views::judge_views(&dir, &truth, held_out_of(&dir)));
+        }
     }
     Ok(table)
+}
+
+/// Kept out of the calibration fit: the real-structure `holdout` set, and
+/// of named cases (the lab's) those whose name hashes odd, a split that
+/// does not move when cases are added.
+fn held_out_of(dir: &Path) -> bool {
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let under = |part: &str| dir.components().any(|c| c.as_os_str() == part);
+    if under("holdout") {
+        true
+    } else if under("tune") {
+        false
+    } else {
+        fnv1a(name.bytes()) % 2 == 1
+    }
+}
+
+/// What a case is, apart from the data it is run on.
+pub(crate) struct Label {
+    pub kind: String,
+    pub mode: String,
+    pub seed: u64,
+    pub expected: String,
+    pub scope_expected: String,
+    pub onset: Option<chrono::DateTime<chrono::Utc>>,
+    pub held_out: bool,
+}
+
+/// Run the pipeline on `req` and judge its verdict against `label`.
+pub(crate) fn judge_request(req: Request, label: Label) -> Case {
+    let compare = req.compare;
+    let (raw, onset) = verdict_of(req);
+    settled(Case {
+        kind: label.kind,
+        mode: label.mode,
+        seed: label.seed,
+        expected: label.expected,
+        got: String::new(),
+        confidence: 0.0,
+        scope_expected: label.scope_expected,
+        scope_got: String::new(),
+        onset_error_min: match (onset, label.onset) {
+            (Some(a), Some(b)) if !compare => {
+                Some((a - b).num_milliseconds().abs() as f64 / 60_000.0)
+            }
+            _ => None,
+        },
+        inconclusive: false,
+        raw,
+        level: String::new(),
+        held_out: label.held_out,
+    })
+}
+
+/// An RFC 3339 time of a truth file.
+fn utc(t: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(t)
+        .ok()
+        .map(|t| t.with_timezone(&chrono::Utc))
 }
 
 /// Run the pipeline on one labelled case folder.
@@ -350,45 +428,18 @@ pub fn judge_case(dir: &Path, truth: &CaseTruth) -> Case {
             ..Default::default()
         }
     };
-    let (raw, onset) = verdict_of(req);
-    let true_onset = truth
-        .onset
-        .as_deref()
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&chrono::Utc));
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let under = |part: &str| dir.components().any(|c| c.as_os_str() == part);
-    let held_out = if under("holdout") {
-        true
-    } else if under("tune") {
-        false
-    } else {
-        // a split of named cases that does not move when cases are added
-        fnv1a(name.bytes()) % 2 == 1
-    };
-    settled(Case {
-        kind: truth.kind.clone(),
-        mode,
-        seed: truth.seed.unwrap_or(0),
-        expected: truth.fault_domain.clone(),
-        got: String::new(),
-        confidence: 0.0,
-        scope_expected: truth.scope.clone(),
-        scope_got: String::new(),
-        onset_error_min: match (onset, true_onset) {
-            (Some(a), Some(b)) if !compare => {
-                Some((a - b).num_milliseconds().abs() as f64 / 60_000.0)
-            }
-            _ => None,
+    judge_request(
+        req,
+        Label {
+            kind: truth.kind.clone(),
+            mode,
+            seed: truth.seed.unwrap_or(0),
+            expected: truth.fault_domain.clone(),
+            scope_expected: truth.scope.clone(),
+            onset: truth.onset.as_deref().and_then(utc),
+            held_out: held_out_of(dir),
         },
-        inconclusive: false,
-        raw,
-        level: String::new(),
-        held_out,
-    })
+    )
 }
 
 fn settled(mut c: Case) -> Case {
