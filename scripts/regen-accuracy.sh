@@ -13,9 +13,10 @@
 # After --refit, rebuild: the map is compiled in (tests/accuracy_doc.rs
 # checks that the binary reproduces the file).
 #
-# Cost: one pass over ~3900 pipeline runs (8 seeds x 14 kinds x ~11 sweep
-# settings, 58 corpus cases, and the real-structure grid: 19 producer
-# templates of the 10 committed sources x 4 modes x 10 kinds x 3 seeds);
+# Cost: one pass over ~4400 pipeline runs (8 seeds x 14 kinds x ~11 sweep
+# settings, 58 corpus cases and the lab's ~470 single captures, and the
+# real-structure grid: 19 producer templates of the 10 committed sources x
+# 4 modes x 10 kinds x 3 seeds);
 # about 11 min of CPU in the dev profile, most of it the grid's large news
 # pages. SEEDS=4 halves the generated part. CASES=FILE also writes every case (truth, raw and calibrated verdict).
 set -eu

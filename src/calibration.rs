@@ -111,6 +111,14 @@ pub struct Calibration {
     /// (`VerdictInput::browser_only`); absent: `named` serves.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub named_browser: Option<Map>,
+    /// Named verdicts that rest on slowness alone (the winner's support
+    /// all from FL102 server wait and FL111 slow loads: nothing failed,
+    /// nothing went missing), whatever the witnesses; absent: the maps
+    /// above serve. Real browser timings wander far more than a
+    /// generator's jitter (the lab's healthy captures), and failures do
+    /// not, so "slower" is worth less than "failed" at the same margin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub named_pace: Option<Map>,
     pub quiet: Map,
     pub weak: Map,
     pub demoted: Map,
@@ -120,6 +128,15 @@ pub struct Calibration {
 /// cannot show certainty either way.
 pub const FLOOR: f64 = 0.03;
 pub const CEILING: f64 = 0.97;
+
+/// What kind of evidence a named verdict rests on: which map reads it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Basis {
+    /// `VerdictInput::browser_only`.
+    pub browser_only: bool,
+    /// [`crate::verdict::rests_on_pace_alone`].
+    pub pace_only: bool,
+}
 
 /// What a raw verdict becomes.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -153,14 +170,19 @@ impl Calibration {
         }
     }
 
-    /// Read a raw verdict through the maps (`browser_only`: see
-    /// `VerdictInput::browser_only`).
-    pub fn settle(&self, group: Group, raw: f64, browser_only: bool) -> Settled {
-        let clamp = |p: f64| round2(p.clamp(FLOOR, CEILING));
-        let named = match &self.named_browser {
-            Some(m) if browser_only => m,
+    /// The map a named verdict on `basis` is read through.
+    pub fn named_map(&self, basis: Basis) -> &Map {
+        match (&self.named_pace, &self.named_browser) {
+            (Some(m), _) if basis.pace_only => m,
+            (_, Some(m)) if basis.browser_only => m,
             _ => &self.named,
-        };
+        }
+    }
+
+    /// Read a raw verdict through the maps.
+    pub fn settle(&self, group: Group, raw: f64, basis: Basis) -> Settled {
+        let clamp = |p: f64| round2(p.clamp(FLOOR, CEILING));
+        let named = self.named_map(basis);
         match group {
             Group::Named | Group::Demoted => {
                 let c = clamp(named.at(raw));
@@ -196,8 +218,18 @@ impl Calibration {
     /// [`Calibration::settle`], then the verdict's own ceilings (no
     /// baseline; "no incident" despite failed requests), which hold
     /// whatever the map says.
-    pub fn settle_for(&self, group: Group, raw: f64, input: &VerdictInput) -> Settled {
-        let mut s = self.settle(group, raw, input.browser_only);
+    pub fn settle_for(
+        &self,
+        group: Group,
+        raw: f64,
+        input: &VerdictInput,
+        pace_only: bool,
+    ) -> Settled {
+        let basis = Basis {
+            browser_only: input.browser_only,
+            pace_only,
+        };
+        let mut s = self.settle(group, raw, basis);
         let none = s.demote || group != Group::Named;
         if input.no_baseline && !none {
             s.confidence = s.confidence.min(NO_BASELINE_MAX_CONFIDENCE);
@@ -223,9 +255,14 @@ pub fn group_of(v: &Verdict, incident: bool) -> Group {
 /// Give a raw verdict its calibrated confidence; demote a named domain
 /// below the line to an inconclusive `none`. `level` words the
 /// confidence the way the summary does.
-pub fn apply(mut v: Verdict, input: &VerdictInput, level: fn(f64) -> &'static str) -> Verdict {
+pub fn apply(
+    mut v: Verdict,
+    input: &VerdictInput,
+    pace_only: bool,
+    level: fn(f64) -> &'static str,
+) -> Verdict {
     let raw = v.confidence;
-    let s = Calibration::current().settle_for(group_of(&v, input.incident), raw, input);
+    let s = Calibration::current().settle_for(group_of(&v, input.incident), raw, input, pace_only);
     v.raw_confidence = raw;
     v.inconclusive = s.inconclusive;
     if s.demote {
@@ -293,6 +330,10 @@ mod tests {
                 knots: vec![[0.2, 0.1], [0.8, 0.6]],
                 cases: 0,
             }),
+            named_pace: Some(Map {
+                knots: vec![[0.2, 0.1], [0.8, 0.5]],
+                cases: 0,
+            }),
             quiet: Map::identity(),
             weak: Map::identity(),
             demoted: Map {
@@ -300,16 +341,27 @@ mod tests {
                 cases: 0,
             },
         };
-        // browser captures alone read through their own map
-        assert_eq!(c.settle(Group::Named, 0.8, true).confidence, 0.6);
-        assert_eq!(c.settle(Group::Named, 0.8, false).confidence, 0.9);
-        let low = c.settle(Group::Named, 0.25, false);
+        let browser = Basis {
+            browser_only: true,
+            pace_only: false,
+        };
+        let pace = Basis {
+            browser_only: true,
+            pace_only: true,
+        };
+        let any = Basis::default();
+        // browser captures alone read through their own map, slowness
+        // alone through its own
+        assert_eq!(c.settle(Group::Named, 0.8, browser).confidence, 0.6);
+        assert_eq!(c.settle(Group::Named, 0.8, pace).confidence, 0.5);
+        assert_eq!(c.settle(Group::Named, 0.8, any).confidence, 0.9);
+        let low = c.settle(Group::Named, 0.25, any);
         assert!(low.demote && low.inconclusive);
         assert_eq!(low.confidence, 0.3);
-        let high = c.settle(Group::Named, 0.8, false);
+        let high = c.settle(Group::Named, 0.8, any);
         assert!(!high.demote);
         assert_eq!(high.confidence, 0.9);
-        assert!(c.settle(Group::Weak, 0.3, false).inconclusive);
-        assert!(!c.settle(Group::Quiet, 0.85, false).inconclusive);
+        assert!(c.settle(Group::Weak, 0.3, any).inconclusive);
+        assert!(!c.settle(Group::Quiet, 0.85, any).inconclusive);
     }
 }

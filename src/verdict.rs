@@ -95,7 +95,33 @@ fn round2(x: f64) -> f64 {
 /// The verdict with its calibrated confidence: the one place the raw
 /// margin becomes a probability (see src/calibration.rs).
 pub fn decide(findings: &[Finding], input: &VerdictInput) -> Verdict {
-    crate::calibration::apply(decide_uncalibrated(findings, input), input, level)
+    let v = decide_uncalibrated(findings, input);
+    let pace = rests_on_pace_alone(findings, v.fault_domain);
+    crate::calibration::apply(v, input, pace, level)
+}
+
+/// Does the named domain rest on slowness alone: every fired finding that
+/// supports it a pace detector (FL102 server wait, FL111 slow loads), so
+/// that nothing failed and nothing went missing for it? Such verdicts are
+/// read through their own calibration map (see
+/// `Calibration::named_pace`).
+pub fn rests_on_pace_alone(findings: &[Finding], domain: FaultDomain) -> bool {
+    let pace = [
+        crate::detect::server_wait::DETECTOR.code,
+        crate::detect::slow_loads::DETECTOR.code,
+    ];
+    let mut backers = findings
+        .iter()
+        .filter(|f| {
+            f.fired
+                && f.supports
+                    .iter()
+                    .any(|s| s.domain == domain && s.weight > 0.0)
+        })
+        .peekable();
+    domain != FaultDomain::None
+        && backers.peek().is_some()
+        && backers.all(|f| pace.contains(&f.code))
 }
 
 /// The verdict before calibration: `confidence` is the raw margin (what
@@ -394,6 +420,26 @@ mod tests {
             regions: regions.iter().map(|r| r.to_string()).collect(),
             ..input(true)
         }
+    }
+
+    #[test]
+    fn slowness_alone_is_told_from_failures() {
+        use FaultDomain::*;
+        let slow = finding("FL102", true, &[(Backend, 0.6)], &[]);
+        let paced = finding("FL111", true, &[(Backend, 0.6), (Network, -0.3)], &[]);
+        let failed = finding("FL101", true, &[(Backend, 0.8)], &[]);
+        let silent = finding("FL101", false, &[(Backend, 0.8)], &[]);
+        let against = finding("FL110", true, &[(Backend, -0.3)], &[]);
+        assert!(rests_on_pace_alone(&[slow.clone(), paced.clone()], Backend));
+        // a detector that did not fire, or argued against, backs nothing
+        assert!(rests_on_pace_alone(
+            &[slow.clone(), silent, against],
+            Backend
+        ));
+        assert!(!rests_on_pace_alone(&[slow.clone(), failed], Backend));
+        // nothing backs network here, and "none" rests on nothing
+        assert!(!rests_on_pace_alone(&[slow.clone(), paced], Network));
+        assert!(!rests_on_pace_alone(&[slow], None));
     }
 
     #[test]

@@ -62,6 +62,9 @@ pub struct RawVerdict {
     pub scope: String,
     pub group: Group,
     pub input: VerdictInput,
+    /// The named domain rests on slowness alone
+    /// ([`crate::verdict::rests_on_pace_alone`]).
+    pub pace_only: bool,
 }
 
 /// How a verdict fared against the truth.
@@ -95,7 +98,12 @@ impl Case {
             self.scope_got = "none".into();
             return;
         }
-        let s = cal.settle_for(self.raw.group, self.raw.confidence, &self.raw.input);
+        let s = cal.settle_for(
+            self.raw.group,
+            self.raw.confidence,
+            &self.raw.input,
+            self.raw.pace_only,
+        );
         if s.demote {
             self.got = "none".into();
             self.scope_got = "none".into();
@@ -524,6 +532,7 @@ fn verdict_of(mut req: Request) -> (RawVerdict, Option<chrono::DateTime<chrono::
                 confidence: o.verdict.confidence,
                 scope: o.verdict.scope.clone(),
                 group: calibration::group_of(&o.verdict, o.verdict_input.incident),
+                pace_only: crate::verdict::rests_on_pace_alone(&o.findings, o.verdict.fault_domain),
                 input: o.verdict_input,
             },
             o.analysis.windows.during.map(|w| w.start),
@@ -535,6 +544,7 @@ fn verdict_of(mut req: Request) -> (RawVerdict, Option<chrono::DateTime<chrono::
                 scope: "none".into(),
                 group: Group::Quiet,
                 input: VerdictInput::default(),
+                pace_only: false,
             },
             None,
         ),

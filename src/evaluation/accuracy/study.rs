@@ -7,7 +7,7 @@
 
 use super::sweep::{run_sweep, sweep_markdown};
 use super::{AccuracyTable, Case, Outcome, run_corpus, run_realcase_grid};
-use crate::calibration::{Calibration, Group, Map};
+use crate::calibration::{Basis, Calibration, Group, Map};
 use crate::evaluation::calibration_fit::{
     INCONCLUSIVE_BELOW, Obs, Reliability, fit_isotonic, reliability,
 };
@@ -158,12 +158,19 @@ impl Study {
             .filter(|c| !c.held_out && c.raw.domain != "error")
             .collect();
         let natural = |c: &&&Case| c.mode != "sweep-intensity";
-        // named verdicts from browser captures alone are fitted apart:
-        // one witness, often one vantage, unlike the multi-source worlds
-        let obs_of = |g: Group, all: bool, browser: Option<bool>| -> Vec<Obs> {
+        // named verdicts from browser captures alone are fitted apart (one
+        // witness, often one vantage, unlike the multi-source worlds), and
+        // those resting on slowness alone apart from both (real timings
+        // wander; failures do not)
+        let obs_of = |g: Group, all: bool, basis: Option<Basis>| -> Vec<Obs> {
             fit.iter()
                 .filter(|c| c.raw.group == g && (all || natural(c)))
-                .filter(|c| browser.is_none_or(|b| c.raw.input.browser_only == b))
+                .filter(|c| {
+                    basis.is_none_or(|b| {
+                        c.raw.pace_only == b.pace_only
+                            && (b.pace_only || c.raw.input.browser_only == b.browser_only)
+                    })
+                })
                 .map(|c| Obs {
                     raw: c.raw.confidence,
                     right: if g == Group::Named {
@@ -175,10 +182,19 @@ impl Study {
                 .collect()
         };
         let obs = |g: Group, all: bool| obs_of(g, all, None);
-        let named = fit_isotonic(&obs_of(Group::Named, true, Some(false)));
-        let named_browser = fit_isotonic(&obs_of(Group::Named, true, Some(true)));
+        let basis = |browser_only: bool, pace_only: bool| {
+            Some(Basis {
+                browser_only,
+                pace_only,
+            })
+        };
+        let named = fit_isotonic(&obs_of(Group::Named, true, basis(false, false)));
+        let named_browser = fit_isotonic(&obs_of(Group::Named, true, basis(true, false)));
+        let named_pace = fit_isotonic(&obs_of(Group::Named, true, basis(false, true)));
         let named_for = |c: &Case| {
-            if c.raw.input.browser_only {
+            if c.raw.pace_only {
+                &named_pace
+            } else if c.raw.input.browser_only {
                 &named_browser
             } else {
                 &named
@@ -229,6 +245,7 @@ impl Study {
             inconclusive_below: INCONCLUSIVE_BELOW,
             named,
             named_browser: Some(named_browser),
+            named_pace: Some(named_pace),
             quiet: fit_isotonic(&obs(Group::Quiet, false)),
             weak,
             demoted,
@@ -240,7 +257,7 @@ impl Study {
     /// verdict. For looking at misses without rerunning.
     pub fn cases_tsv(&self) -> String {
         let mut s = String::from(
-            "source\tkind\tmode\tlevel\tseed\theld_out\texpected\tscope_expected\traw_domain\traw_confidence\tgroup\tgot\tconfidence\tinconclusive\tscope_got\toutcome\n",
+            "source\tkind\tmode\tlevel\tseed\theld_out\texpected\tscope_expected\traw_domain\traw_confidence\tgroup\tpace_only\tbrowser_only\tgot\tconfidence\tinconclusive\tscope_got\toutcome\n",
         );
         let mut rows: Vec<(String, &Case)> = self
             .generated
@@ -262,7 +279,7 @@ impl Study {
         for (src, c) in rows {
             let _ = writeln!(
                 s,
-                "{src}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{:.2}\t{}\t{}\t{:.2}\t{}\t{}\t{:?}",
+                "{src}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{:.2}\t{}\t{}\t{}\t{}\t{:.2}\t{}\t{}\t{:?}",
                 c.kind,
                 c.mode,
                 c.level,
@@ -273,6 +290,8 @@ impl Study {
                 c.raw.domain,
                 c.raw.confidence,
                 c.raw.group.name(),
+                c.raw.pace_only,
+                c.raw.input.browser_only,
                 c.got,
                 c.confidence,
                 c.inconclusive,
