@@ -242,10 +242,16 @@ fn load_timed(
     }
     // sources: incident (or plain) paths, baseline paths, forced change logs
     let mut tagged: Vec<(Source, Option<&'static str>, u8)> = Vec::new();
-    for s in discover::discover(&req.paths, stdin) {
+    let mut incident = discover::discover(&req.paths, stdin);
+    let mut baseline = discover::discover(&req.baseline, &mut Vec::new);
+    if req.compare {
+        pair_unlabelled_captures(&mut baseline);
+        pair_unlabelled_captures(&mut incident);
+    }
+    for s in incident {
         tagged.push((s, None, 1));
     }
-    for s in discover::discover(&req.baseline, &mut Vec::new) {
+    for s in baseline {
         tagged.push((s, None, 0));
     }
     for s in discover::discover(&req.changes, &mut Vec::new) {
@@ -323,6 +329,24 @@ fn load_timed(
         sample_rate: 1.0,
         bin_ms: 0,
     })
+}
+
+/// Compare mode: the browser captures of one side that no folder or label
+/// places (`region=NAME/`, `label=PATH`) are named `capture-N` by their
+/// order on that side, so the baseline's first capture and the incident's
+/// first are one vantage seen twice, not two vantages (which made one
+/// machine's before and after look like two regions, and the fault
+/// "global").
+fn pair_unlabelled_captures(side: &mut [discover::Source]) {
+    side.sort_by(|a, b| a.display.cmp(&b.display));
+    let mut n = 0;
+    for s in side.iter_mut() {
+        let har = [".har", ".har.gz"].iter().any(|e| s.display.ends_with(e));
+        if s.vantage.is_none() && har {
+            s.vantage = Some(format!("capture-{n}"));
+            n += 1;
+        }
+    }
 }
 
 /// `compare` when every input on both sides is a whole-run summary (k6

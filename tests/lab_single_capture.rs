@@ -142,3 +142,38 @@ fn an_empty_capture_says_why() {
         "{msg}"
     );
 }
+
+/// `compare` of one capture before and one during: one machine seen
+/// twice, not two vantages, so the fault is that vantage's ("regional",
+/// seen from one vantage), never "global".
+#[test]
+fn a_capture_pair_is_one_vantage_seen_twice() {
+    let dir = std::env::temp_dir().join(format!("faultlens-pair-{}", std::process::id()));
+    let (b, i) = (dir.join("before"), dir.join("during"));
+    std::fs::create_dir_all(&b).unwrap();
+    std::fs::create_dir_all(&i).unwrap();
+    // no region folder: nothing names the vantage
+    std::fs::copy(
+        lab("healthy-1/har/region=us-east/playwright.har.gz"),
+        b.join("capture.har.gz"),
+    )
+    .unwrap();
+    std::fs::copy(
+        lab("backend-503-global/har/region=us-east/playwright.har.gz"),
+        i.join("capture.har.gz"),
+    )
+    .unwrap();
+    let req = Request {
+        paths: vec![i.display().to_string()],
+        baseline: vec![b.display().to_string()],
+        compare: true,
+        ..Default::default()
+    };
+    let o = pipeline::run(&req, &mut Vec::new, &|_, _| {}).expect("runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    let v = &o.verdict;
+    assert_eq!(v.fault_domain.as_str(), "backend", "{}", v.summary);
+    assert_eq!(v.scope, "regional", "{}", v.summary);
+    assert_eq!(v.affected_regions, vec!["capture-0".to_string()]);
+    assert!(v.summary.contains("seen from one vantage"), "{}", v.summary);
+}
