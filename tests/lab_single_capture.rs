@@ -97,6 +97,7 @@ fn the_lab_is_also_judged_one_capture_at_a_time() {
     // three regions, two producers
     assert_eq!(modes("single"), 6);
     assert_eq!(modes("single-during"), 6);
+    assert_eq!(modes("compare"), 6);
     for c in &t.cases {
         // a global fault: every vantage saw it
         assert_eq!(c.expected, "backend");
@@ -113,7 +114,10 @@ fn the_lab_is_also_judged_one_capture_at_a_time() {
         .iter()
         .filter(|c| c.mode != "timeline" && c.expected == "none")
         .count();
-    assert_eq!(healthy, 8, "ap-south and us-east, two producers, two cuts");
+    assert_eq!(
+        healthy, 12,
+        "ap-south and us-east, two producers, three views"
+    );
 }
 
 /// A capture with no page and no request (chrome-har saved while the site

@@ -5,7 +5,8 @@
 //! their browser saved. So every capture of a lab case is also judged
 //! alone, twice: whole (the page reloaded before, during and after the
 //! fault, from one vantage), and cut to the fault's span (DevTools opened
-//! during the outage, no healthy load in it). The truth is what that
+//! during the outage, no healthy load in it); and the cut before the fault
+//! against the cut during it, as two captures (`faultlens compare`). The truth is what that
 //! vantage saw: the case's fault where the region was affected, `none`
 //! where it was not (a regional fault's other vantages are healthy
 //! controls, and real ones: the same machine, the same minutes).
@@ -28,6 +29,9 @@ use std::path::{Path, PathBuf};
 pub const WHOLE: &str = "single";
 /// The same capture cut to the fault's span.
 pub const DURING: &str = "single-during";
+/// The cut before the fault (the recording's healthy lead-in) as the
+/// baseline of the cut during it: `faultlens compare`.
+pub const COMPARE: &str = "compare";
 
 /// Seconds of healthy lead-in and of "fault" span of a healthy control's
 /// cut (the lab's timeline: 60 s healthy, then the fault for 90 s).
@@ -86,6 +90,22 @@ pub(super) fn judge_views(dir: &Path, truth: &CaseTruth, held_out: bool) -> Vec<
             },
             label(DURING, false),
         ));
+        // two captures: the healthy lead-in against the fault's span
+        let Some(lead) = truth.data_start.as_deref().and_then(utc) else {
+            continue;
+        };
+        let Some(before) = cut_capture(&file, lead, start) else {
+            continue;
+        };
+        out.push(judge_request(
+            Request {
+                paths: vec![cut.path().display().to_string()],
+                baseline: vec![before.path().display().to_string()],
+                compare: true,
+                ..Default::default()
+            },
+            label(COMPARE, false),
+        ));
     }
     out
 }
@@ -142,9 +162,10 @@ impl Drop for CutCapture {
     }
 }
 
-/// The capture with only the entries started in `[start, end)`, and the
-/// pages started then or holding one of them, written to a temporary file
-/// (a page whose navigation failed stays, with whatever it recorded).
+/// The capture with only the page loads started in `[start, end)`, whole
+/// (every request of such a page, none of a page started before; a request
+/// of no page by its own start), written to a temporary file. A page whose
+/// navigation failed stays, with whatever it recorded.
 fn cut_capture(file: &Path, start: DateTime<Utc>, end: DateTime<Utc>) -> Option<CutCapture> {
     let bytes = std::fs::read(file).ok()?;
     let text = if bytes.starts_with(&[0x1f, 0x8b]) {
@@ -158,37 +179,43 @@ fn cut_capture(file: &Path, start: DateTime<Utc>, end: DateTime<Utc>) -> Option<
     };
     let mut har: Value = serde_json::from_str(&text).ok()?;
     let log = har.get_mut("log")?.as_object_mut()?;
-    let inside = |e: &Value| {
-        e.get("startedDateTime")
+    let started = |v: &Value| {
+        v.get("startedDateTime")
             .and_then(Value::as_str)
             .and_then(utc)
-            .is_some_and(|t| start <= t && t < end)
     };
-    let entries: Vec<Value> = log
-        .get("entries")?
-        .as_array()?
-        .iter()
-        .filter(|e| inside(e))
-        .cloned()
-        .collect();
-    let refs: std::collections::BTreeSet<&str> = entries
-        .iter()
-        .filter_map(|e| e.get("pageref").and_then(Value::as_str))
-        .collect();
-    let pages: Vec<Value> = log
+    let in_span = |t: Option<DateTime<Utc>>| t.is_some_and(|t| start <= t && t < end);
+    // a page load is in or out whole: its requests go with its start (a
+    // load cut in half would lose components it never lost)
+    let page_start: std::collections::BTreeMap<String, Option<DateTime<Utc>>> = log
         .get("pages")
         .and_then(Value::as_array)
         .map(|ps| {
             ps.iter()
-                .filter(|p| {
-                    inside(p)
-                        || p.get("id")
-                            .and_then(Value::as_str)
-                            .is_some_and(|id| refs.contains(id))
-                })
-                .cloned()
+                .filter_map(|p| Some((p.get("id")?.as_str()?.to_string(), started(p))))
                 .collect()
         })
+        .unwrap_or_default();
+    let entries: Vec<Value> = log
+        .get("entries")?
+        .as_array()?
+        .iter()
+        .filter(|e| {
+            match e
+                .get("pageref")
+                .and_then(Value::as_str)
+                .and_then(|id| page_start.get(id))
+            {
+                Some(t) => in_span(*t),
+                None => in_span(started(e)),
+            }
+        })
+        .cloned()
+        .collect();
+    let pages: Vec<Value> = log
+        .get("pages")
+        .and_then(Value::as_array)
+        .map(|ps| ps.iter().filter(|p| in_span(started(p))).cloned().collect())
         .unwrap_or_default();
     if entries.is_empty() && pages.is_empty() {
         // nothing recorded in the span (chrome-har keeps no failed
@@ -245,8 +272,8 @@ mod tests {
         let f = dir.join("c.har");
         let e = |t: &str, p: &str| serde_json::json!({"startedDateTime": t, "pageref": p});
         let page = |id: &str, t: &str| serde_json::json!({"id": id, "startedDateTime": t});
-        let har = serde_json::json!({"log": {"version": "1.2", "pages": [page("a", "2026-12-02T18:00:05Z"), page("b", "2026-12-02T18:00:59Z"), page("c", "2026-12-02T18:01:30Z")],
-            "entries": [e("2026-12-02T18:00:05Z", "a"), e("2026-12-02T18:01:05.5+00:00", "b"), e("2026-12-02T18:02:00Z", "b")]}});
+        let har = serde_json::json!({"log": {"version": "1.2", "pages": [page("a", "2026-12-02T18:00:05Z"), page("b", "2026-12-02T18:01:01Z"), page("c", "2026-12-02T18:01:30Z")],
+            "entries": [e("2026-12-02T18:01:05Z", "a"), e("2026-12-02T18:01:05.5+00:00", "b"), e("2026-12-02T18:02:00Z", "b")]}});
         std::fs::write(&f, har.to_string()).unwrap();
         let cut = cut_capture(
             &f,
@@ -255,12 +282,14 @@ mod tests {
         )
         .unwrap();
         let v: Value = serde_json::from_slice(&std::fs::read(cut.path()).unwrap()).unwrap();
-        assert_eq!(v["log"]["entries"].as_array().unwrap().len(), 1);
-        // b holds the entry; c started inside and recorded nothing
+        // b's two requests (the second after the span's end), not a's late
+        // one: loads go whole by their start
+        assert_eq!(v["log"]["entries"].as_array().unwrap().len(), 2);
+        // c started inside and recorded nothing
         assert_eq!(
             v["log"]["pages"],
             serde_json::json!([
-                page("b", "2026-12-02T18:00:59Z"),
+                page("b", "2026-12-02T18:01:01Z"),
                 page("c", "2026-12-02T18:01:30Z")
             ])
         );
