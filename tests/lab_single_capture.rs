@@ -4,6 +4,8 @@
 //! rotating content do to the rules that read slowness and lost
 //! components.
 
+mod common;
+use common::outcome::{assert_domain, finding};
 use faultlens::accuracy::run_corpus;
 use faultlens::pipeline::{self, Request};
 use std::path::{Path, PathBuf};
@@ -22,13 +24,6 @@ fn run(rel: &str) -> pipeline::Outcome {
     pipeline::run(&req, &mut Vec::new, &|_, _| {}).expect("runs")
 }
 
-fn finding<'a>(o: &'a pipeline::Outcome, code: &str) -> &'a faultlens::detect::Finding {
-    o.findings
-        .iter()
-        .find(|f| f.code == code)
-        .unwrap_or_else(|| panic!("{code} ran"))
-}
-
 /// A healthy control's capture: three browsers and the servers share two
 /// cores, and for a minute every answer is read late (x3.7), its own
 /// loopback files as much as anyone's. That is the machine, not a path.
@@ -42,12 +37,7 @@ fn a_busy_capturing_browser_is_not_a_slow_path() {
         "{}",
         f.summary
     );
-    assert_eq!(
-        o.verdict.fault_domain.as_str(),
-        "none",
-        "{}",
-        o.verdict.summary
-    );
+    assert_domain(&o, "none");
 }
 
 /// The lab's regional delay (a proxy adding latency to every chunk) slows
@@ -58,12 +48,7 @@ fn a_slow_path_is_not_a_busy_browser() {
     let f = finding(&o, "FL111");
     assert!(f.fired, "{}", f.summary);
     assert!(f.summary.contains("every host slowed"), "{}", f.summary);
-    assert_eq!(
-        o.verdict.fault_domain.as_str(),
-        "network",
-        "{}",
-        o.verdict.summary
-    );
+    assert_domain(&o, "network");
 }
 
 /// The shop's featured products change every minute: two product images
@@ -74,12 +59,7 @@ fn rotating_products_are_not_vanished_components() {
     let f = finding(&o, "FL105");
     assert!(!f.fired, "{}", f.summary);
     assert!(f.summary.contains("rotating content"), "{}", f.summary);
-    assert_eq!(
-        o.verdict.fault_domain.as_str(),
-        "none",
-        "{}",
-        o.verdict.summary
-    );
+    assert_domain(&o, "none");
     // a failing API takes its product images with it, none replaced
     let o = run("backend-503-global/har/region=us-east/playwright.har.gz");
     let f = finding(&o, "FL105");

@@ -4,6 +4,8 @@
 //! as each producer records them) and the outage lab's recordings
 //! (`fixtures/lab`, real Chromium against real servers).
 
+mod common;
+use common::outcome::{assert_domain, finding};
 use faultlens::accuracy::{CaseTruth, find_cases, judge_case, run_corpus};
 use faultlens::pipeline::{self, Request};
 use std::path::{Path, PathBuf};
@@ -355,24 +357,6 @@ fn run_pair(dir: &Path, baseline: &str) -> pipeline::Outcome {
         ..Default::default()
     };
     pipeline::run(&req, &mut Vec::new, &|_, _| {}).expect("runs")
-}
-
-/// The finding of detector `code` (which must have run).
-fn finding<'a>(o: &'a pipeline::Outcome, code: &str) -> &'a faultlens::detect::Finding {
-    o.findings
-        .iter()
-        .find(|f| f.code == code)
-        .unwrap_or_else(|| panic!("{code} ran"))
-}
-
-/// The verdict named `want`, or the summary says why not.
-fn assert_domain(o: &pipeline::Outcome, want: &str) {
-    assert_eq!(
-        o.verdict.fault_domain.as_str(),
-        want,
-        "{}",
-        o.verdict.summary
-    );
 }
 
 /// The first template of committed source `short` and a scratch folder.

@@ -2,6 +2,8 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+
+pub mod outcome;
 use std::process::Command;
 
 pub fn root() -> PathBuf {
