@@ -161,3 +161,28 @@ fn a_capture_pair_is_one_vantage_seen_twice() {
     assert_eq!(v.affected_regions, vec!["capture-0".to_string()]);
     assert!(v.summary.contains("seen from one vantage"), "{}", v.summary);
 }
+
+/// chrome-har drops the failing widget's requests (its script's 503 page
+/// is blocked as ORB), so the widget's three components are simply gone
+/// from 11 of 25 loads: more than a fifth of the capture, so "usual" is
+/// also what the first and the last quarter of the loads make.
+#[test]
+fn components_gone_from_half_a_capture_were_usual_before() {
+    let o = run("thirdparty-widget-503-global/har/region=eu-west/cdp.har.gz");
+    let f = finding(&o, "FL105");
+    assert!(f.fired, "{}", f.summary);
+    assert!(f.summary.contains("widgets.reviewly.test"), "{}", f.summary);
+    assert_domain(&o, "third_party");
+    // the shop's rotating products are swapped, not missing, in any load
+    let o = run("healthy-deploy/har/region=us-east/playwright.har.gz");
+    let missing: Vec<&str> = o
+        .analysis
+        .loads
+        .loads
+        .iter()
+        .flat_map(|l| &l.why)
+        .filter(|w| w.contains("usual components missing"))
+        .map(String::as_str)
+        .collect();
+    assert!(missing.is_empty(), "{missing:?}");
+}

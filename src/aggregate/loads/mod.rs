@@ -330,6 +330,12 @@ pub fn is_retransmitting(retransmitted: u32, connects: u32) -> bool {
         && f64::from(retransmitted) >= f64::from(connects) * RETRANSMIT_SHARE
 }
 
+/// "Usual" components are also those of the first and of the last
+/// 1/`USUAL_BLOCK_DIVISOR` of the loads ...
+const USUAL_BLOCK_DIVISOR: usize = 4;
+/// ... when that block has at least this many loads.
+const USUAL_BLOCK_MIN_LOADS: usize = 3;
+
 /// The browser took this many times longer to read its answers ...
 pub const BUSY_READ_RATIO: f64 = 3.0;
 /// ... and at least this many milliseconds longer ...
@@ -394,7 +400,7 @@ pub fn busy_client(base: &[&LoadFacts], inc: &[&LoadFacts]) -> Option<ClientPace
 pub const THIRD_PARTY_FAILING_SHARE: f64 = 0.6;
 
 /// Read every page load of the dataset.
-pub fn census(ds: &Dataset) -> LoadCensus {
+pub fn census<'a>(ds: &'a Dataset) -> LoadCensus {
     let index: BTreeMap<&str, usize> = ds
         .pages
         .iter()
@@ -616,10 +622,11 @@ pub fn census(ds: &Dataset) -> LoadCensus {
             _ => false,
         };
     // usual components: templates (host, path) in at least 80 % of the
-    // loads; a load missing several of them lost part of the page, even
-    // when the producer dropped the failed requests (chrome-har keeps no
-    // request that got no response)
-    let mut usual: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    // loads, or of the first or the last quarter of them (a fault that
+    // covers more than a fifth of a capture would otherwise make what it
+    // took unusual); a load missing several of them lost part of the
+    // page, even when the producer dropped the failed requests (chrome-har
+    // keeps no request that got no response)
     let mut per_load: Vec<BTreeSet<(&str, &str)>> = Vec::with_capacity(loads.len());
     for l in &loads {
         let set: BTreeSet<(&str, &str)> = index
@@ -636,27 +643,69 @@ pub fn census(ds: &Dataset) -> LoadCensus {
                     .collect()
             })
             .unwrap_or_default();
-        for k in &set {
-            *usual.entry(*k).or_default() += 1;
-        }
         per_load.push(set);
     }
     let n_loads = loads.len();
-    let usual: BTreeSet<(&str, &str)> = usual
-        .into_iter()
-        .filter(|(_, n)| n_loads >= 3 && *n * 5 >= n_loads * 4)
-        .map(|(k, _)| k)
-        .collect();
-    let missing: Vec<usize> = per_load
+    fn usual_in<'s>(sets: &[BTreeSet<(&'s str, &'s str)>]) -> Vec<(&'s str, &'s str)> {
+        let mut n: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+        for set in sets {
+            for k in set {
+                *n.entry(*k).or_default() += 1;
+            }
+        }
+        n.into_iter()
+            .filter(|(_, c)| sets.len() >= 3 && *c * 5 >= sets.len() * 4)
+            .map(|(k, _)| k)
+            .collect()
+    }
+    let mut references: Vec<BTreeSet<(&str, &str)>> =
+        vec![usual_in(&per_load).into_iter().collect()];
+    let block = n_loads / USUAL_BLOCK_DIVISOR;
+    if block >= USUAL_BLOCK_MIN_LOADS {
+        references.push(usual_in(&per_load[..block]).into_iter().collect());
+        references.push(usual_in(&per_load[n_loads - block..]).into_iter().collect());
+    }
+    // a usual template of a host and type that the load replaced with
+    // another of the same host and type was rotated, not lost (a shop's
+    // featured products change every minute)
+    let group = |k: &(&'a str, &'a str)| -> (&'a str, Option<ResourceType>) {
+        (
+            k.0,
+            template_types
+                .get(&(k.0.to_string(), k.1.to_string()))
+                .copied(),
+        )
+    };
+    let missing_from = |set: &BTreeSet<(&'a str, &'a str)>,
+                        usual: &BTreeSet<(&'a str, &'a str)>| {
+        let mut by: BTreeMap<(&str, Option<ResourceType>), (usize, usize)> = BTreeMap::new();
+        for k in usual.iter().filter(|k| !set.contains(*k)) {
+            by.entry(group(k)).or_default().0 += 1;
+        }
+        for k in set.iter().filter(|k| !usual.contains(*k)) {
+            if let Some(e) = by.get_mut(&group(k)) {
+                e.1 += 1;
+            }
+        }
+        by.values()
+            .map(|(gone, new)| gone.saturating_sub(*new))
+            .sum::<usize>()
+    };
+    // (missing, of how many usual) against the reference that misses most
+    let missing: Vec<(usize, usize)> = per_load
         .iter()
-        .map(|set| usual.iter().filter(|k| !set.contains(*k)).count())
+        .map(|set| {
+            references
+                .iter()
+                .map(|u| (missing_from(set, u), u.len()))
+                .max()
+                .unwrap_or((0, 0))
+        })
         .collect();
-    for (l, miss) in loads.iter_mut().zip(&missing) {
-        if *miss >= 2 && *miss * 10 >= usual.len() && l.components > 0 {
-            l.why.push(format!(
-                "{miss} of {} usual components missing",
-                usual.len()
-            ));
+    for (l, (miss, of)) in loads.iter_mut().zip(&missing) {
+        if *miss >= 2 && *miss * 10 >= *of && l.components > 0 {
+            l.why
+                .push(format!("{miss} of {of} usual components missing"));
         }
     }
     // a producer's first page can be empty (chrome-har opens on the blank
