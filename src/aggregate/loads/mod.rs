@@ -330,7 +330,7 @@ pub fn is_retransmitting(retransmitted: u32, connects: u32) -> bool {
         && f64::from(retransmitted) >= f64::from(connects) * RETRANSMIT_SHARE
 }
 
-/// "Usual" components are also those of the first and of the last
+/// "Usual" components are also those of both the first and the last
 /// 1/`USUAL_BLOCK_DIVISOR` of the loads ...
 const USUAL_BLOCK_DIVISOR: usize = 4;
 /// ... when that block has at least this many loads.
@@ -622,11 +622,11 @@ pub fn census<'a>(ds: &'a Dataset) -> LoadCensus {
             _ => false,
         };
     // usual components: templates (host, path) in at least 80 % of the
-    // loads, or of the first or the last quarter of them (a fault that
-    // covers more than a fifth of a capture would otherwise make what it
-    // took unusual); a load missing several of them lost part of the
-    // page, even when the producer dropped the failed requests (chrome-har
-    // keeps no request that got no response)
+    // loads, or of both the first and the last quarter of them (a fault
+    // that covers more than a fifth of a capture would otherwise make
+    // what it took unusual); a load missing several of them lost part of
+    // the page, even when the producer dropped the failed requests
+    // (chrome-har keeps no request that got no response)
     let mut per_load: Vec<BTreeSet<(&str, &str)>> = Vec::with_capacity(loads.len());
     for l in &loads {
         let set: BTreeSet<(&str, &str)> = index
@@ -662,8 +662,16 @@ pub fn census<'a>(ds: &'a Dataset) -> LoadCensus {
         vec![usual_in(&per_load).into_iter().collect()];
     let block = n_loads / USUAL_BLOCK_DIVISOR;
     if block >= USUAL_BLOCK_MIN_LOADS {
-        references.push(usual_in(&per_load[..block]).into_iter().collect());
-        references.push(usual_in(&per_load[n_loads - block..]).into_iter().collect());
+        // made at both ends: what a deploy added or removed is at one
+        // end only, what an outage took is gone in between
+        let last: BTreeSet<(&str, &str)> =
+            usual_in(&per_load[n_loads - block..]).into_iter().collect();
+        references.push(
+            usual_in(&per_load[..block])
+                .into_iter()
+                .filter(|k| last.contains(k))
+                .collect(),
+        );
     }
     // a usual template of a host and type that the load replaced with
     // another of the same host and type was rotated, not lost (a shop's
