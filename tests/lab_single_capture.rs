@@ -5,7 +5,7 @@
 //! components.
 
 mod common;
-use common::outcome::{assert_domain, finding};
+use common::outcome::{assert_domain, assert_fired_saying, finding};
 use faultlens::accuracy::run_corpus;
 use faultlens::pipeline::{self, Request};
 use std::path::{Path, PathBuf};
@@ -45,9 +45,7 @@ fn a_busy_capturing_browser_is_not_a_slow_path() {
 #[test]
 fn a_slow_path_is_not_a_busy_browser() {
     let o = run("network-latency-eu-west/har/region=eu-west/playwright.har.gz");
-    let f = finding(&o, "FL111");
-    assert!(f.fired, "{}", f.summary);
-    assert!(f.summary.contains("every host slowed"), "{}", f.summary);
+    assert_fired_saying(&o, "FL111", "every host slowed");
     assert_domain(&o, "network");
 }
 
@@ -62,9 +60,7 @@ fn rotating_products_are_not_vanished_components() {
     assert_domain(&o, "none");
     // a failing API takes its product images with it, none replaced
     let o = run("backend-503-global/har/region=us-east/playwright.har.gz");
-    let f = finding(&o, "FL105");
-    assert!(f.fired, "{}", f.summary);
-    assert!(f.summary.contains("/img/p-"), "{}", f.summary);
+    assert_fired_saying(&o, "FL105", "/img/p-");
 }
 
 /// `faultlens accuracy --corpus` judges a lab case whole, then each of its
@@ -169,9 +165,7 @@ fn a_capture_pair_is_one_vantage_seen_twice() {
 #[test]
 fn components_gone_from_half_a_capture_were_usual_before() {
     let o = run("thirdparty-widget-503-global/har/region=eu-west/cdp.har.gz");
-    let f = finding(&o, "FL105");
-    assert!(f.fired, "{}", f.summary);
-    assert!(f.summary.contains("widgets.reviewly.test"), "{}", f.summary);
+    assert_fired_saying(&o, "FL105", "widgets.reviewly.test");
     assert_domain(&o, "third_party");
     // the shop's rotating products are swapped, not missing, in any load
     let o = run("healthy-deploy/har/region=us-east/playwright.har.gz");

@@ -19,3 +19,10 @@ pub fn assert_domain(o: &pipeline::Outcome, want: &str) {
         o.verdict.summary
     );
 }
+
+/// Detector `code` fired, and its summary says `needle`.
+pub fn assert_fired_saying(o: &pipeline::Outcome, code: &str, needle: &str) {
+    let f = finding(o, code);
+    assert!(f.fired, "{}", f.summary);
+    assert!(f.summary.contains(needle), "{}", f.summary);
+}

@@ -22,9 +22,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
+mod pace;
 mod steps;
+mod usual;
 mod windows;
 
+pub use pace::{BUSY_READ_MIN_MS, BUSY_READ_RATIO, ClientPace, busy_client};
 use steps::mark_api_steps;
 #[cfg(test)]
 use windows::chains;
@@ -330,69 +333,6 @@ pub fn is_retransmitting(retransmitted: u32, connects: u32) -> bool {
         && f64::from(retransmitted) >= f64::from(connects) * RETRANSMIT_SHARE
 }
 
-/// "Usual" components are also those of both the first and the last
-/// 1/`USUAL_BLOCK_DIVISOR` of the loads ...
-const USUAL_BLOCK_DIVISOR: usize = 4;
-/// ... when that block has at least this many loads.
-const USUAL_BLOCK_MIN_LOADS: usize = 3;
-
-/// The browser took this many times longer to read its answers ...
-pub const BUSY_READ_RATIO: f64 = 3.0;
-/// ... and at least this many milliseconds longer ...
-pub const BUSY_READ_MIN_MS: f64 = 40.0;
-// ... and longer by more than the servers' wait and the connects grew.
-
-/// How the capturing machine's own pace moved between two sets of loads
-/// (per-load medians of static and third-party answers, then the median
-/// over loads): (before, during) of reading, server wait and connect.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ClientPace {
-    pub read_ms: (f64, f64),
-    pub wait_ms: (f64, f64),
-    pub connect_ms: (Option<f64>, Option<f64>),
-}
-
-impl ClientPace {
-    pub fn read_ratio(&self) -> f64 {
-        self.read_ms.1 / self.read_ms.0.max(1.0)
-    }
-}
-
-/// The capturing browser itself was busy in `inc`'s loads: it took far
-/// longer to read the answers of static files and third parties once their
-/// first byte came, and that reading grew by more than the servers' wait
-/// and the TCP connects did. A slow path adds its round trips to the
-/// connects and the wait; a slow server, to the wait; a machine short of
-/// CPU (the lab's three browsers on two cores; a laptop swapping) reads
-/// every answer late, the servers' and everyone else's alike. Timings from
-/// such loads measure the machine, not the site.
-pub fn busy_client(base: &[&LoadFacts], inc: &[&LoadFacts]) -> Option<ClientPace> {
-    let m = |ls: &[&LoadFacts], f: fn(&LoadFacts) -> Option<f64>| {
-        crate::stats::median(&ls.iter().filter_map(|l| f(l)).collect::<Vec<_>>())
-    };
-    let read = (m(base, |l| l.read_ms)?, m(inc, |l| l.read_ms)?);
-    let wait = (
-        m(base, |l| l.served_wait_ms)?,
-        m(inc, |l| l.served_wait_ms)?,
-    );
-    let connect = (m(base, |l| l.connect_ms), m(inc, |l| l.connect_ms));
-    let pace = ClientPace {
-        read_ms: read,
-        wait_ms: wait,
-        connect_ms: connect,
-    };
-    let rise = read.1 - read.0;
-    let connect_rise = match connect {
-        (Some(a), Some(b)) => b - a,
-        _ => 0.0,
-    };
-    (pace.read_ratio() >= BUSY_READ_RATIO
-        && rise >= BUSY_READ_MIN_MS
-        && rise > wait.1 - wait.0
-        && rise > connect_rise)
-        .then_some(pace)
-}
-
 /// A third-party domain failing in two or more loads fails for the page
 /// when, in those loads, at least this share of the requests to it failed
 /// (the tune grid's healthy BrowserMob captures: a stats beacon, two per
@@ -400,7 +340,7 @@ pub fn busy_client(base: &[&LoadFacts], inc: &[&LoadFacts]) -> Option<ClientPace
 pub const THIRD_PARTY_FAILING_SHARE: f64 = 0.6;
 
 /// Read every page load of the dataset.
-pub fn census<'a>(ds: &'a Dataset) -> LoadCensus {
+pub fn census(ds: &Dataset) -> LoadCensus {
     let index: BTreeMap<&str, usize> = ds
         .pages
         .iter()
@@ -595,38 +535,23 @@ pub fn census<'a>(ds: &'a Dataset) -> LoadCensus {
         Some(m) if loads_len_ok(m) => l.components as f64 >= m * COMPONENTS_LOST_RATIO,
         _ => true,
     };
-    let mut api: Vec<f64> = loads
-        .iter()
-        .filter(whole_page)
-        .filter_map(|l| l.api_wait_ms)
-        .collect();
-    let api_wait_p25_ms = quantile_low(&mut api, 0.25);
-    let mut st: Vec<f64> = loads
-        .iter()
-        .filter(whole_page)
-        .filter_map(|l| l.static_ms)
-        .collect();
-    let static_p25_ms = quantile_low(&mut st, 0.25);
-    // the machine's own pace: a load whose answers were read slowly, more
-    // than the servers' wait grew, was slow on the capturing machine
+    // the quick quartile of each pace, over whole pages
     let quick = |f: fn(&LoadFacts) -> Option<f64>| {
         let mut v: Vec<f64> = loads.iter().filter(whole_page).filter_map(f).collect();
         quantile_low(&mut v, 0.25)
     };
+    let api_wait_p25_ms = quick(|l| l.api_wait_ms);
+    let static_p25_ms = quick(|l| l.static_ms);
+    // the machine's own pace: a load whose answers were read slowly, more
+    // than the servers' wait grew, was slow on the capturing machine
     let (read_p25_ms, served_wait_p25_ms) = (quick(|l| l.read_ms), quick(|l| l.served_wait_ms));
     let busy_load =
-        |l: &LoadFacts| match (l.read_ms, read_p25_ms, l.served_wait_ms, served_wait_p25_ms) {
-            (Some(r), Some(r0), Some(w), Some(w0)) => {
-                r >= r0.max(1.0) * BUSY_READ_RATIO && r - r0 >= BUSY_READ_MIN_MS && r - r0 > w - w0
-            }
+        |l: &LoadFacts| match (read_p25_ms, l.read_ms, served_wait_p25_ms, l.served_wait_ms) {
+            (Some(r0), Some(r), Some(w0), Some(w)) => pace::reads_late((r0, r), (w0, w)),
             _ => false,
         };
-    // usual components: templates (host, path) in at least 80 % of the
-    // loads, or of both the first and the last quarter of them (a fault
-    // that covers more than a fifth of a capture would otherwise make
-    // what it took unusual); a load missing several of them lost part of
-    // the page, even when the producer dropped the failed requests
-    // (chrome-har keeps no request that got no response)
+    // a load missing several of the page's usual components lost part of
+    // it, even when the producer dropped the failed requests (see usual.rs)
     let mut per_load: Vec<BTreeSet<(&str, &str)>> = Vec::with_capacity(loads.len());
     for l in &loads {
         let set: BTreeSet<(&str, &str)> = index
@@ -645,71 +570,11 @@ pub fn census<'a>(ds: &'a Dataset) -> LoadCensus {
             .unwrap_or_default();
         per_load.push(set);
     }
-    let n_loads = loads.len();
-    fn usual_in<'s>(sets: &[BTreeSet<(&'s str, &'s str)>]) -> Vec<(&'s str, &'s str)> {
-        let mut n: BTreeMap<(&str, &str), usize> = BTreeMap::new();
-        for set in sets {
-            for k in set {
-                *n.entry(*k).or_default() += 1;
-            }
-        }
-        n.into_iter()
-            .filter(|(_, c)| sets.len() >= 3 && *c * 5 >= sets.len() * 4)
-            .map(|(k, _)| k)
-            .collect()
-    }
-    let mut references: Vec<BTreeSet<(&str, &str)>> =
-        vec![usual_in(&per_load).into_iter().collect()];
-    let block = n_loads / USUAL_BLOCK_DIVISOR;
-    if block >= USUAL_BLOCK_MIN_LOADS {
-        // made at both ends: what a deploy added or removed is at one
-        // end only, what an outage took is gone in between
-        let last: BTreeSet<(&str, &str)> =
-            usual_in(&per_load[n_loads - block..]).into_iter().collect();
-        references.push(
-            usual_in(&per_load[..block])
-                .into_iter()
-                .filter(|k| last.contains(k))
-                .collect(),
-        );
-    }
-    // a usual template of a host and type that the load replaced with
-    // another of the same host and type was rotated, not lost (a shop's
-    // featured products change every minute)
-    let group = |k: &(&'a str, &'a str)| -> (&'a str, Option<ResourceType>) {
-        (
-            k.0,
-            template_types
-                .get(&(k.0.to_string(), k.1.to_string()))
-                .copied(),
-        )
-    };
-    let missing_from = |set: &BTreeSet<(&'a str, &'a str)>,
-                        usual: &BTreeSet<(&'a str, &'a str)>| {
-        let mut by: BTreeMap<(&str, Option<ResourceType>), (usize, usize)> = BTreeMap::new();
-        for k in usual.iter().filter(|k| !set.contains(*k)) {
-            by.entry(group(k)).or_default().0 += 1;
-        }
-        for k in set.iter().filter(|k| !usual.contains(*k)) {
-            if let Some(e) = by.get_mut(&group(k)) {
-                e.1 += 1;
-            }
-        }
-        by.values()
-            .map(|(gone, new)| gone.saturating_sub(*new))
-            .sum::<usize>()
-    };
-    // (missing, of how many usual) against the reference that misses most
-    let missing: Vec<(usize, usize)> = per_load
-        .iter()
-        .map(|set| {
-            references
-                .iter()
-                .map(|u| (missing_from(set, u), u.len()))
-                .max()
-                .unwrap_or((0, 0))
-        })
-        .collect();
+    let missing = usual::missing_per_load(&per_load, |k| {
+        template_types
+            .get(&(k.0.to_string(), k.1.to_string()))
+            .copied()
+    });
     for (l, (miss, of)) in loads.iter_mut().zip(&missing) {
         if *miss >= 2 && *miss * 10 >= *of && l.components > 0 {
             l.why

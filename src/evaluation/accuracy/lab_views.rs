@@ -22,7 +22,6 @@ use super::{Case, CaseTruth, Label, judge_request, utc};
 use crate::pipeline::Request;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// The whole capture of one vantage.
@@ -80,7 +79,8 @@ pub(super) fn judge_views(dir: &Path, truth: &CaseTruth, held_out: bool) -> Vec<
             label(WHOLE, true),
         ));
         let Some((start, end)) = span else { continue };
-        let Some(cut) = cut_capture(&file, start, end) else {
+        let Some(har) = read_har(&file) else { continue };
+        let Some(cut) = cut_capture(&har, start, end) else {
             continue;
         };
         out.push(judge_request(
@@ -94,7 +94,7 @@ pub(super) fn judge_views(dir: &Path, truth: &CaseTruth, held_out: bool) -> Vec<
         let Some(lead) = truth.data_start.as_deref().and_then(utc) else {
             continue;
         };
-        let Some(before) = cut_capture(&file, lead, start) else {
+        let Some(before) = cut_capture(&har, lead, start) else {
             continue;
         };
         out.push(judge_request(
@@ -147,6 +147,21 @@ fn captures(root: &Path) -> Vec<(String, PathBuf)> {
     out
 }
 
+/// A capture file read (and gunzipped by its content) as JSON, once for
+/// all of its cuts.
+fn read_har(file: &Path) -> Option<Value> {
+    let src = crate::discover::Source {
+        display: file.display().to_string(),
+        vantage: None,
+        origin: crate::discover::Origin::File(file.to_path_buf()),
+    };
+    let input = crate::discover::load(0, &src, u64::MAX);
+    if input.read_error.is_some() {
+        return None;
+    }
+    serde_json::from_slice(&input.bytes).ok()
+}
+
 /// A capture written for one judgement, removed when dropped.
 struct CutCapture(PathBuf);
 
@@ -166,18 +181,8 @@ impl Drop for CutCapture {
 /// (every request of such a page, none of a page started before; a request
 /// of no page by its own start), written to a temporary file. A page whose
 /// navigation failed stays, with whatever it recorded.
-fn cut_capture(file: &Path, start: DateTime<Utc>, end: DateTime<Utc>) -> Option<CutCapture> {
-    let bytes = std::fs::read(file).ok()?;
-    let text = if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut s = String::new();
-        flate2::read::MultiGzDecoder::new(&bytes[..])
-            .read_to_string(&mut s)
-            .ok()?;
-        s
-    } else {
-        String::from_utf8(bytes).ok()?
-    };
-    let mut har: Value = serde_json::from_str(&text).ok()?;
+fn cut_capture(har: &Value, start: DateTime<Utc>, end: DateTime<Utc>) -> Option<CutCapture> {
+    let mut har = har.clone();
     let log = har.get_mut("log")?.as_object_mut()?;
     let started = |v: &Value| {
         v.get("startedDateTime")
@@ -276,7 +281,7 @@ mod tests {
             "entries": [e("2026-12-02T18:01:05Z", "a"), e("2026-12-02T18:01:05.5+00:00", "b"), e("2026-12-02T18:02:00Z", "b")]}});
         std::fs::write(&f, har.to_string()).unwrap();
         let cut = cut_capture(
-            &f,
+            &read_har(&f).unwrap(),
             utc("2026-12-02T18:01:00Z").unwrap(),
             utc("2026-12-02T18:02:00Z").unwrap(),
         )
@@ -299,7 +304,7 @@ mod tests {
         // a span that recorded nothing is no capture
         assert!(
             cut_capture(
-                &f,
+                &read_har(&f).unwrap(),
                 utc("2026-12-02T19:00:00Z").unwrap(),
                 utc("2026-12-02T19:01:00Z").unwrap()
             )
